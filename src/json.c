@@ -1,0 +1,107 @@
+/* json.c: frame payloads to and from cJSON objects: strict parsing with a precise reason, and serialization
+ * straight into a frame; it knows the field "type" and nothing of what any message type means. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "proto.h"
+
+/*
+ * Parse one payload into an object with a string "type".  On JSON_OK *obj
+ * belongs to the caller (cJSON_Delete) and *type points into it; otherwise
+ * both are NULL and the return value says why.
+ */
+enum json_status
+json_parse(const char *payload, size_t len, cJSON **obj, const char **type)
+{
+	const char	*end = NULL;
+	cJSON		*o, *t;
+	size_t		 off;
+
+	*obj = NULL;
+	*type = NULL;
+	if (!utf8_valid(payload, len))
+		return (JSON_BAD_UTF8);
+	o = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
+	if (o == NULL)
+		return (JSON_BAD_SYNTAX);
+	for (off = end - payload; off < len; off++) {
+		if (strchr(" \t\r\n", payload[off]) == NULL ||
+		    payload[off] == '\0') {
+			cJSON_Delete(o);
+			return (JSON_BAD_SYNTAX);
+		}
+	}
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return (JSON_NOT_OBJECT);
+	}
+	t = cJSON_GetObjectItemCaseSensitive(o, "type");
+	if (!cJSON_IsString(t) || t->valuestring == NULL) {
+		cJSON_Delete(o);
+		return (JSON_NO_TYPE);
+	}
+	*obj = o;
+	*type = t->valuestring;
+	return (JSON_OK);
+}
+
+const char *
+json_status_string(enum json_status st)
+{
+	switch (st) {
+	case JSON_OK:
+		return ("ok");
+	case JSON_BAD_UTF8:
+		return ("payload is not valid UTF-8");
+	case JSON_BAD_SYNTAX:
+		return ("payload is not valid JSON");
+	case JSON_NOT_OBJECT:
+		return ("payload is not a JSON object");
+	case JSON_NO_TYPE:
+		return ("object has no string \"type\"");
+	}
+	return ("unknown JSON status");
+}
+
+/* Serialize obj once into a shareable frame; the caller owns the reference. */
+struct frame *
+json_frame(const cJSON *obj)
+{
+	struct frame	*f;
+	char		*s;
+
+	if ((s = cJSON_PrintUnformatted(obj)) == NULL)
+		return (NULL);
+	f = frame_new(s, strlen(s));
+	cJSON_free(s);
+	return (f);
+}
+
+/* Serialize obj as one frame at the end of out. */
+int
+json_encode(struct evbuffer *out, const cJSON *obj)
+{
+	char	*s;
+	int	 rc;
+
+	if ((s = cJSON_PrintUnformatted(obj)) == NULL)
+		return (-1);
+	rc = frame_encode(out, s, strlen(s));
+	cJSON_free(s);
+	return (rc);
+}
+
+/* The string value of key in obj, or NULL when absent or not a string. */
+const char *
+json_get_string(const cJSON *obj, const char *key)
+{
+	const cJSON	*v;
+
+	v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsString(v))
+		return (NULL);
+	return (v->valuestring);
+}

@@ -1,0 +1,125 @@
+/* proto.h: the evchat framing library shared by evchatd, evchat-cli and the tests:
+ * frame codec, JSON helpers, UTF-8/name/base64 validators and the error-code table; it knows nothing of rooms, clients or sockets. */
+
+#ifndef EVCHAT_PROTO_H
+#define EVCHAT_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+struct evbuffer;
+
+#define PROTO_VERSION		1
+
+#define FRAME_HEADER		4		/* big-endian payload length */
+#define FRAME_MAX_DEFAULT	262144		/* max_frame: largest payload */
+#define TEXT_MAX_DEFAULT	4096		/* max_text, in bytes */
+#define MEDIA_MAX_DEFAULT	(160 * 1024)	/* max_media, decoded bytes */
+
+#define NAME_NICK_MAX		32		/* code points */
+#define NAME_ROOM_MAX		64		/* code points */
+#define NAME_STICKER_MAX	64		/* bytes */
+#define NAME_FILE_MAX		255		/* bytes */
+#define NAME_MIME_MAX		127		/* bytes */
+#define PROTO_ID_MAX		64		/* bytes of a request "id" */
+
+/* frame.c: the codec over evbuffers. */
+enum frame_status {
+	FRAME_NEED,		/* not a whole frame yet */
+	FRAME_OK,		/* a whole frame is at the front */
+	FRAME_EMPTY,		/* header says L = 0: a framing error */
+	FRAME_TOO_LARGE		/* header says L > max_frame: a framing error */
+};
+
+/*
+ * A serialized frame (header and payload), built once and queued to any
+ * number of output buffers.  Reference counted: the builder holds one
+ * reference and drops it with frame_unref when done.
+ */
+struct frame {
+	unsigned int	refs;
+	size_t		size;		/* FRAME_HEADER + payload length */
+	unsigned char	bytes[];
+};
+
+enum frame_status frame_peek(struct evbuffer *, size_t, size_t *);
+enum frame_status frame_decode(struct evbuffer *, size_t, const char **,
+		    size_t *);
+void		frame_consume(struct evbuffer *, size_t);
+int		frame_encode(struct evbuffer *, const void *, size_t);
+struct frame	*frame_new(const void *, size_t);
+struct frame	*frame_ref(struct frame *);
+void		 frame_unref(struct frame *);
+int		 frame_queue(struct evbuffer *, struct frame *);
+const char	*frame_status_string(enum frame_status);
+
+/* json.c: payload <-> cJSON object. */
+enum json_status {
+	JSON_OK,
+	JSON_BAD_UTF8,		/* payload is not valid UTF-8 */
+	JSON_BAD_SYNTAX,	/* not JSON, or trailing bytes after it */
+	JSON_NOT_OBJECT,	/* JSON, but not an object */
+	JSON_NO_TYPE		/* object without a string "type" */
+};
+
+enum json_status json_parse(const char *, size_t, cJSON **, const char **);
+const char	*json_status_string(enum json_status);
+struct frame	*json_frame(const cJSON *);
+int		 json_encode(struct evbuffer *, const cJSON *);
+const char	*json_get_string(const cJSON *, const char *);
+
+/* utf8.c: strict UTF-8. */
+int		 utf8_next(const char **, const char *, uint32_t *);
+bool		 utf8_valid(const char *, size_t);
+ssize_t		 utf8_count(const char *, size_t);
+
+/* name.c: nick, room, sticker, file and mime names; case folding. */
+bool		 name_is_control(uint32_t);
+bool		 name_is_space(uint32_t);
+bool		 name_nick_valid(const char *);
+bool		 name_room_valid(const char *);
+bool		 name_sticker_valid(const char *);
+bool		 name_file_valid(const char *);
+bool		 name_mime_valid(const char *);
+void		 name_fold(char *, const char *, size_t);
+int		 name_cmp(const char *, const char *);
+
+/* base64.c: standard alphabet, padding required. */
+ssize_t		 base64_decoded_len(const char *, size_t);
+bool		 base64_valid(const char *, size_t);
+size_t		 base64_decode(const char *, size_t, unsigned char *);
+size_t		 base64_encoded_len(size_t);
+size_t		 base64_encode(const unsigned char *, size_t, char *);
+
+/* errcode.c: the protocol's error codes, stable strings. */
+enum errcode {
+	ERR_BAD_FRAME,
+	ERR_FRAME_TOO_LARGE,
+	ERR_NOT_REGISTERED,
+	ERR_ALREADY_REGISTERED,
+	ERR_INVALID_NICK,
+	ERR_NICK_TAKEN,
+	ERR_INVALID_ROOM,
+	ERR_ALREADY_IN_ROOM,
+	ERR_NOT_IN_ROOM,
+	ERR_NO_SUCH_USER,
+	ERR_NO_SUCH_ROOM,
+	ERR_BAD_REQUEST,
+	ERR_UNKNOWN_TYPE,
+	ERR_TEXT_TOO_LONG,
+	ERR_MEDIA_TOO_LARGE,
+	ERR_TOO_MANY_ROOMS,
+	ERR_RATE_LIMITED,
+	ERR_SERVER_FULL,
+	ERR__COUNT
+};
+
+const char	*errcode_name(enum errcode);
+const char	*errcode_message(enum errcode);
+int		 errcode_lookup(const char *);
+
+#endif /* EVCHAT_PROTO_H */

@@ -1,0 +1,214 @@
+/* server.h: the structures and functions of evchatd: the one server struct, clients, rooms, the
+ * handler table, configuration, logging and systemd glue; the framing library (proto.h) stays below it. */
+
+#ifndef EVCHAT_SERVER_H
+#define EVCHAT_SERVER_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <event2/event.h>
+
+#include "proto.h"
+
+struct bufferevent;
+struct evconnlistener;
+
+#define SERVER_NAME		"evchatd"
+#define REGISTER_TIMEOUT	10	/* seconds to complete hello */
+#define SHUTDOWN_GRACE_MS	2000	/* flushing bye at shutdown */
+#define CLOSE_LINGER_MS		5000	/* flushing bye to one client */
+#define FRAMES_PER_PASS		64	/* fairness: frames per client per pass */
+
+/* config.c: the effective configuration, from defaults, file and options. */
+struct config {
+	char		*path;		/* config file read, or NULL */
+	char		**listen;	/* "ADDR:PORT", IPv6 as "[ADDR]:PORT" */
+	size_t		 nlisten;
+	unsigned int	 heartbeat;	/* seconds of silence before ping */
+	unsigned int	 timeout;	/* seconds of silence before drop */
+	size_t		 max_frame;
+	size_t		 max_text;
+	size_t		 max_media;
+	unsigned int	 max_clients;	/* 0: no limit */
+	int		 log_level;
+	bool		 syslog;
+};
+
+struct config	*config_new(void);
+void		 config_free(struct config *);
+struct config	*config_from_args(int, char **, char *, size_t);
+void		 config_print(const struct config *, FILE *);
+
+/* log.c */
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG };
+
+void		 log_open(int, bool);
+void		 log_set_level(int);
+int		 log_level_from_string(const char *);
+const char	*log_level_to_string(int);
+void		 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* hash.c: string-keyed table, keys owned by the caller's values. */
+struct hash;
+struct hash	*hash_new(void);
+void		 hash_free(struct hash *);
+void		*hash_find(const struct hash *, const char *);
+int		 hash_insert(struct hash *, const char *, void *);
+void		*hash_remove(struct hash *, const char *);
+size_t		 hash_count(const struct hash *);
+void		*hash_next(const struct hash *, size_t *);
+
+/* room.c */
+struct room {
+	char		 *name;		/* case first used */
+	char		 *fold;		/* case-folded: the key */
+	struct client	**members;
+	size_t		  nmembers;
+	size_t		  cap;
+};
+
+/* client.c */
+#define CLIENT_REGISTERED	0x01
+#define CLIENT_PRESENCE		0x02	/* wants online/offline of everyone */
+#define CLIENT_CLOSING		0x04	/* no more input or output but bye */
+#define CLIENT_PINGED		0x08	/* a ping is outstanding */
+#define CLIENT_DETACHED		0x10	/* out of rooms and nick table */
+#define CLIENT_PENDING		0x20	/* frames left in input */
+
+struct client {
+	struct server		*server;
+	struct bufferevent	*bev;
+	uint64_t		 id;
+	char			 addr[64];	/* for logs */
+	int			 flags;
+
+	char			*nick;		/* NULL until hello */
+	char			*fold;
+
+	struct room		**rooms;
+	size_t			  nrooms;
+	size_t			  roomcap;
+
+	char			*close_reason;	/* presence reason */
+	struct event		 timer;		/* register, then linger */
+
+	TAILQ_ENTRY(client)	 entry;		/* server->clients */
+	TAILQ_ENTRY(client)	 close_entry;	/* server->closing */
+	TAILQ_ENTRY(client)	 pending_entry;	/* server->pending */
+	TAILQ_ENTRY(client)	 presence_entry; /* server->watchers */
+};
+TAILQ_HEAD(clients, client);
+
+struct client	*client_new(struct server *, evutil_socket_t,
+		     const struct sockaddr *, int);
+void		 client_free(struct client *);
+void		 client_close(struct client *, const char *, bool);
+void		 client_send(struct client *, struct frame *);
+void		 client_send_json(struct client *, cJSON *);
+void		 client_reply(struct client *, cJSON *, const cJSON *);
+void		 client_error(struct client *, enum errcode, const cJSON *,
+		     const char *, ...) __attribute__((format(printf, 4, 5)));
+void		 client_process(struct client *);
+bool		 client_in_room(const struct client *, const struct room *);
+void		 client_register(struct client *, const char *, bool);
+
+/* room.c */
+struct room	*room_find(struct server *, const char *);
+struct room	*room_join(struct server *, const char *, struct client *);
+void		 room_part(struct room *, struct client *);
+void		 room_broadcast(struct room *, struct frame *,
+		     const struct client *);
+int		 room_cmp(const void *, const void *);
+
+/* cmd.c: one handler per message type, found through one table. */
+struct cmd_entry {
+	const char	*type;
+	int		 flags;
+#define CMD_REGISTERED	0x1	/* only after hello */
+	void		(*exec)(struct client *, cJSON *, const cJSON *);
+};
+
+void		 cmd_dispatch(struct client *, cJSON *, const char *);
+cJSON		*cmd_object(const char *);
+void		 cmd_hello(struct client *, cJSON *, const cJSON *);
+void		 cmd_join(struct client *, cJSON *, const cJSON *);
+void		 cmd_part(struct client *, cJSON *, const cJSON *);
+void		 cmd_msg(struct client *, cJSON *, const cJSON *);
+void		 cmd_rooms(struct client *, cJSON *, const cJSON *);
+void		 cmd_who(struct client *, cJSON *, const cJSON *);
+void		 cmd_ping(struct client *, cJSON *, const cJSON *);
+void		 cmd_pong(struct client *, cJSON *, const cJSON *);
+void		 cmd_quit(struct client *, cJSON *, const cJSON *);
+
+/* server.c: the one server struct. */
+struct server_stats {
+	uint64_t	 frames_in;
+	uint64_t	 frames_out;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+	uint64_t	 drops;
+	uint64_t	 accepted;
+};
+
+struct server {
+	struct event_base	*base;
+	struct config		*config;
+	int			 argc;		/* for reload */
+	char			**argv;
+
+	struct evconnlistener	**listeners;
+	size_t			  nlisteners;
+
+	struct hash		*nicks;		/* fold -> client */
+	struct hash		*rooms;		/* fold -> room */
+	struct clients		 clients;	/* every connection */
+	struct clients		 closing;	/* marked, not yet freed */
+	struct clients		 pending;	/* input left over */
+	struct clients		 watchers;	/* presence:true */
+	size_t			 nclients;
+
+	struct event		*reaper;	/* frees closing clients */
+	struct event		*resume;	/* drains pending input */
+	struct event		*sigterm;
+	struct event		*sigint;
+	struct event		*sighup;
+	struct event		*sigusr1;
+	struct event		*grace;		/* shutdown deadline */
+
+	const struct timeval	*tv_heartbeat;	/* common timeouts */
+	const struct timeval	*tv_timeout;	/* timeout - heartbeat */
+	const struct timeval	*tv_register;
+
+	uint64_t		 next_client_id;
+	uint64_t		 next_msgid;
+	time_t			 started;
+	bool			 stopping;
+	struct server_stats	 stats;
+};
+
+struct server	*server_new(struct config *, int, char **);
+void		 server_free(struct server *);
+int		 server_run(struct server *);
+void		 server_stop(struct server *);
+struct client	*server_find_nick(struct server *, const char *);
+void		 server_watchers_send(struct server *, struct frame *,
+		     const struct client *);
+uint64_t	 server_msgid(struct server *);
+int64_t		 server_now_ms(void);
+
+/* systemd.c: the notify and socket-activation protocols, no libsystemd. */
+int		 systemd_notify(const char *);
+int		 systemd_listen_fds(void);
+unsigned long long systemd_watchdog_usec(void);
+
+#endif /* EVCHAT_SERVER_H */
