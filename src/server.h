@@ -4,6 +4,8 @@
 #ifndef EVCHAT_SERVER_H
 #define EVCHAT_SERVER_H
 
+#include "config.h"
+
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -13,6 +15,7 @@
 #include <stdio.h>
 
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
 #include "proto.h"
 
@@ -44,6 +47,16 @@ struct config	*config_new(void);
 void		 config_free(struct config *);
 struct config	*config_from_args(int, char **, char *, size_t);
 void		 config_print(const struct config *, FILE *);
+
+enum config_action {
+	CONFIG_RUN,
+	CONFIG_CHECK,		/* --check-config */
+	CONFIG_HELP,		/* -h, --help */
+	CONFIG_VERSION		/* -V, --version */
+};
+
+int		 config_args_action(int, char **, char *, size_t);
+void		 config_usage(FILE *);
 
 /* log.c */
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
@@ -84,6 +97,7 @@ struct room {
 #define CLIENT_PINGED		0x08	/* a ping is outstanding */
 #define CLIENT_DETACHED		0x10	/* out of rooms and nick table */
 #define CLIENT_PENDING		0x20	/* frames left in input */
+#define CLIENT_DEAD		0x40	/* socket gone: nothing can be sent */
 
 struct client {
 	struct server		*server;
@@ -100,6 +114,7 @@ struct client {
 	size_t			  roomcap;
 
 	char			*close_reason;	/* presence reason */
+	uint64_t		 mark;		/* dedupes presence */
 	struct event		 timer;		/* register, then linger */
 
 	TAILQ_ENTRY(client)	 entry;		/* server->clients */
@@ -119,8 +134,9 @@ void		 client_reply(struct client *, cJSON *, const cJSON *);
 void		 client_error(struct client *, enum errcode, const cJSON *,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 client_process(struct client *);
+void		 client_reap(struct client *);
 bool		 client_in_room(const struct client *, const struct room *);
-void		 client_register(struct client *, const char *, bool);
+int		 client_register(struct client *, const char *, bool);
 
 /* room.c */
 struct room	*room_find(struct server *, const char *);
@@ -129,6 +145,7 @@ void		 room_part(struct room *, struct client *);
 void		 room_broadcast(struct room *, struct frame *,
 		     const struct client *);
 int		 room_cmp(const void *, const void *);
+cJSON		*room_nicks(const struct room *);
 
 /* cmd.c: one handler per message type, found through one table. */
 struct cmd_entry {
@@ -140,6 +157,8 @@ struct cmd_entry {
 
 void		 cmd_dispatch(struct client *, cJSON *, const char *);
 cJSON		*cmd_object(const char *);
+int		 cmd_reason(struct client *, cJSON *, const cJSON *,
+		     const char **);
 void		 cmd_hello(struct client *, cJSON *, const cJSON *);
 void		 cmd_join(struct client *, cJSON *, const cJSON *);
 void		 cmd_part(struct client *, cJSON *, const cJSON *);
@@ -149,6 +168,16 @@ void		 cmd_who(struct client *, cJSON *, const cJSON *);
 void		 cmd_ping(struct client *, cJSON *, const cJSON *);
 void		 cmd_pong(struct client *, cJSON *, const cJSON *);
 void		 cmd_quit(struct client *, cJSON *, const cJSON *);
+
+/* listener.c: the listening sockets, reconciled with the config on reload. */
+struct listener {
+	char			*addr;		/* as configured */
+	struct evconnlistener	*evl;
+};
+
+int		 listener_open_all(struct server *);
+int		 listener_reconcile(struct server *, const struct config *);
+void		 listener_close_all(struct server *);
 
 /* server.c: the one server struct. */
 struct server_stats {
@@ -166,8 +195,9 @@ struct server {
 	int			 argc;		/* for reload */
 	char			**argv;
 
-	struct evconnlistener	**listeners;
-	size_t			  nlisteners;
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	bool			 activated;	/* listeners from systemd */
 
 	struct hash		*nicks;		/* fold -> client */
 	struct hash		*rooms;		/* fold -> room */
@@ -184,12 +214,14 @@ struct server {
 	struct event		*sighup;
 	struct event		*sigusr1;
 	struct event		*grace;		/* shutdown deadline */
+	struct event		*watchdog;
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */
 	const struct timeval	*tv_register;
 
 	uint64_t		 next_client_id;
+	uint64_t		 mark;		/* last client mark used */
 	uint64_t		 next_msgid;
 	time_t			 started;
 	bool			 stopping;
@@ -204,7 +236,10 @@ struct client	*server_find_nick(struct server *, const char *);
 void		 server_watchers_send(struct server *, struct frame *,
 		     const struct client *);
 uint64_t	 server_msgid(struct server *);
-int64_t		 server_now_ms(void);
+void		 server_resume(struct server *);
+int64_t		 server_now_ms(struct server *);
+void		 server_accept(struct server *, evutil_socket_t,
+		     struct sockaddr *, int);
 
 /* systemd.c: the notify and socket-activation protocols, no libsystemd. */
 int		 systemd_notify(const char *);

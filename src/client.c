@@ -1,0 +1,471 @@
+/* client.c: one connection's life: its bufferevent, reading and decoding frames, heartbeats, sending,
+ * and closing (mark now, free later from the loop); it knows no message type but what cmd.c dispatches. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "server.h"
+
+static void	client_read_cb(struct bufferevent *, void *);
+static void	client_event_cb(struct bufferevent *, short, void *);
+static void	client_timer_cb(evutil_socket_t, short, void *);
+static void	client_detach(struct client *);
+
+static void
+client_format_addr(char *buf, size_t len, const struct sockaddr *sa)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		evutil_inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		evutil_inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else
+		snprintf(buf, len, "local");
+}
+
+/* Take over an accepted socket. */
+struct client *
+client_new(struct server *s, evutil_socket_t fd, const struct sockaddr *sa,
+    int socklen)
+{
+	struct client	*c;
+	int		 one = 1;
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		evutil_closesocket(fd);
+		return (NULL);
+	}
+	c->server = s;
+	c->id = ++s->next_client_id;
+	client_format_addr(c->addr, sizeof c->addr, sa);
+	if (sa->sa_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return (NULL);
+	}
+	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
+	/* A flooder stops being read once a whole largest frame is queued. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    FRAME_HEADER + s->config->max_frame);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+
+	evtimer_assign(&c->timer, s->base, client_timer_cb, c);
+	evtimer_add(&c->timer, s->tv_register);
+
+	TAILQ_INSERT_TAIL(&s->clients, c, entry);
+	s->nclients++;
+	log_debug("client %llu connected from %s",
+	    (unsigned long long)c->id, c->addr);
+	return (c);
+}
+
+/* The one place a client's memory goes; it must be detached already. */
+void
+client_free(struct client *c)
+{
+	struct server	*s = c->server;
+
+	if (!(c->flags & CLIENT_DETACHED))
+		client_detach(c);
+	log_debug("client %llu freed", (unsigned long long)c->id);
+	TAILQ_REMOVE(&s->clients, c, entry);
+	s->nclients--;
+	evtimer_del(&c->timer);
+	bufferevent_free(c->bev);
+	free(c->rooms);
+	free(c->nick);
+	free(c->fold);
+	free(c->close_reason);
+	free(c);
+	if (s->stopping && s->nclients == 0)
+		event_base_loopexit(s->base, NULL);
+}
+
+/* Queue one prebuilt frame; a closing client gets nothing after its bye. */
+void
+client_send(struct client *c, struct frame *f)
+{
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	if (frame_queue(bufferevent_get_output(c->bev), f) != 0) {
+		client_close(c, "out of memory", false);
+		return;
+	}
+	c->server->stats.frames_out++;
+	c->server->stats.bytes_out += f->size;
+}
+
+/* Serialize obj, send it and free it. */
+void
+client_send_json(struct client *c, cJSON *obj)
+{
+	struct frame	*f;
+
+	f = json_frame(obj);
+	cJSON_Delete(obj);
+	if (f == NULL) {
+		client_close(c, "out of memory", false);
+		return;
+	}
+	client_send(c, f);
+	frame_unref(f);
+}
+
+/* Send obj as the direct reply to a request whose "id" was id (or NULL). */
+void
+client_reply(struct client *c, cJSON *obj, const cJSON *id)
+{
+	if (id != NULL)
+		cJSON_AddItemToObject(obj, "re", cJSON_Duplicate(id, 1));
+	client_send_json(c, obj);
+}
+
+/* Send error code, with a message (errcode.c's own when fmt is NULL). */
+void
+client_error(struct client *c, enum errcode code, const cJSON *id,
+    const char *fmt, ...)
+{
+	cJSON	*obj;
+	char	 msg[512];
+	va_list	 ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		va_end(ap);
+	} else
+		snprintf(msg, sizeof msg, "%s", errcode_message(code));
+	log_debug("client %llu: error %s: %s", (unsigned long long)c->id,
+	    errcode_name(code), msg);
+	obj = cmd_object("error");
+	cJSON_AddStringToObject(obj, "code", errcode_name(code));
+	cJSON_AddStringToObject(obj, "message", msg);
+	client_reply(c, obj, id);
+}
+
+bool
+client_in_room(const struct client *c, const struct room *r)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nrooms; i++) {
+		if (c->rooms[i] == r)
+			return (true);
+	}
+	return (false);
+}
+
+static struct frame *
+client_presence_frame(const struct client *c, const char *event,
+    const char *reason)
+{
+	struct frame	*f;
+	cJSON		*obj;
+
+	obj = cmd_object("presence");
+	cJSON_AddStringToObject(obj, "nick", c->nick);
+	cJSON_AddStringToObject(obj, "event", event);
+	if (reason != NULL)
+		cJSON_AddStringToObject(obj, "reason", reason);
+	f = json_frame(obj);
+	cJSON_Delete(obj);
+	return (f);
+}
+
+/* Give c the nick (already validated and free) and start its heartbeat. */
+int
+client_register(struct client *c, const char *nick, bool presence)
+{
+	struct server	*s = c->server;
+	struct frame	*f;
+	size_t		 len = strlen(nick);
+
+	if ((c->nick = strdup(nick)) == NULL ||
+	    (c->fold = malloc(len + 1)) == NULL)
+		return (-1);
+	name_fold(c->fold, nick, len);
+	if (hash_insert(s->nicks, c->fold, c) != 0)
+		return (-1);
+	c->flags |= CLIENT_REGISTERED;
+	evtimer_del(&c->timer);
+	bufferevent_set_timeouts(c->bev, s->tv_heartbeat, NULL);
+	log_info("client %llu from %s registered as %s",
+	    (unsigned long long)c->id, c->addr, c->nick);
+
+	if (!TAILQ_EMPTY(&s->watchers) &&
+	    (f = client_presence_frame(c, "online", NULL)) != NULL) {
+		server_watchers_send(s, f, c);
+		frame_unref(f);
+	}
+	if (presence) {
+		c->flags |= CLIENT_PRESENCE;
+		TAILQ_INSERT_TAIL(&s->watchers, c, presence_entry);
+	}
+	return (0);
+}
+
+/*
+ * Mark c closing: queue bye (when the peer can still read it), stop reading
+ * and leave the rest to the reaper, so that nothing is freed while a member
+ * list or the input buffer is being walked.
+ */
+void
+client_close(struct client *c, const char *reason, bool bye)
+{
+	struct server	*s = c->server;
+	cJSON		*obj;
+
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	if (bye) {
+		obj = cmd_object("bye");
+		cJSON_AddStringToObject(obj, "reason", reason);
+		client_send_json(c, obj);
+	}
+	c->flags |= CLIENT_CLOSING;
+	c->close_reason = strdup(reason);
+	evtimer_del(&c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	if (c->flags & CLIENT_PENDING) {
+		TAILQ_REMOVE(&s->pending, c, pending_entry);
+		c->flags &= ~CLIENT_PENDING;
+	}
+	TAILQ_INSERT_TAIL(&s->closing, c, close_entry);
+	event_active(s->reaper, EV_TIMEOUT, 0);
+	log_info("client %llu (%s) closing: %s", (unsigned long long)c->id,
+	    c->nick != NULL ? c->nick : c->addr, reason);
+}
+
+/* Leave every room and the nick table, telling peers once each. */
+static void
+client_detach(struct client *c)
+{
+	struct server	*s = c->server;
+	struct frame	*f = NULL;
+	struct room	*r;
+	struct client	*m;
+	size_t		 i, j;
+
+	c->flags |= CLIENT_DETACHED;
+	if (c->flags & CLIENT_REGISTERED && !s->stopping)
+		f = client_presence_frame(c, "quit", c->close_reason);
+	if (f != NULL) {
+		c->mark = ++s->mark;
+		for (i = 0; i < c->nrooms; i++) {
+			r = c->rooms[i];
+			for (j = 0; j < r->nmembers; j++) {
+				m = r->members[j];
+				if (m->mark == s->mark)
+					continue;
+				m->mark = s->mark;
+				client_send(m, f);
+			}
+		}
+		frame_unref(f);
+	}
+	while (c->nrooms > 0)
+		room_part(c->rooms[0], c);
+
+	if (c->flags & CLIENT_PRESENCE)
+		TAILQ_REMOVE(&s->watchers, c, presence_entry);
+	if (!(c->flags & CLIENT_REGISTERED))
+		return;
+	hash_remove(s->nicks, c->fold);
+	if (!s->stopping && !TAILQ_EMPTY(&s->watchers) &&
+	    (f = client_presence_frame(c, "offline", c->close_reason)) != NULL) {
+		server_watchers_send(s, f, c);
+		frame_unref(f);
+	}
+}
+
+static void
+client_drained_cb(struct bufferevent *bev, void *arg)
+{
+	client_free(arg);
+}
+
+static void
+client_linger_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	client_free(arg);
+}
+
+/*
+ * Called by the reaper, outside any walk: detach c, then free it once its
+ * output (the bye) is flushed, or after a linger bound for peers that never
+ * read.
+ */
+void
+client_reap(struct client *c)
+{
+	struct server	*s = c->server;
+	struct timeval	 tv;
+
+	client_detach(c);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 ||
+	    c->flags & CLIENT_DEAD) {
+		client_free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, NULL, client_drained_cb,
+	    client_linger_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_enable(c->bev, EV_WRITE);
+	tv.tv_sec = (s->stopping ? SHUTDOWN_GRACE_MS : CLOSE_LINGER_MS) / 1000;
+	tv.tv_usec = 0;
+	evtimer_add(&c->timer, &tv);
+}
+
+/* A frame that decoded: parse it and hand it to its handler. */
+static void
+client_frame(struct client *c, const char *payload, size_t len)
+{
+	enum json_status	 st;
+	const char		*type;
+	cJSON			*obj;
+
+	st = json_parse(payload, len, &obj, &type);
+	if (st != JSON_OK) {
+		client_error(c, ERR_BAD_FRAME, NULL, "%s",
+		    json_status_string(st));
+		return;
+	}
+	cmd_dispatch(c, obj, type);
+	cJSON_Delete(obj);
+}
+
+/*
+ * Handle the whole frames waiting in c's input, at most FRAMES_PER_PASS so
+ * that one busy client cannot starve the others; the rest wait on the
+ * server's pending list for the next loop pass.
+ */
+void
+client_process(struct client *c)
+{
+	struct server		*s = c->server;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	enum frame_status	 st;
+	const char		*payload;
+	size_t			 len;
+	int			 n;
+
+	for (n = 0; n < FRAMES_PER_PASS; n++) {
+		if (c->flags & CLIENT_CLOSING)
+			return;
+		st = frame_decode(in, s->config->max_frame, &payload, &len);
+		switch (st) {
+		case FRAME_NEED:
+			return;
+		case FRAME_EMPTY:
+			client_error(c, ERR_BAD_FRAME, NULL,
+			    "zero-length frame");
+			client_close(c, "bad frame", true);
+			return;
+		case FRAME_TOO_LARGE:
+			client_error(c, ERR_FRAME_TOO_LARGE, NULL,
+			    "frame of %zu bytes is larger than max_frame %zu",
+			    len, s->config->max_frame);
+			client_close(c, "frame too large", true);
+			return;
+		case FRAME_OK:
+			break;
+		}
+		s->stats.frames_in++;
+		s->stats.bytes_in += FRAME_HEADER + len;
+		client_frame(c, payload, len);
+		frame_consume(in, len);
+	}
+	if (!(c->flags & (CLIENT_CLOSING | CLIENT_PENDING)) &&
+	    frame_peek(in, s->config->max_frame, &len) != FRAME_NEED) {
+		c->flags |= CLIENT_PENDING;
+		TAILQ_INSERT_TAIL(&s->pending, c, pending_entry);
+		server_resume(s);
+	}
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+
+	/* Any inbound byte proves the peer alive: back to the idle period. */
+	if (c->flags & CLIENT_PINGED) {
+		c->flags &= ~CLIENT_PINGED;
+		bufferevent_set_timeouts(bev, c->server->tv_heartbeat, NULL);
+	}
+	if (c->flags & CLIENT_PENDING)
+		return;		/* the pending pass keeps the order */
+	client_process(c);
+}
+
+/* The read timeout: first silence earns a ping, the second a drop. */
+static void
+client_heartbeat(struct client *c)
+{
+	struct server	*s = c->server;
+	cJSON		*obj;
+
+	if (c->flags & CLIENT_PINGED) {
+		log_info("client %llu (%s): ping timeout",
+		    (unsigned long long)c->id, c->nick);
+		client_close(c, "ping timeout", true);
+		return;
+	}
+	c->flags |= CLIENT_PINGED;
+	obj = cmd_object("ping");
+	cJSON_AddNumberToObject(obj, "ts", (double)server_now_ms(c->server));
+	client_send_json(c, obj);
+	bufferevent_set_timeouts(c->bev, s->tv_timeout, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT && what & BEV_EVENT_READING) {
+		client_heartbeat(c);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		log_debug("client %llu: %s", (unsigned long long)c->id,
+		    what & BEV_EVENT_EOF ? "end of file" :
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		c->flags |= CLIENT_DEAD;
+		client_close(c, "connection closed", false);
+	}
+}
+
+/* Registration deadline before hello; linger deadline once closing. */
+static void
+client_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->flags & CLIENT_CLOSING) {
+		client_free(c);
+		return;
+	}
+	client_close(c, "registration timeout", true);
+}

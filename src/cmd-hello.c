@@ -1,0 +1,62 @@
+/* cmd-hello.c: the hello handler: version check, nick validation and registration, the welcome reply;
+ * it knows nothing of rooms. */
+
+#include <string.h>
+
+#include "server.h"
+
+void
+cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
+{
+	struct server	*s = c->server;
+	const cJSON	*nick, *version, *presence;
+	cJSON		*reply;
+	char		 fold[NAME_NICK_MAX * 4 + 1];
+
+	if (c->flags & CLIENT_REGISTERED) {
+		client_error(c, ERR_ALREADY_REGISTERED, id, NULL);
+		return;
+	}
+	nick = cJSON_GetObjectItemCaseSensitive(obj, "nick");
+	version = cJSON_GetObjectItemCaseSensitive(obj, "version");
+	presence = cJSON_GetObjectItemCaseSensitive(obj, "presence");
+	if (!cJSON_IsString(nick)) {
+		client_error(c, ERR_BAD_REQUEST, id, "hello needs a string nick");
+		return;
+	}
+	if (version != NULL &&
+	    (!cJSON_IsNumber(version) || version->valuedouble != PROTO_VERSION)) {
+		client_error(c, ERR_BAD_REQUEST, id,
+		    "unsupported protocol version (this server speaks %d)",
+		    PROTO_VERSION);
+		return;
+	}
+	if (presence != NULL && !cJSON_IsBool(presence)) {
+		client_error(c, ERR_BAD_REQUEST, id, "presence must be a bool");
+		return;
+	}
+	if (!name_nick_valid(nick->valuestring)) {
+		client_error(c, ERR_INVALID_NICK, id, NULL);
+		return;
+	}
+	name_fold(fold, nick->valuestring, strlen(nick->valuestring));
+	if (hash_find(s->nicks, fold) != NULL) {
+		client_error(c, ERR_NICK_TAKEN, id, "nick %s is already in use",
+		    nick->valuestring);
+		return;
+	}
+	if (client_register(c, nick->valuestring, cJSON_IsTrue(presence)) != 0) {
+		client_close(c, "out of memory", true);
+		return;
+	}
+
+	reply = cmd_object("welcome");
+	cJSON_AddStringToObject(reply, "nick", c->nick);
+	cJSON_AddStringToObject(reply, "server", SERVER_NAME " " PACKAGE_VERSION);
+	cJSON_AddNumberToObject(reply, "version", PROTO_VERSION);
+	cJSON_AddNumberToObject(reply, "heartbeat", s->config->heartbeat);
+	cJSON_AddNumberToObject(reply, "max_frame", (double)s->config->max_frame);
+	cJSON_AddNumberToObject(reply, "max_text", (double)s->config->max_text);
+	cJSON_AddNumberToObject(reply, "max_media", (double)s->config->max_media);
+	client_reply(c, reply, id);
+}

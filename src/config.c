@@ -1,0 +1,795 @@
+/* config.c: the effective configuration of evchatd, from built-in defaults, the config file and the
+ * command line, all driven by one table of keys; it knows nothing of sockets, clients or the loop. */
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/util.h>
+
+#include "server.h"
+
+#ifndef EVCHATD_CONF
+#define EVCHATD_CONF		"/etc/evchatd/evchatd.conf"
+#endif
+
+/*
+ * Room for every field of a relayed msg frame but its text or data: type,
+ * msgid, ts, the longest escaped nick, room, kind, mime, name and request id.
+ */
+#ifndef nitems
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+#endif
+
+#define CONFIG_FRAME_OVERHEAD	4096
+#define CONFIG_JSON_ESCAPE	6	/* a control byte is sent as \u00XX */
+
+enum config_type {
+	CONFIG_LISTEN,		/* repeatable ADDR:PORT */
+	CONFIG_DURATION,	/* unsigned int seconds, s or m suffix */
+	CONFIG_SIZE,		/* size_t bytes, K or M suffix */
+	CONFIG_COUNT,		/* unsigned int */
+	CONFIG_LEVEL,		/* int log level */
+	CONFIG_BOOL		/* bool; a flag on the command line */
+};
+
+/*
+ * One line per key: the same name is the config file key and the long
+ * option, and the table also gives the help text and the default.
+ */
+struct config_key {
+	const char		*name;
+	enum config_type	 type;
+	size_t			 off;	/* in struct config */
+	unsigned long long	 min;
+	unsigned long long	 max;
+	unsigned long long	 def;	/* numbers, levels and bools */
+	const char		*defs;	/* lists: space-separated */
+	const char		*arg;	/* NULL: a flag */
+	const char		*help;
+};
+
+#define CONFIG_OFF(f)		offsetof(struct config, f)
+
+static const struct config_key config_keys[] = {
+	{ "listen", CONFIG_LISTEN, CONFIG_OFF(listen), 0, 0, 0,
+	  "127.0.0.1:7667 [::1]:7667", "ADDR:PORT",
+	  "listen, repeatable" },
+	{ "heartbeat", CONFIG_DURATION, CONFIG_OFF(heartbeat), 1, 86400, 30,
+	  NULL, "SEC", "ping a client after SEC seconds of silence" },
+	{ "timeout", CONFIG_DURATION, CONFIG_OFF(timeout), 2, 86400, 75,
+	  NULL, "SEC", "drop a client after SEC seconds of silence" },
+	{ "max-frame", CONFIG_SIZE, CONFIG_OFF(max_frame), 1024, 64 << 20,
+	  FRAME_MAX_DEFAULT, NULL, "BYTES", "largest frame payload" },
+	{ "max-text", CONFIG_SIZE, CONFIG_OFF(max_text), 1, 16 << 20,
+	  TEXT_MAX_DEFAULT, NULL, "BYTES", "largest message text" },
+	{ "max-media", CONFIG_SIZE, CONFIG_OFF(max_media), 1, 48 << 20,
+	  MEDIA_MAX_DEFAULT, NULL, "BYTES", "largest media file, decoded" },
+	{ "max-clients", CONFIG_COUNT, CONFIG_OFF(max_clients), 0, 1000000,
+	  10000, NULL, "N", "most clients at once, 0 for no limit" },
+	{ "log-level", CONFIG_LEVEL, CONFIG_OFF(log_level), 0, 0,
+	  LOG_LEVEL_INFO, NULL, "LEVEL", "log error, warn, info or debug" },
+	{ "syslog", CONFIG_BOOL, CONFIG_OFF(syslog), 0, 1, 0,
+	  NULL, NULL, "log to syslog instead of stderr" },
+};
+#define CONFIG_NKEYS	nitems(config_keys)
+
+/* The options that are not keys. */
+static const struct {
+	const char	*name;
+	const char	*arg;
+	int		 action;
+	const char	*help;
+} config_actions[] = {
+	{ "-h, --help", NULL, CONFIG_HELP, "print this help, then exit" },
+	{ "-V, --version", NULL, CONFIG_VERSION,
+	  "print the version, then exit" },
+	{ "--config", "FILE", CONFIG_RUN,
+	  "read FILE, which must exist, instead of the default file" },
+	{ "--check-config", NULL, CONFIG_CHECK,
+	  "check and print the effective configuration, then exit" },
+};
+
+/* The command line, sorted out but not yet applied. */
+struct config_args {
+	int			  action;
+	const char		 *path;
+	const struct config_key	**keys;	/* options that set a key */
+	const char		**values;
+	size_t			  n;
+};
+
+/* Where each key was last set, for messages and duplicates. */
+struct config_state {
+	const char	*file;
+	unsigned int	 line[CONFIG_NKEYS];	/* 0: not from the file */
+	bool		 seen[CONFIG_NKEYS];	/* by the current source */
+	char		*err;
+	size_t		 errlen;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+config_error(struct config_state *st, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, st->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void *
+config_field(struct config *cf, const struct config_key *k)
+{
+	return ((char *)cf + k->off);
+}
+
+static const void *
+config_cfield(const struct config *cf, const struct config_key *k)
+{
+	return ((const char *)cf + k->off);
+}
+
+static const struct config_key *
+config_find(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (strncmp(config_keys[i].name, name, len) == 0 &&
+		    config_keys[i].name[len] == '\0')
+			return (&config_keys[i]);
+	}
+	return (NULL);
+}
+
+static void
+config_list_clear(struct config *cf, const struct config_key *k)
+{
+	char	***list = config_field(cf, k);
+	size_t	  *n = (size_t *)((char *)cf + k->off + sizeof (char **));
+	size_t	   i;
+
+	for (i = 0; i < *n; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
+/*
+ * ADDR:PORT with a numeric IPv4 address or a bracketed IPv6 one; port 0
+ * is allowed (an ephemeral port), which evutil_parse_sockaddr_port refuses.
+ */
+static int
+config_parse_listen(const char *s, char *why, size_t whylen)
+{
+	char		 addr[INET6_ADDRSTRLEN + 2];
+	const char	*colon, *p;
+	unsigned char	 buf[sizeof (struct in6_addr)];
+	unsigned long	 port;
+	size_t		 len;
+	int		 af = AF_INET;
+
+	if ((colon = strrchr(s, ':')) == NULL || colon == s) {
+		snprintf(why, whylen, "'%s' is not ADDR:PORT", s);
+		return (-1);
+	}
+	len = colon - s;
+	if (*s == '[') {
+		if (len < 3 || s[len - 1] != ']') {
+			snprintf(why, whylen, "'%s' is not [ADDR]:PORT", s);
+			return (-1);
+		}
+		s++;
+		len -= 2;
+		af = AF_INET6;
+	}
+	if (len >= sizeof addr) {
+		snprintf(why, whylen, "address too long");
+		return (-1);
+	}
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (evutil_inet_pton(af, addr, buf) != 1) {
+		snprintf(why, whylen, "'%s' is not an IPv%d address%s", addr,
+		    af == AF_INET ? 4 : 6,
+		    af == AF_INET && strchr(addr, ':') != NULL ?
+		    " (write IPv6 as [ADDR]:PORT)" : "");
+		return (-1);
+	}
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p))
+			break;
+	}
+	port = strtoul(colon + 1, NULL, 10);
+	if (colon[1] == '\0' || *p != '\0' || p - colon > 6 || port > 65535) {
+		snprintf(why, whylen, "'%s' is not a port (0 to 65535)",
+		    colon + 1);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A decimal number with one optional suffix from units (letter, factor). */
+static int
+config_parse_number(const char *s, const struct config_key *k,
+    unsigned long long *out, char *why, size_t whylen)
+{
+	static const struct {
+		enum config_type	 type;
+		char			 suffix;
+		unsigned long long	 factor;
+		const char		*unit;
+	} units[] = {
+		{ CONFIG_DURATION, 's', 1, "seconds" },
+		{ CONFIG_DURATION, 'm', 60, "seconds" },
+		{ CONFIG_SIZE, 'k', 1024, "bytes" },
+		{ CONFIG_SIZE, 'm', 1024 * 1024, "bytes" },
+	};
+	unsigned long long	 v, factor = 1;
+	const char		*unit = "";
+	char			*end;
+	size_t			 i;
+
+	for (i = 0; i < nitems(units); i++) {
+		if (units[i].type == k->type)
+			unit = units[i].unit;
+	}
+	/* Past ULLONG_MAX strtoull gives ULLONG_MAX: out of range below. */
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0') {
+		for (i = 0; i < nitems(units); i++) {
+			if (units[i].type == k->type &&
+			    units[i].suffix == tolower((unsigned char)*end))
+				break;
+		}
+		if (i == nitems(units) || end[1] != '\0')
+			goto bad;
+		factor = units[i].factor;
+	}
+	if (v > k->max / factor || v * factor < k->min) {
+		snprintf(why, whylen, "'%s' is out of range (%llu to %llu%s%s)",
+		    s, k->min, k->max, *unit != '\0' ? " " : "", unit);
+		return (-1);
+	}
+	*out = v * factor;
+	return (0);
+
+bad:
+	switch (k->type) {
+	case CONFIG_DURATION:
+		snprintf(why, whylen, "'%s' is not a duration (SEC, SECs or "
+		    "MINm)", s);
+		break;
+	case CONFIG_SIZE:
+		snprintf(why, whylen, "'%s' is not a size (BYTES, KIBk or "
+		    "MIBm)", s);
+		break;
+	default:
+		snprintf(why, whylen, "'%s' is not a number", s);
+		break;
+	}
+	return (-1);
+}
+
+static int
+config_parse_bool(const char *s, bool *out)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0)
+		*out = true;
+	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0)
+		*out = false;
+	else
+		return (-1);
+	return (0);
+}
+
+/*
+ * Sets key k from the string s.  A list is replaced by the first value a
+ * source gives and grows with the next ones, so that the file replaces the
+ * default listeners and the command line replaces the file's.
+ */
+static int
+config_set(struct config *cf, const struct config_key *k, const char *s,
+    bool first, char *why, size_t whylen)
+{
+	unsigned long long	  v;
+	char			***list, **l;
+	size_t			 *n, i;
+	bool			  b;
+	int			  level;
+
+	switch (k->type) {
+	case CONFIG_LISTEN:
+		if (config_parse_listen(s, why, whylen) != 0)
+			return (-1);
+		if (first)
+			config_list_clear(cf, k);
+		list = config_field(cf, k);
+		n = (size_t *)((char *)cf + k->off + sizeof (char **));
+		for (i = 0; i < *n; i++) {
+			if (strcmp((*list)[i], s) == 0) {
+				snprintf(why, whylen, "'%s' given twice", s);
+				return (-1);
+			}
+		}
+		if ((l = reallocarray(*list, *n + 1, sizeof *l)) == NULL)
+			goto nomem;
+		*list = l;
+		if ((l[*n] = strdup(s)) == NULL)
+			goto nomem;
+		(*n)++;
+		return (0);
+	case CONFIG_DURATION:
+	case CONFIG_COUNT:
+		if (config_parse_number(s, k, &v, why, whylen) != 0)
+			return (-1);
+		*(unsigned int *)config_field(cf, k) = v;
+		return (0);
+	case CONFIG_SIZE:
+		if (config_parse_number(s, k, &v, why, whylen) != 0)
+			return (-1);
+		*(size_t *)config_field(cf, k) = v;
+		return (0);
+	case CONFIG_LEVEL:
+		if ((level = log_level_from_string(s)) < 0) {
+			snprintf(why, whylen, "'%s' is not error, warn, info "
+			    "or debug", s);
+			return (-1);
+		}
+		*(int *)config_field(cf, k) = level;
+		return (0);
+	case CONFIG_BOOL:
+		if (config_parse_bool(s, &b) != 0) {
+			snprintf(why, whylen, "'%s' is not yes, no, true or "
+			    "false", s);
+			return (-1);
+		}
+		*(bool *)config_field(cf, k) = b;
+		return (0);
+	}
+	return (-1);
+
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return (-1);
+}
+
+/* Prints the value of k as the config file would give it. */
+static void
+config_print_value(const struct config *cf, const struct config_key *k,
+    FILE *f, const char *sep)
+{
+	char *const	*list;
+	size_t		 i, n;
+
+	switch (k->type) {
+	case CONFIG_LISTEN:
+		list = *(char *const *const *)config_cfield(cf, k);
+		n = *(const size_t *)((const char *)cf + k->off +
+		    sizeof (char **));
+		for (i = 0; i < n; i++)
+			fprintf(f, "%s%s", i == 0 ? "" : sep, list[i]);
+		break;
+	case CONFIG_DURATION:
+	case CONFIG_COUNT:
+		fprintf(f, "%u", *(const unsigned int *)config_cfield(cf, k));
+		break;
+	case CONFIG_SIZE:
+		fprintf(f, "%zu", *(const size_t *)config_cfield(cf, k));
+		break;
+	case CONFIG_LEVEL:
+		fprintf(f, "%s",
+		    log_level_to_string(*(const int *)config_cfield(cf, k)));
+		break;
+	case CONFIG_BOOL:
+		fprintf(f, "%s",
+		    *(const bool *)config_cfield(cf, k) ? "yes" : "no");
+		break;
+	}
+}
+
+struct config *
+config_new(void)
+{
+	const struct config_key	*k;
+	struct config		*cf;
+	const char		*s;
+	char			 one[64], why[128];
+	size_t			 i, len;
+
+	if ((cf = calloc(1, sizeof *cf)) == NULL)
+		return (NULL);
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		switch (k->type) {
+		case CONFIG_LISTEN:
+			for (s = k->defs; *s != '\0'; s += len) {
+				len = strcspn(s, " ");
+				snprintf(one, sizeof one, "%.*s", (int)len, s);
+				if (config_set(cf, k, one, false, why,
+				    sizeof why) != 0) {
+					config_free(cf);
+					return (NULL);
+				}
+				len += strspn(s + len, " ");
+			}
+			break;
+		case CONFIG_DURATION:
+		case CONFIG_COUNT:
+			*(unsigned int *)config_field(cf, k) = k->def;
+			break;
+		case CONFIG_SIZE:
+			*(size_t *)config_field(cf, k) = k->def;
+			break;
+		case CONFIG_LEVEL:
+			*(int *)config_field(cf, k) = k->def;
+			break;
+		case CONFIG_BOOL:
+			*(bool *)config_field(cf, k) = k->def;
+			break;
+		}
+	}
+	return (cf);
+}
+
+void
+config_free(struct config *cf)
+{
+	size_t	i;
+
+	if (cf == NULL)
+		return;
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].type == CONFIG_LISTEN)
+			config_list_clear(cf, &config_keys[i]);
+	}
+	free(cf->path);
+	free(cf);
+}
+
+void
+config_print(const struct config *cf, FILE *f)
+{
+	const struct config_key	*k;
+	size_t			 i;
+
+	if (cf->path != NULL)
+		fprintf(f, "# evchatd configuration, read from %s\n", cf->path);
+	else
+		fprintf(f, "# evchatd configuration, no file read\n");
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		fprintf(f, "%s = ", k->name);
+		config_print_value(cf, k, f, "\nlisten = ");
+		fputc('\n', f);
+	}
+}
+
+void
+config_usage(FILE *f)
+{
+	const struct config_key	*k;
+	struct config		*cf;
+	char			 left[64];
+	size_t			 i;
+
+	fprintf(f, "usage: %s [option ...]\n", SERVER_NAME);
+	for (i = 0; i < nitems(config_actions); i++) {
+		snprintf(left, sizeof left, "%s%s%s", config_actions[i].name,
+		    config_actions[i].arg != NULL ? " " : "",
+		    config_actions[i].arg != NULL ? config_actions[i].arg : "");
+		fprintf(f, "  %-20s %s\n", left, config_actions[i].help);
+	}
+	cf = config_new();
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		snprintf(left, sizeof left, "--%s%s%s", k->name,
+		    k->arg != NULL ? " " : "", k->arg != NULL ? k->arg : "");
+		fprintf(f, "  %-20s %s", left, k->help);
+		if (k->arg != NULL && cf != NULL) {
+			fprintf(f, " (default ");
+			config_print_value(cf, k, f, " ");
+			fputc(')', f);
+		}
+		fputc('\n', f);
+	}
+	config_free(cf);
+	fprintf(f, "The default file, read when present, is %s.\n",
+	    EVCHATD_CONF);
+}
+
+static void
+config_args_free(struct config_args *ca)
+{
+	free(ca->keys);
+	free(ca->values);
+}
+
+/*
+ * Sorts the command line out without applying it: the action, the file and
+ * the options that set keys.  Only mistakes of form are found here.
+ */
+static int
+config_args_parse(int argc, char **argv, struct config_args *ca, char *err,
+    size_t errlen)
+{
+	const struct config_key	*k;
+	const char		*arg, *eq, *value;
+	size_t			 len;
+	int			 i;
+
+	memset(ca, 0, sizeof *ca);
+	ca->action = CONFIG_RUN;
+	ca->keys = calloc(argc + 1, sizeof *ca->keys);
+	ca->values = calloc(argc + 1, sizeof *ca->values);
+	if (ca->keys == NULL || ca->values == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			ca->action = CONFIG_HELP;
+			continue;
+		}
+		if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+			if (ca->action != CONFIG_HELP)
+				ca->action = CONFIG_VERSION;
+			continue;
+		}
+		if (strcmp(arg, "--check-config") == 0) {
+			if (ca->action == CONFIG_RUN)
+				ca->action = CONFIG_CHECK;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			snprintf(err, errlen, "unexpected argument '%s'", arg);
+			goto fail;
+		}
+		arg += 2;
+		if ((eq = strchr(arg, '=')) != NULL)
+			len = eq - arg;
+		else
+			len = strlen(arg);
+		k = config_find(arg, len);
+		if (k == NULL && !(len == 6 && strncmp(arg, "config", 6) == 0)) {
+			snprintf(err, errlen, "unknown option --%.*s",
+			    (int)len, arg);
+			goto fail;
+		}
+		if (k != NULL && k->arg == NULL) {
+			if (eq != NULL) {
+				snprintf(err, errlen, "option --%s takes no "
+				    "value", k->name);
+				goto fail;
+			}
+			ca->keys[ca->n] = k;
+			ca->values[ca->n++] = "yes";
+			continue;
+		}
+		if (eq != NULL)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else {
+			snprintf(err, errlen, "option --%s needs a value",
+			    arg);
+			goto fail;
+		}
+		if (k == NULL)
+			ca->path = value;
+		else {
+			ca->keys[ca->n] = k;
+			ca->values[ca->n++] = value;
+		}
+	}
+	return (0);
+
+fail:
+	config_args_free(ca);
+	return (-1);
+}
+
+int
+config_args_action(int argc, char **argv, char *err, size_t errlen)
+{
+	struct config_args	ca;
+	int			action;
+
+	if (config_args_parse(argc, argv, &ca, err, errlen) != 0)
+		return (-1);
+	action = ca.action;
+	config_args_free(&ca);
+	return (action);
+}
+
+static char *
+config_trim(char *s)
+{
+	char	*end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return (s);
+}
+
+/* Reads the file into cf; a missing file is fine unless required. */
+static int
+config_load(struct config *cf, const char *path, bool required,
+    struct config_state *st)
+{
+	const struct config_key	*k;
+	FILE			*f;
+	char			*buf = NULL, *line, *eq, *key, *value;
+	char			 why[256];
+	size_t			 size = 0, i;
+	unsigned int		 lineno = 0;
+	int			 rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !required)
+			return (0);
+		config_error(st, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	st->file = path;
+	while (getline(&buf, &size, f) != -1) {
+		lineno++;
+		line = config_trim(buf);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			config_error(st, "%s:%u: expected 'key = value'",
+			    path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = config_trim(line);
+		value = config_trim(eq + 1);
+		if ((k = config_find(key, strlen(key))) == NULL) {
+			config_error(st, "%s:%u: unknown key '%s'", path,
+			    lineno, key);
+			goto out;
+		}
+		i = k - config_keys;
+		if (st->seen[i] && k->type != CONFIG_LISTEN) {
+			config_error(st, "%s:%u: duplicate key '%s' (first "
+			    "on line %u)", path, lineno, key, st->line[i]);
+			goto out;
+		}
+		if (*value == '\0') {
+			config_error(st, "%s:%u: %s: missing value", path,
+			    lineno, key);
+			goto out;
+		}
+		if (config_set(cf, k, value, !st->seen[i], why,
+		    sizeof why) != 0) {
+			config_error(st, "%s:%u: %s: %s", path, lineno, key,
+			    why);
+			goto out;
+		}
+		st->seen[i] = true;
+		st->line[i] = lineno;
+	}
+	if (ferror(f)) {
+		config_error(st, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((cf->path = strdup(path)) == NULL) {
+		config_error(st, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	fclose(f);
+	return (rc);
+}
+
+/* "FILE:LINE: " of whichever of two keys the file set last, or "". */
+static const char *
+config_where(const struct config_state *st, const char *a, const char *b,
+    char *buf, size_t len)
+{
+	unsigned int	la, lb;
+
+	la = st->line[config_find(a, strlen(a)) - config_keys];
+	lb = st->line[config_find(b, strlen(b)) - config_keys];
+	if (la == 0 && lb == 0)
+		return ("");
+	snprintf(buf, len, "%s:%u: ", st->file, la > lb ? la : lb);
+	return (buf);
+}
+
+/* What keys say of each other. */
+static int
+config_check(const struct config *cf, struct config_state *st)
+{
+	char	where[PATH_MAX + 32];
+
+	if (cf->timeout <= cf->heartbeat) {
+		config_error(st, "%stimeout (%u) must be greater than "
+		    "heartbeat (%u)", config_where(st, "timeout",
+		    "heartbeat", where, sizeof where), cf->timeout,
+		    cf->heartbeat);
+		return (-1);
+	}
+	if (cf->max_text > (cf->max_frame - CONFIG_FRAME_OVERHEAD) /
+	    CONFIG_JSON_ESCAPE || cf->max_frame <= CONFIG_FRAME_OVERHEAD) {
+		config_error(st, "%smax-text (%zu) escaped can pass max-frame "
+		    "(%zu): max-text can be at most (max-frame - %d) / %d",
+		    config_where(st, "max-text", "max-frame", where,
+		    sizeof where), cf->max_text, cf->max_frame,
+		    CONFIG_FRAME_OVERHEAD, CONFIG_JSON_ESCAPE);
+		return (-1);
+	}
+	if (base64_encoded_len(cf->max_media) >
+	    cf->max_frame - CONFIG_FRAME_OVERHEAD) {
+		config_error(st, "%smax-media (%zu) in base64 does not fit in "
+		    "max-frame (%zu): max-media can be at most "
+		    "(max-frame - %d) * 3 / 4", config_where(st, "max-media",
+		    "max-frame", where, sizeof where), cf->max_media,
+		    cf->max_frame, CONFIG_FRAME_OVERHEAD);
+		return (-1);
+	}
+	return (0);
+}
+
+struct config *
+config_from_args(int argc, char **argv, char *err, size_t errlen)
+{
+	struct config_args	 ca;
+	struct config_state	 st;
+	struct config		*cf;
+	const struct config_key	*k;
+	char			 why[256];
+	size_t			 i, ki;
+
+	if (config_args_parse(argc, argv, &ca, err, errlen) != 0)
+		return (NULL);
+	memset(&st, 0, sizeof st);
+	st.err = err;
+	st.errlen = errlen;
+	if ((cf = config_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		config_args_free(&ca);
+		return (NULL);
+	}
+	if (config_load(cf, ca.path != NULL ? ca.path : EVCHATD_CONF,
+	    ca.path != NULL, &st) != 0)
+		goto fail;
+	memset(st.seen, 0, sizeof st.seen);
+	for (i = 0; i < ca.n; i++) {
+		k = ca.keys[i];
+		ki = k - config_keys;
+		if (config_set(cf, k, ca.values[i], !st.seen[ki], why,
+		    sizeof why) != 0) {
+			config_error(&st, "option --%s: %s", k->name, why);
+			goto fail;
+		}
+		st.seen[ki] = true;
+		st.line[ki] = 0;
+	}
+	if (config_check(cf, &st) != 0)
+		goto fail;
+	config_args_free(&ca);
+	return (cf);
+
+fail:
+	config_args_free(&ca);
+	config_free(cf);
+	return (NULL);
+}

@@ -1,0 +1,166 @@
+/* room.c: rooms, their member arrays and the table of rooms by case-folded name; a broadcast queues
+ * one prebuilt frame to every member; it knows nothing of sockets or of what a frame says. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+struct room *
+room_find(struct server *s, const char *name)
+{
+	char	fold[NAME_ROOM_MAX * 4 + 1];
+	size_t	len = strlen(name);
+
+	if (len >= sizeof fold)
+		return (NULL);
+	name_fold(fold, name, len);
+	return (hash_find(s->rooms, fold));
+}
+
+static struct room *
+room_new(struct server *s, const char *name)
+{
+	struct room	*r;
+	size_t		 len = strlen(name);
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return (NULL);
+	if ((r->name = strdup(name)) == NULL ||
+	    (r->fold = malloc(len + 1)) == NULL)
+		goto fail;
+	name_fold(r->fold, name, len);
+	if (hash_insert(s->rooms, r->fold, r) != 0)
+		goto fail;
+	log_debug("room %s created", r->name);
+	return (r);
+fail:
+	free(r->fold);
+	free(r->name);
+	free(r);
+	return (NULL);
+}
+
+static void
+room_free(struct server *s, struct room *r)
+{
+	log_debug("room %s destroyed", r->name);
+	hash_remove(s->rooms, r->fold);
+	free(r->members);
+	free(r->fold);
+	free(r->name);
+	free(r);
+}
+
+/*
+ * Add c to the room called name, creating it.  The caller has checked that c
+ * is not a member yet.  Returns the room, or NULL when out of memory.
+ */
+struct room *
+room_join(struct server *s, const char *name, struct client *c)
+{
+	struct room	 *r, **rooms;
+	struct client	**m;
+	bool		  created = false;
+	size_t		  cap;
+
+	if ((r = room_find(s, name)) == NULL) {
+		if ((r = room_new(s, name)) == NULL)
+			return (NULL);
+		created = true;
+	}
+	if (r->nmembers == r->cap) {
+		cap = r->cap == 0 ? 4 : r->cap * 2;
+		if ((m = reallocarray(r->members, cap, sizeof *m)) == NULL)
+			goto fail;
+		r->members = m;
+		r->cap = cap;
+	}
+	if (c->nrooms == c->roomcap) {
+		cap = c->roomcap == 0 ? 4 : c->roomcap * 2;
+		if ((rooms = reallocarray(c->rooms, cap, sizeof *rooms)) == NULL)
+			goto fail;
+		c->rooms = rooms;
+		c->roomcap = cap;
+	}
+	r->members[r->nmembers++] = c;
+	c->rooms[c->nrooms++] = r;
+	return (r);
+fail:
+	if (created)
+		room_free(s, r);
+	return (NULL);
+}
+
+/* Remove c from r (and r from c); an emptied room is destroyed. */
+void
+room_part(struct room *r, struct client *c)
+{
+	struct server	*s = c->server;
+	size_t		 i;
+
+	for (i = 0; i < r->nmembers; i++) {
+		if (r->members[i] == c) {
+			r->members[i] = r->members[--r->nmembers];
+			break;
+		}
+	}
+	for (i = 0; i < c->nrooms; i++) {
+		if (c->rooms[i] == r) {
+			c->rooms[i] = c->rooms[--c->nrooms];
+			break;
+		}
+	}
+	if (r->nmembers == 0)
+		room_free(s, r);
+}
+
+/* Queue f to every member but except (which may be NULL). */
+void
+room_broadcast(struct room *r, struct frame *f, const struct client *except)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nmembers; i++) {
+		if (r->members[i] != except)
+			client_send(r->members[i], f);
+	}
+}
+
+static int
+room_nick_cmp(const void *a, const void *b)
+{
+	const struct client	*ca = *(struct client * const *)a;
+	const struct client	*cb = *(struct client * const *)b;
+
+	return (strcmp(ca->fold, cb->fold));
+}
+
+/* The nicks of r's members as a JSON array sorted by folded nick. */
+cJSON *
+room_nicks(const struct room *r)
+{
+	struct client	**v;
+	cJSON		 *a;
+	size_t		  i;
+
+	a = cJSON_CreateArray();
+	if ((v = reallocarray(NULL, r->nmembers, sizeof *v)) == NULL)
+		return (a);
+	memcpy(v, r->members, r->nmembers * sizeof *v);
+	qsort(v, r->nmembers, sizeof *v, room_nick_cmp);
+	for (i = 0; i < r->nmembers; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]->nick));
+	free(v);
+	return (a);
+}
+
+/* qsort comparator for arrays of struct room *, by case-folded name. */
+int
+room_cmp(const void *a, const void *b)
+{
+	const struct room	*ra = *(struct room * const *)a;
+	const struct room	*rb = *(struct room * const *)b;
+
+	return (strcmp(ra->fold, rb->fold));
+}

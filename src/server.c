@@ -1,0 +1,376 @@
+/* server.c: the one server struct and its loop: accepting, the reaper and pending passes, signals
+ * (stop, reload, counters), systemd notification and the graceful shutdown; message types live in cmd-*.c. */
+
+#include <sys/time.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "server.h"
+
+static const struct timeval server_tv_now = { 0, 0 };
+
+uint64_t
+server_msgid(struct server *s)
+{
+	return (++s->next_msgid);
+}
+
+/* Wall-clock milliseconds, as cached by the loop for this pass. */
+int64_t
+server_now_ms(struct server *s)
+{
+	struct timeval	tv;
+
+	if (event_base_gettimeofday_cached(s->base, &tv) != 0)
+		evutil_gettimeofday(&tv, NULL);
+	return ((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+struct client *
+server_find_nick(struct server *s, const char *nick)
+{
+	char	fold[NAME_NICK_MAX * 4 + 1];
+	size_t	len = strlen(nick);
+
+	if (len >= sizeof fold)
+		return (NULL);
+	name_fold(fold, nick, len);
+	return (hash_find(s->nicks, fold));
+}
+
+/* Queue f to every client that asked for presence, but except. */
+void
+server_watchers_send(struct server *s, struct frame *f,
+    const struct client *except)
+{
+	struct client	*c;
+
+	TAILQ_FOREACH(c, &s->watchers, presence_entry) {
+		if (c != except)
+			client_send(c, f);
+	}
+}
+
+void
+server_accept(struct server *s, evutil_socket_t fd, struct sockaddr *sa,
+    int socklen)
+{
+	struct client	*c;
+	unsigned int	 max = s->config->max_clients;
+
+	s->stats.accepted++;
+	if ((c = client_new(s, fd, sa, socklen)) == NULL) {
+		log_warn("cannot accept a client: out of memory");
+		return;
+	}
+	if (max != 0 && s->nclients > max) {
+		log_info("client %llu from %s refused: server full (%u)",
+		    (unsigned long long)c->id, c->addr, max);
+		client_error(c, ERR_SERVER_FULL, NULL, NULL);
+		client_close(c, "server full", true);
+	}
+}
+
+/* Free (or start flushing) every client marked closing since last pass. */
+static void
+server_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct client	*c;
+
+	while ((c = TAILQ_FIRST(&s->closing)) != NULL) {
+		TAILQ_REMOVE(&s->closing, c, close_entry);
+		client_reap(c);
+	}
+}
+
+/* Go on with the clients that had more frames than one pass allows. */
+static void
+server_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct clients	 todo;
+	struct client	*c;
+
+	TAILQ_INIT(&todo);
+	TAILQ_CONCAT(&todo, &s->pending, pending_entry);
+	while ((c = TAILQ_FIRST(&todo)) != NULL) {
+		TAILQ_REMOVE(&todo, c, pending_entry);
+		c->flags &= ~CLIENT_PENDING;
+		client_process(c);
+	}
+}
+
+/*
+ * Schedule a pending pass.  A zero timer rather than event_active, so the
+ * loop polls the sockets in between and every client gets its turn.
+ */
+void
+server_resume(struct server *s)
+{
+	if (!evtimer_pending(s->resume, NULL))
+		evtimer_add(s->resume, &server_tv_now);
+}
+
+static void
+server_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	log_info("shutdown grace period over, %zu client(s) not flushed",
+	    s->nclients);
+	event_base_loopexit(s->base, NULL);
+}
+
+/* Stop accepting, say bye to everyone and leave the loop once flushed. */
+void
+server_stop(struct server *s)
+{
+	struct client	*c;
+	struct timeval	 tv;
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	systemd_notify("STOPPING=1");
+	log_info("shutting down, %zu client(s)", s->nclients);
+	listener_close_all(s);
+	TAILQ_FOREACH(c, &s->clients, entry)
+		client_close(c, "server shutting down", true);
+	if (s->nclients == 0) {
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	tv.tv_sec = SHUTDOWN_GRACE_MS / 1000;
+	tv.tv_usec = (SHUTDOWN_GRACE_MS % 1000) * 1000;
+	evtimer_add(s->grace, &tv);
+}
+
+static void
+server_signal_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("signal %d: stopping", (int)sig);
+	server_stop(arg);
+}
+
+/* Common timeout queues make each client's timer O(1) to re-arm. */
+static void
+server_set_timeouts(struct server *s)
+{
+	const struct config	*cf = s->config;
+	struct timeval		 tv;
+
+	tv.tv_usec = 0;
+	tv.tv_sec = cf->heartbeat;
+	s->tv_heartbeat = event_base_init_common_timeout(s->base, &tv);
+	tv.tv_sec = cf->timeout - cf->heartbeat;
+	s->tv_timeout = event_base_init_common_timeout(s->base, &tv);
+	tv.tv_sec = REGISTER_TIMEOUT;
+	s->tv_register = event_base_init_common_timeout(s->base, &tv);
+}
+
+/* Apply a reloaded config to the clients that are already connected. */
+static void
+server_apply(struct server *s, struct config *cf)
+{
+	struct client	*c;
+
+	config_free(s->config);
+	s->config = cf;
+	log_set_level(cf->log_level);
+	server_set_timeouts(s);
+	TAILQ_FOREACH(c, &s->clients, entry) {
+		if (c->flags & CLIENT_CLOSING)
+			continue;
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+		    FRAME_HEADER + cf->max_frame);
+		if (c->flags & CLIENT_REGISTERED) {
+			c->flags &= ~CLIENT_PINGED;
+			bufferevent_set_timeouts(c->bev, s->tv_heartbeat, NULL);
+		}
+	}
+}
+
+static void
+server_reload(struct server *s)
+{
+	struct config	*cf;
+	char		 err[512], msg[64];
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	systemd_notify(msg);
+	if ((cf = config_from_args(s->argc, s->argv, err, sizeof err)) == NULL) {
+		log_warn("reload failed, keeping the old configuration: %s",
+		    err);
+		systemd_notify("READY=1");
+		return;
+	}
+	if (listener_reconcile(s, cf) != 0)
+		log_warn("reload: some listeners could not be opened");
+	server_apply(s, cf);
+	log_info("configuration reloaded");
+	systemd_notify("READY=1");
+}
+
+static void
+server_signal_hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	server_reload(arg);
+}
+
+static void
+server_signal_usr1_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	log_info("stats: clients %zu rooms %zu frames_in %llu frames_out %llu "
+	    "bytes_in %llu bytes_out %llu drops %llu accepted %llu "
+	    "uptime %llds", s->nclients, hash_count(s->rooms),
+	    (unsigned long long)s->stats.frames_in,
+	    (unsigned long long)s->stats.frames_out,
+	    (unsigned long long)s->stats.bytes_in,
+	    (unsigned long long)s->stats.bytes_out,
+	    (unsigned long long)s->stats.drops,
+	    (unsigned long long)s->stats.accepted,
+	    (long long)(time(NULL) - s->started));
+}
+
+static void
+server_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	systemd_notify("WATCHDOG=1");
+}
+
+static int
+server_watchdog_start(struct server *s)
+{
+	unsigned long long	usec;
+	struct timeval		tv;
+
+	if ((usec = systemd_watchdog_usec()) == 0)
+		return (0);
+	usec /= 2;
+	tv.tv_sec = usec / 1000000;
+	tv.tv_usec = usec % 1000000;
+	s->watchdog = event_new(s->base, -1, EV_PERSIST, server_watchdog_cb, s);
+	if (s->watchdog == NULL)
+		return (-1);
+	log_debug("watchdog every %llu us", usec);
+	return (event_add(s->watchdog, &tv));
+}
+
+/* Build the server on cf (now owned by it); NULL if it cannot listen. */
+struct server *
+server_new(struct config *cf, int argc, char **argv)
+{
+	struct server		*s;
+	struct event_config	*ec;
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		config_free(cf);
+		return (NULL);
+	}
+	s->config = cf;
+	s->argc = argc;
+	s->argv = argv;
+	s->started = time(NULL);
+	TAILQ_INIT(&s->clients);
+	TAILQ_INIT(&s->closing);
+	TAILQ_INIT(&s->pending);
+	TAILQ_INIT(&s->watchers);
+
+	if ((ec = event_config_new()) == NULL)
+		goto fail;
+	/* An add and a delete of the same fd in one pass cost no syscall. */
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	s->base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (s->base == NULL)
+		goto fail;
+	if ((s->nicks = hash_new()) == NULL || (s->rooms = hash_new()) == NULL)
+		goto fail;
+	s->reaper = event_new(s->base, -1, 0, server_reap_cb, s);
+	s->resume = evtimer_new(s->base, server_resume_cb, s);
+	s->grace = evtimer_new(s->base, server_grace_cb, s);
+	s->sigterm = evsignal_new(s->base, SIGTERM, server_signal_stop_cb, s);
+	s->sigint = evsignal_new(s->base, SIGINT, server_signal_stop_cb, s);
+	s->sighup = evsignal_new(s->base, SIGHUP, server_signal_hup_cb, s);
+	s->sigusr1 = evsignal_new(s->base, SIGUSR1, server_signal_usr1_cb, s);
+	if (s->reaper == NULL || s->resume == NULL || s->grace == NULL ||
+	    s->sigterm == NULL || s->sigint == NULL || s->sighup == NULL ||
+	    s->sigusr1 == NULL)
+		goto fail;
+	if (event_add(s->sigterm, NULL) != 0 ||
+	    event_add(s->sigint, NULL) != 0 ||
+	    event_add(s->sighup, NULL) != 0 ||
+	    event_add(s->sigusr1, NULL) != 0)
+		goto fail;
+	server_set_timeouts(s);
+	if (listener_open_all(s) != 0)
+		goto fail;
+	if (server_watchdog_start(s) != 0)
+		goto fail;
+	return (s);
+fail:
+	server_free(s);
+	return (NULL);
+}
+
+void
+server_free(struct server *s)
+{
+	struct client	*c;
+
+	if (s == NULL)
+		return;
+	s->stopping = true;
+	while ((c = TAILQ_FIRST(&s->clients)) != NULL)
+		client_free(c);
+	listener_close_all(s);
+	if (s->reaper != NULL)
+		event_free(s->reaper);
+	if (s->resume != NULL)
+		event_free(s->resume);
+	if (s->grace != NULL)
+		event_free(s->grace);
+	if (s->watchdog != NULL)
+		event_free(s->watchdog);
+	if (s->sigterm != NULL)
+		event_free(s->sigterm);
+	if (s->sigint != NULL)
+		event_free(s->sigint);
+	if (s->sighup != NULL)
+		event_free(s->sighup);
+	if (s->sigusr1 != NULL)
+		event_free(s->sigusr1);
+	hash_free(s->nicks);
+	hash_free(s->rooms);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	config_free(s->config);
+	free(s);
+}
+
+/* Serve until stopped; returns the exit status. */
+int
+server_run(struct server *s)
+{
+	systemd_notify("READY=1");
+	log_info("%s %s ready", SERVER_NAME, PACKAGE_VERSION);
+	if (event_base_dispatch(s->base) == -1) {
+		log_error("event loop failed");
+		return (1);
+	}
+	log_info("stopped");
+	return (0);
+}
