@@ -53,9 +53,24 @@ cmd_join(struct client *c, cJSON *obj, const cJSON *id)
 
 	if ((name = cmd_join_room_name(c, obj, id)) == NULL)
 		return;
-	if ((r = room_find(c->server, name)) != NULL && client_in_room(c, r)) {
+	const struct config	*cf = c->server->config;
+
+	r = room_find(c->server, name);
+	if (r != NULL && client_in_room(c, r)) {
 		client_error(c, ERR_ALREADY_IN_ROOM, id, "already in %s",
 		    r->name);
+		return;
+	}
+	if (cf->max_rooms_per_client != 0 &&
+	    c->nrooms >= cf->max_rooms_per_client) {
+		client_error(c, ERR_TOO_MANY_ROOMS, id,
+		    "already in %u rooms", cf->max_rooms_per_client);
+		return;
+	}
+	if (r != NULL && cf->max_members_per_room != 0 &&
+	    r->nmembers >= cf->max_members_per_room) {
+		client_error(c, ERR_ROOM_FULL, id, "%s has %u members",
+		    r->name, cf->max_members_per_room);
 		return;
 	}
 	if ((r = room_join(c->server, name, c)) == NULL) {

@@ -19,16 +19,9 @@
 #define EVCHATD_CONF		"/etc/evchatd/evchatd.conf"
 #endif
 
-/*
- * Room for every field of a relayed msg frame but its text or data: type,
- * msgid, ts, the longest escaped nick, room, kind, mime, name and request id.
- */
 #ifndef nitems
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 #endif
-
-#define CONFIG_FRAME_OVERHEAD	4096
-#define CONFIG_JSON_ESCAPE	6	/* a control byte is sent as \u00XX */
 
 enum config_type {
 	CONFIG_LISTEN,		/* repeatable ADDR:PORT */
@@ -714,7 +707,11 @@ config_where(const struct config_state *st, const char *a, const char *b,
 	return (buf);
 }
 
-/* What keys say of each other. */
+/*
+ * What keys say of each other.  A text or media limit that the frame limit
+ * always reaches first is a mistake; the fields around them are not
+ * counted, since a request that does not fit is refused as frame_too_large.
+ */
 static int
 config_check(const struct config *cf, struct config_state *st)
 {
@@ -727,22 +724,18 @@ config_check(const struct config *cf, struct config_state *st)
 		    cf->heartbeat);
 		return (-1);
 	}
-	if (cf->max_text > (cf->max_frame - CONFIG_FRAME_OVERHEAD) /
-	    CONFIG_JSON_ESCAPE || cf->max_frame <= CONFIG_FRAME_OVERHEAD) {
-		config_error(st, "%smax-text (%zu) escaped can pass max-frame "
-		    "(%zu): max-text can be at most (max-frame - %d) / %d",
-		    config_where(st, "max-text", "max-frame", where,
-		    sizeof where), cf->max_text, cf->max_frame,
-		    CONFIG_FRAME_OVERHEAD, CONFIG_JSON_ESCAPE);
+	if (cf->max_text > cf->max_frame) {
+		config_error(st, "%smax-text (%zu) must not be greater than "
+		    "max-frame (%zu)", config_where(st, "max-text",
+		    "max-frame", where, sizeof where), cf->max_text,
+		    cf->max_frame);
 		return (-1);
 	}
-	if (base64_encoded_len(cf->max_media) >
-	    cf->max_frame - CONFIG_FRAME_OVERHEAD) {
-		config_error(st, "%smax-media (%zu) in base64 does not fit in "
-		    "max-frame (%zu): max-media can be at most "
-		    "(max-frame - %d) * 3 / 4", config_where(st, "max-media",
+	if (base64_encoded_len(cf->max_media) > cf->max_frame) {
+		config_error(st, "%smax-media (%zu) is %zu bytes in base64, "
+		    "more than max-frame (%zu)", config_where(st, "max-media",
 		    "max-frame", where, sizeof where), cf->max_media,
-		    cf->max_frame, CONFIG_FRAME_OVERHEAD);
+		    base64_encoded_len(cf->max_media), cf->max_frame);
 		return (-1);
 	}
 	return (0);

@@ -45,6 +45,8 @@ static const struct {
 	    "too many frames: slow down" },
 	[ERR_SERVER_FULL] = { "server_full",
 	    "server is full" },
+	[ERR_ROOM_FULL] = { "room_full",
+	    "room is full" },
 };
 
 const char *

@@ -44,11 +44,9 @@ main(int argc, char **argv)
 	/* A peer closing mid-write must be an error return, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	log_open(cf->log_level, cf->syslog);
-	/* The server owns cf once it exists. */
-	if ((s = server_new(cf, argc, argv)) == NULL) {
-		config_free(cf);
+	/* server_new owns cf from here on, also when it fails. */
+	if ((s = server_new(cf, argc, argv)) == NULL)
 		return (1);
-	}
 	rc = server_run(s);
 	server_free(s);
 	return (rc);

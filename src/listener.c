@@ -20,10 +20,54 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 }
 
 static void
+listener_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	size_t		 i;
+
+	log_info("accepting connections again");
+	for (i = 0; i < s->nlisteners; i++)
+		evconnlistener_enable(s->listeners[i].evl);
+}
+
+/*
+ * Out of descriptors or memory: the listening socket stays readable, so
+ * accepting again at once would spin the loop.  Stop for a moment instead.
+ */
+static void
+listener_pause(struct server *s, int err)
+{
+	struct timeval	tv;
+	size_t		i;
+
+	if (s->accept_pause == NULL &&
+	    (s->accept_pause = evtimer_new(s->base, listener_resume_cb,
+	    s)) == NULL)
+		return;
+	if (evtimer_pending(s->accept_pause, NULL))
+		return;
+	log_warn("accept: %s: pausing for %d ms", strerror(err),
+	    ACCEPT_PAUSE_MS);
+	for (i = 0; i < s->nlisteners; i++)
+		evconnlistener_disable(s->listeners[i].evl);
+	tv.tv_sec = ACCEPT_PAUSE_MS / 1000;
+	tv.tv_usec = (ACCEPT_PAUSE_MS % 1000) * 1000;
+	evtimer_add(s->accept_pause, &tv);
+}
+
+static void
 listener_error_cb(struct evconnlistener *evl, void *arg)
 {
 	int	err = EVUTIL_SOCKET_ERROR();
 
+	switch (err) {
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		listener_pause(arg, err);
+		return;
+	}
 	log_warn("accept: %s", evutil_socket_error_to_string(err));
 }
 

@@ -96,14 +96,20 @@ name_file_valid(const char *s)
 	return (true);
 }
 
+/* RFC 6838 restricted-name-first: a name starts with a letter or digit. */
+static bool
+name_mime_first(char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'));
+}
+
 /* RFC 6838 restricted-name characters. */
 static bool
 name_mime_char(char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return (true);
-	return (c != '\0' && strchr("!#$&-^_.+", c) != NULL);
+	return (name_mime_first(c) ||
+	    (c != '\0' && strchr("!#$&-^_.+", c) != NULL));
 }
 
 /* type/subtype, each 1..63 restricted-name characters, no parameters. */
@@ -117,6 +123,8 @@ name_mime_valid(const char *s)
 		return (false);
 	if ((slash = strchr(s, '/')) == NULL || slash == s ||
 	    slash[1] == '\0' || slash - s > 63 || len - (slash - s) - 1 > 63)
+		return (false);
+	if (!name_mime_first(s[0]) || !name_mime_first(slash[1]))
 		return (false);
 	for (i = 0; i < len; i++) {
 		if (s + i != slash && !name_mime_char(s[i]))

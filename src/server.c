@@ -75,6 +75,14 @@ server_accept(struct server *s, evutil_socket_t fd, struct sockaddr *sa,
 		    (unsigned long long)c->id, c->addr, max);
 		client_error(c, ERR_SERVER_FULL, NULL, NULL);
 		client_close(c, "server full", true);
+		return;
+	}
+	if (!limit_ip_add(s, c, sa)) {
+		log_info("client %llu from %s refused: too many connections "
+		    "from that address", (unsigned long long)c->id, c->addr);
+		client_error(c, ERR_SERVER_FULL, NULL,
+		    "too many connections from your address");
+		client_close(c, "too many connections from your address", true);
 	}
 }
 
@@ -172,8 +180,9 @@ server_set_timeouts(struct server *s)
 	s->tv_heartbeat = event_base_init_common_timeout(s->base, &tv);
 	tv.tv_sec = cf->timeout - cf->heartbeat;
 	s->tv_timeout = event_base_init_common_timeout(s->base, &tv);
-	tv.tv_sec = REGISTER_TIMEOUT;
-	s->tv_register = event_base_init_common_timeout(s->base, &tv);
+	s->tv_register = NULL;
+	if ((tv.tv_sec = cf->register_timeout) != 0)
+		s->tv_register = event_base_init_common_timeout(s->base, &tv);
 }
 
 /* Apply a reloaded config to the clients that are already connected. */
@@ -297,7 +306,8 @@ server_new(struct config *cf, int argc, char **argv)
 	event_config_free(ec);
 	if (s->base == NULL)
 		goto fail;
-	if ((s->nicks = hash_new()) == NULL || (s->rooms = hash_new()) == NULL)
+	if ((s->nicks = hash_new()) == NULL ||
+	    (s->rooms = hash_new()) == NULL || (s->ips = hash_new()) == NULL)
 		goto fail;
 	s->reaper = event_new(s->base, -1, 0, server_reap_cb, s);
 	s->resume = evtimer_new(s->base, server_resume_cb, s);
@@ -355,6 +365,11 @@ server_free(struct server *s)
 		event_free(s->sigusr1);
 	hash_free(s->nicks);
 	hash_free(s->rooms);
+	if (s->ips != NULL)
+		limit_ip_free_all(s);
+	hash_free(s->ips);
+	if (s->accept_pause != NULL)
+		event_free(s->accept_pause);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	config_free(s->config);
@@ -365,6 +380,7 @@ server_free(struct server *s)
 int
 server_run(struct server *s)
 {
+	limit_log_off(s->config);
 	systemd_notify("READY=1");
 	log_info("%s %s ready", SERVER_NAME, PACKAGE_VERSION);
 	if (event_base_dispatch(s->base) == -1) {

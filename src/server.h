@@ -23,10 +23,17 @@ struct bufferevent;
 struct evconnlistener;
 
 #define SERVER_NAME		"evchatd"
-#define REGISTER_TIMEOUT	10	/* seconds to complete hello */
+#define ACCEPT_PAUSE_MS		1000	/* after running out of fds */
 #define SHUTDOWN_GRACE_MS	2000	/* flushing bye at shutdown */
 #define CLOSE_LINGER_MS		5000	/* flushing bye to one client */
 #define FRAMES_PER_PASS		64	/* fairness: frames per client per pass */
+
+/* limit.c: an address range exempt from the per-address limit. */
+struct cidr {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];
+	unsigned int	 bits;
+};
 
 /* config.c: the effective configuration, from defaults, file and options. */
 struct config {
@@ -38,7 +45,17 @@ struct config {
 	size_t		 max_frame;
 	size_t		 max_text;
 	size_t		 max_media;
-	unsigned int	 max_clients;	/* 0: no limit */
+	unsigned int	 max_clients;	/* 0: no limit, as for all below */
+	unsigned int	 max_clients_per_ip;
+	unsigned int	 max_rooms_per_client;
+	unsigned int	 max_members_per_room;
+	size_t		 max_sendq;	/* bytes of output waiting */
+	unsigned int	 rate;		/* frames per second */
+	unsigned int	 burst;
+	unsigned int	 flood_kick;	/* refusals within 10 s */
+	unsigned int	 register_timeout; /* seconds to send hello */
+	struct cidr	*limit_exempt;	/* not counted per address */
+	size_t		 nlimit_exempt;
 	int		 log_level;
 	bool		 syslog;
 };
@@ -113,6 +130,13 @@ struct client {
 	size_t			  nrooms;
 	size_t			  roomcap;
 
+	struct limit_ip		*ip;		/* NULL: not counted */
+	double			 tokens;	/* rate limit bucket */
+	int64_t			 refill_ms;
+	unsigned int		 refused;	/* in the flood window */
+	int64_t			 refused_since;
+	int64_t			 partial_ms;	/* a frame began, 0: none */
+
 	char			*close_reason;	/* presence reason */
 	uint64_t		 mark;		/* dedupes presence */
 	struct event		 timer;		/* register, then linger */
@@ -137,6 +161,19 @@ void		 client_process(struct client *);
 void		 client_reap(struct client *);
 bool		 client_in_room(const struct client *, const struct room *);
 int		 client_register(struct client *, const char *, bool);
+
+/* limit.c */
+enum limit_verdict { LIMIT_OK, LIMIT_REFUSED, LIMIT_KICK };
+
+int		 limit_cidr_parse(const char *, struct cidr *);
+bool		 limit_ip_add(struct server *, struct client *,
+		     const struct sockaddr *);
+void		 limit_ip_remove(struct server *, struct client *);
+void		 limit_ip_free_all(struct server *);
+void		 limit_rate_init(struct client *);
+enum limit_verdict limit_rate(struct client *);
+void		 limit_log_off(const struct config *);
+int64_t		 limit_now_ms(void);
 
 /* room.c */
 struct room	*room_find(struct server *, const char *);
@@ -201,6 +238,7 @@ struct server {
 
 	struct hash		*nicks;		/* fold -> client */
 	struct hash		*rooms;		/* fold -> room */
+	struct hash		*ips;		/* address -> count */
 	struct clients		 clients;	/* every connection */
 	struct clients		 closing;	/* marked, not yet freed */
 	struct clients		 pending;	/* input left over */
@@ -215,6 +253,7 @@ struct server {
 	struct event		*sigusr1;
 	struct event		*grace;		/* shutdown deadline */
 	struct event		*watchdog;
+	struct event		*accept_pause;	/* after EMFILE */
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */

@@ -1,0 +1,238 @@
+/* limit.c: the defences that keep one client from harming the others: the per-client token bucket and
+ * flood kick, connections per address and the exempt ranges; it decides, the callers act on the verdict. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+#define LIMIT_FLOOD_WINDOW_MS	10000
+
+struct limit_ip {
+	char		key[INET6_ADDRSTRLEN];
+	unsigned int	n;
+};
+
+/* "ADDR/BITS" or a bare address (all bits) into *c; 0 or -1. */
+int
+limit_cidr_parse(const char *s, struct cidr *c)
+{
+	char		 host[INET6_ADDRSTRLEN];
+	const char	*slash;
+	char		*end;
+	unsigned long	 bits;
+	size_t		 len;
+
+	memset(c, 0, sizeof *c);
+	slash = strchr(s, '/');
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len == 0 || len >= sizeof host)
+		return (-1);
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, c->addr) == 1) {
+		c->family = AF_INET;
+		c->bits = 32;
+	} else if (inet_pton(AF_INET6, host, c->addr) == 1) {
+		c->family = AF_INET6;
+		c->bits = 128;
+	} else
+		return (-1);
+	if (slash == NULL)
+		return (0);
+	bits = strtoul(slash + 1, &end, 10);
+	if (slash[1] == '\0' || *end != '\0' || bits > c->bits)
+		return (-1);
+	c->bits = bits;
+	return (0);
+}
+
+/* The address bytes of sa, with IPv4-mapped IPv6 taken as IPv4. */
+static int
+limit_addr(const struct sockaddr *sa, unsigned char *addr)
+{
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+
+	if (sa->sa_family == AF_INET) {
+		memcpy(addr, &sin->sin_addr, 4);
+		return (AF_INET);
+	}
+	if (sa->sa_family != AF_INET6)
+		return (-1);
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(addr, &sin6->sin6_addr.s6_addr[12], 4);
+		return (AF_INET);
+	}
+	memcpy(addr, &sin6->sin6_addr, 16);
+	return (AF_INET6);
+}
+
+static bool
+limit_cidr_match(const struct cidr *c, int family, const unsigned char *addr)
+{
+	unsigned int	full = c->bits / 8, rest = c->bits % 8;
+
+	if (c->family != family)
+		return (false);
+	if (memcmp(c->addr, addr, full) != 0)
+		return (false);
+	if (rest == 0)
+		return (true);
+	return (((c->addr[full] ^ addr[full]) & (0xff << (8 - rest))) == 0);
+}
+
+/*
+ * Count a new connection from sa against max-clients-per-ip.  Returns false
+ * when the address is over its limit (nothing counted then).
+ */
+bool
+limit_ip_add(struct server *s, struct client *c, const struct sockaddr *sa)
+{
+	const struct config	*cf = s->config;
+	struct limit_ip		*ip;
+	unsigned char		 addr[16];
+	char			 key[INET6_ADDRSTRLEN];
+	size_t			 i;
+	int			 family;
+
+	if (cf->max_clients_per_ip == 0)
+		return (true);
+	if ((family = limit_addr(sa, addr)) == -1)
+		return (true);	/* a local socket */
+	for (i = 0; i < cf->nlimit_exempt; i++) {
+		if (limit_cidr_match(&cf->limit_exempt[i], family, addr))
+			return (true);
+	}
+	inet_ntop(family, addr, key, sizeof key);
+	if ((ip = hash_find(s->ips, key)) == NULL) {
+		if ((ip = calloc(1, sizeof *ip)) == NULL)
+			return (false);
+		memcpy(ip->key, key, sizeof ip->key);
+		if (hash_insert(s->ips, ip->key, ip) != 0) {
+			free(ip);
+			return (false);
+		}
+	}
+	if (ip->n >= cf->max_clients_per_ip) {
+		if (ip->n == 0) {
+			hash_remove(s->ips, ip->key);
+			free(ip);
+		}
+		return (false);
+	}
+	ip->n++;
+	c->ip = ip;
+	return (true);
+}
+
+/* Forget c's connection in its address's count. */
+void
+limit_ip_remove(struct server *s, struct client *c)
+{
+	struct limit_ip	*ip = c->ip;
+
+	if (ip == NULL)
+		return;
+	c->ip = NULL;
+	if (--ip->n == 0) {
+		hash_remove(s->ips, ip->key);
+		free(ip);
+	}
+}
+
+void
+limit_ip_free_all(struct server *s)
+{
+	struct limit_ip	*ip;
+	size_t		 pos = 0;
+
+	while ((ip = hash_next(s->ips, &pos)) != NULL)
+		free(ip);
+}
+
+/* Monotonic milliseconds, coarse: rates need no better. */
+int64_t
+limit_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+void
+limit_rate_init(struct client *c)
+{
+	c->tokens = c->server->config->burst;
+	c->refill_ms = limit_now_ms();
+}
+
+/*
+ * Take a token for one frame.  Returns LIMIT_OK, LIMIT_REFUSED (the frame
+ * is dropped with rate_limited) or LIMIT_KICK (too many refusals lately).
+ */
+enum limit_verdict
+limit_rate(struct client *c)
+{
+	const struct config	*cf = c->server->config;
+	int64_t			 now;
+
+	if (cf->rate == 0 || cf->burst == 0)
+		return (LIMIT_OK);
+	now = limit_now_ms();
+	c->tokens += (double)(now - c->refill_ms) * cf->rate / 1000.0;
+	if (c->tokens > cf->burst)
+		c->tokens = cf->burst;
+	c->refill_ms = now;
+	if (c->tokens >= 1.0) {
+		c->tokens -= 1.0;
+		return (LIMIT_OK);
+	}
+	if (now - c->refused_since > LIMIT_FLOOD_WINDOW_MS) {
+		c->refused_since = now;
+		c->refused = 0;
+	}
+	c->refused++;
+	if (cf->flood_kick != 0 && c->refused >= cf->flood_kick)
+		return (LIMIT_KICK);
+	return (LIMIT_REFUSED);
+}
+
+/* Log, at start, the defences a config switches off. */
+void
+limit_log_off(const struct config *cf)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} counts[] = {
+		{ "max-clients", offsetof(struct config, max_clients) },
+		{ "max-clients-per-ip",
+		  offsetof(struct config, max_clients_per_ip) },
+		{ "max-rooms-per-client",
+		  offsetof(struct config, max_rooms_per_client) },
+		{ "max-members-per-room",
+		  offsetof(struct config, max_members_per_room) },
+		{ "rate", offsetof(struct config, rate) },
+		{ "burst", offsetof(struct config, burst) },
+		{ "flood-kick", offsetof(struct config, flood_kick) },
+		{ "register-timeout",
+		  offsetof(struct config, register_timeout) },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		if (*(const unsigned int *)((const char *)cf +
+		    counts[i].off) == 0)
+			log_info("limit %s is off", counts[i].key);
+	}
+	if (cf->max_sendq == 0)
+		log_info("limit max-sendq is off");
+}

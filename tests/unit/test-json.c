@@ -1,0 +1,314 @@
+/* test-json.c: unit tests of the JSON helpers (json.c): parsing with every failure reason and
+ * serializing to frames that decode back; it knows nothing of what any message type means. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "unit.h"
+
+/* A payload given with its length, so it may hold NULs and need no NUL. */
+#define TEST_JSON(s, st)	{ s, sizeof (s) - 1, st }
+
+static const struct {
+	const char		*payload;
+	size_t			 len;
+	enum json_status	 want;
+} test_json_cases[] = {
+	TEST_JSON("{\"type\":\"hello\"}", JSON_OK),
+	TEST_JSON("{\"nick\":\"ann\",\"type\":\"hello\",\"version\":1}",
+	    JSON_OK),
+	TEST_JSON(" \t\r\n{\"type\":\"x\"}", JSON_OK),
+	TEST_JSON("{\"type\":\"x\"} \t\r\n", JSON_OK),
+	TEST_JSON("{\"type\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}", JSON_OK),
+	TEST_JSON("{\"type\":\"\"}", JSON_OK),
+
+	/* Strict UTF-8 is checked before the JSON itself. */
+	TEST_JSON("{\"type\":\"\xc0\xaf\"}", JSON_BAD_UTF8),
+	TEST_JSON("{\"type\":\"x\",\"text\":\"\xed\xa0\x80\"}", JSON_BAD_UTF8),
+	TEST_JSON("{\"type\":\"\xf4\x90\x80\x80\"}", JSON_BAD_UTF8),
+	TEST_JSON("{\"type\":\"x\"}\xff", JSON_BAD_UTF8),
+	TEST_JSON("{\"type\":\"\xe2\x82\"}", JSON_BAD_UTF8),
+	TEST_JSON("[\"\x80\"]", JSON_BAD_UTF8),
+
+	TEST_JSON("", JSON_BAD_SYNTAX),
+	TEST_JSON(" \n", JSON_BAD_SYNTAX),
+	TEST_JSON("{", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\"", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x}", JSON_BAD_SYNTAX),
+	TEST_JSON("{type:\"x\"}", JSON_BAD_SYNTAX),
+	TEST_JSON("{'type':'x'}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\" \"x\"}", JSON_BAD_SYNTAX),
+	TEST_JSON("hello", JSON_BAD_SYNTAX),
+
+	/* Trailing bytes after the object, NUL included, are not ignored. */
+	TEST_JSON("{\"type\":\"x\"}x", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\"} }", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\"}{\"type\":\"y\"}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\"}\0", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\"}\0junk", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\"}\v", JSON_BAD_SYNTAX),
+
+	TEST_JSON("[]", JSON_NOT_OBJECT),
+	TEST_JSON("[{\"type\":\"x\"}]", JSON_NOT_OBJECT),
+	TEST_JSON("\"type\"", JSON_NOT_OBJECT),
+	TEST_JSON("42", JSON_NOT_OBJECT),
+	TEST_JSON("-1.5e3", JSON_NOT_OBJECT),
+	TEST_JSON("true", JSON_NOT_OBJECT),
+	TEST_JSON("null", JSON_NOT_OBJECT),
+
+	TEST_JSON("{}", JSON_NO_TYPE),
+	TEST_JSON("{\"nick\":\"ann\"}", JSON_NO_TYPE),
+	TEST_JSON("{\"Type\":\"x\"}", JSON_NO_TYPE),
+	TEST_JSON("{\"type\":1}", JSON_NO_TYPE),
+	TEST_JSON("{\"type\":null}", JSON_NO_TYPE),
+	TEST_JSON("{\"type\":true}", JSON_NO_TYPE),
+	TEST_JSON("{\"type\":[\"x\"]}", JSON_NO_TYPE),
+	TEST_JSON("{\"type\":{\"type\":\"x\"}}", JSON_NO_TYPE),
+};
+
+static void
+test_json_parse_table(void **state)
+{
+	cJSON			*obj;
+	const char		*type;
+	char			*payload;
+	size_t			 i;
+	enum json_status	 st;
+
+	for (i = 0; i < nitems(test_json_cases); i++) {
+		/* As in a frame: no NUL after the payload. */
+		payload = unit_dup(test_json_cases[i].payload,
+		    test_json_cases[i].len);
+		st = json_parse(payload, test_json_cases[i].len, &obj, &type);
+		if (st != test_json_cases[i].want) {
+			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i,
+			    test_json_cases[i].payload, json_status_string(st),
+			    json_status_string(test_json_cases[i].want));
+		}
+		free(payload);
+		if (st != JSON_OK) {
+			assert_null(obj);
+			assert_null(type);
+			continue;
+		}
+		assert_non_null(obj);
+		assert_non_null(type);
+		assert_true(cJSON_IsObject(obj));
+		assert_string_equal(type, json_get_string(obj, "type"));
+		cJSON_Delete(obj);
+	}
+}
+
+static void
+test_json_parse_ok(void **state)
+{
+	/* The object ends where the length says, not at a NUL. */
+	static const char	 buf[] =
+	    "{\"type\":\"hello\",\"nick\":\"ann\"}}}";
+	cJSON			*obj;
+	const char		*type;
+
+	assert_int_equal(json_parse(buf, sizeof buf - 3, &obj, &type),
+	    JSON_OK);
+	assert_string_equal(type, "hello");
+	assert_string_equal(json_get_string(obj, "nick"), "ann");
+	cJSON_Delete(obj);
+
+	assert_int_equal(json_parse(buf, sizeof buf - 2, &obj, &type),
+	    JSON_BAD_SYNTAX);
+	assert_int_equal(json_parse(buf, sizeof buf - 4, &obj, &type),
+	    JSON_BAD_SYNTAX);
+}
+
+/* Deep nesting is refused by cJSON's limit, not by running out of stack. */
+static void
+test_json_parse_deep(void **state)
+{
+	cJSON		*obj;
+	const char	*type;
+	char		*p;
+	size_t		 depth = 100000, len, i;
+
+	len = 2 * depth + 2;
+	p = malloc(len);
+	assert_non_null(p);
+	p[0] = '{';
+	for (i = 0; i < depth; i++) {
+		p[1 + i] = '[';
+		p[1 + depth + i] = ']';
+	}
+	p[len - 1] = '}';
+	assert_int_equal(json_parse(p, len, &obj, &type), JSON_BAD_SYNTAX);
+	assert_null(obj);
+	free(p);
+}
+
+static void
+test_json_status_strings(void **state)
+{
+	enum json_status	 st;
+	const char		*s;
+
+	for (st = JSON_OK; st <= JSON_NO_TYPE; st++) {
+		s = json_status_string(st);
+		assert_non_null(s);
+		assert_true(*s != '\0');
+	}
+	assert_non_null(json_status_string((enum json_status)99));
+}
+
+/* An object with every kind of JSON value and some multi-byte text. */
+static cJSON *
+test_json_object(void)
+{
+	cJSON	*obj, *a;
+
+	obj = cJSON_CreateObject();
+	assert_non_null(obj);
+	assert_non_null(cJSON_AddStringToObject(obj, "type", "msg"));
+	assert_non_null(cJSON_AddStringToObject(obj, "text",
+	    "h\xc3\xa9llo \xe2\x98\x83 \xf0\x9f\x98\x80 \"quoted\"\n\t\\"));
+	assert_non_null(cJSON_AddNumberToObject(obj, "msgid", 12345));
+	assert_non_null(cJSON_AddTrueToObject(obj, "presence"));
+	assert_non_null(cJSON_AddNullToObject(obj, "reason"));
+	a = cJSON_AddArrayToObject(obj, "members");
+	assert_non_null(a);
+	cJSON_AddItemToArray(a, cJSON_CreateString("ann"));
+	cJSON_AddItemToArray(a, cJSON_CreateString("bob"));
+	return (obj);
+}
+
+/* Decode one frame from b and parse it back; the caller frees the object. */
+static cJSON *
+test_json_decode(struct evbuffer *b)
+{
+	cJSON		*obj;
+	const char	*payload, *type;
+	size_t		 len;
+
+	assert_int_equal(frame_decode(b, FRAME_MAX_DEFAULT, &payload, &len),
+	    FRAME_OK);
+	assert_int_equal(json_parse(payload, len, &obj, &type), JSON_OK);
+	assert_string_equal(type, "msg");
+	frame_consume(b, len);
+	return (obj);
+}
+
+static void
+test_json_frame(void **state)
+{
+	struct evbuffer	*b;
+	struct frame	*f;
+	cJSON		*obj, *back;
+	char		*s;
+	size_t		 len;
+
+	obj = test_json_object();
+	f = json_frame(obj);
+	assert_non_null(f);
+	assert_int_equal(f->refs, 1);
+
+	/* The frame holds the compact serialization, once. */
+	s = cJSON_PrintUnformatted(obj);
+	assert_non_null(s);
+	len = strlen(s);
+	assert_int_equal(f->size, FRAME_HEADER + len);
+	assert_memory_equal(f->bytes + FRAME_HEADER, s, len);
+	cJSON_free(s);
+
+	b = evbuffer_new();
+	assert_non_null(b);
+	assert_int_equal(frame_queue(b, f), 0);
+	assert_int_equal(frame_queue(b, f), 0);
+	frame_unref(f);
+	back = test_json_decode(b);
+	assert_true(cJSON_Compare(obj, back, 1));
+	cJSON_Delete(back);
+	back = test_json_decode(b);
+	assert_true(cJSON_Compare(obj, back, 1));
+	cJSON_Delete(back);
+	assert_int_equal(evbuffer_get_length(b), 0);
+
+	evbuffer_free(b);
+	cJSON_Delete(obj);
+}
+
+static void
+test_json_encode(void **state)
+{
+	struct evbuffer	*b, *ref;
+	struct frame	*f;
+	cJSON		*obj, *back;
+	size_t		 len;
+
+	obj = test_json_object();
+	b = evbuffer_new();
+	assert_non_null(b);
+	assert_int_equal(json_encode(b, obj), 0);
+	assert_int_equal(json_encode(b, obj), 0);
+
+	/* Both encoders produce the same bytes. */
+	f = json_frame(obj);
+	assert_non_null(f);
+	len = evbuffer_get_length(b);
+	assert_int_equal(len, 2 * f->size);
+	ref = evbuffer_new();
+	assert_non_null(ref);
+	assert_int_equal(frame_queue(ref, f), 0);
+	assert_memory_equal(evbuffer_pullup(b, f->size),
+	    evbuffer_pullup(ref, f->size), f->size);
+	evbuffer_free(ref);
+	frame_unref(f);
+
+	back = test_json_decode(b);
+	assert_true(cJSON_Compare(obj, back, 1));
+	cJSON_Delete(back);
+	back = test_json_decode(b);
+	assert_true(cJSON_Compare(obj, back, 1));
+	cJSON_Delete(back);
+	assert_int_equal(evbuffer_get_length(b), 0);
+
+	evbuffer_free(b);
+	cJSON_Delete(obj);
+}
+
+static void
+test_json_get_string(void **state)
+{
+	static const char	 p[] = "{\"type\":\"join\",\"room\":\"#c\","
+	    "\"n\":1,\"z\":null,\"a\":[\"x\"],\"o\":{\"room\":\"y\"},"
+	    "\"e\":\"\"}";
+	cJSON			*obj;
+	const char		*type;
+
+	assert_int_equal(json_parse(p, sizeof p - 1, &obj, &type), JSON_OK);
+	assert_string_equal(json_get_string(obj, "type"), "join");
+	assert_string_equal(json_get_string(obj, "room"), "#c");
+	assert_string_equal(json_get_string(obj, "e"), "");
+	assert_null(json_get_string(obj, "Room"));
+	assert_null(json_get_string(obj, "missing"));
+	assert_null(json_get_string(obj, "n"));
+	assert_null(json_get_string(obj, "z"));
+	assert_null(json_get_string(obj, "a"));
+	assert_null(json_get_string(obj, "o"));
+	cJSON_Delete(obj);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_parse_table),
+		cmocka_unit_test(test_json_parse_ok),
+		cmocka_unit_test(test_json_parse_deep),
+		cmocka_unit_test(test_json_status_strings),
+		cmocka_unit_test(test_json_frame),
+		cmocka_unit_test(test_json_encode),
+		cmocka_unit_test(test_json_get_string),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
