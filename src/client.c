@@ -3,8 +3,8 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +17,7 @@
 static void	client_read_cb(struct bufferevent *, void *);
 static void	client_event_cb(struct bufferevent *, short, void *);
 static void	client_timer_cb(evutil_socket_t, short, void *);
+static void	client_write_cb(struct bufferevent *, void *);
 static void	client_detach(struct client *);
 
 static void
@@ -38,41 +39,50 @@ client_format_addr(char *buf, size_t len, const struct sockaddr *sa)
 		snprintf(buf, len, "local");
 }
 
-/* Take over an accepted socket. */
+/*
+ * A client on bev, which it owns from now on (a socket from server_accept,
+ * or one end of a pair in the fuzzer).
+ */
 struct client *
-client_new(struct server *s, evutil_socket_t fd, const struct sockaddr *sa,
-    int socklen)
+client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa)
 {
 	struct client	*c;
-	int		 one = 1;
 
 	if ((c = calloc(1, sizeof *c)) == NULL) {
-		evutil_closesocket(fd);
+		bufferevent_free(bev);
 		return (NULL);
 	}
 	c->server = s;
+	c->bev = bev;
 	c->id = ++s->next_client_id;
 	client_format_addr(c->addr, sizeof c->addr, sa);
-	if (sa->sa_family != AF_UNIX)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return (NULL);
-	}
-	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
+	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
+	    client_event_cb, c);
 	/* A flooder stops being read once a whole largest frame is queued. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    FRAME_HEADER + s->config->max_frame);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/*
+	 * Output is written by server_flush once per loop pass; libevent's
+	 * write event is armed only when the socket pushes back, so a busy
+	 * pass costs one writev per client and no epoll_ctl.  A socketless
+	 * bufferevent (the fuzzer's pairs) leaves writing to libevent.
+	 */
+	if (bufferevent_getfd(bev) < 0)
+		bufferevent_enable(bev, EV_READ | EV_WRITE);
+	else {
+		bufferevent_disable(bev, EV_WRITE);	/* on by default */
+		bufferevent_enable(bev, EV_READ);
+	}
 
 	evtimer_assign(&c->timer, s->base, client_timer_cb, c);
-	evtimer_add(&c->timer, s->tv_register);
+	if (s->tv_register != NULL)
+		evtimer_add(&c->timer, s->tv_register);
+	limit_rate_init(c);
 
 	TAILQ_INSERT_TAIL(&s->clients, c, entry);
 	s->nclients++;
+	s->nactive++;
 	log_debug("client %llu connected from %s",
 	    (unsigned long long)c->id, c->addr);
 	return (c);
@@ -89,6 +99,11 @@ client_free(struct client *c)
 	log_debug("client %llu freed", (unsigned long long)c->id);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
+	if (c->flags & CLIENT_TOUCHED)
+		TAILQ_REMOVE(&s->touched, c, touched_entry);
+	if (!(c->flags & CLIENT_CLOSING))
+		s->nactive--;
+	limit_ip_remove(s, c);
 	evtimer_del(&c->timer);
 	bufferevent_free(c->bev);
 	free(c->rooms);
@@ -100,18 +115,83 @@ client_free(struct client *c)
 		event_base_loopexit(s->base, NULL);
 }
 
-/* Queue one prebuilt frame; a closing client gets nothing after its bye. */
+/* Queue f, past every check: the bye must go out even over the limit. */
+static int
+client_queue(struct client *c, struct frame *f)
+{
+	struct server	*s = c->server;
+
+	if (frame_queue(bufferevent_get_output(c->bev), f) != 0)
+		return (-1);
+	s->stats.frames_out++;
+	s->stats.bytes_out += f->size;
+	if (!(c->flags & CLIENT_TOUCHED)) {
+		c->flags |= CLIENT_TOUCHED;
+		TAILQ_INSERT_TAIL(&s->touched, c, touched_entry);
+	}
+	return (0);
+}
+
+/*
+ * Write c's output now, in one writev.  What the socket does not take is
+ * left to libevent's write event until it drains.  Returns -1 when the
+ * connection is gone.
+ */
+int
+client_flush(struct client *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	evutil_socket_t	 fd = bufferevent_getfd(c->bev);
+	int		 n;
+
+	if (evbuffer_get_length(out) == 0 ||
+	    bufferevent_get_enabled(c->bev) & EV_WRITE)
+		return (0);
+	/* A socket bufferevent freezes its output's start against us. */
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, fd);
+	evbuffer_freeze(out, 1);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		log_debug("client %llu: write: %s", (unsigned long long)c->id,
+		    strerror(errno));
+		c->flags |= CLIENT_DEAD;
+		return (-1);
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+	return (0);
+}
+
+/* libevent drained what server_flush could not write: disarm again. */
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	if (bufferevent_getfd(bev) >= 0)
+		bufferevent_disable(bev, EV_WRITE);
+}
+
+/*
+ * Queue one prebuilt frame.  A closing client gets nothing after its bye; a
+ * client whose output would pass max-sendq is dropped, so that a reader that
+ * stalls costs the others neither memory nor messages.
+ */
 void
 client_send(struct client *c, struct frame *f)
 {
+	struct evbuffer	*out;
+	size_t		 max = c->server->config->max_sendq;
+
 	if (c->flags & CLIENT_CLOSING)
 		return;
-	if (frame_queue(bufferevent_get_output(c->bev), f) != 0) {
-		client_close(c, "out of memory", false);
+	out = bufferevent_get_output(c->bev);
+	if (max != 0 && evbuffer_get_length(out) + f->size > max) {
+		c->server->stats.drops++;
+		client_close(c, "send queue exceeded", true);
 		return;
 	}
-	c->server->stats.frames_out++;
-	c->server->stats.bytes_out += f->size;
+	if (client_queue(c, f) != 0)
+		client_close(c, "out of memory", false);
 }
 
 /* Serialize obj, send it and free it. */
@@ -232,18 +312,26 @@ void
 client_close(struct client *c, const char *reason, bool bye)
 {
 	struct server	*s = c->server;
+	struct frame	*f;
 	cJSON		*obj;
 
 	if (c->flags & CLIENT_CLOSING)
 		return;
-	if (bye) {
+	if (bye && !(c->flags & CLIENT_DEAD)) {
 		obj = cmd_object("bye");
 		cJSON_AddStringToObject(obj, "reason", reason);
-		client_send_json(c, obj);
+		if ((f = json_frame(obj)) != NULL) {
+			(void)client_queue(c, f);
+			frame_unref(f);
+		}
+		cJSON_Delete(obj);
 	}
 	c->flags |= CLIENT_CLOSING;
 	c->close_reason = strdup(reason);
 	evtimer_del(&c->timer);
+	/* Lingering to flush a bye, it no longer takes anyone's place. */
+	s->nactive--;
+	limit_ip_remove(s, c);
 	bufferevent_disable(c->bev, EV_READ);
 	if (c->flags & CLIENT_PENDING) {
 		TAILQ_REMOVE(&s->pending, c, pending_entry);
@@ -297,10 +385,31 @@ client_detach(struct client *c)
 	}
 }
 
+/*
+ * Closing, the bye written: half-close so the peer sees end of file after
+ * it, and wait for its own end of file.  Closing with its unread requests
+ * still queued would reset the connection and could destroy the bye before
+ * the peer reads it.
+ */
 static void
-client_drained_cb(struct bufferevent *bev, void *arg)
+client_linger_write_cb(struct bufferevent *bev, void *arg)
 {
-	client_free(arg);
+	evutil_socket_t	fd = bufferevent_getfd(bev);
+
+	if (fd < 0) {
+		client_free(arg);	/* a pair: nothing to half-close */
+		return;
+	}
+	bufferevent_disable(bev, EV_WRITE);
+	shutdown(fd, SHUT_WR);
+}
+
+static void
+client_linger_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
 static void
@@ -310,9 +419,9 @@ client_linger_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 /*
- * Called by the reaper, outside any walk: detach c, then free it once its
- * output (the bye) is flushed, or after a linger bound for peers that never
- * read.
+ * Called by the reaper, outside any walk: detach c, then free it once the
+ * peer has read its bye and closed, or after a linger bound for peers that
+ * never do.
  */
 void
 client_reap(struct client *c)
@@ -321,16 +430,23 @@ client_reap(struct client *c)
 	struct timeval	 tv;
 
 	client_detach(c);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 ||
-	    c->flags & CLIENT_DEAD) {
+	if (!(c->flags & CLIENT_DEAD))
+		(void)client_flush(c);
+	if (c->flags & CLIENT_DEAD || (bufferevent_getfd(c->bev) < 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)) {
 		client_free(c);
 		return;
 	}
-	bufferevent_setcb(c->bev, NULL, client_drained_cb,
-	    client_linger_event_cb, c);
+	bufferevent_setcb(c->bev, client_linger_read_cb,
+	    client_linger_write_cb, client_linger_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
-	bufferevent_enable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_linger_write_cb(c->bev, c);
+	else
+		bufferevent_enable(c->bev, EV_WRITE);
 	tv.tv_sec = (s->stopping ? SHUTDOWN_GRACE_MS : CLOSE_LINGER_MS) / 1000;
 	tv.tv_usec = 0;
 	evtimer_add(&c->timer, &tv);
@@ -345,6 +461,25 @@ client_frame(struct client *c, const char *payload, size_t len)
 	cJSON			*obj;
 
 	st = json_parse(payload, len, &obj, &type);
+	/* Liveness answers are never limited: a slow link must not drop. */
+	if (st != JSON_OK ||
+	    (strcmp(type, "ping") != 0 && strcmp(type, "pong") != 0)) {
+		switch (limit_rate(c)) {
+		case LIMIT_OK:
+			break;
+		case LIMIT_REFUSED:
+			c->server->stats.drops++;
+			client_error(c, ERR_RATE_LIMITED, NULL, NULL);
+			cJSON_Delete(obj);
+			return;
+		case LIMIT_KICK:
+			log_info("client %llu (%s): flood",
+			    (unsigned long long)c->id, c->addr);
+			client_close(c, "flood", true);
+			cJSON_Delete(obj);
+			return;
+		}
+	}
 	if (st != JSON_OK) {
 		client_error(c, ERR_BAD_FRAME, NULL, "%s",
 		    json_status_string(st));
@@ -375,6 +510,11 @@ client_process(struct client *c)
 		st = frame_decode(in, s->config->max_frame, &payload, &len);
 		switch (st) {
 		case FRAME_NEED:
+			/* Time a frame from its first byte: slowloris defence. */
+			if (evbuffer_get_length(in) == 0)
+				c->partial_ms = 0;
+			else if (c->partial_ms == 0)
+				c->partial_ms = limit_now_ms();
 			return;
 		case FRAME_EMPTY:
 			client_error(c, ERR_BAD_FRAME, NULL,
@@ -390,6 +530,7 @@ client_process(struct client *c)
 		case FRAME_OK:
 			break;
 		}
+		c->partial_ms = 0;
 		s->stats.frames_in++;
 		s->stats.bytes_in += FRAME_HEADER + len;
 		client_frame(c, payload, len);
@@ -407,7 +548,12 @@ static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct client	*c = arg;
+	int64_t		 timeout = c->server->config->timeout * 1000LL;
 
+	if (c->partial_ms != 0 && limit_now_ms() - c->partial_ms > timeout) {
+		client_close(c, "partial frame timeout", true);
+		return;
+	}
 	/* Any inbound byte proves the peer alive: back to the idle period. */
 	if (c->flags & CLIENT_PINGED) {
 		c->flags &= ~CLIENT_PINGED;
@@ -426,9 +572,8 @@ client_heartbeat(struct client *c)
 	cJSON		*obj;
 
 	if (c->flags & CLIENT_PINGED) {
-		log_info("client %llu (%s): ping timeout",
-		    (unsigned long long)c->id, c->nick);
-		client_close(c, "ping timeout", true);
+		client_close(c, c->partial_ms != 0 ? "partial frame timeout" :
+		    "ping timeout", true);
 		return;
 	}
 	c->flags |= CLIENT_PINGED;

@@ -2,6 +2,8 @@
  * command line, all driven by one table of keys; it knows nothing of sockets, clients or the loop. */
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,7 +26,8 @@
 #endif
 
 enum config_type {
-	CONFIG_LISTEN,		/* repeatable ADDR:PORT */
+	CONFIG_LISTEN,		/* char *[]: repeatable ADDR:PORT */
+	CONFIG_CIDRS,		/* struct cidr []: ADDR[/BITS],... or none */
 	CONFIG_DURATION,	/* unsigned int seconds, s or m suffix */
 	CONFIG_SIZE,		/* size_t bytes, K or M suffix */
 	CONFIG_COUNT,		/* unsigned int */
@@ -40,60 +43,94 @@ struct config_key {
 	const char		*name;
 	enum config_type	 type;
 	size_t			 off;	/* in struct config */
+	size_t			 noff;	/* lists: their length */
 	unsigned long long	 min;
 	unsigned long long	 max;
 	unsigned long long	 def;	/* numbers, levels and bools */
-	const char		*defs;	/* lists: space-separated */
+	const char		*defs;	/* lists; listen's space-separated */
 	const char		*arg;	/* NULL: a flag */
 	const char		*help;
 };
 
 #define CONFIG_OFF(f)		offsetof(struct config, f)
+#define CONFIG_NOFF		0	/* not a list: path comes first */
+#define CONFIG_MAXSEC		86400
+#define CONFIG_MAXN		10000000
 
 static const struct config_key config_keys[] = {
-	{ "listen", CONFIG_LISTEN, CONFIG_OFF(listen), 0, 0, 0,
-	  "127.0.0.1:7667 [::1]:7667", "ADDR:PORT",
-	  "listen, repeatable" },
-	{ "heartbeat", CONFIG_DURATION, CONFIG_OFF(heartbeat), 1, 86400, 30,
-	  NULL, "SEC", "ping a client after SEC seconds of silence" },
-	{ "timeout", CONFIG_DURATION, CONFIG_OFF(timeout), 2, 86400, 75,
-	  NULL, "SEC", "drop a client after SEC seconds of silence" },
-	{ "max-frame", CONFIG_SIZE, CONFIG_OFF(max_frame), 1024, 64 << 20,
-	  FRAME_MAX_DEFAULT, NULL, "BYTES", "largest frame payload" },
-	{ "max-text", CONFIG_SIZE, CONFIG_OFF(max_text), 1, 16 << 20,
-	  TEXT_MAX_DEFAULT, NULL, "BYTES", "largest message text" },
-	{ "max-media", CONFIG_SIZE, CONFIG_OFF(max_media), 1, 48 << 20,
-	  MEDIA_MAX_DEFAULT, NULL, "BYTES", "largest media file, decoded" },
-	{ "max-clients", CONFIG_COUNT, CONFIG_OFF(max_clients), 0, 1000000,
-	  10000, NULL, "N", "most clients at once, 0 for no limit" },
-	{ "log-level", CONFIG_LEVEL, CONFIG_OFF(log_level), 0, 0,
-	  LOG_LEVEL_INFO, NULL, "LEVEL", "log error, warn, info or debug" },
-	{ "syslog", CONFIG_BOOL, CONFIG_OFF(syslog), 0, 1, 0,
-	  NULL, NULL, "log to syslog instead of stderr" },
+	{ "listen", CONFIG_LISTEN, CONFIG_OFF(listen), CONFIG_OFF(nlisten),
+	  0, 0, 0, "127.0.0.1:7667 [::1]:7667", "ADDR:PORT",
+	  "repeatable" },
+	{ "heartbeat", CONFIG_DURATION, CONFIG_OFF(heartbeat), CONFIG_NOFF,
+	  1, CONFIG_MAXSEC, 30, NULL, "SEC", "ping a client silent for SEC" },
+	{ "timeout", CONFIG_DURATION, CONFIG_OFF(timeout), CONFIG_NOFF,
+	  2, CONFIG_MAXSEC, 75, NULL, "SEC", "drop a client silent for SEC" },
+	{ "register-timeout", CONFIG_DURATION, CONFIG_OFF(register_timeout),
+	  CONFIG_NOFF, 0, CONFIG_MAXSEC, 10, NULL, "SEC",
+	  "drop a client without hello after SEC" },
+	{ "max-frame", CONFIG_SIZE, CONFIG_OFF(max_frame), CONFIG_NOFF,
+	  1024, 64 << 20, FRAME_MAX_DEFAULT, NULL, "BYTES",
+	  "largest frame payload" },
+	{ "max-text", CONFIG_SIZE, CONFIG_OFF(max_text), CONFIG_NOFF,
+	  1, 64 << 20, TEXT_MAX_DEFAULT, NULL, "BYTES",
+	  "largest message text" },
+	{ "max-media", CONFIG_SIZE, CONFIG_OFF(max_media), CONFIG_NOFF,
+	  1, 48 << 20, MEDIA_MAX_DEFAULT, NULL, "BYTES",
+	  "largest media file, decoded" },
+	{ "max-sendq", CONFIG_SIZE, CONFIG_OFF(max_sendq), CONFIG_NOFF,
+	  0, 1 << 30, 1 << 20, NULL, "BYTES",
+	  "most output queued to one client" },
+	{ "max-clients", CONFIG_COUNT, CONFIG_OFF(max_clients), CONFIG_NOFF,
+	  0, CONFIG_MAXN, 10000, NULL, "N", "most clients at once" },
+	{ "max-clients-per-ip", CONFIG_COUNT, CONFIG_OFF(max_clients_per_ip),
+	  CONFIG_NOFF, 0, CONFIG_MAXN, 50, NULL, "N",
+	  "most clients from one address" },
+	{ "limit-exempt", CONFIG_CIDRS, CONFIG_OFF(limit_exempt),
+	  CONFIG_OFF(nlimit_exempt), 0, 0, 0, "127.0.0.0/8,::1", "LIST",
+	  "not counted per address" },
+	{ "max-rooms-per-client", CONFIG_COUNT,
+	  CONFIG_OFF(max_rooms_per_client), CONFIG_NOFF, 0, CONFIG_MAXN, 32,
+	  NULL, "N", "most rooms a client is in" },
+	{ "max-members-per-room", CONFIG_COUNT,
+	  CONFIG_OFF(max_members_per_room), CONFIG_NOFF, 0, CONFIG_MAXN,
+	  10000, NULL, "N", "most members of a room" },
+	{ "rate", CONFIG_COUNT, CONFIG_OFF(rate), CONFIG_NOFF,
+	  0, CONFIG_MAXN, 20, NULL, "N", "frames a client may send a second" },
+	{ "burst", CONFIG_COUNT, CONFIG_OFF(burst), CONFIG_NOFF,
+	  0, CONFIG_MAXN, 60, NULL, "N", "frames a client may send at once" },
+	{ "flood-kick", CONFIG_COUNT, CONFIG_OFF(flood_kick), CONFIG_NOFF,
+	  0, CONFIG_MAXN, 180, NULL, "N", "frames refused in 10s that kick" },
+	{ "log-level", CONFIG_LEVEL, CONFIG_OFF(log_level), CONFIG_NOFF,
+	  0, 0, LOG_LEVEL_INFO, NULL, "LEVEL", "error, warn, info or debug" },
+	{ "syslog", CONFIG_BOOL, CONFIG_OFF(syslog), CONFIG_NOFF,
+	  0, 1, 0, NULL, NULL, "log to syslog instead of stderr" },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
-/* The options that are not keys. */
-static const struct {
+/* The options that are not keys; of several flags, the first here wins. */
+struct config_option {
+	char		 letter;	/* short form, or 0 */
 	const char	*name;
-	const char	*arg;
+	const char	*arg;		/* NULL: a flag */
 	int		 action;
 	const char	*help;
-} config_actions[] = {
-	{ "-h, --help", NULL, CONFIG_HELP, "print this help, then exit" },
-	{ "-V, --version", NULL, CONFIG_VERSION,
+};
+
+static const struct config_option config_options[] = {
+	{ 'h', "help", NULL, CONFIG_HELP, "print this help, then exit" },
+	{ 'V', "version", NULL, CONFIG_VERSION,
 	  "print the version, then exit" },
-	{ "--config", "FILE", CONFIG_RUN,
-	  "read FILE, which must exist, instead of the default file" },
-	{ "--check-config", NULL, CONFIG_CHECK,
-	  "check and print the effective configuration, then exit" },
+	{ 0, "check-config", NULL, CONFIG_CHECK,
+	  "check the configuration, print it, then exit" },
+	{ 0, "config", "FILE", CONFIG_RUN,
+	  "read FILE (must exist) instead of the default" },
 };
 
 /* The command line, sorted out but not yet applied. */
 struct config_args {
-	int			  action;
+	const struct config_option *flag;	/* NULL: run */
 	const char		 *path;
-	const struct config_key	**keys;	/* options that set a key */
+	const struct config_key	**keys;		/* options that set a key */
 	const char		**values;
 	size_t			  n;
 };
@@ -142,17 +179,41 @@ config_find(const char *name, size_t len)
 	return (NULL);
 }
 
+static size_t *
+config_length(struct config *cf, const struct config_key *k)
+{
+	return ((size_t *)((char *)cf + k->noff));
+}
+
+static size_t
+config_clength(const struct config *cf, const struct config_key *k)
+{
+	return (*(const size_t *)((const char *)cf + k->noff));
+}
+
 static void
 config_list_clear(struct config *cf, const struct config_key *k)
 {
-	char	***list = config_field(cf, k);
-	size_t	  *n = (size_t *)((char *)cf + k->off + sizeof (char **));
-	size_t	   i;
+	char		***list;
+	struct cidr	 **cidrs;
+	size_t		  *n = config_length(cf, k), i;
 
-	for (i = 0; i < *n; i++)
-		free((*list)[i]);
-	free(*list);
-	*list = NULL;
+	switch (k->type) {
+	case CONFIG_LISTEN:
+		list = config_field(cf, k);
+		for (i = 0; i < *n; i++)
+			free((*list)[i]);
+		free(*list);
+		*list = NULL;
+		break;
+	case CONFIG_CIDRS:
+		cidrs = config_field(cf, k);
+		free(*cidrs);
+		*cidrs = NULL;
+		break;
+	default:
+		break;
+	}
 	*n = 0;
 }
 
@@ -208,6 +269,60 @@ config_parse_listen(const char *s, char *why, size_t whylen)
 		return (-1);
 	}
 	return (0);
+}
+
+static char *
+config_trim(char *s)
+{
+	char	*end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return (s);
+}
+
+/* "none", or ADDR[/BITS] ranges separated by commas, replacing the list. */
+static int
+config_set_cidrs(struct config *cf, const struct config_key *k,
+    const char *s, char *why, size_t whylen)
+{
+	struct cidr	**list = config_field(cf, k), *l = NULL, *nl;
+	char		  item[INET6_ADDRSTRLEN + 8], *one;
+	const char	 *p;
+	size_t		  n = 0, len;
+
+	if (strcmp(s, "none") == 0)
+		goto done;
+	for (p = s;; p += len + 1) {
+		len = strcspn(p, ",");
+		snprintf(item, sizeof item, "%.*s", (int)len, p);
+		one = config_trim(item);
+		if ((nl = reallocarray(l, n + 1, sizeof *l)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			goto fail;
+		}
+		l = nl;
+		if (len >= sizeof item || limit_cidr_parse(one, &l[n]) != 0) {
+			snprintf(why, whylen, "'%.*s' is not ADDR or ADDR/BITS",
+			    (int)len, p);
+			goto fail;
+		}
+		n++;
+		if (p[len] == '\0')
+			break;
+	}
+done:
+	free(*list);
+	*list = l;
+	*config_length(cf, k) = n;
+	return (0);
+
+fail:
+	free(l);
+	return (-1);
 }
 
 /* A decimal number with one optional suffix from units (letter, factor). */
@@ -308,7 +423,7 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		if (first)
 			config_list_clear(cf, k);
 		list = config_field(cf, k);
-		n = (size_t *)((char *)cf + k->off + sizeof (char **));
+		n = config_length(cf, k);
 		for (i = 0; i < *n; i++) {
 			if (strcmp((*list)[i], s) == 0) {
 				snprintf(why, whylen, "'%s' given twice", s);
@@ -322,6 +437,8 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 			goto nomem;
 		(*n)++;
 		return (0);
+	case CONFIG_CIDRS:
+		return (config_set_cidrs(cf, k, s, why, whylen));
 	case CONFIG_DURATION:
 	case CONFIG_COUNT:
 		if (config_parse_number(s, k, &v, why, whylen) != 0)
@@ -357,21 +474,48 @@ nomem:
 	return (-1);
 }
 
-/* Prints the value of k as the config file would give it. */
+/* A repeatable key, one line per value. */
 static void
-config_print_value(const struct config *cf, const struct config_key *k,
-    FILE *f, const char *sep)
+config_print_list(const struct config *cf, const struct config_key *k,
+    FILE *f)
 {
 	char *const	*list;
-	size_t		 i, n;
+	size_t		 i;
+
+	list = *(char *const *const *)config_cfield(cf, k);
+	for (i = 0; i < config_clength(cf, k); i++)
+		fprintf(f, "%s = %s\n", k->name, list[i]);
+}
+
+/* Prints the value of k as the config file would give it; lists on one line. */
+static void
+config_print_value(const struct config *cf, const struct config_key *k,
+    FILE *f)
+{
+	char *const		*list;
+	const struct cidr	*cidr;
+	char			 addr[INET6_ADDRSTRLEN];
+	size_t			 i, n;
 
 	switch (k->type) {
 	case CONFIG_LISTEN:
 		list = *(char *const *const *)config_cfield(cf, k);
-		n = *(const size_t *)((const char *)cf + k->off +
-		    sizeof (char **));
+		n = config_clength(cf, k);
 		for (i = 0; i < n; i++)
-			fprintf(f, "%s%s", i == 0 ? "" : sep, list[i]);
+			fprintf(f, "%s%s", i == 0 ? "" : " ", list[i]);
+		break;
+	case CONFIG_CIDRS:
+		cidr = *(const struct cidr *const *)config_cfield(cf, k);
+		if ((n = config_clength(cf, k)) == 0)
+			fprintf(f, "none");
+		for (i = 0; i < n; i++) {
+			evutil_inet_ntop(cidr[i].family, cidr[i].addr, addr,
+			    sizeof addr);
+			fprintf(f, "%s%s", i == 0 ? "" : ",", addr);
+			if (cidr[i].bits != (cidr[i].family == AF_INET ?
+			    32U : 128U))
+				fprintf(f, "/%u", cidr[i].bits);
+		}
 		break;
 	case CONFIG_DURATION:
 	case CONFIG_COUNT:
@@ -417,6 +561,13 @@ config_new(void)
 				len += strspn(s + len, " ");
 			}
 			break;
+		case CONFIG_CIDRS:
+			if (config_set(cf, k, k->defs, true, why,
+			    sizeof why) != 0) {
+				config_free(cf);
+				return (NULL);
+			}
+			break;
 		case CONFIG_DURATION:
 		case CONFIG_COUNT:
 			*(unsigned int *)config_field(cf, k) = k->def;
@@ -443,7 +594,7 @@ config_free(struct config *cf)
 	if (cf == NULL)
 		return;
 	for (i = 0; i < CONFIG_NKEYS; i++) {
-		if (config_keys[i].type == CONFIG_LISTEN)
+		if (config_keys[i].noff != CONFIG_NOFF)
 			config_list_clear(cf, &config_keys[i]);
 	}
 	free(cf->path);
@@ -462,8 +613,12 @@ config_print(const struct config *cf, FILE *f)
 		fprintf(f, "# evchatd configuration, no file read\n");
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		k = &config_keys[i];
+		if (k->type == CONFIG_LISTEN) {
+			config_print_list(cf, k, f);
+			continue;
+		}
 		fprintf(f, "%s = ", k->name);
-		config_print_value(cf, k, f, "\nlisten = ");
+		config_print_value(cf, k, f);
 		fputc('\n', f);
 	}
 }
@@ -471,33 +626,40 @@ config_print(const struct config *cf, FILE *f)
 void
 config_usage(FILE *f)
 {
-	const struct config_key	*k;
-	struct config		*cf;
+	const struct config_option	*o;
+	const struct config_key		*k;
+	struct config			*cf;
 	char			 left[64];
 	size_t			 i;
 
 	fprintf(f, "usage: %s [option ...]\n", SERVER_NAME);
-	for (i = 0; i < nitems(config_actions); i++) {
-		snprintf(left, sizeof left, "%s%s%s", config_actions[i].name,
-		    config_actions[i].arg != NULL ? " " : "",
-		    config_actions[i].arg != NULL ? config_actions[i].arg : "");
-		fprintf(f, "  %-20s %s\n", left, config_actions[i].help);
+	for (i = 0; i < nitems(config_options); i++) {
+		o = &config_options[i];
+		if (o->letter != 0)
+			snprintf(left, sizeof left, "-%c, --%s", o->letter,
+			    o->name);
+		else
+			snprintf(left, sizeof left, "--%s%s%s", o->name,
+			    o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		fprintf(f, "  %-24s %s\n", left, o->help);
 	}
 	cf = config_new();
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		k = &config_keys[i];
 		snprintf(left, sizeof left, "--%s%s%s", k->name,
 		    k->arg != NULL ? " " : "", k->arg != NULL ? k->arg : "");
-		fprintf(f, "  %-20s %s", left, k->help);
+		fprintf(f, "  %-24s %s", left, k->help);
 		if (k->arg != NULL && cf != NULL) {
 			fprintf(f, " (default ");
-			config_print_value(cf, k, f, " ");
+			config_print_value(cf, k, f);
 			fputc(')', f);
 		}
 		fputc('\n', f);
 	}
 	config_free(cf);
-	fprintf(f, "The default file, read when present, is %s.\n",
+	fprintf(f, "SEC takes an s or m suffix, BYTES K or M; a limit of 0 is "
+	    "no limit.\nThe default file, read when present, is %s.\n",
 	    EVCHATD_CONF);
 }
 
@@ -508,21 +670,37 @@ config_args_free(struct config_args *ca)
 	free(ca->values);
 }
 
+static const struct config_option *
+config_option_find(char letter, const char *name, size_t len)
+{
+	const struct config_option	*o;
+	size_t				 i;
+
+	for (i = 0; i < nitems(config_options); i++) {
+		o = &config_options[i];
+		if (letter != 0 ? o->letter == letter :
+		    strncmp(o->name, name, len) == 0 && o->name[len] == '\0')
+			return (o);
+	}
+	return (NULL);
+}
+
 /*
- * Sorts the command line out without applying it: the action, the file and
+ * Sorts the command line out without applying it: the flag, the file and
  * the options that set keys.  Only mistakes of form are found here.
  */
 static int
 config_args_parse(int argc, char **argv, struct config_args *ca, char *err,
     size_t errlen)
 {
-	const struct config_key	*k;
-	const char		*arg, *eq, *value;
-	size_t			 len;
-	int			 i;
+	const struct config_option	*o;
+	const struct config_key		*k;
+	const char			*arg, *value;
+	size_t				 len;
+	bool				 flag;
+	int				 i;
 
 	memset(ca, 0, sizeof *ca);
-	ca->action = CONFIG_RUN;
 	ca->keys = calloc(argc + 1, sizeof *ca->keys);
 	ca->values = calloc(argc + 1, sizeof *ca->values);
 	if (ca->keys == NULL || ca->values == NULL) {
@@ -531,60 +709,55 @@ config_args_parse(int argc, char **argv, struct config_args *ca, char *err,
 	}
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
-		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			ca->action = CONFIG_HELP;
-			continue;
-		}
-		if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
-			if (ca->action != CONFIG_HELP)
-				ca->action = CONFIG_VERSION;
-			continue;
-		}
-		if (strcmp(arg, "--check-config") == 0) {
-			if (ca->action == CONFIG_RUN)
-				ca->action = CONFIG_CHECK;
-			continue;
-		}
-		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+		k = NULL;
+		o = NULL;
+		value = NULL;
+		if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0') {
+			if (arg[2] == '\0')
+				o = config_option_find(arg[1], NULL, 0);
+			if (o == NULL) {
+				snprintf(err, errlen, "unknown option %s", arg);
+				goto fail;
+			}
+			len = strlen(arg);
+		} else if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0') {
+			arg += 2;
+			len = strcspn(arg, "=");
+			if (arg[len] == '=')
+				value = arg + len + 1;
+			if ((k = config_find(arg, len)) == NULL &&
+			    (o = config_option_find(0, arg, len)) == NULL) {
+				snprintf(err, errlen, "unknown option --%.*s",
+				    (int)len, arg);
+				goto fail;
+			}
+		} else {
 			snprintf(err, errlen, "unexpected argument '%s'", arg);
 			goto fail;
 		}
-		arg += 2;
-		if ((eq = strchr(arg, '=')) != NULL)
-			len = eq - arg;
-		else
-			len = strlen(arg);
-		k = config_find(arg, len);
-		if (k == NULL && !(len == 6 && strncmp(arg, "config", 6) == 0)) {
-			snprintf(err, errlen, "unknown option --%.*s",
+
+		flag = (k != NULL ? k->arg : o->arg) == NULL;
+		if (flag && value != NULL) {
+			snprintf(err, errlen, "option --%.*s takes no value",
 			    (int)len, arg);
 			goto fail;
 		}
-		if (k != NULL && k->arg == NULL) {
-			if (eq != NULL) {
-				snprintf(err, errlen, "option --%s takes no "
-				    "value", k->name);
+		if (!flag && value == NULL) {
+			if (i + 1 == argc) {
+				snprintf(err, errlen, "option --%s needs a "
+				    "value", arg);
 				goto fail;
 			}
-			ca->keys[ca->n] = k;
-			ca->values[ca->n++] = "yes";
-			continue;
-		}
-		if (eq != NULL)
-			value = eq + 1;
-		else if (i + 1 < argc)
 			value = argv[++i];
-		else {
-			snprintf(err, errlen, "option --%s needs a value",
-			    arg);
-			goto fail;
 		}
-		if (k == NULL)
-			ca->path = value;
-		else {
+
+		if (k != NULL) {
 			ca->keys[ca->n] = k;
-			ca->values[ca->n++] = value;
-		}
+			ca->values[ca->n++] = flag ? "yes" : value;
+		} else if (!flag)
+			ca->path = value;
+		else if (ca->flag == NULL || o < ca->flag)
+			ca->flag = o;
 	}
 	return (0);
 
@@ -601,22 +774,9 @@ config_args_action(int argc, char **argv, char *err, size_t errlen)
 
 	if (config_args_parse(argc, argv, &ca, err, errlen) != 0)
 		return (-1);
-	action = ca.action;
+	action = ca.flag != NULL ? ca.flag->action : CONFIG_RUN;
 	config_args_free(&ca);
 	return (action);
-}
-
-static char *
-config_trim(char *s)
-{
-	char	*end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return (s);
 }
 
 /* Reads the file into cf; a missing file is fine unless required. */
@@ -729,6 +889,15 @@ config_check(const struct config *cf, struct config_state *st)
 		    "max-frame (%zu)", config_where(st, "max-text",
 		    "max-frame", where, sizeof where), cf->max_text,
 		    cf->max_frame);
+		return (-1);
+	}
+	if (cf->max_sendq != 0 &&
+	    cf->max_sendq < FRAME_HEADER + cf->max_frame) {
+		config_error(st, "%smax-sendq (%zu) must be 0 or at least "
+		    "max-frame + %d (%zu), or the largest frame could never be "
+		    "sent", config_where(st, "max-sendq", "max-frame", where,
+		    sizeof where), cf->max_sendq, FRAME_HEADER,
+		    FRAME_HEADER + cf->max_frame);
 		return (-1);
 	}
 	if (base64_encoded_len(cf->max_media) > cf->max_frame) {

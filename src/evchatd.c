@@ -14,6 +14,7 @@ main(int argc, char **argv)
 {
 	struct config	*cf;
 	struct server	*s;
+	sigset_t	 set;
 	char		 err[1024];
 	int		 action, rc;
 
@@ -48,6 +49,17 @@ main(int argc, char **argv)
 	if ((s = server_new(cf, argc, argv)) == NULL)
 		return (1);
 	rc = server_run(s);
+	/*
+	 * Freeing the signal events gives back their default actions, which
+	 * terminate: a second SIGTERM (or any SIGHUP) now would turn a clean
+	 * stop into death by signal.  Blocked, they die with the process.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	server_free(s);
 	return (rc);
 }

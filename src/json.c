@@ -9,6 +9,38 @@
 #include "proto.h"
 
 /*
+ * JSON allows no raw control character inside a string and only tab, line
+ * feed and carriage return between tokens; cJSON takes any byte below 0x20
+ * as white space and copies control characters into strings (a NUL then
+ * cuts the string short), so look for them before it parses.
+ */
+static bool
+json_controls_valid(const char *payload, size_t len)
+{
+	unsigned char	c;
+	bool		instring = false, escaped = false;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)payload[i];
+		if (instring) {
+			if (c < 0x20)
+				return (false);
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				instring = false;
+		} else if (c == '"')
+			instring = true;
+		else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			return (false);
+	}
+	return (true);
+}
+
+/*
  * Parse one payload into an object with a string "type".  On JSON_OK *obj
  * belongs to the caller (cJSON_Delete) and *type points into it; otherwise
  * both are NULL and the return value says why.
@@ -24,6 +56,8 @@ json_parse(const char *payload, size_t len, cJSON **obj, const char **type)
 	*type = NULL;
 	if (!utf8_valid(payload, len))
 		return (JSON_BAD_UTF8);
+	if (!json_controls_valid(payload, len))
+		return (JSON_BAD_SYNTAX);
 	o = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
 	if (o == NULL)
 		return (JSON_BAD_SYNTAX);

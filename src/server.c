@@ -1,7 +1,10 @@
 /* server.c: the one server struct and its loop: accepting, the reaper and pending passes, signals
  * (stop, reload, counters), systemd notification and the graceful shutdown; message types live in cmd-*.c. */
 
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <signal.h>
 #include <stdlib.h>
@@ -62,15 +65,25 @@ void
 server_accept(struct server *s, evutil_socket_t fd, struct sockaddr *sa,
     int socklen)
 {
-	struct client	*c;
-	unsigned int	 max = s->config->max_clients;
+	struct bufferevent	*bev;
+	struct client		*c;
+	unsigned int		 max = s->config->max_clients;
+	int			 one = 1;
 
 	s->stats.accepted++;
-	if ((c = client_new(s, fd, sa, socklen)) == NULL) {
+	if (sa->sa_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
 		log_warn("cannot accept a client: out of memory");
 		return;
 	}
-	if (max != 0 && s->nclients > max) {
+	if ((c = client_new(s, bev, sa)) == NULL) {
+		log_warn("cannot accept a client: out of memory");
+		return;
+	}
+	if (max != 0 && s->nactive > max) {
 		log_info("client %llu from %s refused: server full (%u)",
 		    (unsigned long long)c->id, c->addr, max);
 		client_error(c, ERR_SERVER_FULL, NULL, NULL);
@@ -125,6 +138,26 @@ server_resume(struct server *s)
 {
 	if (!evtimer_pending(s->resume, NULL))
 		evtimer_add(s->resume, &server_tv_now);
+}
+
+/*
+ * Write out everything queued during the pass that just ended: each client
+ * touched gets one writev however many frames it was sent (Redis's
+ * beforeSleep).
+ */
+void
+server_flush(struct server *s)
+{
+	struct client	*c;
+
+	while ((c = TAILQ_FIRST(&s->touched)) != NULL) {
+		TAILQ_REMOVE(&s->touched, c, touched_entry);
+		c->flags &= ~CLIENT_TOUCHED;
+		if (c->flags & CLIENT_DEAD)
+			continue;
+		if (client_flush(c) != 0)
+			client_close(c, "connection closed", false);
+	}
 }
 
 static void
@@ -244,7 +277,7 @@ server_signal_usr1_cb(evutil_socket_t sig, short what, void *arg)
 
 	log_info("stats: clients %zu rooms %zu frames_in %llu frames_out %llu "
 	    "bytes_in %llu bytes_out %llu drops %llu accepted %llu "
-	    "uptime %llds", s->nclients, hash_count(s->rooms),
+	    "uptime %llds", s->nactive, hash_count(s->rooms),
 	    (unsigned long long)s->stats.frames_in,
 	    (unsigned long long)s->stats.frames_out,
 	    (unsigned long long)s->stats.bytes_in,
@@ -296,6 +329,7 @@ server_new(struct config *cf, int argc, char **argv)
 	TAILQ_INIT(&s->clients);
 	TAILQ_INIT(&s->closing);
 	TAILQ_INIT(&s->pending);
+	TAILQ_INIT(&s->touched);
 	TAILQ_INIT(&s->watchers);
 
 	if ((ec = event_config_new()) == NULL)
@@ -326,8 +360,6 @@ server_new(struct config *cf, int argc, char **argv)
 	    event_add(s->sigusr1, NULL) != 0)
 		goto fail;
 	server_set_timeouts(s);
-	if (listener_open_all(s) != 0)
-		goto fail;
 	if (server_watchdog_start(s) != 0)
 		goto fail;
 	return (s);
@@ -380,12 +412,24 @@ server_free(struct server *s)
 int
 server_run(struct server *s)
 {
+	int	rc;
+
+	if (listener_open_all(s) != 0)
+		return (1);
 	limit_log_off(s->config);
 	systemd_notify("READY=1");
 	log_info("%s %s ready", SERVER_NAME, PACKAGE_VERSION);
-	if (event_base_dispatch(s->base) == -1) {
-		log_error("event loop failed");
-		return (1);
+	/* One pass at a time, so that output is flushed after each. */
+	for (;;) {
+		rc = event_base_loop(s->base, EVLOOP_ONCE);
+		server_flush(s);
+		if (rc == -1) {
+			log_error("event loop failed");
+			return (1);
+		}
+		if (rc == 1 || event_base_got_exit(s->base) ||
+		    event_base_got_break(s->base))
+			break;
 	}
 	log_info("stopped");
 	return (0);

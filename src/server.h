@@ -115,6 +115,7 @@ struct room {
 #define CLIENT_DETACHED		0x10	/* out of rooms and nick table */
 #define CLIENT_PENDING		0x20	/* frames left in input */
 #define CLIENT_DEAD		0x40	/* socket gone: nothing can be sent */
+#define CLIENT_TOUCHED		0x80	/* output queued this pass */
 
 struct client {
 	struct server		*server;
@@ -144,12 +145,13 @@ struct client {
 	TAILQ_ENTRY(client)	 entry;		/* server->clients */
 	TAILQ_ENTRY(client)	 close_entry;	/* server->closing */
 	TAILQ_ENTRY(client)	 pending_entry;	/* server->pending */
+	TAILQ_ENTRY(client)	 touched_entry;	/* server->touched */
 	TAILQ_ENTRY(client)	 presence_entry; /* server->watchers */
 };
 TAILQ_HEAD(clients, client);
 
-struct client	*client_new(struct server *, evutil_socket_t,
-		     const struct sockaddr *, int);
+struct client	*client_new(struct server *, struct bufferevent *,
+		     const struct sockaddr *);
 void		 client_free(struct client *);
 void		 client_close(struct client *, const char *, bool);
 void		 client_send(struct client *, struct frame *);
@@ -159,6 +161,7 @@ void		 client_error(struct client *, enum errcode, const cJSON *,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 client_process(struct client *);
 void		 client_reap(struct client *);
+int		 client_flush(struct client *);
 bool		 client_in_room(const struct client *, const struct room *);
 int		 client_register(struct client *, const char *, bool);
 
@@ -242,8 +245,10 @@ struct server {
 	struct clients		 clients;	/* every connection */
 	struct clients		 closing;	/* marked, not yet freed */
 	struct clients		 pending;	/* input left over */
+	struct clients		 touched;	/* output to flush */
 	struct clients		 watchers;	/* presence:true */
-	size_t			 nclients;
+	size_t			 nclients;	/* connections */
+	size_t			 nactive;	/* of which not closing */
 
 	struct event		*reaper;	/* frees closing clients */
 	struct event		*resume;	/* drains pending input */
@@ -276,6 +281,7 @@ void		 server_watchers_send(struct server *, struct frame *,
 		     const struct client *);
 uint64_t	 server_msgid(struct server *);
 void		 server_resume(struct server *);
+void		 server_flush(struct server *);
 int64_t		 server_now_ms(struct server *);
 void		 server_accept(struct server *, evutil_socket_t,
 		     struct sockaddr *, int);

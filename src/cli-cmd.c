@@ -1,0 +1,459 @@
+/* cli-cmd.c: evchat-cli's input lines: the one command table (/join ... /help), running queued lines in
+ * order once registered, and text to the current room; it knows nothing of sockets or of the terminal. */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "cli.h"
+
+/* How a command's arguments are cut from the rest of the line. */
+enum cli_cmd_args {
+	CLI_ARGS_NONE,		/* /rooms */
+	CLI_ARGS_WORD,		/* /join ROOM */
+	CLI_ARGS_OPT_WORD,	/* /part [ROOM] */
+	CLI_ARGS_WORD_TEXT,	/* /msg NICK TEXT */
+	CLI_ARGS_TEXT,		/* /audio FILE (spaces and all) */
+	CLI_ARGS_OPT_TEXT	/* /quit [REASON] */
+};
+
+enum cli_cmd_retval {
+	CLI_CMD_NORMAL,
+	CLI_CMD_ERROR
+};
+
+struct cli_cmd_entry {
+	const char		*name;
+	const char		*usage;
+	const char		*help;
+	enum cli_cmd_args	 args;
+	enum cli_cmd_complete	 complete;	/* the first argument */
+	enum cli_cmd_retval	 (*exec)(struct cli *, const char *,
+				     const char *);
+};
+
+static enum cli_cmd_retval cli_cmd_join(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_part(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_room(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_msg(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_rooms(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_who(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_sticker(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_audio(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_file(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_quit(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_help(struct cli *, const char *,
+		    const char *);
+
+static void	cli_cmd_error(struct cli *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static const struct cli_cmd_entry cli_cmd_table[] = {
+	{ "join", "ROOM", "join ROOM (created if new) and make it current",
+	  CLI_ARGS_WORD, CLI_COMPLETE_ROOM, cli_cmd_join },
+	{ "part", "[ROOM]", "leave ROOM, by default the current room",
+	  CLI_ARGS_OPT_WORD, CLI_COMPLETE_ROOM, cli_cmd_part },
+	{ "room", "ROOM", "make ROOM, already joined, the current room",
+	  CLI_ARGS_WORD, CLI_COMPLETE_ROOM, cli_cmd_room },
+	{ "msg", "NICK TEXT", "send TEXT to NICK only",
+	  CLI_ARGS_WORD_TEXT, CLI_COMPLETE_NICK, cli_cmd_msg },
+	{ "rooms", "", "list every room on the server",
+	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_rooms },
+	{ "who", "[ROOM]", "list the members of ROOM, or everyone online",
+	  CLI_ARGS_OPT_WORD, CLI_COMPLETE_ROOM, cli_cmd_who },
+	{ "sticker", "NAME", "send the sticker NAME to the current room",
+	  CLI_ARGS_WORD, CLI_COMPLETE_NONE, cli_cmd_sticker },
+	{ "audio", "FILE", "send an audio FILE to the current room",
+	  CLI_ARGS_TEXT, CLI_COMPLETE_FILE, cli_cmd_audio },
+	{ "file", "FILE", "send FILE to the current room",
+	  CLI_ARGS_TEXT, CLI_COMPLETE_FILE, cli_cmd_file },
+	{ "quit", "[REASON]", "leave the server and exit",
+	  CLI_ARGS_OPT_TEXT, CLI_COMPLETE_NONE, cli_cmd_quit },
+	{ "help", "", "list the commands",
+	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_help },
+};
+
+/* Report a command's failure, as tmux's cmdq_error does. */
+static void
+cli_cmd_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	cli_display_notice(cli, true, "%s", s != NULL ? s : fmt);
+	free(s);
+}
+
+/* The name of the i-th command for completion, NULL past the last. */
+const char *
+cli_cmd_name(size_t i)
+{
+	if (i >= nitems(cli_cmd_table))
+		return (NULL);
+	return (cli_cmd_table[i].name);
+}
+
+/*
+ * Find a command by name or by a prefix that names only one.  The exact
+ * name wins, so /room is never mistaken for /rooms.
+ */
+static const struct cli_cmd_entry *
+cli_cmd_find(const char *name, size_t len, bool *ambiguous)
+{
+	const struct cli_cmd_entry	*found = NULL;
+	size_t				 i;
+
+	*ambiguous = false;
+	if (len == 0)
+		return (NULL);
+	for (i = 0; i < nitems(cli_cmd_table); i++) {
+		if (strncmp(cli_cmd_table[i].name, name, len) != 0)
+			continue;
+		if (cli_cmd_table[i].name[len] == '\0')
+			return (&cli_cmd_table[i]);
+		if (found != NULL)
+			*ambiguous = true;
+		found = &cli_cmd_table[i];
+	}
+	return (*ambiguous ? NULL : found);
+}
+
+/* What the first argument of the command word (without '/') completes to. */
+enum cli_cmd_complete
+cli_cmd_completion(const char *word, size_t len)
+{
+	const struct cli_cmd_entry	*cmd;
+	bool				 ambiguous;
+
+	if ((cmd = cli_cmd_find(word, len, &ambiguous)) == NULL)
+		return (CLI_COMPLETE_NONE);
+	return (cmd->complete);
+}
+
+static const char *
+cli_cmd_current(struct cli *cli)
+{
+	const char	*room;
+
+	if ((room = cli_names_last(&cli->joined)) == NULL)
+		cli_cmd_error(cli, "no current room (use /join ROOM)");
+	return (room);
+}
+
+/*
+ * Requests that change what later lines mean (which room is current) or
+ * whose answer a script reads hold the next lines until answered, so piped
+ * input runs as if typed by someone watching the replies.
+ */
+static void
+cli_cmd_send_wait(struct cli *cli, cJSON *req)
+{
+	long long	id = cli->next_id;	/* req is the latest request */
+
+	if (cli_net_send(cli, req) == 0)
+		cli->wait_id = id;
+}
+
+static enum cli_cmd_retval
+cli_cmd_join(struct cli *cli, const char *room, const char *unused)
+{
+	cJSON	*req;
+
+	req = cli_net_request(cli, "join");
+	cJSON_AddStringToObject(req, "room", room);
+	cli_cmd_send_wait(cli, req);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_part(struct cli *cli, const char *room, const char *unused)
+{
+	cJSON	*req;
+
+	if (room == NULL && (room = cli_names_last(&cli->joined)) == NULL) {
+		cli_cmd_error(cli, "no room to leave");
+		return (CLI_CMD_ERROR);
+	}
+	req = cli_net_request(cli, "part");
+	cJSON_AddStringToObject(req, "room", room);
+	cli_cmd_send_wait(cli, req);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_room(struct cli *cli, const char *room, const char *unused)
+{
+	const char	*found;
+
+	if ((found = cli_names_find(&cli->joined, room)) == NULL) {
+		cli_cmd_error(cli, "not in %s (use /join %s)", room, room);
+		return (CLI_CMD_ERROR);
+	}
+	cli_names_add(&cli->joined, found);
+	cli_tty_prompt(cli);
+	return (CLI_CMD_NORMAL);
+}
+
+static bool
+cli_cmd_text_fits(struct cli *cli, const char *text)
+{
+	size_t	len = strlen(text);
+
+	if (len <= cli->max_text)
+		return (true);
+	cli_cmd_error(cli, "message is %zu bytes, the server allows %zu", len,
+	    cli->max_text);
+	return (false);
+}
+
+static enum cli_cmd_retval
+cli_cmd_msg(struct cli *cli, const char *nick, const char *text)
+{
+	cJSON	*req;
+
+	if (!cli_cmd_text_fits(cli, text))
+		return (CLI_CMD_ERROR);
+	req = cli_net_request(cli, "msg");
+	cJSON_AddStringToObject(req, "to", nick);
+	cJSON_AddStringToObject(req, "text", text);
+	cli_net_send(cli, req);
+	cli_names_add(&cli->nicks, nick);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_rooms(struct cli *cli, const char *unused1, const char *unused2)
+{
+	cli_cmd_send_wait(cli, cli_net_request(cli, "rooms"));
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_who(struct cli *cli, const char *room, const char *unused)
+{
+	cJSON	*req;
+
+	req = cli_net_request(cli, "who");
+	if (room != NULL)
+		cJSON_AddStringToObject(req, "room", room);
+	cli_cmd_send_wait(cli, req);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_sticker(struct cli *cli, const char *name, const char *unused)
+{
+	const char	*room;
+	cJSON		*req;
+
+	if (!name_sticker_valid(name)) {
+		cli_cmd_error(cli, "bad sticker name: %s", name);
+		return (CLI_CMD_ERROR);
+	}
+	if ((room = cli_cmd_current(cli)) == NULL)
+		return (CLI_CMD_ERROR);
+	req = cli_net_request(cli, "msg");
+	cJSON_AddStringToObject(req, "room", room);
+	cJSON_AddStringToObject(req, "kind", "sticker");
+	cJSON_AddStringToObject(req, "sticker", name);
+	cli_net_send(cli, req);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_media(struct cli *cli, const char *kind, const char *path)
+{
+	char	*cause;
+
+	if (cli_cmd_current(cli) == NULL)
+		return (CLI_CMD_ERROR);
+	if (cli_media_send(cli, kind, path, &cause) == -1) {
+		cli_cmd_error(cli, "%s", cause);
+		free(cause);
+		return (CLI_CMD_ERROR);
+	}
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_audio(struct cli *cli, const char *path, const char *unused)
+{
+	return (cli_cmd_media(cli, "audio", path));
+}
+
+static enum cli_cmd_retval
+cli_cmd_file(struct cli *cli, const char *path, const char *unused)
+{
+	return (cli_cmd_media(cli, "file", path));
+}
+
+static enum cli_cmd_retval
+cli_cmd_quit(struct cli *cli, const char *reason, const char *unused)
+{
+	cli_net_quit(cli, reason);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_help(struct cli *cli, const char *unused1, const char *unused2)
+{
+	const struct cli_cmd_entry	*cmd;
+	char				*s;
+	size_t				 i;
+
+	for (i = 0; i < nitems(cli_cmd_table); i++) {
+		cmd = &cli_cmd_table[i];
+		s = cli_xasprintf("/%s%s%s", cmd->name,
+		    *cmd->usage != '\0' ? " " : "", cmd->usage);
+		cli_display_notice(cli, false, "%-18s %s", s, cmd->help);
+		free(s);
+	}
+	cli_display_notice(cli, false, "%-18s %s", "TEXT",
+	    "send TEXT to the current room (//TEXT sends /TEXT)");
+	return (CLI_CMD_NORMAL);
+}
+
+/* Cut the next word off *s. */
+static char *
+cli_cmd_word(char **s)
+{
+	char	*word = *s;
+
+	*s += strcspn(*s, " \t");
+	if (**s != '\0')
+		*(*s)++ = '\0';
+	*s += strspn(*s, " \t");
+	return (*word != '\0' ? word : NULL);
+}
+
+/* Run "/name args" (given without the slash). */
+static void
+cli_cmd_exec(struct cli *cli, char *line)
+{
+	const struct cli_cmd_entry	*cmd;
+	char				*name, *a = NULL, *b = NULL, *end;
+	bool				 ambiguous, bad = false;
+
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	name = cli_cmd_word(&line);
+	if ((cmd = cli_cmd_find(name != NULL ? name : "",
+	    name != NULL ? strlen(name) : 0, &ambiguous)) == NULL) {
+		cli_cmd_error(cli, "%s command /%s (try /help)",
+		    ambiguous ? "ambiguous" : "unknown",
+		    name != NULL ? name : "");
+		return;
+	}
+	switch (cmd->args) {
+	case CLI_ARGS_NONE:
+		bad = *line != '\0';
+		break;
+	case CLI_ARGS_WORD:
+		a = cli_cmd_word(&line);
+		bad = a == NULL || *line != '\0';
+		break;
+	case CLI_ARGS_OPT_WORD:
+		a = cli_cmd_word(&line);
+		bad = *line != '\0';
+		break;
+	case CLI_ARGS_WORD_TEXT:
+		a = cli_cmd_word(&line);
+		b = line;
+		bad = a == NULL || *b == '\0';
+		break;
+	case CLI_ARGS_TEXT:
+		a = line;
+		bad = *a == '\0';
+		break;
+	case CLI_ARGS_OPT_TEXT:
+		a = *line != '\0' ? line : NULL;
+		break;
+	}
+	if (bad) {
+		cli_cmd_error(cli, "usage: /%s %s", cmd->name, cmd->usage);
+		return;
+	}
+	cmd->exec(cli, a, b);
+}
+
+static void
+cli_cmd_say(struct cli *cli, const char *text)
+{
+	const char	*room;
+	cJSON		*req;
+
+	if ((room = cli_cmd_current(cli)) == NULL ||
+	    !cli_cmd_text_fits(cli, text))
+		return;
+	req = cli_net_request(cli, "msg");
+	cJSON_AddStringToObject(req, "room", room);
+	cJSON_AddStringToObject(req, "text", text);
+	cli_net_send(cli, req);
+}
+
+static void
+cli_cmd_line(struct cli *cli, char *line)
+{
+	if (*line == '\0')
+		return;
+	if (!utf8_valid(line, strlen(line))) {
+		cli_cmd_error(cli, "input line is not valid UTF-8");
+		return;
+	}
+	if (line[0] == '/' && line[1] != '/') {
+		cli_cmd_exec(cli, line + 1);
+		return;
+	}
+	cli_cmd_say(cli, line[0] == '/' ? line + 1 : line);
+}
+
+/*
+ * Run the queued input lines, in order, while registered and not waiting
+ * for a reply.  Once input has ended and every line has run, quit: the
+ * server's bye then confirms that all of them were handled.
+ */
+void
+cli_cmd_drain(struct cli *cli)
+{
+	char	*line;
+	size_t	 len;
+
+	while (!cli->finished && cli->state == CLI_READY && cli->wait_id == 0) {
+		line = evbuffer_readln(cli->lines, &len, EVBUFFER_EOL_CRLF);
+		if (line == NULL) {
+			/* The last line may lack its newline. */
+			len = evbuffer_get_length(cli->lines);
+			if (!cli->stdin_eof || len == 0)
+				break;
+			line = cli_xmalloc(len + 1);
+			evbuffer_remove(cli->lines, line, len);
+			line[len] = '\0';
+		}
+		cli_cmd_line(cli, line);
+		free(line);
+	}
+	if (!cli->finished && cli->state == CLI_READY && cli->wait_id == 0 &&
+	    cli->stdin_eof && evbuffer_get_length(cli->lines) == 0)
+		cli_net_quit(cli, NULL);
+	cli_input_update(cli);
+}

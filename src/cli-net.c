@@ -1,0 +1,570 @@
+/* cli-net.c: evchat-cli's connection: resolving and connecting, frames in and out through the framing
+ * library, and the protocol state they carry (welcome, ping, bye, joins); it knows nothing of how frames look. */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "cli.h"
+
+static void	cli_net_bye(struct cli *, cJSON *);
+static void	cli_net_error(struct cli *, cJSON *);
+static void	cli_net_joined(struct cli *, cJSON *);
+static void	cli_net_msg(struct cli *, cJSON *);
+static void	cli_net_parted(struct cli *, cJSON *);
+static void	cli_net_try(struct cli *, int);
+static void	cli_net_ping(struct cli *, cJSON *);
+static void	cli_net_presence(struct cli *, cJSON *);
+static void	cli_net_rooms(struct cli *, cJSON *);
+static void	cli_net_welcome(struct cli *, cJSON *);
+static void	cli_net_who(struct cli *, cJSON *);
+
+/* What a received frame changes in the session; showing it comes after. */
+static const struct cli_net_handler {
+	const char	*type;
+	void		(*fn)(struct cli *, cJSON *);
+} cli_net_handlers[] = {
+	{ "bye",	cli_net_bye },
+	{ "error",	cli_net_error },
+	{ "joined",	cli_net_joined },
+	{ "msg",	cli_net_msg },
+	{ "parted",	cli_net_parted },
+	{ "ping",	cli_net_ping },
+	{ "presence",	cli_net_presence },
+	{ "rooms",	cli_net_rooms },
+	{ "welcome",	cli_net_welcome },
+	{ "who",	cli_net_who },
+};
+
+/*
+ * Split "HOST:PORT", "[ADDR]:PORT", "[ADDR]", "HOST" or a bare IPv6 address
+ * into host and port; the port defaults to 7667.
+ */
+static int
+cli_net_split(const char *spec, char **host, char **port)
+{
+	const char	*end, *colon;
+
+	*host = *port = NULL;
+	if (*spec == '[') {
+		if ((end = strchr(spec, ']')) == NULL || end == spec + 1)
+			return (-1);
+		if (end[1] != '\0' && (end[1] != ':' || end[2] == '\0'))
+			return (-1);
+		*host = cli_xasprintf("%.*s", (int)(end - spec - 1), spec + 1);
+		*port = cli_xstrdup(end[1] == '\0' ? CLI_DEFAULT_PORT :
+		    end + 2);
+		return (0);
+	}
+	colon = strchr(spec, ':');
+	if (colon == NULL || strchr(colon + 1, ':') != NULL) {
+		if (*spec == '\0')
+			return (-1);
+		*host = cli_xstrdup(spec);
+		*port = cli_xstrdup(CLI_DEFAULT_PORT);
+		return (0);
+	}
+	if (colon == spec || colon[1] == '\0')
+		return (-1);
+	*host = cli_xasprintf("%.*s", (int)(colon - spec), spec);
+	*port = cli_xstrdup(colon + 1);
+	return (0);
+}
+
+static bool
+cli_net_is_reply(const cJSON *obj, long long id)
+{
+	const cJSON	*re;
+
+	re = cJSON_GetObjectItemCaseSensitive(obj, "re");
+	return (id != 0 && cJSON_IsNumber(re) && re->valuedouble == (double)id);
+}
+
+/* A positive count from obj, or def when absent or out of reason. */
+static size_t
+cli_net_number(const cJSON *obj, const char *key, size_t def)
+{
+	const cJSON	*v;
+
+	v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 &&
+	    v->valuedouble <= 1e12))
+		return (def);
+	return ((size_t)v->valuedouble);
+}
+
+bool
+cli_net_is_me(struct cli *cli, const char *nick)
+{
+	return (cli->me != NULL && nick != NULL &&
+	    name_cmp(cli->me, nick) == 0);
+}
+
+size_t
+cli_net_pending(struct cli *cli)
+{
+	if (cli->bev == NULL)
+		return (0);
+	return (evbuffer_get_length(bufferevent_get_output(cli->bev)));
+}
+
+/* A new request of type with the next id; cli_net_send frees it. */
+cJSON *
+cli_net_request(struct cli *cli, const char *type)
+{
+	cJSON	*req;
+
+	if ((req = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(req, "type", type) == NULL ||
+	    cJSON_AddNumberToObject(req, "id", (double)++cli->next_id) == NULL)
+		errx(1, "out of memory");
+	return (req);
+}
+
+/*
+ * Queue req as one frame and free it.  A frame over the server's max_frame
+ * would make the server hang up, so it is refused here instead (-1).
+ */
+int
+cli_net_send(struct cli *cli, cJSON *req)
+{
+	char	*s;
+	size_t	 len;
+	int	 rc = -1;
+
+	s = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	if (s == NULL)
+		return (-1);
+	len = strlen(s);
+	if (cli->bev != NULL && len <= cli->max_frame)
+		rc = frame_encode(bufferevent_get_output(cli->bev), s, len);
+	cJSON_free(s);
+	return (rc);
+}
+
+static void
+cli_net_quit_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct cli	*cli = arg;
+
+	cli_finish(cli, 1, "no answer from the server to quit");
+}
+
+/*
+ * Say goodbye: the server answers bye once it has handled every frame
+ * before the quit, so waiting for bye is waiting for all of them.
+ */
+void
+cli_net_quit(struct cli *cli, const char *reason)
+{
+	struct timeval	 tv = { CLI_QUIT_TIMEOUT, 0 };
+	cJSON		*req;
+
+	if (cli->state != CLI_READY)
+		return;
+	req = cli_net_request(cli, "quit");
+	if (reason != NULL && *reason != '\0')
+		cJSON_AddStringToObject(req, "reason", reason);
+	cli_net_send(cli, req);
+	cli->state = CLI_QUITTING;
+	cli->ev_quit = evtimer_new(cli->base, cli_net_quit_cb, cli);
+	if (cli->ev_quit != NULL)
+		evtimer_add(cli->ev_quit, &tv);
+	cli_input_update(cli);
+}
+
+static void
+cli_net_welcome(struct cli *cli, cJSON *obj)
+{
+	struct timeval	 tv;
+	const char	*nick;
+
+	if (cli->state != CLI_HELLO)
+		return;
+	nick = json_get_string(obj, "nick");
+	free(cli->me);
+	cli->me = cli_xstrdup(nick != NULL ? nick : cli->nick);
+	cli->max_frame = cli_net_number(obj, "max_frame", cli->max_frame);
+	cli->max_text = cli_net_number(obj, "max_text", cli->max_text);
+	cli->max_media = cli_net_number(obj, "max_media", cli->max_media);
+	cli->heartbeat = cli_net_number(obj, "heartbeat", 0);
+	cli->state = CLI_READY;
+
+	/*
+	 * A live server is never silent for much over a heartbeat (it pings
+	 * a quiet client, and answers a busy one), so a long silence means it
+	 * or the path to it is gone.
+	 */
+	if (cli->heartbeat != 0 && cli->heartbeat < 86400) {
+		tv.tv_sec = 2 * cli->heartbeat + CLI_SILENCE_GRACE;
+		tv.tv_usec = 0;
+		bufferevent_set_timeouts(cli->bev, &tv, NULL);
+	}
+	cli_tty_prompt(cli);
+}
+
+static void
+cli_net_ping(struct cli *cli, cJSON *obj)
+{
+	cJSON	*pong;
+
+	if ((pong = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(pong, "type", "pong") == NULL)
+		errx(1, "out of memory");
+	cli_net_send(cli, pong);
+}
+
+static void
+cli_net_bye(struct cli *cli, cJSON *obj)
+{
+	const char	*reason;
+	char		*clean;
+
+	if (cli->state == CLI_QUITTING) {
+		cli_finish(cli, 0, NULL);
+		return;
+	}
+	if ((reason = json_get_string(obj, "reason")) == NULL) {
+		cli_finish(cli, 1, "server closed the connection");
+		return;
+	}
+	clean = cli_display_clean(reason);
+	cli_finish(cli, 1, "server closed the connection: %s", clean);
+	free(clean);
+}
+
+/* An error answering hello ends the client: it cannot do anything else. */
+static void
+cli_net_error(struct cli *cli, cJSON *obj)
+{
+	const char	*code, *message;
+	char		*c, *m;
+
+	if (cli->state != CLI_HELLO || !cli_net_is_reply(obj, cli->hello_id))
+		return;
+	if ((code = json_get_string(obj, "code")) == NULL)
+		code = "unknown";
+	if ((message = json_get_string(obj, "message")) == NULL)
+		message = "no reason given";
+	c = cli_display_clean(code);
+	m = cli_display_clean(message);
+	if (strcmp(code, "invalid_nick") == 0 ||
+	    strcmp(code, "nick_taken") == 0)
+		cli_finish(cli, 1, "nick refused: %s: %s", c, m);
+	else
+		cli_finish(cli, 1, "registration refused: %s: %s", c, m);
+	free(c);
+	free(m);
+}
+
+static void
+cli_net_add_nicks(struct cli *cli, const cJSON *obj, const char *key)
+{
+	const cJSON	*a, *v;
+
+	a = cJSON_GetObjectItemCaseSensitive(obj, key);
+	cJSON_ArrayForEach(v, a) {
+		if (cJSON_IsString(v))
+			cli_names_add(&cli->nicks, v->valuestring);
+	}
+}
+
+/* A joined room becomes the current one, as it would in any chat client. */
+static void
+cli_net_joined(struct cli *cli, cJSON *obj)
+{
+	const char	*room;
+
+	if ((room = json_get_string(obj, "room")) == NULL)
+		return;
+	cli_names_add(&cli->joined, room);
+	cli_names_add(&cli->rooms, room);
+	cli_net_add_nicks(cli, obj, "members");
+	cli_tty_prompt(cli);
+}
+
+static void
+cli_net_parted(struct cli *cli, cJSON *obj)
+{
+	const char	*room;
+
+	if ((room = json_get_string(obj, "room")) == NULL)
+		return;
+	cli_names_remove(&cli->joined, room);
+	cli_tty_prompt(cli);
+}
+
+/*
+ * Received audio and files are saved as they arrive (not the sender's own
+ * echo: the file is already here).  The saved path rides on the frame as
+ * "saved" so both output forms can show it; a server cannot set it.
+ */
+static void
+cli_net_msg(struct cli *cli, cJSON *obj)
+{
+	const char	*from, *kind, *room;
+	char		*path, *cause, *name;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "saved");
+	from = json_get_string(obj, "from");
+	if ((room = json_get_string(obj, "room")) != NULL)
+		cli_names_add(&cli->rooms, room);
+	if (from != NULL && !cli_net_is_me(cli, from))
+		cli_names_add(&cli->nicks, from);
+
+	kind = json_get_string(obj, "kind");
+	if (kind == NULL || (strcmp(kind, "audio") != 0 &&
+	    strcmp(kind, "file") != 0) || cli_net_is_me(cli, from))
+		return;
+	if ((path = cli_media_save(cli, obj, &cause)) == NULL) {
+		name = cli_display_clean(json_get_string(obj, "name"));
+		cli_display_notice(cli, true, "cannot save %s: %s", name,
+		    cause);
+		free(name);
+		free(cause);
+		return;
+	}
+	cJSON_AddStringToObject(obj, "saved", path);
+	free(path);
+}
+
+static void
+cli_net_presence(struct cli *cli, cJSON *obj)
+{
+	const char	*nick, *event, *room;
+
+	nick = json_get_string(obj, "nick");
+	event = json_get_string(obj, "event");
+	if (nick == NULL || event == NULL)
+		return;
+	if ((room = json_get_string(obj, "room")) != NULL)
+		cli_names_add(&cli->rooms, room);
+	if (strcmp(event, "quit") == 0 || strcmp(event, "offline") == 0)
+		cli_names_remove(&cli->nicks, nick);
+	else if (strcmp(event, "join") == 0 || strcmp(event, "online") == 0)
+		cli_names_add(&cli->nicks, nick);
+}
+
+static void
+cli_net_rooms(struct cli *cli, cJSON *obj)
+{
+	const cJSON	*a, *v;
+	const char	*name;
+
+	a = cJSON_GetObjectItemCaseSensitive(obj, "rooms");
+	cJSON_ArrayForEach(v, a) {
+		if ((name = json_get_string(v, "name")) != NULL)
+			cli_names_add(&cli->rooms, name);
+	}
+}
+
+static void
+cli_net_who(struct cli *cli, cJSON *obj)
+{
+	cli_net_add_nicks(cli, obj, "nicks");
+}
+
+static void
+cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
+{
+	size_t	i;
+
+	if (cli_net_is_reply(obj, cli->wait_id))
+		cli->wait_id = 0;
+	for (i = 0; i < nitems(cli_net_handlers); i++) {
+		if (strcmp(cli_net_handlers[i].type, type) == 0) {
+			cli_net_handlers[i].fn(cli, obj);
+			break;
+		}
+	}
+
+	/* What ended the session is said once, on stderr, by main. */
+	if (!cli->finished || cli->json)
+		cli_display_frame(cli, obj, type);
+}
+
+/*
+ * Drain every whole frame.  The server's frames may be as large as its own
+ * max_frame, which it tells in welcome; before that the default applies.
+ */
+static void
+cli_net_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct cli		*cli = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	enum frame_status	 fs;
+	enum json_status	 js;
+	const char		*payload, *type;
+	size_t			 len, max;
+	cJSON			*obj;
+
+	max = cli->max_frame > FRAME_MAX_DEFAULT ? cli->max_frame :
+	    FRAME_MAX_DEFAULT;
+	while (!cli->finished) {
+		fs = frame_decode(in, max, &payload, &len);
+		if (fs == FRAME_NEED)
+			break;
+		if (fs != FRAME_OK) {
+			cli_finish(cli, 1, "bad frame from the server: %s",
+			    frame_status_string(fs));
+			return;
+		}
+		js = json_parse(payload, len, &obj, &type);
+		frame_consume(in, len);
+		if (js != JSON_OK) {
+			cli_display_notice(cli, true,
+			    "ignored a frame from the server: %s",
+			    json_status_string(js));
+			continue;
+		}
+		cli_net_dispatch(cli, obj, type);
+		cJSON_Delete(obj);
+	}
+	cli_cmd_drain(cli);
+}
+
+/* The output drained below the low watermark: piped input may go on. */
+static void
+cli_net_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct cli	*cli = arg;
+
+	cli_input_update(cli);
+}
+
+static void
+cli_net_hello(struct cli *cli)
+{
+	struct timeval	 tv = { CLI_WRITE_TIMEOUT, 0 };
+	cJSON		*req;
+
+	cli->state = CLI_HELLO;
+	bufferevent_set_timeouts(cli->bev, NULL, &tv);
+	bufferevent_setwatermark(cli->bev, EV_WRITE, CLI_OUTPUT_MAX / 4, 0);
+	bufferevent_enable(cli->bev, EV_READ);
+	req = cli_net_request(cli, "hello");
+	cli->hello_id = cli->next_id;
+	cJSON_AddStringToObject(req, "nick", cli->nick);
+	cJSON_AddNumberToObject(req, "version", PROTO_VERSION);
+	cli_net_send(cli, req);
+}
+
+static void
+cli_net_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct cli	*cli = arg;
+	int		 error = EVUTIL_SOCKET_ERROR();
+
+	if (cli->state == CLI_CONNECTING) {
+		if (what & BEV_EVENT_CONNECTED) {
+			cli_net_hello(cli);
+			return;
+		}
+		if (what & BEV_EVENT_TIMEOUT)
+			error = ETIMEDOUT;
+		bufferevent_free(cli->bev);
+		cli->bev = NULL;
+		cli_net_try(cli, error);
+		return;
+	}
+
+	/* After quit, any end of the connection is the end we asked for. */
+	if (cli->state == CLI_QUITTING)
+		cli_finish(cli, 0, NULL);
+	else if (what & BEV_EVENT_EOF)
+		cli_finish(cli, 1, "server closed the connection");
+	else if (what & BEV_EVENT_TIMEOUT)
+		cli_finish(cli, 1, "server not responding");
+	else
+		cli_finish(cli, 1, "connection lost: %s",
+		    evutil_socket_error_to_string(error));
+}
+
+/* Connect to the next address of the server, or give up with error. */
+static void
+cli_net_try(struct cli *cli, int error)
+{
+	struct timeval		 tv = { CLI_CONNECT_TIMEOUT, 0 };
+	struct evutil_addrinfo	*ai;
+
+	while ((ai = cli->ai_next) != NULL) {
+		cli->ai_next = ai->ai_next;
+		cli->bev = bufferevent_socket_new(cli->base, -1,
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (cli->bev == NULL)
+			errx(1, "bufferevent_socket_new failed");
+		bufferevent_setcb(cli->bev, cli_net_read_cb, cli_net_write_cb,
+		    cli_net_event_cb, cli);
+		bufferevent_set_timeouts(cli->bev, NULL, &tv);
+		if (bufferevent_socket_connect(cli->bev, ai->ai_addr,
+		    (int)ai->ai_addrlen) == 0)
+			return;
+		error = EVUTIL_SOCKET_ERROR();
+		bufferevent_free(cli->bev);
+		cli->bev = NULL;
+	}
+	cli_finish(cli, 1, "cannot connect to %s: %s", cli->server,
+	    error != 0 ? evutil_socket_error_to_string(error) :
+	    "connection failed");
+}
+
+/*
+ * Resolve the server and start connecting.  The lookup blocks, but the loop
+ * has nothing else to serve yet.
+ */
+int
+cli_net_connect(struct cli *cli, char **cause)
+{
+	struct evutil_addrinfo	 hints;
+	char			*host, *port;
+	int			 rc;
+
+	if (cli_net_split(cli->server, &host, &port) == -1) {
+		*cause = cli_xasprintf("bad server address: %s (use HOST:PORT)",
+		    cli->server);
+		return (-1);
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	rc = evutil_getaddrinfo(host, port, &hints, &cli->ai);
+	if (rc != 0) {
+		*cause = cli_xasprintf("cannot resolve %s: %s", cli->server,
+		    evutil_gai_strerror(rc));
+		free(host);
+		free(port);
+		return (-1);
+	}
+	free(host);
+	free(port);
+	cli->state = CLI_CONNECTING;
+	cli->ai_next = cli->ai;
+	cli_net_try(cli, 0);
+	return (0);
+}
+
+void
+cli_net_free(struct cli *cli)
+{
+	if (cli->bev != NULL)
+		bufferevent_free(cli->bev);
+	cli->bev = NULL;
+	if (cli->ai != NULL)
+		evutil_freeaddrinfo(cli->ai);
+	cli->ai = cli->ai_next = NULL;
+}

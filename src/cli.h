@@ -1,0 +1,155 @@
+/* cli.h: the structures and functions of evchat-cli: the one client state, the connection, the command
+ * table, the terminal, the output and media; the framing library (proto.h) stays below it. */
+
+#ifndef EVCHAT_CLI_H
+#define EVCHAT_CLI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "proto.h"
+
+struct bufferevent;
+struct event;
+struct event_base;
+struct evbuffer;
+struct evutil_addrinfo;
+
+#ifndef nitems
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+#endif
+
+#define CLI_NAME		"evchat-cli"
+#define CLI_DEFAULT_SERVER	"127.0.0.1:7667"
+#define CLI_DEFAULT_PORT	"7667"
+
+/* Seconds: to connect, without write progress, past two heartbeats of
+ * silence, and for bye after quit. */
+#define CLI_CONNECT_TIMEOUT	10
+#define CLI_WRITE_TIMEOUT	60
+#define CLI_SILENCE_GRACE	10
+#define CLI_QUIT_TIMEOUT	5
+
+#define CLI_INPUT_MAX		65536		/* stdin read ahead */
+#define CLI_OUTPUT_MAX		(256 * 1024)	/* unsent, pauses input */
+#define CLI_NAMES_MAX		512		/* names remembered */
+#define CLI_SAVE_TRIES		1000		/* name.1 ... name.999 */
+
+enum cli_state {
+	CLI_CONNECTING,		/* resolving and connecting */
+	CLI_HELLO,		/* hello sent, no welcome yet */
+	CLI_READY,		/* registered: lines are run */
+	CLI_QUITTING		/* quit sent, waiting for bye */
+};
+
+/* cli-names.c: names in order of last use, newest last. */
+struct cli_names {
+	char		**v;
+	size_t		  n;
+};
+
+void		 cli_names_add(struct cli_names *, const char *);
+void		 cli_names_remove(struct cli_names *, const char *);
+const char	*cli_names_find(const struct cli_names *, const char *);
+const char	*cli_names_last(const struct cli_names *);
+void		 cli_names_clear(struct cli_names *);
+
+/* The whole client: there is no other state. */
+struct cli {
+	/* Options and environment. */
+	char			*server;	/* HOST:PORT */
+	char			*nick;		/* asked for */
+	char			*download_dir;
+	bool			 json;
+	bool			 interactive;	/* stdin is a terminal */
+	bool			 colour;
+
+	/* The loop and its events. */
+	struct event_base	*base;
+	struct bufferevent	*bev;
+	struct evutil_addrinfo	*ai;		/* server addresses */
+	struct evutil_addrinfo	*ai_next;	/* next to try */
+	struct event		*ev_stdin;
+	struct event		*ev_signals[4];
+	struct event		*ev_quit;	/* bye is late */
+	int			 download_fd;
+
+	/* Input lines (typed or piped) waiting to run. */
+	struct evbuffer		*lines;
+	bool			 stdin_eof;
+	bool			 in_line;	/* in line handler */
+	char			*prompt;	/* without colours */
+	size_t			 complete_next;	/* completion state */
+
+	/* The session. */
+	enum cli_state		 state;
+	long long		 next_id;
+	long long		 hello_id;
+	long long		 wait_id;	/* lines wait for it */
+	char			*me;		/* registered nick */
+	size_t			 max_frame;
+	size_t			 max_text;
+	size_t			 max_media;
+	unsigned int		 heartbeat;
+	struct cli_names	 joined;	/* current room last */
+	struct cli_names	 nicks;		/* seen, for completion */
+	struct cli_names	 rooms;		/* seen, for completion */
+
+	/* How it ends. */
+	bool			 finished;
+	int			 status;
+	char			*cause;
+};
+
+/* cli.c */
+void		 cli_finish(struct cli *, int, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+void		 cli_input_update(struct cli *);
+void		*cli_xmalloc(size_t);
+char		*cli_xstrdup(const char *);
+char		*cli_xasprintf(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+
+/* cli-net.c: the connection, frames in and out, protocol state. */
+int		 cli_net_connect(struct cli *, char **);
+void		 cli_net_free(struct cli *);
+cJSON		*cli_net_request(struct cli *, const char *);
+int		 cli_net_send(struct cli *, cJSON *);
+void		 cli_net_quit(struct cli *, const char *);
+size_t		 cli_net_pending(struct cli *);
+bool		 cli_net_is_me(struct cli *, const char *);
+
+/* cli-cmd.c: input lines and the command table. */
+enum cli_cmd_complete {
+	CLI_COMPLETE_NONE,
+	CLI_COMPLETE_ROOM,
+	CLI_COMPLETE_NICK,
+	CLI_COMPLETE_FILE
+};
+
+void		 cli_cmd_drain(struct cli *);
+const char	*cli_cmd_name(size_t);
+enum cli_cmd_complete cli_cmd_completion(const char *, size_t);
+
+/* cli-display.c: received frames and local notices as output lines. */
+void		 cli_display_frame(struct cli *, cJSON *, const char *);
+void		 cli_display_notice(struct cli *, bool, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+char		*cli_display_clean(const char *);
+
+/* cli-tty.c: the interactive terminal through GNU Readline. */
+int		 cli_tty_start(struct cli *);
+void		 cli_tty_stop(struct cli *);
+void		 cli_tty_print(struct cli *, const char *, size_t);
+void		 cli_tty_prompt(struct cli *);
+void		 cli_tty_resize(struct cli *);
+
+/* cli-media.c: stickers, audio and files, sent and saved. */
+const char	*cli_media_mime(const char *);
+int		 cli_media_send(struct cli *, const char *, const char *,
+		     char **);
+char		*cli_media_save(struct cli *, const cJSON *, char **);
+size_t		 cli_media_safe_name(const char *, char *, size_t);
+
+#endif /* EVCHAT_CLI_H */

@@ -1,0 +1,215 @@
+# test-cli-hostile.py: evchat-cli against a server that sends what it likes (a socket in this script): file
+# names escaping the download folder, junk frames, terminal escapes, a bye.  It knows nothing of the client's code.
+import base64
+import json
+import os
+import re
+import select
+import socket
+import tempfile
+import time
+
+import cli_test as c
+import evchat_test as t
+
+
+class FakeServer:
+    """One accepted connection from the client, spoken to frame by frame."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.port = self.listener.getsockname()[1]
+        self.sock = None
+        self.reader = t.FrameReader()
+
+    def accept(self, nick):
+        """Accept the client, read its hello, answer welcome."""
+        self.listener.settimeout(t.TIMEOUT)
+        self.sock, _ = self.listener.accept()
+        hello = self.recv()
+        assert hello["type"] == "hello" and hello["nick"] == nick, hello
+        self.send({"type": "welcome", "nick": nick, "server": "fake 0",
+                   "version": 1, "heartbeat": 30, "max_frame": 262144,
+                   "max_text": 4096, "max_media": 163840,
+                   "re": hello["id"]})
+
+    def send(self, obj):
+        self.sock.sendall(t.encode(obj))
+
+    def recv(self):
+        deadline = time.monotonic() + t.TIMEOUT
+        while True:
+            frame = self.reader.pop()
+            if frame is not None:
+                return frame
+            left = deadline - time.monotonic()
+            assert left > 0, "fake server: no frame from the client"
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if ready:
+                data = self.sock.recv(65536)
+                assert data, "fake server: client closed"
+                self.reader.feed(data)
+
+    def expect(self, type):
+        frame = self.recv()
+        assert frame["type"] == type, frame
+        return frame
+
+    def close(self):
+        for s in (self.sock, self.listener):
+            if s is not None:
+                s.close()
+
+
+def file_msg(name, data, msgid):
+    return {"type": "msg", "msgid": msgid, "ts": 1, "from": "eve",
+            "room": "r", "kind": "file", "mime": "text/plain",
+            "name": name, "data": base64.b64encode(data).decode()}
+
+
+# Sender's name -> the name saved in the download folder.
+NAMES = [
+    ("../x", "x"),
+    ("..", "__"),
+    (".", "_"),
+    (".hidden", "_hidden"),
+    ("a/b/../../y", "y"),
+    ("/etc/evil", "evil"),
+    ("..\\..\\win", "win"),
+    ("c\u0001d\u007fe", "c_d_e"),
+    ("dir/", "download"),
+    ("", "download.1"),
+    ("../x", "x.1"),
+    ("é" * 150, "é" * 100),
+]
+
+
+def test_download_folder_is_a_jail(srv):
+    fake = FakeServer()
+    with tempfile.TemporaryDirectory() as tmp:
+        dl = os.path.join(tmp, "dl")
+        os.mkdir(dl)
+        cli = c.Cli(["--nick", "ana", "--download-dir", dl], fake.port,
+                    cwd=dl)
+        try:
+            fake.accept("ana")
+            for i, (name, _) in enumerate(NAMES):
+                fake.send(file_msg(name, b"file %d" % i, i + 1))
+            for i, (_, saved) in enumerate(NAMES):
+                cli.expect(r"saved to %s$" % re.escape(dl + "/" + saved))
+            cli.close()
+            fake.expect("quit")
+            fake.send({"type": "bye", "reason": "client quit"})
+            fake.close()
+            status, out, err = cli.wait()
+            assert status == 0 and err == [], cli.show()
+        finally:
+            fake.close()
+        assert os.listdir(tmp) == ["dl"], os.listdir(tmp)
+        assert sorted(os.listdir(dl)) == sorted(s for _, s in NAMES)
+        for i, (_, saved) in enumerate(NAMES):
+            with open(os.path.join(dl, saved), "rb") as f:
+                assert f.read() == b"file %d" % i, saved
+
+
+def test_existing_files_and_links_untouched(srv):
+    fake = FakeServer()
+    with tempfile.TemporaryDirectory() as tmp:
+        dl = os.path.join(tmp, "dl")
+        os.mkdir(dl)
+        with open(os.path.join(dl, "a.txt"), "wb") as f:
+            f.write(b"mine")
+        os.symlink(os.path.join(tmp, "target"), os.path.join(dl, "a.txt.1"))
+        cli = c.Cli(["--nick", "ana", "--download-dir", dl], fake.port)
+        try:
+            fake.accept("ana")
+            fake.send(file_msg("a.txt", b"theirs", 1))
+            cli.expect(r"saved to %s$" % re.escape(dl + "/a.txt.2"))
+        finally:
+            fake.close()
+        cli.wait()
+        with open(os.path.join(dl, "a.txt"), "rb") as f:
+            assert f.read() == b"mine"
+        assert not os.path.exists(os.path.join(tmp, "target"))
+        with open(os.path.join(dl, "a.txt.2"), "rb") as f:
+            assert f.read() == b"theirs"
+
+
+def test_real_server_refuses_dotdot(srv):
+    with tempfile.TemporaryDirectory() as tmp:
+        dl = os.path.join(tmp, "dl")
+        os.mkdir(dl)
+        cli = c.Cli(["--nick", "ana", "--join", "r", "--download-dir", dl],
+                    srv.port)
+        cli.expect(r"^\* you joined r")
+        eve = srv.client("eve")
+        eve.join("r")
+        eve.send(dict(file_msg("../x", b"evil", 0), id=1))
+        eve.expect_error("bad_request", re=1)
+        eve.send({"type": "msg", "room": "r", "text": "done"})
+        cli.expect(r"^\[r\] <eve> done$")
+        out, err = cli.finish(0)
+        assert os.listdir(tmp) == ["dl"] and os.listdir(dl) == []
+        assert not any("saved" in l for l in out), out
+
+
+def test_junk_frames_and_escapes(srv):
+    fake = FakeServer()
+    cli = c.Cli(["--nick", "ana"], fake.port)
+    try:
+        fake.accept("ana")
+        fake.send({"type": "no_such_type", "x": [1, 2]})
+        fake.sock.sendall(t.encode_payload(b"[1,2,3]"))
+        fake.sock.sendall(t.encode_payload(b"{not json"))
+        fake.sock.sendall(t.encode_payload(b'{"type":"msg","text":"\xff"}'))
+        fake.send({"type": "msg", "from": 7, "room": ["x"], "text": None})
+        fake.send({"type": "presence"})
+        fake.send({"type": "rooms", "rooms": [1, {"name": 2}, None]})
+        fake.send({"type": "who", "nicks": "nope"})
+        fake.send({"type": "joined"})
+        fake.send({"type": "msg", "kind": "audio", "from": "eve", "to": "ana",
+                   "name": "a.ogg", "data": "!!"})
+        fake.send({"type": "msg", "from": "eve\x1b]0;pwned\x07",
+                   "room": "r\x1b[31m", "text": "clear\x1b[2Jscreen\u009b"})
+        fake.send({"type": "error", "code": "x", "message": "m\x1b[1m"})
+        fake.send({"type": "bye", "reason": "ping timeout"})
+        status, out, err = cli.wait()
+    finally:
+        fake.close()
+    assert status == 1, cli.show()
+    for line in out + err:
+        assert "\x1b" not in line and "\x07" not in line, repr(line)
+    assert "[r^[[31m] <eve^[]0;pwned^G> clear^[[2Jscreen?" in out, out
+    assert "error: x: m^[[1m" in out, out
+    assert err[-1] == ("evchat-cli: server closed the connection: "
+                       "ping timeout"), err
+    assert len([l for l in err if "ignored a frame" in l]) == 3, err
+    assert any("cannot save a.ogg: no valid data" in l for l in err), err
+
+
+def test_json_shows_unknown_types(srv):
+    fake = FakeServer()
+    cli = c.Cli(["--nick", "ana", "--json"], fake.port)
+    try:
+        fake.accept("ana")
+        fake.send({"type": "future", "n": 1, "s": "a\nb"})
+        fake.send({"type": "ping", "ts": 5})
+        assert fake.recv() == {"type": "pong"}
+        fake.send({"type": "msg", "from": "eve", "room": "r", "saved": "/x",
+                   "text": "spoof"})
+        fake.send({"type": "bye", "reason": "server shutting down"})
+        status, out, err = cli.wait()
+    finally:
+        fake.close()
+    assert status == 1, cli.show()
+    frames = [json.loads(l) for l in out]
+    assert [f["type"] for f in frames] == ["welcome", "future", "ping", "msg",
+                                           "bye"], out
+    assert frames[1] == {"type": "future", "n": 1, "s": "a\nb"}
+    assert "saved" not in frames[3], frames[3]
+    assert err == ["evchat-cli: server closed the connection: server "
+                   "shutting down"], err
+
+t.run(globals())

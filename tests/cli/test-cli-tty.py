@@ -1,0 +1,98 @@
+# test-cli-tty.py: evchat-cli's interactive mode on a pseudo-terminal (Python's pty support): messages
+# printed above a half-typed line that survives intact, completion, colours, Ctrl-D and signals.
+import re
+import signal
+
+import cli_test as c
+import evchat_test as t
+
+PROMPT = rb"\[general\] ana> "
+
+
+def start(srv, env=None, cols=80):
+    bob = srv.client("bob")
+    bob.join("general")
+    tty = c.PtyCli(["--nick", "ana", "--join", "general"], srv.port,
+                   env={"NO_COLOR": "1"} if env is None else env, cols=cols)
+    tty.expect(rb"you joined .*general.* \(members: .*ana.*, .*bob.*\)")
+    bob.expect("presence", nick="ana", event="join")
+    return bob, tty
+
+
+def test_message_above_half_typed_line(srv):
+    bob, tty = start(srv)
+    tty.expect(PROMPT)
+    tty.type("hello wor")
+    tty.expect(rb"hello wor")
+    bob.send({"type": "msg", "room": "general", "text": "interrupting"})
+    bob.expect_next("msg", text="interrupting")     # the echo
+    # The message gets its own line, then the prompt and the half-typed
+    # text are drawn again, as they were.
+    tty.expect(rb"\r\[general\] <bob> interrupting\r\n" + PROMPT +
+               rb"hello wor(?!l)")
+    tty.type("ld\r")
+    bob.expect_next("msg", room="general", text="hello world")
+    tty.expect(rb"\[general\] <ana> hello world\r\n")
+
+    # Tab completes commands and the nicks seen.
+    tty.type("/ms\tb\tpsst\r")
+    bob.expect_next("msg", to="bob", text="psst")
+    tty.expect(rb"\[pm -> bob\] <ana> psst\r\n")
+
+    # Ctrl-D quits like /quit.
+    tty.type("\x04")
+    assert tty.wait() == 0
+    bob.expect_next("presence", nick="ana", event="quit",
+                    reason="client quit")
+
+
+def test_wrapped_line_is_replaced_by_the_echo(srv):
+    bob, tty = start(srv, cols=30)
+    tty.expect(PROMPT)
+    text = "a line that wraps: twenty"     # 15 + 25 columns: 2 rows
+    tty.type(text + "\r")
+    bob.expect_next("msg", text=text)
+    # Both rows of the typed line are taken back before the echo.
+    tty.expect(rb"\x1b\[2A\r\x1b\[J")
+    tty.expect(rb"\[general\] <ana> " + re.escape(text.encode()))
+    tty.type("/quit bye now\r")
+    assert tty.wait() == 0
+    bob.expect_next("presence", nick="ana", event="quit", reason="bye now")
+
+
+def test_colours_on_a_terminal(srv):
+    bob, tty = start(srv, env={})
+    bob.send({"type": "msg", "room": "general", "text": "in colour"})
+    bob.expect_next("msg", text="in colour")     # the echo
+    tty.expect(rb"\[\x1b\[[0-9;]+mgeneral\x1b\[0m\] <\x1b\[[0-9;]+mbob"
+               rb"\x1b\[0m> in colour")
+    tty.proc.send_signal(signal.SIGTERM)
+    assert tty.wait() == 0
+
+
+def test_no_colour_and_sigint(srv):
+    bob, tty = start(srv)
+    bob.send({"type": "msg", "room": "general", "text": "plain"})
+    bob.expect_next("msg", text="plain")     # the echo
+    tty.expect(rb"\[general\] <bob> plain\r\n")
+    assert b"\x1b[0m" not in tty.data and b"\x1b[1" not in tty.data
+    tty.proc.send_signal(signal.SIGINT)
+    assert tty.wait() == 0
+    bob.expect_next("presence", nick="ana", event="quit")
+
+
+def test_server_goes_away(srv):
+    bob, tty = start(srv)
+    tty.expect(PROMPT)
+    tty.type("half")
+    tty.expect(rb"half")
+    status, _ = srv.stop()
+    assert status == 0
+    assert tty.wait() == 1
+    # The prompt is taken away and the reason is the last thing shown.
+    tail = tty.data[tty.pos:]
+    assert tail.endswith(b"evchat-cli: server closed the connection: "
+                         b"server shutting down\r\n"), tail
+
+
+t.run(globals())
