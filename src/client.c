@@ -44,7 +44,8 @@ client_format_addr(char *buf, size_t len, const struct sockaddr *sa)
  * or one end of a pair in the fuzzer).
  */
 struct client *
-client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa)
+client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa,
+    bool direct)
 {
 	struct client	*c;
 
@@ -54,6 +55,8 @@ client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa)
 	}
 	c->server = s;
 	c->bev = bev;
+	if (direct)
+		c->flags |= CLIENT_DIRECT;
 	c->id = ++s->next_client_id;
 	client_format_addr(c->addr, sizeof c->addr, sa);
 
@@ -65,10 +68,10 @@ client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa)
 	/*
 	 * Output is written by server_flush once per loop pass; libevent's
 	 * write event is armed only when the socket pushes back, so a busy
-	 * pass costs one writev per client and no epoll_ctl.  A socketless
-	 * bufferevent (the fuzzer's pairs) leaves writing to libevent.
+	 * pass costs one writev per client and no epoll_ctl.  Other
+	 * bufferevents (TLS, the fuzzer's pairs) leave writing to libevent.
 	 */
-	if (bufferevent_getfd(bev) < 0)
+	if (!direct)
 		bufferevent_enable(bev, EV_READ | EV_WRITE);
 	else {
 		bufferevent_disable(bev, EV_WRITE);	/* on by default */
@@ -144,7 +147,7 @@ client_flush(struct client *c)
 	evutil_socket_t	 fd = bufferevent_getfd(c->bev);
 	int		 n;
 
-	if (evbuffer_get_length(out) == 0 ||
+	if (!(c->flags & CLIENT_DIRECT) || evbuffer_get_length(out) == 0 ||
 	    bufferevent_get_enabled(c->bev) & EV_WRITE)
 		return (0);
 	/* A socket bufferevent freezes its output's start against us. */
@@ -167,7 +170,9 @@ client_flush(struct client *c)
 static void
 client_write_cb(struct bufferevent *bev, void *arg)
 {
-	if (bufferevent_getfd(bev) >= 0)
+	struct client	*c = arg;
+
+	if (c->flags & CLIENT_DIRECT)
 		bufferevent_disable(bev, EV_WRITE);
 }
 
@@ -227,11 +232,15 @@ client_error(struct client *c, enum errcode code, const cJSON *id,
 	cJSON	*obj;
 	char	 msg[512];
 	va_list	 ap;
+	int	 n;
 
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(msg, sizeof msg, fmt, ap);
+		n = vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
+		/* A long name cut short must not leave half a UTF-8 sequence. */
+		if (n >= (int)sizeof msg)
+			msg[utf8_trim(msg, sizeof msg - 1)] = '\0';
 	} else
 		snprintf(msg, sizeof msg, "%s", errcode_message(code));
 	log_debug("client %llu: error %s: %s", (unsigned long long)c->id,
@@ -394,14 +403,14 @@ client_detach(struct client *c)
 static void
 client_linger_write_cb(struct bufferevent *bev, void *arg)
 {
-	evutil_socket_t	fd = bufferevent_getfd(bev);
+	struct client	*c = arg;
 
-	if (fd < 0) {
-		client_free(arg);	/* a pair: nothing to half-close */
+	if (!(c->flags & CLIENT_DIRECT)) {
+		client_free(c);	/* TLS or a pair: its own close will do */
 		return;
 	}
 	bufferevent_disable(bev, EV_WRITE);
-	shutdown(fd, SHUT_WR);
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
 }
 
 static void
@@ -432,7 +441,7 @@ client_reap(struct client *c)
 	client_detach(c);
 	if (!(c->flags & CLIENT_DEAD))
 		(void)client_flush(c);
-	if (c->flags & CLIENT_DEAD || (bufferevent_getfd(c->bev) < 0 &&
+	if (c->flags & CLIENT_DEAD || (!(c->flags & CLIENT_DIRECT) &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)) {
 		client_free(c);
 		return;

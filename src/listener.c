@@ -3,11 +3,13 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/bufferevent.h>
 #include <event2/listener.h>
 
 #include "server.h"
@@ -16,7 +18,20 @@ static void
 listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
-	server_accept(arg, fd, sa, socklen);
+	struct server		*s = arg;
+	struct bufferevent	*bev;
+	int			 one = 1;
+
+	/* Chat lines are small and interactive: do not wait to coalesce. */
+	if (sa->sa_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		log_warn("cannot accept a client: out of memory");
+		return;
+	}
+	server_accept(s, bev, sa, true);
 }
 
 static void

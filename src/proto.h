@@ -76,6 +76,7 @@ const char	*json_get_string(const cJSON *, const char *);
 int		 utf8_next(const char **, const char *, uint32_t *);
 bool		 utf8_valid(const char *, size_t);
 ssize_t		 utf8_count(const char *, size_t);
+size_t		 utf8_trim(const char *, size_t);
 
 /* name.c: nick, room, sticker, file and mime names; case folding. */
 bool		 name_is_control(uint32_t);

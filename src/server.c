@@ -1,10 +1,7 @@
 /* server.c: the one server struct and its loop: accepting, the reaper and pending passes, signals
  * (stop, reload, counters), systemd notification and the graceful shutdown; message types live in cmd-*.c. */
 
-#include <sys/socket.h>
 #include <sys/time.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <signal.h>
 #include <stdlib.h>
@@ -61,25 +58,19 @@ server_watchers_send(struct server *s, struct frame *f,
 	}
 }
 
+/*
+ * A new connection on bev (owned from here on); direct when it is a plain
+ * socket that server_flush may write itself.
+ */
 void
-server_accept(struct server *s, evutil_socket_t fd, struct sockaddr *sa,
-    int socklen)
+server_accept(struct server *s, struct bufferevent *bev,
+    const struct sockaddr *sa, bool direct)
 {
-	struct bufferevent	*bev;
-	struct client		*c;
-	unsigned int		 max = s->config->max_clients;
-	int			 one = 1;
+	struct client	*c;
+	unsigned int	 max = s->config->max_clients;
 
 	s->stats.accepted++;
-	if (sa->sa_family != AF_UNIX)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		evutil_closesocket(fd);
-		log_warn("cannot accept a client: out of memory");
-		return;
-	}
-	if ((c = client_new(s, bev, sa)) == NULL) {
+	if ((c = client_new(s, bev, sa, direct)) == NULL) {
 		log_warn("cannot accept a client: out of memory");
 		return;
 	}
@@ -316,7 +307,6 @@ struct server *
 server_new(struct config *cf, int argc, char **argv)
 {
 	struct server		*s;
-	struct event_config	*ec;
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		config_free(cf);
@@ -332,13 +322,13 @@ server_new(struct config *cf, int argc, char **argv)
 	TAILQ_INIT(&s->touched);
 	TAILQ_INIT(&s->watchers);
 
-	if ((ec = event_config_new()) == NULL)
-		goto fail;
-	/* An add and a delete of the same fd in one pass cost no syscall. */
-	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	s->base = event_base_new_with_config(ec);
-	event_config_free(ec);
-	if (s->base == NULL)
+	/*
+	 * No EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST: a bufferevent closes its
+	 * socket before the deferred delete, and an accept that reuses the
+	 * number in the same pass would then never be polled.  Output arms no
+	 * write events in the common case anyway (server_flush).
+	 */
+	if ((s->base = event_base_new()) == NULL)
 		goto fail;
 	if ((s->nicks = hash_new()) == NULL ||
 	    (s->rooms = hash_new()) == NULL || (s->ips = hash_new()) == NULL)

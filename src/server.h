@@ -116,6 +116,7 @@ struct room {
 #define CLIENT_PENDING		0x20	/* frames left in input */
 #define CLIENT_DEAD		0x40	/* socket gone: nothing can be sent */
 #define CLIENT_TOUCHED		0x80	/* output queued this pass */
+#define CLIENT_DIRECT		0x100	/* plain socket: server_flush writes */
 
 struct client {
 	struct server		*server;
@@ -151,7 +152,7 @@ struct client {
 TAILQ_HEAD(clients, client);
 
 struct client	*client_new(struct server *, struct bufferevent *,
-		     const struct sockaddr *);
+		     const struct sockaddr *, bool);
 void		 client_free(struct client *);
 void		 client_close(struct client *, const char *, bool);
 void		 client_send(struct client *, struct frame *);
@@ -283,8 +284,8 @@ uint64_t	 server_msgid(struct server *);
 void		 server_resume(struct server *);
 void		 server_flush(struct server *);
 int64_t		 server_now_ms(struct server *);
-void		 server_accept(struct server *, evutil_socket_t,
-		     struct sockaddr *, int);
+void		 server_accept(struct server *, struct bufferevent *,
+		     const struct sockaddr *, bool);
 
 /* systemd.c: the notify and socket-activation protocols, no libsystemd. */
 int		 systemd_notify(const char *);

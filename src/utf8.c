@@ -83,3 +83,29 @@ utf8_count(const char *s, size_t len)
 	}
 	return (n);
 }
+
+/*
+ * The length of s cut to at most len bytes without ending inside a code
+ * point, for shortening a message built from names that were valid UTF-8.
+ */
+size_t
+utf8_trim(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n;
+
+	for (i = len; i > 0 && len - i < 4; i--) {
+		if ((p[i - 1] & 0xc0) == 0x80)
+			continue;	/* back over continuation bytes */
+		if (p[i - 1] < 0x80)
+			n = 1;
+		else if (p[i - 1] >= 0xf0)
+			n = 4;
+		else if (p[i - 1] >= 0xe0)
+			n = 3;
+		else
+			n = 2;
+		return (i - 1 + n > len ? i - 1 : len);
+	}
+	return (len);
+}

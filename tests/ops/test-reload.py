@@ -39,6 +39,7 @@ def test_sighup_applies_heartbeat(tmp):
                lambda: welcome_heartbeat(port) == 7)
         # The connection from before the reload is still served.
         old.request({"type": "ping"}, "pong")
+        old.close()
         assert d.stop() == 0, d.stderr
 
 
@@ -60,6 +61,7 @@ def test_sighup_broken_file_keeps_serving(tmp):
         d.send_signal(signal.SIGHUP)
         o.poll("a welcome with heartbeat 9",
                lambda: welcome_heartbeat(port) == 9)
+        old.close()
         assert d.stop() == 0, d.stderr
 
 
@@ -102,7 +104,11 @@ def test_sighup_listeners(tmp):
         o.poll("127.0.0.1:%d refusing connections" % port4,
                lambda: refused("127.0.0.1", port4))
         c4.request({"type": "ping"}, "pong")
-        t.Client(port6, "::1").hello("six-again")
+        c6.close()
+        c4.close()
+        c6 = t.Client(port6, "::1")
+        c6.hello("six-again")
+        c6.close()
         assert d.stop() == 0, d.stderr
 
 
@@ -172,6 +178,8 @@ def test_sigusr1_counters(tmp):
         assert have == want, "counters %s, want %s\n  line: %s" % (
             have, want, line)
         assert "uptime" in fields, line
+        a.close()
+        b.close()
         assert d.stop() == 0, d.stderr
 
 

@@ -81,7 +81,9 @@ def test_notify_sequence(tmp):
         n.expect("READY")
         # Ready means serving.
         d.wait_log(o.Daemon.LISTEN, "the listening line")
-        t.Client(d.ports()[0]).hello("alice")
+        c = t.Client(d.ports()[0])
+        c.hello("alice")
+        c.close()
         d.send_signal(signal.SIGHUP)
         m = n.expect("RELOADING")
         assert int(m.get("MONOTONIC_USEC", "1")) > 0, m
@@ -163,6 +165,7 @@ def test_listen_fds(tmp):
         c = t.Client(port)
         c.hello("alice")
         c.request({"type": "ping"}, "pong")
+        c.close()
         # It took the socket it was given instead of --listen's.
         assert d.ports() in ([], [port]), d.stderr
         assert d.stop() == 0, d.stderr
@@ -175,7 +178,9 @@ def test_listen_fds_for_another_process(tmp):
         lsock.close()
         ports = d.ports()
         assert len(ports) == 1 and ports[0] != 0, d.stderr
-        t.Client(ports[0]).hello("alice")
+        c = t.Client(ports[0])
+        c.hello("alice")
+        c.close()
         assert d.stop() == 0, d.stderr
 
 
