@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@ static void	client_read_cb(struct bufferevent *, void *);
 static void	client_event_cb(struct bufferevent *, short, void *);
 static void	client_timer_cb(evutil_socket_t, short, void *);
 static void	client_write_cb(struct bufferevent *, void *);
+static void	client_queue_release(struct client *, size_t,
+		    struct evbuffer *);
 static void	client_detach(struct client *);
 
 static void
@@ -104,6 +108,8 @@ client_free(struct client *c)
 	s->nclients--;
 	if (c->flags & CLIENT_TOUCHED)
 		TAILQ_REMOVE(&s->touched, c, touched_entry);
+	client_queue_release(c, 0, NULL);
+	free(c->outq);
 	if (!(c->flags & CLIENT_CLOSING))
 		s->nactive--;
 	limit_ip_remove(s, c);
@@ -118,14 +124,34 @@ client_free(struct client *c)
 		event_base_loopexit(s->base, NULL);
 }
 
-/* Queue f, past every check: the bye must go out even over the limit. */
+/*
+ * Queue f, past every check: the bye must go out even over the limit.
+ * For a direct client the frame is not copied: the client keeps a
+ * reference until server_flush hands the queue to one writev.  Once the
+ * bufferevent holds leftovers, later frames join them there, in order.
+ */
 static int
 client_queue(struct client *c, struct frame *f)
 {
-	struct server	*s = c->server;
+	struct server	 *s = c->server;
+	struct evbuffer	 *out = bufferevent_get_output(c->bev);
+	struct frame	**q;
+	size_t		  cap;
 
-	if (frame_queue(bufferevent_get_output(c->bev), f) != 0)
-		return (-1);
+	if (!(c->flags & CLIENT_DIRECT) || evbuffer_get_length(out) != 0) {
+		if (frame_queue(out, f) != 0)
+			return (-1);
+	} else {
+		if (c->noutq == c->outcap) {
+			cap = c->outcap == 0 ? 8 : c->outcap * 2;
+			if ((q = reallocarray(c->outq, cap, sizeof *q)) == NULL)
+				return (-1);
+			c->outq = q;
+			c->outcap = cap;
+		}
+		c->outq[c->noutq++] = frame_ref(f);
+		c->outq_bytes += f->size;
+	}
 	s->stats.frames_out++;
 	s->stats.bytes_out += f->size;
 	if (!(c->flags & CLIENT_TOUCHED)) {
@@ -135,32 +161,76 @@ client_queue(struct client *c, struct frame *f)
 	return (0);
 }
 
+/* Drop the frames of c's queue from first on, copying them to out if any. */
+static void
+client_queue_release(struct client *c, size_t first, struct evbuffer *out)
+{
+	for (; first < c->noutq; first++) {
+		if (out != NULL)
+			(void)frame_queue(out, c->outq[first]);
+		frame_unref(c->outq[first]);
+	}
+	c->noutq = 0;
+	c->outq_bytes = 0;
+	/* A quiet client does not keep its queue array; a busy one does. */
+	if (c->outcap <= 8) {
+		free(c->outq);
+		c->outq = NULL;
+		c->outcap = 0;
+	}
+}
+
 /*
- * Write c's output now, in one writev.  What the socket does not take is
- * left to libevent's write event until it drains.  Returns -1 when the
- * connection is gone.
+ * Write c's queued frames now, zero copy, CLIENT_IOV frames per writev.
+ * What the socket does not take is copied into the bufferevent, whose write
+ * event finishes the job.  Returns -1 when the connection is gone.
  */
 int
 client_flush(struct client *c)
 {
+	struct iovec	 iov[CLIENT_IOV];
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	evutil_socket_t	 fd = bufferevent_getfd(c->bev);
-	int		 n;
+	struct frame	*f;
+	size_t		 first = 0, cnt, i, total;
+	ssize_t		 n, written;
 
-	if (!(c->flags & CLIENT_DIRECT) || evbuffer_get_length(out) == 0 ||
-	    bufferevent_get_enabled(c->bev) & EV_WRITE)
-		return (0);
-	/* A socket bufferevent freezes its output's start against us. */
-	evbuffer_unfreeze(out, 1);
-	n = evbuffer_write(out, fd);
-	evbuffer_freeze(out, 1);
-	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
-	    errno != EINTR) {
-		log_debug("client %llu: write: %s", (unsigned long long)c->id,
-		    strerror(errno));
-		c->flags |= CLIENT_DEAD;
-		return (-1);
+	while (first < c->noutq) {
+		cnt = c->noutq - first;
+		if (cnt > CLIENT_IOV)
+			cnt = CLIENT_IOV;
+		for (i = 0, total = 0; i < cnt; i++) {
+			iov[i].iov_base = c->outq[first + i]->bytes;
+			iov[i].iov_len = c->outq[first + i]->size;
+			total += iov[i].iov_len;
+		}
+		if ((n = writev(fd, iov, cnt)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			log_debug("client %llu: write: %s",
+			    (unsigned long long)c->id, strerror(errno));
+			c->flags |= CLIENT_DEAD;
+			client_queue_release(c, first, NULL);
+			return (-1);
+		}
+		written = n;
+		while (first < c->noutq && (size_t)n >= c->outq[first]->size) {
+			n -= c->outq[first]->size;
+			frame_unref(c->outq[first++]);
+		}
+		if (n > 0) {
+			/* The rest of a frame the socket took in part. */
+			f = c->outq[first++];
+			evbuffer_add(out, f->bytes + n, f->size - n);
+			frame_unref(f);
+			break;
+		}
+		if ((size_t)written < total)
+			break;
 	}
+	client_queue_release(c, first, out);
 	if (evbuffer_get_length(out) > 0)
 		bufferevent_enable(c->bev, EV_WRITE);
 	return (0);
@@ -190,7 +260,8 @@ client_send(struct client *c, struct frame *f)
 	if (c->flags & CLIENT_CLOSING)
 		return;
 	out = bufferevent_get_output(c->bev);
-	if (max != 0 && evbuffer_get_length(out) + f->size > max) {
+	if (max != 0 &&
+	    evbuffer_get_length(out) + c->outq_bytes + f->size > max) {
 		c->server->stats.drops++;
 		client_close(c, "send queue exceeded", true);
 		return;
@@ -503,8 +574,8 @@ client_frame(struct client *c, const char *payload, size_t len)
  * that one busy client cannot starve the others; the rest wait on the
  * server's pending list for the next loop pass.
  */
-void
-client_process(struct client *c)
+static void
+client_process_frames(struct client *c)
 {
 	struct server		*s = c->server;
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
@@ -553,6 +624,51 @@ client_process(struct client *c)
 	}
 }
 
+/*
+ * libevent 2.1 reads at most 4096 bytes a callback.  When a read filled
+ * that, more is likely waiting: take it in one readv (within the read
+ * watermark), so a busy sender's frames fan out in large batches.
+ */
+static void
+client_read_more(struct client *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec	 v[2];
+	size_t			 len = evbuffer_get_length(in), room;
+	ssize_t			 n;
+	int			 nv, i;
+
+	if (!(c->flags & CLIENT_DIRECT) || len < c->inlen + CLIENT_READ_MIN)
+		return;
+	room = FRAME_HEADER + c->server->config->max_frame;
+	if (len >= room)
+		return;
+	room -= len;
+	if (room > CLIENT_READ_MAX)
+		room = CLIENT_READ_MAX;
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, room, v, 2)) > 0) {
+		n = readv(bufferevent_getfd(c->bev), (struct iovec *)v, nv);
+		/* End of file and errors are libevent's to see next time. */
+		for (i = 0; i < nv; i++) {
+			if (n <= 0)
+				v[i].iov_len = 0;
+			else if ((size_t)n < v[i].iov_len)
+				v[i].iov_len = n;
+			n -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, nv);
+	}
+	evbuffer_freeze(in, 0);
+}
+
+void
+client_process(struct client *c)
+{
+	client_process_frames(c);
+	c->inlen = evbuffer_get_length(bufferevent_get_input(c->bev));
+}
+
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -570,6 +686,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->flags & CLIENT_PENDING)
 		return;		/* the pending pass keeps the order */
+	client_read_more(c);
 	client_process(c);
 }
 

@@ -79,67 +79,94 @@ cmd_msg_check(struct client *c, cJSON *obj, const cJSON *id)
 	return (CMD_MSG_MEDIA);
 }
 
-static void
-cmd_msg_copy(cJSON *out, cJSON *obj, const char *key)
-{
-	cJSON_AddStringToObject(out, key, json_get_string(obj, key));
-}
+/* The content fields each kind relays, in the order they go out. */
+static const char *cmd_msg_fields[][5] = {
+	[CMD_MSG_TEXT] =	{ "text", NULL },
+	[CMD_MSG_STICKER] =	{ "kind", "sticker", NULL },
+	[CMD_MSG_MEDIA] =	{ "kind", "mime", "name", "data", NULL },
+};
 
-/* The message as delivered: from/msgid/ts stamped, content relayed. */
-static cJSON *
-cmd_msg_build(struct client *c, cJSON *obj, int kind, const char *key,
-    const char *target)
+/*
+ * The message as delivered, {type, msgid, ts, from, room|to, content...,
+ * re?}, written straight into a frame: this is the hot path of a busy room,
+ * and cJSON would print the numbers as doubles and check them by parsing.
+ */
+static struct frame *
+cmd_msg_frame(struct client *c, cJSON *obj, int kind, const char *key,
+    const char *target, uint64_t msgid, int64_t ts, const char *re)
 {
-	cJSON	*out;
+	const char *const	*field = cmd_msg_fields[kind];
+	const char		*value;
+	struct frame		*f;
+	char			 head[96], *p;
+	size_t			 len, i;
+	int			 n;
 
-	out = cmd_object("msg");
-	cJSON_AddNumberToObject(out, "msgid", (double)server_msgid(c->server));
-	cJSON_AddNumberToObject(out, "ts", (double)server_now_ms(c->server));
-	cJSON_AddStringToObject(out, "from", c->nick);
-	cJSON_AddStringToObject(out, key, target);
-	switch (kind) {
-	case CMD_MSG_TEXT:
-		cmd_msg_copy(out, obj, "text");
-		break;
-	case CMD_MSG_STICKER:
-		cmd_msg_copy(out, obj, "kind");
-		cmd_msg_copy(out, obj, "sticker");
-		break;
-	case CMD_MSG_MEDIA:
-		cmd_msg_copy(out, obj, "kind");
-		cmd_msg_copy(out, obj, "mime");
-		cmd_msg_copy(out, obj, "name");
-		cmd_msg_copy(out, obj, "data");
-		break;
+	n = snprintf(head, sizeof head, "{\"type\":\"msg\",\"msgid\":%llu,"
+	    "\"ts\":%lld,\"from\":", (unsigned long long)msgid, (long long)ts);
+	len = n + json_string_len(c->nick) + 4 + strlen(key) +
+	    json_string_len(target) + 1;
+	for (i = 0; field[i] != NULL; i++) {
+		value = json_get_string(obj, field[i]);
+		len += 4 + strlen(field[i]) + json_string_len(value);
 	}
-	return (out);
+	if (re != NULL)
+		len += 6 + strlen(re);
+	if ((f = frame_alloc(len)) == NULL)
+		return (NULL);
+
+	p = (char *)f->bytes + FRAME_HEADER;
+	memcpy(p, head, n);
+	p = json_put_string(p + n, c->nick);
+	p += sprintf(p, ",\"%s\":", key);
+	p = json_put_string(p, target);
+	for (i = 0; field[i] != NULL; i++) {
+		p += sprintf(p, ",\"%s\":", field[i]);
+		p = json_put_string(p, json_get_string(obj, field[i]));
+	}
+	if (re != NULL)
+		p += sprintf(p, ",\"re\":%s", re);
+	*p = '}';
+	return (f);
 }
 
 /*
- * Serialize out once for the recipients; the sender's echo is the same
- * bytes unless it must carry "re".
+ * Serialize the message once for the recipients; the sender's echo is the
+ * same bytes unless it must carry "re".
  */
 static void
-cmd_msg_deliver(struct client *c, cJSON *out, const cJSON *id,
+cmd_msg_deliver(struct client *c, cJSON *obj, const cJSON *id, int kind,
     struct room *r, struct client *to)
 {
-	struct frame	*f;
+	const char	*key = r != NULL ? "room" : "to";
+	const char	*target = r != NULL ? r->name : to->nick;
+	struct frame	*f, *echo;
+	uint64_t	 msgid = server_msgid(c->server);
+	int64_t		 ts = server_now_ms(c->server);
+	char		*re = NULL;
 
-	if ((f = json_frame(out)) == NULL) {
-		cJSON_Delete(out);
+	if ((f = cmd_msg_frame(c, obj, kind, key, target, msgid, ts,
+	    NULL)) == NULL)
 		return;
-	}
 	if (r != NULL)
 		room_broadcast(r, f, id != NULL ? c : NULL);
 	else if (to != c)
 		client_send(to, f);
-	if (id == NULL && r == NULL)
-		client_send(c, f);
+	if (id == NULL) {
+		if (r == NULL)
+			client_send(c, f);
+		frame_unref(f);
+		return;
+	}
 	frame_unref(f);
-	if (id != NULL)
-		client_reply(c, out, id);
-	else
-		cJSON_Delete(out);
+	if ((re = cJSON_PrintUnformatted(id)) == NULL)
+		return;
+	echo = cmd_msg_frame(c, obj, kind, key, target, msgid, ts, re);
+	cJSON_free(re);
+	if (echo != NULL) {
+		client_send(c, echo);
+		frame_unref(echo);
+	}
 }
 
 void
@@ -173,8 +200,7 @@ cmd_msg(struct client *c, cJSON *obj, const cJSON *id)
 			    room->valuestring);
 			return;
 		}
-		cmd_msg_deliver(c, cmd_msg_build(c, obj, kind, "room", r->name),
-		    id, r, NULL);
+		cmd_msg_deliver(c, obj, id, kind, r, NULL);
 		return;
 	}
 	if ((t = server_find_nick(c->server, to->valuestring)) == NULL) {
@@ -182,6 +208,5 @@ cmd_msg(struct client *c, cJSON *obj, const cJSON *id)
 		    to->valuestring);
 		return;
 	}
-	cmd_msg_deliver(c, cmd_msg_build(c, obj, kind, "to", t->nick), id,
-	    NULL, t);
+	cmd_msg_deliver(c, obj, id, kind, NULL, t);
 }

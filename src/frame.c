@@ -94,9 +94,12 @@ frame_encode(struct evbuffer *out, const void *payload, size_t len)
 	return (evbuffer_commit_space(out, &v, 1));
 }
 
-/* Build a serialized frame holding payload; the caller owns one reference. */
+/*
+ * A frame with room for len payload bytes, header written, payload left to
+ * the caller (at f->bytes + FRAME_HEADER); the caller owns one reference.
+ */
 struct frame *
-frame_new(const void *payload, size_t len)
+frame_alloc(size_t len)
 {
 	struct frame	*f;
 
@@ -107,6 +110,27 @@ frame_new(const void *payload, size_t len)
 	f->refs = 1;
 	f->size = FRAME_HEADER + len;
 	frame_put_header(f->bytes, len);
+	return (f);
+}
+
+/* Shrink a frame_alloc'd frame whose payload came out shorter. */
+void
+frame_truncate(struct frame *f, size_t len)
+{
+	if (len == 0 || FRAME_HEADER + len > f->size)
+		return;
+	f->size = FRAME_HEADER + len;
+	frame_put_header(f->bytes, len);
+}
+
+/* Build a serialized frame holding payload; the caller owns one reference. */
+struct frame *
+frame_new(const void *payload, size_t len)
+{
+	struct frame	*f;
+
+	if ((f = frame_alloc(len)) == NULL)
+		return (NULL);
 	memcpy(f->bytes + FRAME_HEADER, payload, len);
 	return (f);
 }

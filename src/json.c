@@ -139,3 +139,48 @@ json_get_string(const cJSON *obj, const char *key)
 		return (NULL);
 	return (v->valuestring);
 }
+
+/*
+ * Bytes that s takes as a JSON string literal, quotes included, escaped as
+ * json_put_string does: for building frames by hand on hot paths.
+ */
+size_t
+json_string_len(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 2;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			n += 2;
+		else if (*p < 0x20)
+			n += 6;
+		else
+			n++;
+	}
+	return (n);
+}
+
+/* Write s as a JSON string literal at dst; returns the end. */
+char *
+json_put_string(char *dst, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+
+	*dst++ = '"';
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*dst++ = '\\';
+			*dst++ = *p;
+		} else if (*p < 0x20) {
+			memcpy(dst, "\\u00", 4);
+			dst[4] = hex[*p >> 4];
+			dst[5] = hex[*p & 0xf];
+			dst += 6;
+		} else
+			*dst++ = *p;
+	}
+	*dst++ = '"';
+	return (dst);
+}

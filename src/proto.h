@@ -51,6 +51,8 @@ enum frame_status frame_decode(struct evbuffer *, size_t, const char **,
 		    size_t *);
 void		frame_consume(struct evbuffer *, size_t);
 int		frame_encode(struct evbuffer *, const void *, size_t);
+struct frame	*frame_alloc(size_t);
+void		 frame_truncate(struct frame *, size_t);
 struct frame	*frame_new(const void *, size_t);
 struct frame	*frame_ref(struct frame *);
 void		 frame_unref(struct frame *);
@@ -71,6 +73,8 @@ const char	*json_status_string(enum json_status);
 struct frame	*json_frame(const cJSON *);
 int		 json_encode(struct evbuffer *, const cJSON *);
 const char	*json_get_string(const cJSON *, const char *);
+size_t		 json_string_len(const char *);
+char		*json_put_string(char *, const char *);
 
 /* utf8.c: strict UTF-8. */
 int		 utf8_next(const char **, const char *, uint32_t *);
@@ -117,6 +121,7 @@ enum errcode {
 	ERR_RATE_LIMITED,
 	ERR_SERVER_FULL,
 	ERR_ROOM_FULL,
+	ERR_BAD_PASSWORD,
 	ERR__COUNT
 };
 

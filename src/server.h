@@ -21,12 +21,16 @@
 
 struct bufferevent;
 struct evconnlistener;
+struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 
 #define SERVER_NAME		"evchatd"
 #define ACCEPT_PAUSE_MS		1000	/* after running out of fds */
 #define SHUTDOWN_GRACE_MS	2000	/* flushing bye at shutdown */
 #define CLOSE_LINGER_MS		5000	/* flushing bye to one client */
-#define FRAMES_PER_PASS		64	/* fairness: frames per client per pass */
+#define FRAMES_PER_PASS		256	/* fairness: frames per client per pass */
+#define CLIENT_IOV		256	/* frames per writev */
+#define CLIENT_READ_MIN		4096	/* libevent's read size: more may wait */
+#define CLIENT_READ_MAX		65536	/* then read up to this much at once */
 
 /* limit.c: an address range exempt from the per-address limit. */
 struct cidr {
@@ -58,6 +62,14 @@ struct config {
 	size_t		 nlimit_exempt;
 	int		 log_level;
 	bool		 syslog;
+	char		**tls_listen;	/* as listen, speaking TLS */
+	size_t		 ntls_listen;
+	char		*tls_cert;	/* PEM chain, or NULL: no TLS */
+	char		*tls_key;	/* PEM key, NULL: in tls_cert */
+	unsigned int	 tls_min_version; /* minor: 2 (TLS 1.2) or 3 */
+	char		*password;	/* crypt(3) hash, or NULL */
+	char		*password_file;	/* holds the hash, or NULL */
+	char		*password_hash;	/* in force: one of the two */
 };
 
 struct config	*config_new(void);
@@ -69,7 +81,8 @@ enum config_action {
 	CONFIG_RUN,
 	CONFIG_CHECK,		/* --check-config */
 	CONFIG_HELP,		/* -h, --help */
-	CONFIG_VERSION		/* -V, --version */
+	CONFIG_VERSION,		/* -V, --version */
+	CONFIG_HASH_PASSWORD	/* --hash-password */
 };
 
 int		 config_args_action(int, char **, char *, size_t);
@@ -121,6 +134,11 @@ struct room {
 struct client {
 	struct server		*server;
 	struct bufferevent	*bev;
+	struct frame		**outq;		/* queued, not yet written */
+	size_t			 noutq;
+	size_t			 outcap;
+	size_t			 outq_bytes;
+	size_t			 inlen;		/* input left by last pass */
 	uint64_t		 id;
 	char			 addr[64];	/* for logs */
 	int			 flags;
@@ -214,11 +232,30 @@ void		 cmd_quit(struct client *, cJSON *, const cJSON *);
 struct listener {
 	char			*addr;		/* as configured */
 	struct evconnlistener	*evl;
+	bool			 tls;
 };
 
 int		 listener_open_all(struct server *);
 int		 listener_reconcile(struct server *, const struct config *);
 void		 listener_close_all(struct server *);
+
+/* auth.c: the server password: one full hash, then a keyed digest. */
+#define AUTH_DIGEST_LEN		32
+struct auth {
+	unsigned char	 key[AUTH_DIGEST_LEN];	/* random, this process only */
+	unsigned char	 hash[AUTH_DIGEST_LEN];	/* of the hash that matched */
+	unsigned char	 pass[AUTH_DIGEST_LEN];	/* of the password that did */
+	bool		 known;
+};
+
+int		 auth_hash(const char *, char *, size_t);
+bool		 auth_hash_valid(const char *);
+bool		 auth_check(struct auth *, const char *, const char *);
+
+/* tls.c: the TLS listeners' context, kept across a bad reload. */
+struct ssl_ctx_st *tls_new(const struct config *, char *, size_t);
+int		 tls_reload(struct server *, const struct config *);
+void		 tls_free(struct server *);
 
 /* server.c: the one server struct. */
 struct server_stats {
@@ -239,6 +276,8 @@ struct server {
 	struct listener		*listeners;
 	size_t			 nlisteners;
 	bool			 activated;	/* listeners from systemd */
+	struct ssl_ctx_st	*tls_ctx;	/* tls.c: for new TLS clients */
+	struct auth		 auth;		/* auth.c: password checks */
 
 	struct hash		*nicks;		/* fold -> client */
 	struct hash		*rooms;		/* fold -> room */

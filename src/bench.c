@@ -1,0 +1,421 @@
+/* bench.c: evchat-bench's main: options, the loopback-only server address, descriptor limits, the event
+ * loop with its deadline, and running the modes in order; it knows no mode's mechanics. */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "bench.h"
+
+#define BENCH_EXIT_USAGE	64
+
+enum {
+	BENCH_OPT_KILL = 256,
+	BENCH_OPT_NO_HEADER
+};
+
+static const struct option bench_long_options[] = {
+	{ "server",		required_argument,	NULL, 's' },
+	{ "server-pid",		required_argument,	NULL, 'p' },
+	{ "duration",		required_argument,	NULL, 'd' },
+	{ "rate",		required_argument,	NULL, 'r' },
+	{ "subscribers",	required_argument,	NULL, 'S' },
+	{ "messages",		required_argument,	NULL, 'm' },
+	{ "window",		required_argument,	NULL, 'w' },
+	{ "size",		required_argument,	NULL, 'z' },
+	{ "connections",	required_argument,	NULL, 'n' },
+	{ "room-size",		required_argument,	NULL, 'g' },
+	{ "hold",		required_argument,	NULL, 'H' },
+	{ "pairs",		required_argument,	NULL, 'P' },
+	{ "time",		required_argument,	NULL, 't' },
+	{ "kill-subscriber-after", required_argument,	NULL, BENCH_OPT_KILL },
+	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static const struct {
+	const char	*name;
+	int		(*run)(struct bench *, struct bench_result *);
+} bench_modes[] = {
+	{ "broadcast",	bench_broadcast },
+	{ "idle",	bench_idle },
+	{ "pingpong",	bench_pingpong },
+};
+
+static void
+bench_usage(FILE *f)
+{
+	fprintf(f,
+"usage: evchat-bench [option ...] mode ...\n"
+"modes, run in the order given: broadcast, idle, pingpong\n"
+"  -s, --server ADDR:PORT   loopback server address (default %s)\n"
+"  -p, --server-pid PID     measure the server's CPU and RSS from /proc\n"
+"  -d, --duration SEC       bound on each run, setup included (default 120)\n"
+"  -r, --rate R             fixed offered load: messages or round trips/s\n"
+"  -S, --subscribers N      broadcast: subscribers (default 100)\n"
+"  -m, --messages N         broadcast: messages to send (default 200000)\n"
+"  -w, --window N           broadcast: most messages ahead of the slowest\n"
+"                           subscriber (default 2000)\n"
+"  -z, --size BYTES         text payload size (default %d, at least %d)\n"
+"  -n, --connections N      idle: connections (default 10000)\n"
+"  -g, --room-size N        idle: connections per room (default 10)\n"
+"  -H, --hold SEC           idle: time held idle (default 2)\n"
+"  -P, --pairs N            pingpong: pairs (default 500)\n"
+"  -t, --time SEC           pingpong: time bouncing (default 10)\n"
+"  --kill-subscriber-after N  test aid: reset one subscriber after N\n"
+"                           messages, which must then be reported lost\n"
+"  --no-header              no table header on stderr\n"
+"  -h, --help               print this help, then exit\n"
+"  -V, --version            print the version, then exit\n",
+	    BENCH_SERVER_DEFAULT, BENCH_TEXT_DEFAULT, BENCH_TEXT_MIN);
+}
+
+static int
+bench_opt_uint(const char *s, unsigned int min, unsigned int *v)
+{
+	unsigned long	 n;
+	char		*end;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 ||
+	    n > UINT_MAX || n < min)
+		return (-1);
+	*v = (unsigned int)n;
+	return (0);
+}
+
+static int
+bench_opt_double(const char *s, double min, double *v)
+{
+	char	*end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(*v) ||
+	    *v < min)
+		return (-1);
+	return (0);
+}
+
+/* Only 127.0.0.0/8 and ::1: this tool floods whatever it is pointed at. */
+static int
+bench_opt_server(struct bench_opts *o, const char *s)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+	int			 len = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);
+	if (evutil_parse_sockaddr_port(s, (struct sockaddr *)&ss, &len) != 0)
+		return (-1);
+	if (ss.ss_family == AF_INET) {
+		sin = (struct sockaddr_in *)&ss;
+		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127 ||
+		    sin->sin_port == 0)
+			return (-1);
+	} else if (ss.ss_family == AF_INET6) {
+		sin6 = (struct sockaddr_in6 *)&ss;
+		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		    sin6->sin6_port == 0)
+			return (-1);
+	} else
+		return (-1);
+	o->server = ss;
+	o->serverlen = len;
+	o->server_name = s;
+	return (0);
+}
+
+static void
+bench_opts_init(struct bench_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	bench_opt_server(o, BENCH_SERVER_DEFAULT);
+	o->duration = 120;
+	o->subscribers = 100;
+	o->messages = 200000;
+	o->window = 2000;
+	o->size = BENCH_TEXT_DEFAULT;
+	o->connections = 10000;
+	o->room_size = 10;
+	o->hold = 2;
+	o->pairs = 500;
+	o->time = 10;
+	o->header = true;
+	snprintf(o->prefix, sizeof o->prefix, "b%ld", (long)getpid() % 100000);
+}
+
+static int
+bench_opts_parse(struct bench_opts *o, int argc, char **argv)
+{
+	const char	*bad = NULL;
+	unsigned int	 pid;
+	int		 ch;
+
+	while ((ch = getopt_long(argc, argv, "s:p:d:r:S:m:w:z:n:g:H:P:t:hV",
+	    bench_long_options, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			if (bench_opt_server(o, optarg) != 0) {
+				fprintf(stderr, "evchat-bench: %s: not a "
+				    "loopback ADDR:PORT (127.0.0.0/8 or "
+				    "[::1] only)\n", optarg);
+				return (-1);
+			}
+			break;
+		case 'p':
+			if (bench_opt_uint(optarg, 1, &pid) != 0)
+				bad = "--server-pid";
+			o->server_pid = (pid_t)pid;
+			break;
+		case 'd':
+			if (bench_opt_double(optarg, 0.1, &o->duration) != 0)
+				bad = "--duration";
+			break;
+		case 'r':
+			if (bench_opt_double(optarg, 0, &o->rate) != 0)
+				bad = "--rate";
+			break;
+		case 'S':
+			if (bench_opt_uint(optarg, 1, &o->subscribers) != 0)
+				bad = "--subscribers";
+			break;
+		case 'm':
+			if (bench_opt_uint(optarg, 1, &o->messages) != 0)
+				bad = "--messages";
+			break;
+		case 'w':
+			if (bench_opt_uint(optarg, 1, &o->window) != 0)
+				bad = "--window";
+			break;
+		case 'z':
+			if (bench_opt_uint(optarg, BENCH_TEXT_MIN,
+			    &o->size) != 0)
+				bad = "--size";
+			break;
+		case 'n':
+			if (bench_opt_uint(optarg, 1, &o->connections) != 0)
+				bad = "--connections";
+			break;
+		case 'g':
+			if (bench_opt_uint(optarg, 1, &o->room_size) != 0)
+				bad = "--room-size";
+			break;
+		case 'H':
+			if (bench_opt_double(optarg, 0, &o->hold) != 0)
+				bad = "--hold";
+			break;
+		case 'P':
+			if (bench_opt_uint(optarg, 1, &o->pairs) != 0)
+				bad = "--pairs";
+			break;
+		case 't':
+			if (bench_opt_double(optarg, 0.1, &o->time) != 0)
+				bad = "--time";
+			break;
+		case BENCH_OPT_KILL:
+			if (bench_opt_uint(optarg, 1, &o->kill_after) != 0)
+				bad = "--kill-subscriber-after";
+			break;
+		case BENCH_OPT_NO_HEADER:
+			o->header = false;
+			break;
+		case 'h':
+			bench_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("evchat-bench %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			bench_usage(stderr);
+			return (-1);
+		}
+		if (bad != NULL) {
+			fprintf(stderr, "evchat-bench: %s: bad value %s\n",
+			    bad, optarg);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Every connection is a descriptor: raise the soft limit to the hard one
+ * once, and let each mode compare what it needs with the result.
+ */
+static void
+bench_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void
+bench_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench	*b = arg;
+
+	b->expired = true;
+	event_base_loopbreak(b->base);
+}
+
+/*
+ * Run the loop until a mode calls bench_loop_stop (0) or the clock passes
+ * until, a bench_now() value (-1): no phase of any run waits forever.
+ */
+int
+bench_loop(struct bench *b, uint64_t until)
+{
+	struct timeval	tv;
+	uint64_t	now, us;
+
+	/* A timer may fire a little early: go round until it is really late. */
+	while ((now = bench_now()) < until) {
+		us = (until - now + 999) / 1000;
+		tv.tv_sec = us / 1000000;
+		tv.tv_usec = us % 1000000;
+		b->expired = false;
+		evtimer_add(b->deadline, &tv);
+		event_base_loop(b->base, 0);
+		evtimer_del(b->deadline);
+		if (!b->expired)
+			return (0);
+	}
+	return (-1);
+}
+
+/* The end of a run's time, counted from now: --duration. */
+uint64_t
+bench_deadline(const struct bench *b)
+{
+	return (bench_now() + (uint64_t)(b->opts.duration * 1e9));
+}
+
+/* Fail r unless n more descriptors fit under RLIMIT_NOFILE. */
+int
+bench_need_fds(struct bench_result *r, unsigned int n)
+{
+	struct rlimit	rl;
+	rlim_t		need = (rlim_t)n + 16;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return (0);
+	bench_fail(r, "RLIMIT_NOFILE is %llu (hard %llu), %llu needed",
+	    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+	    (unsigned long long)need);
+	return (-1);
+}
+
+void
+bench_loop_stop(struct bench *b)
+{
+	event_base_loopbreak(b->base);
+}
+
+static int
+bench_init(struct bench *b)
+{
+	struct event_config	*cfg;
+
+	if ((cfg = event_config_new()) == NULL)
+		return (-1);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK |
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST |
+	    EVENT_BASE_FLAG_PRECISE_TIMER);
+	b->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (b->base == NULL)
+		return (-1);
+	b->deadline = evtimer_new(b->base, bench_deadline_cb, b);
+	return (b->deadline == NULL ? -1 : 0);
+}
+
+static void
+bench_done(struct bench *b)
+{
+	if (b->deadline != NULL)
+		event_free(b->deadline);
+	if (b->base != NULL)
+		event_base_free(b->base);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench		b;
+	struct bench_result	r;
+	char			 base_prefix[sizeof b.opts.prefix];
+	unsigned int		 i, run;
+	int			 j, status = 0, rc;
+
+	memset(&b, 0, sizeof b);
+	bench_opts_init(&b.opts);
+	if (bench_opts_parse(&b.opts, argc, argv) != 0)
+		return (BENCH_EXIT_USAGE);
+	if (optind == argc) {
+		bench_usage(stderr);
+		return (BENCH_EXIT_USAGE);
+	}
+	for (j = optind; j < argc; j++) {
+		for (i = 0; i < sizeof bench_modes / sizeof bench_modes[0];
+		    i++)
+			if (strcmp(argv[j], bench_modes[i].name) == 0)
+				break;
+		if (i == sizeof bench_modes / sizeof bench_modes[0]) {
+			fprintf(stderr, "evchat-bench: unknown mode %s\n",
+			    argv[j]);
+			return (BENCH_EXIT_USAGE);
+		}
+	}
+	bench_raise_nofile();
+	if (bench_init(&b) != 0) {
+		fprintf(stderr, "evchat-bench: cannot create the event base\n");
+		bench_done(&b);
+		return (1);
+	}
+	if (b.opts.header)
+		bench_report_header();
+	memcpy(base_prefix, b.opts.prefix, sizeof base_prefix);
+	for (j = optind, run = 0; j < argc; j++, run++) {
+		for (i = 0; strcmp(argv[j], bench_modes[i].name) != 0; i++)
+			;
+		/* Nicks of one run must not meet those of the last. */
+		snprintf(b.opts.prefix, sizeof b.opts.prefix, "%.8sr%u",
+		    base_prefix, run % 100);
+		bench_result_init(&r, bench_modes[i].name);
+		rc = bench_modes[i].run(&b, &r);
+		if (rc != 0)
+			bench_fail(&r, "%s", "could not run");
+		if (bench_report(&r) != 0)
+			status = 1;
+		bench_result_free(&r);
+	}
+	bench_done(&b);
+	return (status);
+}
