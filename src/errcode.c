@@ -47,6 +47,8 @@ static const struct {
 	    "server is full" },
 	[ERR_ROOM_FULL] = { "room_full",
 	    "room is full" },
+	[ERR_BAD_PASSWORD] = { "bad_password",
+	    "the server password is missing or wrong" },
 };
 
 const char *

@@ -14,7 +14,8 @@ from ops_test import t
 MAKE = "make"
 
 # The pages the operations issue asks for; others may come with later work.
-PAGES = ("evchatd.8", "evchatd.conf.5", "evchat-cli.1", "evchat-protocol.7")
+PAGES = ("evchatd.8", "evchatd.conf.5", "evchat-cli.1", "evchat-protocol.7",
+         "evchat-bench.1")
 
 
 def make(*args):
@@ -65,8 +66,9 @@ def test_install_uninstall(tmp):
 
     expected = {at("sbindir", "evchatd"),
                 at("evchatdconfdir", "evchatd.conf")}
-    if os.path.exists(os.path.join(o.BUILDDIR, "src", "evchat-cli")):
-        expected.add(at("bindir", "evchat-cli"))
+    for prog in ("evchat-cli", "evchat-bench"):
+        if os.path.exists(os.path.join(o.BUILDDIR, "src", prog)):
+            expected.add(at("bindir", prog))
     for name in PAGES:
         expected.add(at("mandir", "man" + name[-1], name))
     if d.get("systemdsystemunitdir"):

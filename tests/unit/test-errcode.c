@@ -30,6 +30,7 @@ static const struct {
 	{ ERR_RATE_LIMITED, "rate_limited" },
 	{ ERR_SERVER_FULL, "server_full" },
 	{ ERR_ROOM_FULL, "room_full" },		/* added by the limits */
+	{ ERR_BAD_PASSWORD, "bad_password" },	/* added with TLS */
 };
 
 static void
