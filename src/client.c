@@ -18,7 +18,6 @@
 
 static void	client_read_cb(struct bufferevent *, void *);
 static void	client_event_cb(struct bufferevent *, short, void *);
-static void	client_timer_cb(evutil_socket_t, short, void *);
 static void	client_write_cb(struct bufferevent *, void *);
 static void	client_queue_release(struct client *, size_t,
 		    struct evbuffer *);
@@ -82,9 +81,15 @@ client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa,
 		bufferevent_enable(bev, EV_READ);
 	}
 
-	evtimer_assign(&c->timer, s->base, client_timer_cb, c);
-	if (s->tv_register != NULL)
-		evtimer_add(&c->timer, s->tv_register);
+	/*
+	 * Until hello, the read timeout is the registration deadline (and
+	 * client_read_cb checks it too, for peers that trickle bytes).
+	 */
+	if (s->tv_register != NULL) {
+		bufferevent_set_timeouts(bev, s->tv_register, NULL);
+		c->deadline_ms = limit_now_ms() +
+		    s->config->register_timeout * 1000LL;
+	}
 	limit_rate_init(c);
 
 	TAILQ_INSERT_TAIL(&s->clients, c, entry);
@@ -113,7 +118,6 @@ client_free(struct client *c)
 	if (!(c->flags & CLIENT_CLOSING))
 		s->nactive--;
 	limit_ip_remove(s, c);
-	evtimer_del(&c->timer);
 	bufferevent_free(c->bev);
 	free(c->rooms);
 	free(c->nick);
@@ -366,7 +370,7 @@ client_register(struct client *c, const char *nick, bool presence)
 	if (hash_insert(s->nicks, c->fold, c) != 0)
 		return (-1);
 	c->flags |= CLIENT_REGISTERED;
-	evtimer_del(&c->timer);
+	c->deadline_ms = 0;
 	bufferevent_set_timeouts(c->bev, s->tv_heartbeat, NULL);
 	log_info("client %llu from %s registered as %s",
 	    (unsigned long long)c->id, c->addr, c->nick);
@@ -408,7 +412,7 @@ client_close(struct client *c, const char *reason, bool bye)
 	}
 	c->flags |= CLIENT_CLOSING;
 	c->close_reason = strdup(reason);
-	evtimer_del(&c->timer);
+	c->deadline_ms = 0;
 	/* Lingering to flush a bye, it no longer takes anyone's place. */
 	s->nactive--;
 	limit_ip_remove(s, c);
@@ -487,10 +491,16 @@ client_linger_write_cb(struct bufferevent *bev, void *arg)
 static void
 client_linger_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct client	*c = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 
 	evbuffer_drain(in, evbuffer_get_length(in));
+	/* Bytes reset the timeout: a trickle must not hold on for ever. */
+	if (limit_now_ms() > c->deadline_ms)
+		client_free(c);
 }
+
+/* End of file, error or the linger timeout: done either way. */
 
 static void
 client_linger_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -508,6 +518,7 @@ client_reap(struct client *c)
 {
 	struct server	*s = c->server;
 	struct timeval	 tv;
+	int		 ms;
 
 	client_detach(c);
 	if (!(c->flags & CLIENT_DEAD))
@@ -521,15 +532,16 @@ client_reap(struct client *c)
 	    client_linger_write_cb, client_linger_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	ms = s->stopping ? SHUTDOWN_GRACE_MS : CLOSE_LINGER_MS;
+	c->deadline_ms = limit_now_ms() + ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		client_linger_write_cb(c->bev, c);
 	else
 		bufferevent_enable(c->bev, EV_WRITE);
-	tv.tv_sec = (s->stopping ? SHUTDOWN_GRACE_MS : CLOSE_LINGER_MS) / 1000;
-	tv.tv_usec = 0;
-	evtimer_add(&c->timer, &tv);
 }
 
 /* A frame that decoded: parse it and hand it to its handler. */
@@ -679,6 +691,10 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		client_close(c, "partial frame timeout", true);
 		return;
 	}
+	if (c->deadline_ms != 0 && limit_now_ms() > c->deadline_ms) {
+		client_close(c, "registration timeout", true);
+		return;
+	}
 	/* Any inbound byte proves the peer alive: back to the idle period. */
 	if (c->flags & CLIENT_PINGED) {
 		c->flags &= ~CLIENT_PINGED;
@@ -716,7 +732,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct client	*c = arg;
 
 	if (what & BEV_EVENT_TIMEOUT && what & BEV_EVENT_READING) {
-		client_heartbeat(c);
+		if (c->flags & CLIENT_REGISTERED)
+			client_heartbeat(c);
+		else
+			client_close(c, "registration timeout", true);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -726,17 +745,4 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		c->flags |= CLIENT_DEAD;
 		client_close(c, "connection closed", false);
 	}
-}
-
-/* Registration deadline before hello; linger deadline once closing. */
-static void
-client_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct client	*c = arg;
-
-	if (c->flags & CLIENT_CLOSING) {
-		client_free(c);
-		return;
-	}
-	client_close(c, "registration timeout", true);
 }

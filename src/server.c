@@ -227,7 +227,8 @@ server_apply(struct server *s, struct config *cf)
 		if (c->flags & CLIENT_REGISTERED) {
 			c->flags &= ~CLIENT_PINGED;
 			bufferevent_set_timeouts(c->bev, s->tv_heartbeat, NULL);
-		}
+		} else
+			bufferevent_set_timeouts(c->bev, s->tv_register, NULL);
 	}
 }
 

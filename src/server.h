@@ -159,7 +159,7 @@ struct client {
 
 	char			*close_reason;	/* presence reason */
 	uint64_t		 mark;		/* dedupes presence */
-	struct event		 timer;		/* register, then linger */
+	int64_t			 deadline_ms;	/* hello, or linger, by then */
 
 	TAILQ_ENTRY(client)	 entry;		/* server->clients */
 	TAILQ_ENTRY(client)	 close_entry;	/* server->closing */
@@ -253,7 +253,7 @@ bool		 auth_hash_valid(const char *);
 bool		 auth_check(struct auth *, const char *, const char *);
 
 /* tls.c: the TLS listeners' context, kept across a bad reload. */
-struct ssl_ctx_st *tls_new(const struct config *, char *, size_t);
+int		 tls_check(const struct config *, char *, size_t);
 int		 tls_reload(struct server *, const struct config *);
 void		 tls_free(struct server *);
 
