@@ -313,7 +313,7 @@ client_error(struct client *c, enum errcode code, const cJSON *id,
 		va_start(ap, fmt);
 		n = vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
-		/* A long name cut short must not leave half a UTF-8 sequence. */
+		/* A long name cut short must not end inside a character. */
 		if (n >= (int)sizeof msg)
 			msg[utf8_trim(msg, sizeof msg - 1)] = '\0';
 	} else
@@ -338,14 +338,17 @@ client_in_room(const struct client *c, const struct room *r)
 	return (false);
 }
 
-static struct frame *
-client_presence_frame(const struct client *c, const char *event,
-    const char *reason)
+/* A presence frame about c: in room r, or server-wide when r is NULL. */
+struct frame *
+client_presence_frame(const struct client *c, const struct room *r,
+    const char *event, const char *reason)
 {
 	struct frame	*f;
 	cJSON		*obj;
 
 	obj = cmd_object("presence");
+	if (r != NULL)
+		cJSON_AddStringToObject(obj, "room", r->name);
 	cJSON_AddStringToObject(obj, "nick", c->nick);
 	cJSON_AddStringToObject(obj, "event", event);
 	if (reason != NULL)
@@ -376,7 +379,7 @@ client_register(struct client *c, const char *nick, bool presence)
 	    (unsigned long long)c->id, c->addr, c->nick);
 
 	if (!TAILQ_EMPTY(&s->watchers) &&
-	    (f = client_presence_frame(c, "online", NULL)) != NULL) {
+	    (f = client_presence_frame(c, NULL, "online", NULL)) != NULL) {
 		server_watchers_send(s, f, c);
 		frame_unref(f);
 	}
@@ -439,7 +442,7 @@ client_detach(struct client *c)
 
 	c->flags |= CLIENT_DETACHED;
 	if (c->flags & CLIENT_REGISTERED && !s->stopping)
-		f = client_presence_frame(c, "quit", c->close_reason);
+		f = client_presence_frame(c, NULL, "quit", c->close_reason);
 	if (f != NULL) {
 		c->mark = ++s->mark;
 		for (i = 0; i < c->nrooms; i++) {
@@ -463,7 +466,8 @@ client_detach(struct client *c)
 		return;
 	hash_remove(s->nicks, c->fold);
 	if (!s->stopping && !TAILQ_EMPTY(&s->watchers) &&
-	    (f = client_presence_frame(c, "offline", c->close_reason)) != NULL) {
+	    (f = client_presence_frame(c, NULL, "offline",
+	    c->close_reason)) != NULL) {
 		server_watchers_send(s, f, c);
 		frame_unref(f);
 	}
@@ -481,7 +485,7 @@ client_linger_write_cb(struct bufferevent *bev, void *arg)
 	struct client	*c = arg;
 
 	if (!(c->flags & CLIENT_DIRECT)) {
-		client_free(c);	/* TLS or a pair: its own close will do */
+		client_free(c);	/* TLS or a pair: its own close does */
 		return;
 	}
 	bufferevent_disable(bev, EV_WRITE);
@@ -602,7 +606,7 @@ client_process_frames(struct client *c)
 		st = frame_decode(in, s->config->max_frame, &payload, &len);
 		switch (st) {
 		case FRAME_NEED:
-			/* Time a frame from its first byte: slowloris defence. */
+			/* Time a frame from its first byte (slowloris). */
 			if (evbuffer_get_length(in) == 0)
 				c->partial_ms = 0;
 			else if (c->partial_ms == 0)

@@ -11,17 +11,8 @@ cmd_join_presence(struct client *c, struct room *r, const char *event,
     const char *reason)
 {
 	struct frame	*f;
-	cJSON		*obj;
 
-	obj = cmd_object("presence");
-	cJSON_AddStringToObject(obj, "room", r->name);
-	cJSON_AddStringToObject(obj, "nick", c->nick);
-	cJSON_AddStringToObject(obj, "event", event);
-	if (reason != NULL)
-		cJSON_AddStringToObject(obj, "reason", reason);
-	f = json_frame(obj);
-	cJSON_Delete(obj);
-	if (f == NULL)
+	if ((f = client_presence_frame(c, r, event, reason)) == NULL)
 		return;
 	room_broadcast(r, f, c);
 	frame_unref(f);

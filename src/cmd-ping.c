@@ -14,7 +14,8 @@ cmd_ping(struct client *c, cJSON *obj, const cJSON *id)
 
 	reply = cmd_object("pong");
 	cJSON_ArrayForEach(v, obj) {
-		if (strcmp(v->string, "type") == 0 || strcmp(v->string, "id") == 0)
+		if (strcmp(v->string, "type") == 0 ||
+		    strcmp(v->string, "id") == 0)
 			continue;
 		cJSON_AddItemToObject(reply, v->string, cJSON_Duplicate(v, 1));
 	}

@@ -27,7 +27,8 @@ cmd_rooms(struct client *c, cJSON *obj, const cJSON *id)
 	for (i = 0; i < n; i++) {
 		item = cJSON_CreateObject();
 		cJSON_AddStringToObject(item, "name", v[i]->name);
-		cJSON_AddNumberToObject(item, "members", (double)v[i]->nmembers);
+		cJSON_AddNumberToObject(item, "members",
+		    (double)v[i]->nmembers);
 		cJSON_AddItemToArray(list, item);
 	}
 	free(v);

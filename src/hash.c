@@ -100,6 +100,19 @@ hash_lookup(const struct hash *h, const char *key, uint64_t hv)
 	return (i);
 }
 
+/* Find by a name not folded yet: nicks and rooms compare folded. */
+void *
+hash_find_fold(const struct hash *h, const char *name)
+{
+	char	fold[HASH_FOLD_MAX + 1];
+	size_t	len = strlen(name);
+
+	if (len > HASH_FOLD_MAX)
+		return (NULL);	/* longer than any valid name */
+	name_fold(fold, name, len);
+	return (hash_find(h, fold));
+}
+
 void *
 hash_find(const struct hash *h, const char *key)
 {

@@ -10,7 +10,7 @@
 
 #include "server.h"
 
-/* The only state outside struct server: logging must work before and after it. */
+/* The one state outside struct server: logging outlives it. */
 static struct {
 	int	level;
 	bool	syslog;

@@ -9,13 +9,7 @@
 struct room *
 room_find(struct server *s, const char *name)
 {
-	char	fold[NAME_ROOM_MAX * 4 + 1];
-	size_t	len = strlen(name);
-
-	if (len >= sizeof fold)
-		return (NULL);
-	name_fold(fold, name, len);
-	return (hash_find(s->rooms, fold));
+	return (hash_find_fold(s->rooms, name));
 }
 
 static struct room *
@@ -78,7 +72,8 @@ room_join(struct server *s, const char *name, struct client *c)
 	}
 	if (c->nrooms == c->roomcap) {
 		cap = c->roomcap == 0 ? 4 : c->roomcap * 2;
-		if ((rooms = reallocarray(c->rooms, cap, sizeof *rooms)) == NULL)
+		rooms = reallocarray(c->rooms, cap, sizeof *rooms);
+		if (rooms == NULL)
 			goto fail;
 		c->rooms = rooms;
 		c->roomcap = cap;

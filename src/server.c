@@ -36,13 +36,7 @@ server_now_ms(struct server *s)
 struct client *
 server_find_nick(struct server *s, const char *nick)
 {
-	char	fold[NAME_NICK_MAX * 4 + 1];
-	size_t	len = strlen(nick);
-
-	if (len >= sizeof fold)
-		return (NULL);
-	name_fold(fold, nick, len);
-	return (hash_find(s->nicks, fold));
+	return (hash_find_fold(s->nicks, nick));
 }
 
 /* Queue f to every client that asked for presence, but except. */
@@ -243,7 +237,8 @@ server_reload(struct server *s)
 	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	systemd_notify(msg);
-	if ((cf = config_from_args(s->argc, s->argv, err, sizeof err)) == NULL) {
+	cf = config_from_args(s->argc, s->argv, err, sizeof err);
+	if (cf == NULL) {
 		log_warn("reload failed, keeping the old configuration: %s",
 		    err);
 		systemd_notify("READY=1");

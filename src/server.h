@@ -105,7 +105,9 @@ void		 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 struct hash;
 struct hash	*hash_new(void);
 void		 hash_free(struct hash *);
+#define HASH_FOLD_MAX	(NAME_ROOM_MAX * 4)	/* bytes of the longest name */
 void		*hash_find(const struct hash *, const char *);
+void		*hash_find_fold(const struct hash *, const char *);
 int		 hash_insert(struct hash *, const char *, void *);
 void		*hash_remove(struct hash *, const char *);
 size_t		 hash_count(const struct hash *);
@@ -182,6 +184,8 @@ void		 client_process(struct client *);
 void		 client_reap(struct client *);
 int		 client_flush(struct client *);
 bool		 client_in_room(const struct client *, const struct room *);
+struct frame	*client_presence_frame(const struct client *,
+		     const struct room *, const char *, const char *);
 int		 client_register(struct client *, const char *, bool);
 
 /* limit.c */

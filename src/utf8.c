@@ -57,7 +57,7 @@ utf8_valid(const char *s, size_t len)
 	uint32_t	 cp;
 
 	while (s < end) {
-		/* ASCII runs are the common case: skip them a byte at a time. */
+		/* ASCII is the common case: no decoding needed. */
 		if ((unsigned char)*s < 0x80) {
 			s++;
 			continue;
