@@ -12,7 +12,9 @@
  * JSON allows no raw control character inside a string and only tab, line
  * feed and carriage return between tokens; cJSON takes any byte below 0x20
  * as white space and copies control characters into strings (a NUL then
- * cuts the string short), so look for them before it parses.
+ * cuts the string short), so look for them before it parses.  The escape
+ * \u0000 is valid JSON but would cut a string short just the same (a nick
+ * "a\u0000b" registering as "a"), so it is refused too.
  */
 static bool
 json_controls_valid(const char *payload, size_t len)
@@ -26,9 +28,12 @@ json_controls_valid(const char *payload, size_t len)
 		if (instring) {
 			if (c < 0x20)
 				return (false);
-			if (escaped)
+			if (escaped) {
 				escaped = false;
-			else if (c == '\\')
+				if (c == 'u' && len - i > 4 &&
+				    memcmp(payload + i + 1, "0000", 4) == 0)
+					return (false);
+			} else if (c == '\\')
 				escaped = true;
 			else if (c == '"')
 				instring = false;

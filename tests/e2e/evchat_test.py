@@ -13,6 +13,14 @@ Typical use in a test script::
 
     t.run(globals())
 
+run() gives every test_* function a daemon of its own (arguments from the
+daemon_args decorator) and requires exit status 0 on SIGTERM afterwards.
+Without run(), a Server is also a context manager::
+
+    with t.Server(["--heartbeat", "5"]) as srv:
+        c = srv.client("bob")
+        status, stderr = srv.stop()
+
 Server starts $EVCHATD on ``--listen 127.0.0.1:0`` and reads the real port
 from its ``listening on 127.0.0.1:PORT`` log line.  Client speaks the
 framing: 4-byte big-endian length, then compact UTF-8 JSON.  Every wait has
@@ -102,6 +110,16 @@ def _show(frame, limit=300):
     return text
 
 
+def _show_list(frames, limit=12):
+    """Indented lines for frames, the middle elided past limit."""
+    if len(frames) <= limit:
+        return ["    " + _show(f) for f in frames]
+    half = limit // 2
+    return (["    " + _show(f) for f in frames[:half]] +
+            ["    ... %d more ..." % (len(frames) - limit)] +
+            ["    " + _show(f) for f in frames[-half:]])
+
+
 def match(frame, fields, exact=False):
     """Return None if frame matches fields, else a reason string.
 
@@ -176,17 +194,28 @@ class Client:
 
     Frames that arrived but were not yet consumed stay queued, so a test can
     read them in any later call.  With auto_pong, every server ping that is
-    read is answered with a pong at once (and still returned).
+    read is answered with a pong at once (and still returned).  rcvbuf
+    sets a small receive buffer, to play a slow reader.
     """
 
     _sync = 0
 
     def __init__(self, port, host="127.0.0.1", timeout=None, auto_pong=False,
-                 name=None):
+                 name=None, rcvbuf=None):
         self.timeout = TIMEOUT if timeout is None else timeout
         self.auto_pong = auto_pong
         self.name = name or "client"
-        self.sock = socket.create_connection((host, port), self.timeout)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            # Before connect, so that the window it announces stays small.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(self.timeout)
+        try:
+            self.sock.connect((host, port))
+        except OSError:
+            self.sock.close()
+            raise
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.reader = FrameReader()
         self.queue = []
@@ -268,7 +297,7 @@ class Client:
                      "  within %.1f s" % timeout)
         if seen:
             lines.append("  frames that arrived instead:")
-            lines.extend("    " + _show(f) for f in seen)
+            lines.extend(_show_list(seen))
         else:
             lines.append("  nothing arrived")
         raise (Closed if self.eof else Timeout)("\n".join(lines))
@@ -347,7 +376,7 @@ class Client:
         seen = self.drain(timeout)
         if seen:
             raise AssertionError("%s: unexpected frames:\n%s" % (
-                self, "\n".join("    " + _show(f) for f in seen)))
+                self, "\n".join(_show_list(seen))))
 
     def closed(self, timeout=None):
         """True once the server closed the connection, False on timeout.
@@ -377,8 +406,7 @@ class Client:
                        self.timeout)
         if self.queue:
             raise AssertionError("%s: frames before end of connection:\n%s"
-                                 % (self, "\n".join("    " + _show(f)
-                                                    for f in self.queue)))
+                                 % (self, "\n".join(_show_list(self.queue))))
 
     def expect_bye(self, reason, timeout=None):
         """The next frame is bye with this reason, then the server closes."""

@@ -26,6 +26,14 @@ BAD_PAYLOADS = [
     b'{"type":"ping","x":"\xf4\x90\x80\x80"}',  # above U+10FFFF
     b'{"type":"ping","x":"\xff"}',
     b'\xef\xbb\xbf',                    # a lone byte order mark
+    b'{"type":"ping","x":"\\ud800"}',    # a lone surrogate escape
+    b'{"type":"ping","x":"\\udc00x"}',
+    b'{"type":"ping","x":"a\x00b"}',     # raw control characters
+    b'{"type":"ping","x":"a\x01b"}',
+    b'{"type":"ping","x":"a\tb"}',
+    b'{"type":"ping","x":"a\\u0000b"}',  # NUL would cut the string
+    b'{"type":"ping\\u0000x"}',
+    b'{"type":"ping","id":1}\x00',       # NUL after the object
 ]
 
 
@@ -52,6 +60,18 @@ def test_bad_payload_before_hello(srv):
 def test_bad_payload_after_hello(srv):
     c = srv.client("late")
     check_bad_payloads(c)
+
+
+def test_escapes_kept(srv):
+    # Valid escapes arrive decoded; an escaped backslash before "u0000" is
+    # no NUL.
+    c = srv.client("esc")
+    for raw, value in ((rb'\u00e9', "é"), (rb'\ud83d\ude00', "😀"),
+                       (rb'\\u0000', "\\u0000"), (rb'\"\/\b\f\n\r\t',
+                                                   '"/\b\f\n\r\t'),
+                       (rb'\u0001\u001f\u007f', "\x01\x1f\x7f")):
+        c.send_raw(encode_payload(b'{"type":"ping","id":1,"x":"%s"}' % raw))
+        c.expect_next("pong", re=1, x=value)
 
 
 def test_length_zero(srv):

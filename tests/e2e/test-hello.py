@@ -83,6 +83,16 @@ def test_hello_bad_request(srv):
     c.hello("fred", presence=False)
 
 
+def test_nul_never_cuts_a_nick(srv):
+    # "ab\u0000cd" must not register as "ab".
+    c = srv.connect()
+    c.send({"type": "hello", "nick": "ab\u0000cd", "id": 1})
+    c.expect_error(lambda code: code in ("bad_frame", "invalid_nick",
+                                         "bad_request"))
+    d = srv.client("dd")
+    d.request({"type": "who"}, nicks=["dd"])
+
+
 def test_valid_nick_characters(srv):
     # Punctuation outside ", : # @ /" and non-ASCII letters are fine.
     for nick in ("x", "a-b_c.d", "[bot]", "ünïcødé", "日本語", "a!b?c",

@@ -203,6 +203,19 @@ def test_max_text_option(srv):
     a.expect_error("text_too_long", re=2)
 
 
+def test_nul_never_cuts_a_text(srv):
+    # A text with U+0000 is refused or relayed whole, never cut short.
+    a, b, c = room_of_three(srv)
+    a.send({"type": "msg", "room": "chat", "text": "hi\u0000there", "id": 1})
+    f = a.recv()
+    if f["type"] == "error":
+        assert f["code"] in ("bad_frame", "bad_request"), f
+        b.expect_quiet()
+    else:
+        assert f["type"] == "msg" and f["text"] == "hi\u0000there", f
+        b.expect_next("msg", text="hi\u0000there")
+
+
 def test_text_content_relayed_unchanged(srv):
     a, b, c = room_of_three(srv)
     for text in ("with spaces  and\ttabs", "line1\nline2", 'quote " \\ /',

@@ -114,7 +114,7 @@ def test_reset_close(srv):
 def test_close_with_unread_output(srv):
     # A client that leaves with frames still queued for it.
     a, b, c, d = share_rooms(srv)
-    for i in range(50):
+    for i in range(30):
         b.send({"type": "msg", "room": "r1", "text": "x" * 4000})
     b.drain()
     a.close()

@@ -90,9 +90,13 @@ def test_invalid_room(srv):
         a.send({"type": "msg", "room": room, "text": "x", "id": "m"})
         a.expect_error(lambda c: c in ("invalid_room", "not_in_room"),
                        re="m")
+
+
+def test_valid_room_names(srv):
+    a = srv.client("gil")
     for room in ("#general", "x" * 64, "é" * 64, "a:b@c/d", "日本"):
         a.join(room)
-        a.request({"type": "who", "room": room}, room=room, nicks=["fay"])
+        a.request({"type": "who", "room": room}, room=room, nicks=["gil"])
 
 
 def test_room_bad_request(srv):

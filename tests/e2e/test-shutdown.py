@@ -1,5 +1,6 @@
 # test-shutdown.py: end-to-end tests of SIGTERM and SIGINT: every client gets bye, the daemon exits 0 promptly.
 # It drives the real evchatd over sockets and knows nothing of the server's code.
+import base64
 import signal
 import struct
 import time
@@ -25,12 +26,11 @@ def shutdown(srv, sig):
     u.send({"type": "ping", "id": 1})
     u.expect_error("not_registered", re=1)
 
+    # Each client behaves like a real one: it reads up to bye and the
+    # server's end of stream, then closes.  Then nothing is left to flush
+    # or linger on, and the daemon must not wait for its grace period.
     t0 = time.monotonic()
-    status, stderr = srv.stop(sig)
-    took = time.monotonic() - t0
-    assert status == 0, "exit status %s after %s; stderr:\n%s" % (
-        status, signal.Signals(sig).name, stderr)
-    assert took < 3, "exit took %.2f s" % took
+    srv.send_signal(sig)
     for x in (a, b, w, u, half):
         # Presence of others leaving may come first; bye is the last frame.
         f = x.recv()
@@ -39,6 +39,13 @@ def shutdown(srv, sig):
         assert f == {"type": "bye", "reason": "server shutting down"}, \
             "%s: want bye, got %r" % (x, f)
         x.expect_closed()
+        x.close()
+    status = srv.wait()
+    took = time.monotonic() - t0
+    assert status == 0, "exit status %s after %s; stderr:\n%s" % (
+        status, signal.Signals(sig).name, srv.stderr)
+    assert took < 1.5, "exit took %.2f s though every client had closed" % (
+        took)
     # Nothing listens any more.
     try:
         t.Client(srv.port, timeout=1)
@@ -57,26 +64,49 @@ def test_sigint(srv):
 
 
 def test_sigterm_idle(srv):
+    t0 = time.monotonic()
     status, stderr = srv.stop()
+    took = time.monotonic() - t0
     assert status == 0, "exit status %s; stderr:\n%s" % (status, stderr)
+    assert took < 1.5, "exit took %.2f s with no client" % took
 
 
+def test_sigterm_client_never_closes(srv):
+    # A client that reads but keeps its end open holds the exit back no
+    # longer than the grace period (2 s).
+    a = srv.client("only")
+    t0 = time.monotonic()
+    status, stderr = srv.stop()
+    took = time.monotonic() - t0
+    assert status == 0, "exit status %s; stderr:\n%s" % (status, stderr)
+    assert took < 3, "exit took %.2f s" % took
+    a.expect_bye("server shutting down")
+
+
+# Without a send queue limit the sleeper keeps megabytes queued.
+@t.daemon_args("--max-sendq", "0")
 def test_sigterm_with_slow_reader(srv):
     # A client that never reads must not hold the exit back much beyond
-    # the grace period.
+    # the grace period.  Big media frames fill its buffers in few frames,
+    # far below any flood limit.
     a = srv.client("reader")
-    b = srv.client("sleeper")
+    b = srv.connect(rcvbuf=4096)
+    b.hello("sleeper")
     a.join("r")
     b.join("r")
-    for i in range(300):
-        a.send({"type": "msg", "room": "r", "text": "x" * 4000})
-    a.drain()
+    a.expect_next("presence", nick="sleeper", event="join")
+    data = base64.b64encode(bytes(160 * 1024)).decode()
+    for i in range(40):
+        a.send({"type": "msg", "room": "r", "kind": "file",
+                "mime": "application/octet-stream", "name": "f%d" % i,
+                "data": data})
+        a.expect_next("msg", name="f%d" % i)
     t0 = time.monotonic()
     status, stderr = srv.stop()
     took = time.monotonic() - t0
     assert status == 0, "exit status %s; stderr:\n%s" % (status, stderr)
     assert took < 5, "exit took %.2f s" % took
-    a.expect("bye", reason="server shutting down")
+    a.expect_bye("server shutting down")
 
 
 t.run(globals())
