@@ -100,7 +100,7 @@ client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa,
 	return (c);
 }
 
-/* The one place a client's memory goes; it must be detached already. */
+/* The one place a client's memory goes, from a loop callback only. */
 void
 client_free(struct client *c)
 {

@@ -97,18 +97,23 @@ server_reap_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Go on with the clients that had more frames than one pass allows. */
+/*
+ * Go on with the clients that had more frames than one pass allows.  They
+ * stay on the list while waiting their turn, so that one closed meanwhile
+ * (by a broadcast to it overflowing) leaves it the usual way; those that
+ * still have more go back at the tail, for the next pass.
+ */
 static void
 server_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server	*s = arg;
-	struct clients	 todo;
 	struct client	*c;
+	size_t		 n = 0;
 
-	TAILQ_INIT(&todo);
-	TAILQ_CONCAT(&todo, &s->pending, pending_entry);
-	while ((c = TAILQ_FIRST(&todo)) != NULL) {
-		TAILQ_REMOVE(&todo, c, pending_entry);
+	TAILQ_FOREACH(c, &s->pending, pending_entry)
+		n++;
+	while (n-- > 0 && (c = TAILQ_FIRST(&s->pending)) != NULL) {
+		TAILQ_REMOVE(&s->pending, c, pending_entry);
 		c->flags &= ~CLIENT_PENDING;
 		client_process(c);
 	}
