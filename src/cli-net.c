@@ -1,5 +1,6 @@
-/* cli-net.c: evchat-cli's connection: resolving and connecting, frames in and out through the framing
- * library, and the protocol state they carry (welcome, ping, bye, joins); it knows nothing of how frames look. */
+/* cli-net.c: evchat-cli's connection: resolving and connecting (plain or TLS), frames in and out through
+ * the framing library, and the protocol state they carry (welcome, ping, bye, joins); it knows nothing of how
+ * frames look. */
 
 #include "config.h"
 
@@ -50,23 +51,28 @@ static const struct cli_net_handler {
 };
 
 /*
- * Split "HOST:PORT", "[ADDR]:PORT", "[ADDR]", "HOST" or a bare IPv6 address
- * into host and port; the port defaults to 7667.
+ * Split "HOST:PORT", "[ADDR]:PORT", "[ADDR]", "HOST" or a bare IPv6 address,
+ * after tls:// when TLS is on, into host and port; the port defaults to 7667,
+ * or 7697 with TLS.
  */
 static int
-cli_net_split(const char *spec, char **host, char **port)
+cli_net_split(struct cli *cli, char **host, char **port)
 {
-	const char	*end, *colon;
+	const char	*spec = cli->server, *end, *colon;
+	const char	*defport = CLI_DEFAULT_PORT;
 
 	*host = *port = NULL;
+	if (cli->tls) {
+		spec += strlen(CLI_TLS_SCHEME);
+		defport = CLI_DEFAULT_TLS_PORT;
+	}
 	if (*spec == '[') {
 		if ((end = strchr(spec, ']')) == NULL || end == spec + 1)
 			return (-1);
 		if (end[1] != '\0' && (end[1] != ':' || end[2] == '\0'))
 			return (-1);
 		*host = cli_xasprintf("%.*s", (int)(end - spec - 1), spec + 1);
-		*port = cli_xstrdup(end[1] == '\0' ? CLI_DEFAULT_PORT :
-		    end + 2);
+		*port = cli_xstrdup(end[1] == '\0' ? defport : end + 2);
 		return (0);
 	}
 	colon = strchr(spec, ':');
@@ -74,7 +80,7 @@ cli_net_split(const char *spec, char **host, char **port)
 		if (*spec == '\0')
 			return (-1);
 		*host = cli_xstrdup(spec);
-		*port = cli_xstrdup(CLI_DEFAULT_PORT);
+		*port = cli_xstrdup(defport);
 		return (0);
 	}
 	if (colon == spec || colon[1] == '\0')
@@ -265,6 +271,10 @@ cli_net_error(struct cli *cli, cJSON *obj)
 	if (strcmp(code, "invalid_nick") == 0 ||
 	    strcmp(code, "nick_taken") == 0)
 		cli_finish(cli, 1, "nick refused: %s: %s", c, m);
+	else if (strcmp(code, "bad_password") == 0)
+		cli_finish(cli, 1, "password refused: %s%s", m,
+		    cli->password_sent ? "" : " (give it with --password-file "
+		    "or EVCHAT_PASSWORD)");
 	else
 		cli_finish(cli, 1, "registration refused: %s: %s", c, m);
 	free(c);
@@ -460,6 +470,13 @@ cli_net_hello(struct cli *cli)
 	cli->hello_id = cli->next_id;
 	cJSON_AddStringToObject(req, "nick", cli->nick);
 	cJSON_AddNumberToObject(req, "version", PROTO_VERSION);
+	if (cli->password != NULL) {
+		cJSON_AddStringToObject(req, "password", cli->password);
+		explicit_bzero(cli->password, strlen(cli->password));
+		free(cli->password);
+		cli->password = NULL;
+		cli->password_sent = true;
+	}
 	cli_net_send(cli, req);
 }
 
@@ -468,10 +485,17 @@ cli_net_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct cli	*cli = arg;
 	int		 error = EVUTIL_SOCKET_ERROR();
+	char		*cause;
 
 	if (cli->state == CLI_CONNECTING) {
 		if (what & BEV_EVENT_CONNECTED) {
 			cli_net_hello(cli);
+			return;
+		}
+		/* A handshake that failed would fail at every address. */
+		if (cli->tls && (cause = cli_tls_failure(cli, what)) != NULL) {
+			cli_finish(cli, 1, "%s", cause);
+			free(cause);
 			return;
 		}
 		if (what & BEV_EVENT_TIMEOUT)
@@ -482,9 +506,16 @@ cli_net_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 
-	/* After quit, any end of the connection is the end we asked for. */
+	/*
+	 * After quit, any end of the connection is the end we asked for.  A
+	 * TLS server hangs up on a hello it cannot decrypt, without a word.
+	 */
 	if (cli->state == CLI_QUITTING)
 		cli_finish(cli, 0, NULL);
+	else if (cli->state == CLI_HELLO && !cli->tls &&
+	    what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		cli_finish(cli, 1, "server closed the connection before "
+		    "welcome (if %s is a TLS port, use --tls)", cli->server);
 	else if (what & BEV_EVENT_EOF)
 		cli_finish(cli, 1, "server closed the connection");
 	else if (what & BEV_EVENT_TIMEOUT)
@@ -503,13 +534,17 @@ cli_net_try(struct cli *cli, int error)
 
 	while ((ai = cli->ai_next) != NULL) {
 		cli->ai_next = ai->ai_next;
-		cli->bev = bufferevent_socket_new(cli->base, -1,
-		    BEV_OPT_CLOSE_ON_FREE);
+		if (cli->tls)
+			cli->bev = cli_tls_bufferevent(cli);
+		else
+			cli->bev = bufferevent_socket_new(cli->base, -1,
+			    BEV_OPT_CLOSE_ON_FREE);
 		if (cli->bev == NULL)
-			errx(1, "bufferevent_socket_new failed");
+			errx(1, "cannot make a bufferevent");
 		bufferevent_setcb(cli->bev, cli_net_read_cb, cli_net_write_cb,
 		    cli_net_event_cb, cli);
-		bufferevent_set_timeouts(cli->bev, NULL, &tv);
+		/* Reading too: a TLS handshake may stall on either side. */
+		bufferevent_set_timeouts(cli->bev, &tv, &tv);
 		if (bufferevent_socket_connect(cli->bev, ai->ai_addr,
 		    (int)ai->ai_addrlen) == 0)
 			return;
@@ -533,9 +568,14 @@ cli_net_connect(struct cli *cli, char **cause)
 	char			*host, *port;
 	int			 rc;
 
-	if (cli_net_split(cli->server, &host, &port) == -1) {
+	if (cli_net_split(cli, &host, &port) == -1) {
 		*cause = cli_xasprintf("bad server address: %s (use HOST:PORT)",
 		    cli->server);
+		return (-1);
+	}
+	if (cli->tls && cli_tls_init(cli, cause) == -1) {
+		free(host);
+		free(port);
 		return (-1);
 	}
 	memset(&hints, 0, sizeof hints);
@@ -550,7 +590,7 @@ cli_net_connect(struct cli *cli, char **cause)
 		free(port);
 		return (-1);
 	}
-	free(host);
+	cli->host = host;
 	free(port);
 	cli->state = CLI_CONNECTING;
 	cli->ai_next = cli->ai;
@@ -567,4 +607,7 @@ cli_net_free(struct cli *cli)
 	if (cli->ai != NULL)
 		evutil_freeaddrinfo(cli->ai);
 	cli->ai = cli->ai_next = NULL;
+	cli_tls_free(cli);
+	free(cli->host);
+	cli->host = NULL;
 }

@@ -1,9 +1,11 @@
-/* cli.c: evchat-cli's main: options and environment, the one event loop, signals, piped input and how
- * the client ends; it knows nothing of frame contents, commands or the terminal's line editing. */
+/* cli.c: evchat-cli's main: options and environment (the password among them), the one event loop,
+ * signals, piped input and how the client ends; it knows nothing of frame contents, commands or the
+ * terminal's line editing. */
 
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
@@ -22,12 +24,17 @@
 
 #include "cli.h"
 
+/* Long options without a letter have one outside the short string. */
 static const struct option cli_long_options[] = {
 	{ "server",		required_argument,	NULL, 's' },
 	{ "nick",		required_argument,	NULL, 'n' },
 	{ "join",		required_argument,	NULL, 'j' },
 	{ "json",		no_argument,		NULL, 'J' },
 	{ "download-dir",	required_argument,	NULL, 'd' },
+	{ "tls",		no_argument,		NULL, 'T' },
+	{ "ca",			required_argument,	NULL, 'C' },
+	{ "insecure",		no_argument,		NULL, 'I' },
+	{ "password-file",	required_argument,	NULL, 'P' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -35,24 +42,28 @@ static const struct option cli_long_options[] = {
 
 static const int cli_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 
+#define CLI_USAGE \
+	"usage: " CLI_NAME " [--server [tls://]HOST:PORT] [--nick NICK] " \
+	"[--join ROOM]...\n" \
+	"                  [--json] [--download-dir DIR] [--tls] [--ca FILE] " \
+	"[--insecure]\n" \
+	"                  [--password-file FILE] [--help] [--version]\n"
+
 static void
 cli_usage(void)
 {
-	fprintf(stderr,
-	    "usage: " CLI_NAME " [--server HOST:PORT] [--nick NICK] "
-	    "[--join ROOM]... [--json]\n"
-	    "                  [--download-dir DIR] [--help] [--version]\n");
+	fprintf(stderr, "%s", CLI_USAGE);
 }
 
 static void
 cli_help(void)
 {
-	printf("usage: " CLI_NAME " [--server HOST:PORT] [--nick NICK] "
-	    "[--join ROOM]... [--json]\n"
-	    "                  [--download-dir DIR] [--help] [--version]\n"
-	    "\n"
+	printf("%s", CLI_USAGE);
+	printf("\n"
 	    "  -s, --server HOST:PORT  server to connect to (default "
 	    CLI_DEFAULT_SERVER ", $EVCHAT_SERVER)\n"
+	    "                          tls://HOST:PORT means --tls, port "
+	    CLI_DEFAULT_TLS_PORT " by default\n"
 	    "  -n, --nick NICK         nick (default $EVCHAT_NICK, then the "
 	    "login name)\n"
 	    "  -j, --join ROOM         join ROOM once connected (repeatable)\n"
@@ -60,6 +71,17 @@ cli_help(void)
 	    "line\n"
 	    "  -d, --download-dir DIR  save received audio and files in DIR "
 	    "(default .)\n"
+	    "      --tls               connect with TLS, checking the server's "
+	    "certificate\n"
+	    "      --ca FILE           trust the CAs in FILE instead of the "
+	    "system's\n"
+	    "      --insecure          do not check the certificate (anyone on "
+	    "the path can\n"
+	    "                          read and change the chat)\n"
+	    "      --password-file FILE\n"
+	    "                          send the server password on FILE's "
+	    "first line\n"
+	    "                          (default $EVCHAT_PASSWORD)\n"
 	    "  -h, --help              show this help\n"
 	    "  -V, --version           show the version\n"
 	    "\n"
@@ -242,10 +264,113 @@ cli_free(struct cli *cli)
 	free(cli->server);
 	free(cli->nick);
 	free(cli->download_dir);
+	free(cli->ca_file);
+	if (cli->password != NULL) {
+		explicit_bzero(cli->password, strlen(cli->password));
+		free(cli->password);
+	}
 	free(cli->prompt);
 	free(cli->me);
 	free(cli->cause);
 	free(cli);
+}
+
+/*
+ * The password on the first line of path.  A file that others may read has
+ * leaked it already; a pipe, as from a password manager, is fine.
+ */
+static char *
+cli_password_read(const char *path, char **cause)
+{
+	struct stat	 sb;
+	FILE		*f;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 n;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		*cause = cli_xasprintf("%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_mode & (S_IRWXG | S_IRWXO)) {
+		*cause = cli_xasprintf("password file %s is open to others "
+		    "(mode %04o): chmod 600 it", path,
+		    (unsigned int)(sb.st_mode & 07777));
+		fclose(f);
+		return (NULL);
+	}
+	n = getline(&line, &size, f);
+	fclose(f);
+	if (n > 0)
+		line[strcspn(line, "\r\n")] = '\0';
+	if (n <= 0 || *line == '\0') {
+		*cause = cli_xasprintf("password file %s is empty", path);
+		if (line != NULL)
+			explicit_bzero(line, size);
+		free(line);
+		return (NULL);
+	}
+	return (line);
+}
+
+/* Whether server is this host, where nobody else sees the traffic. */
+static bool
+cli_server_local(const char *server)
+{
+	return ((strncmp(server, "localhost", 9) == 0 &&
+	    (server[9] == ':' || server[9] == '\0')) ||
+	    strncmp(server, "127.", 4) == 0 ||
+	    strncmp(server, "[::1]", 5) == 0 || strcmp(server, "::1") == 0);
+}
+
+/*
+ * Settle TLS and the password once the server is known: tls:// and --tls
+ * are the same, the password comes from --password-file or else from
+ * $EVCHAT_PASSWORD, never from the command line where ps shows it.
+ */
+static int
+cli_options_secure(struct cli *cli, bool tls, const char *password_file)
+{
+	const char	*s;
+	char		*cause, *plain;
+
+	if (strncmp(cli->server, CLI_TLS_SCHEME,
+	    strlen(CLI_TLS_SCHEME)) == 0)
+		cli->tls = true;
+	else if (tls) {
+		plain = cli->server;
+		cli->server = cli_xasprintf("%s%s", CLI_TLS_SCHEME, plain);
+		free(plain);
+		cli->tls = true;
+	}
+	if (!cli->tls && (cli->ca_file != NULL || cli->insecure)) {
+		warnx("--ca and --insecure need --tls or a tls:// server");
+		return (1);
+	}
+	if (cli->ca_file != NULL && cli->insecure) {
+		warnx("--ca and --insecure exclude each other");
+		return (1);
+	}
+	if (password_file != NULL) {
+		if ((cli->password = cli_password_read(password_file,
+		    &cause)) == NULL) {
+			warnx("%s", cause);
+			free(cause);
+			return (1);
+		}
+	} else if ((s = getenv("EVCHAT_PASSWORD")) != NULL && *s != '\0')
+		cli->password = cli_xstrdup(s);
+
+	if (cli->insecure)
+		warnx("warning: --insecure: the server's certificate is not "
+		    "checked, so anyone on the path can read and change the "
+		    "chat");
+	if (cli->password != NULL && !cli->tls &&
+	    !cli_server_local(cli->server))
+		warnx("warning: the password goes to %s unencrypted (use "
+		    "--tls)", cli->server);
+	return (0);
 }
 
 /*
@@ -257,7 +382,8 @@ cli_free(struct cli *cli)
 static int
 cli_options(struct cli *cli, int argc, char **argv)
 {
-	const char	*s;
+	const char	*s, *password_file = NULL;
+	bool		 tls = false;
 	int		 ch;
 
 	while ((ch = getopt_long(argc, argv, "s:n:j:d:hV", cli_long_options,
@@ -281,6 +407,19 @@ cli_options(struct cli *cli, int argc, char **argv)
 			free(cli->download_dir);
 			cli->download_dir = cli_xstrdup(optarg);
 			break;
+		case 'T':
+			tls = true;
+			break;
+		case 'C':
+			free(cli->ca_file);
+			cli->ca_file = cli_xstrdup(optarg);
+			break;
+		case 'I':
+			cli->insecure = true;
+			break;
+		case 'P':
+			password_file = optarg;
+			break;
 		case 'h':
 			cli_help();
 			return (-1);
@@ -301,6 +440,8 @@ cli_options(struct cli *cli, int argc, char **argv)
 		cli->server = cli_xstrdup(s != NULL && *s != '\0' ? s :
 		    CLI_DEFAULT_SERVER);
 	}
+	if (cli_options_secure(cli, tls, password_file) != 0)
+		return (1);
 	if (cli->nick == NULL && (cli->nick = cli_default_nick()) == NULL) {
 		warnx("no nick: use --nick or set EVCHAT_NICK");
 		return (1);

@@ -15,6 +15,7 @@ struct event;
 struct event_base;
 struct evbuffer;
 struct evutil_addrinfo;
+struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 
 #ifndef nitems
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
@@ -23,6 +24,8 @@ struct evutil_addrinfo;
 #define CLI_NAME		"evchat-cli"
 #define CLI_DEFAULT_SERVER	"127.0.0.1:7667"
 #define CLI_DEFAULT_PORT	"7667"
+#define CLI_DEFAULT_TLS_PORT	"7697"
+#define CLI_TLS_SCHEME		"tls://"
 
 /* Seconds: to connect, without write progress, past two heartbeats of
  * silence, and for bye after quit. */
@@ -58,9 +61,13 @@ void		 cli_names_clear(struct cli_names *);
 /* The whole client: there is no other state. */
 struct cli {
 	/* Options and environment. */
-	char			*server;	/* HOST:PORT */
+	char			*server;	/* [tls://]HOST:PORT */
 	char			*nick;		/* asked for */
 	char			*download_dir;
+	char			*password;	/* sent in hello, then wiped */
+	char			*ca_file;	/* --ca, or NULL: system's */
+	bool			 tls;		/* server is tls:// */
+	bool			 insecure;	/* no certificate check */
 	bool			 json;
 	bool			 interactive;	/* stdin is a terminal */
 	bool			 colour;
@@ -68,6 +75,8 @@ struct cli {
 	/* The loop and its events. */
 	struct event_base	*base;
 	struct bufferevent	*bev;
+	struct ssl_ctx_st	*tls_ctx;
+	char			*host;		/* of server, for TLS */
 	struct evutil_addrinfo	*ai;		/* server addresses */
 	struct evutil_addrinfo	*ai_next;	/* next to try */
 	struct event		*ev_stdin;
@@ -88,6 +97,7 @@ struct cli {
 	long long		 hello_id;
 	long long		 wait_id;	/* lines wait for it */
 	char			*me;		/* registered nick */
+	bool			 password_sent;
 	size_t			 max_frame;
 	size_t			 max_text;
 	size_t			 max_media;
@@ -119,6 +129,12 @@ int		 cli_net_send(struct cli *, cJSON *);
 void		 cli_net_quit(struct cli *, const char *);
 size_t		 cli_net_pending(struct cli *);
 bool		 cli_net_is_me(struct cli *, const char *);
+
+/* cli-tls.c: TLS to the server, checked against the trust store. */
+int		 cli_tls_init(struct cli *, char **);
+struct bufferevent *cli_tls_bufferevent(struct cli *);
+char		*cli_tls_failure(struct cli *, short);
+void		 cli_tls_free(struct cli *);
 
 /* cli-cmd.c: input lines and the command table. */
 enum cli_cmd_complete {

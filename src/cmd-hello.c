@@ -1,9 +1,33 @@
-/* cmd-hello.c: the hello handler: version check, nick validation and registration, the welcome reply;
- * it knows nothing of rooms. */
+/* cmd-hello.c: the hello handler: server password, version check, nick validation and registration,
+ * the welcome reply; it knows nothing of rooms, and never logs a password. */
 
 #include <string.h>
 
 #include "server.h"
+
+/*
+ * On a server with a password, a hello without the right one ends the
+ * connection before anything else is looked at: a stranger learns no nick
+ * and gets one try per connection.
+ */
+static bool
+cmd_hello_password(struct client *c, cJSON *obj, const cJSON *id)
+{
+	struct server	*s = c->server;
+	const char	*hash = s->config->password_hash;
+	const cJSON	*password;
+
+	if (hash == NULL)
+		return (true);
+	password = cJSON_GetObjectItemCaseSensitive(obj, "password");
+	if (cJSON_IsString(password) &&
+	    auth_check(&s->auth, hash, password->valuestring))
+		return (true);
+	client_error(c, ERR_BAD_PASSWORD, id, password == NULL ?
+	    "this server needs a password" : "wrong password");
+	client_close(c, "bad password", true);
+	return (false);
+}
 
 void
 cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
@@ -17,6 +41,8 @@ cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
 		client_error(c, ERR_ALREADY_REGISTERED, id, NULL);
 		return;
 	}
+	if (!cmd_hello_password(c, obj, id))
+		return;
 	nick = cJSON_GetObjectItemCaseSensitive(obj, "nick");
 	version = cJSON_GetObjectItemCaseSensitive(obj, "version");
 	presence = cJSON_GetObjectItemCaseSensitive(obj, "presence");

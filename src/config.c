@@ -3,15 +3,18 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/util.h>
 
@@ -26,13 +29,16 @@
 #endif
 
 enum config_type {
-	CONFIG_LISTEN,		/* char *[]: repeatable ADDR:PORT */
+	CONFIG_LISTEN,		/* char *[]: repeatable ADDR:PORT, or none */
 	CONFIG_CIDRS,		/* struct cidr []: ADDR[/BITS],... or none */
 	CONFIG_DURATION,	/* unsigned int seconds, s or m suffix */
 	CONFIG_SIZE,		/* size_t bytes, K or M suffix */
 	CONFIG_COUNT,		/* unsigned int */
 	CONFIG_LEVEL,		/* int log level */
-	CONFIG_BOOL		/* bool; a flag on the command line */
+	CONFIG_BOOL,		/* bool; a flag on the command line */
+	CONFIG_FILE,		/* char *path, or none */
+	CONFIG_HASH,		/* char *crypt(3) hash, or none */
+	CONFIG_TLS_VERSION	/* unsigned int minor: 1.2 or 1.3 */
 };
 
 /*
@@ -104,6 +110,19 @@ static const struct config_key config_keys[] = {
 	  0, 0, LOG_LEVEL_INFO, NULL, "LEVEL", "error, warn, info or debug" },
 	{ "syslog", CONFIG_BOOL, CONFIG_OFF(syslog), CONFIG_NOFF,
 	  0, 1, 0, NULL, NULL, "log to syslog instead of stderr" },
+	{ "tls-listen", CONFIG_LISTEN, CONFIG_OFF(tls_listen),
+	  CONFIG_OFF(ntls_listen), 0, 0, 0, "", "ADDR:PORT",
+	  "repeatable; with TLS (usually port 7697)" },
+	{ "tls-cert", CONFIG_FILE, CONFIG_OFF(tls_cert), CONFIG_NOFF,
+	  0, 0, 0, NULL, "FILE", "TLS certificate chain (PEM)" },
+	{ "tls-key", CONFIG_FILE, CONFIG_OFF(tls_key), CONFIG_NOFF,
+	  0, 0, 0, NULL, "FILE", "TLS key (PEM); none: in tls-cert" },
+	{ "tls-min-version", CONFIG_TLS_VERSION, CONFIG_OFF(tls_min_version),
+	  CONFIG_NOFF, 2, 3, 2, NULL, "VER", "oldest TLS version: 1.2 or 1.3" },
+	{ "password", CONFIG_HASH, CONFIG_OFF(password), CONFIG_NOFF,
+	  0, 0, 0, NULL, "HASH", "hash of the server password" },
+	{ "password-file", CONFIG_FILE, CONFIG_OFF(password_file),
+	  CONFIG_NOFF, 0, 0, 0, NULL, "FILE", "file holding that hash" },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
@@ -122,6 +141,8 @@ static const struct config_option config_options[] = {
 	  "print the version, then exit" },
 	{ 0, "check-config", NULL, CONFIG_CHECK,
 	  "check the configuration, print it, then exit" },
+	{ 0, "hash-password", NULL, CONFIG_HASH_PASSWORD,
+	  "hash a password read on stdin for the config, then exit" },
 	{ 0, "config", "FILE", CONFIG_RUN,
 	  "read FILE (must exist) instead of the default" },
 };
@@ -411,13 +432,17 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
     bool first, char *why, size_t whylen)
 {
 	unsigned long long	  v;
-	char			***list, **l;
+	char			***list, **l, **str;
 	size_t			 *n, i;
 	bool			  b;
 	int			  level;
 
 	switch (k->type) {
 	case CONFIG_LISTEN:
+		if (strcmp(s, "none") == 0) {
+			config_list_clear(cf, k);
+			return (0);
+		}
 		if (config_parse_listen(s, why, whylen) != 0)
 			return (-1);
 		if (first)
@@ -466,6 +491,28 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		}
 		*(bool *)config_field(cf, k) = b;
 		return (0);
+	case CONFIG_HASH:
+		/* Never shown: it may be the password itself, by mistake. */
+		if (strcmp(s, "none") != 0 && !auth_hash_valid(s)) {
+			snprintf(why, whylen, "not a password hash (make one "
+			    "with %s --hash-password)", SERVER_NAME);
+			return (-1);
+		}
+		/* FALLTHROUGH */
+	case CONFIG_FILE:
+		str = config_field(cf, k);
+		free(*str);
+		*str = NULL;
+		if (strcmp(s, "none") != 0 && (*str = strdup(s)) == NULL)
+			goto nomem;
+		return (0);
+	case CONFIG_TLS_VERSION:
+		if (strcmp(s, "1.2") != 0 && strcmp(s, "1.3") != 0) {
+			snprintf(why, whylen, "'%s' is not 1.2 or 1.3", s);
+			return (-1);
+		}
+		*(unsigned int *)config_field(cf, k) = s[2] - '0';
+		return (0);
 	}
 	return (-1);
 
@@ -483,6 +530,8 @@ config_print_list(const struct config *cf, const struct config_key *k,
 	size_t		 i;
 
 	list = *(char *const *const *)config_cfield(cf, k);
+	if (config_clength(cf, k) == 0)
+		fprintf(f, "%s = none\n", k->name);
 	for (i = 0; i < config_clength(cf, k); i++)
 		fprintf(f, "%s = %s\n", k->name, list[i]);
 }
@@ -493,6 +542,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
     FILE *f)
 {
 	char *const		*list;
+	const char		*str;
 	const struct cidr	*cidr;
 	char			 addr[INET6_ADDRSTRLEN];
 	size_t			 i, n;
@@ -500,7 +550,8 @@ config_print_value(const struct config *cf, const struct config_key *k,
 	switch (k->type) {
 	case CONFIG_LISTEN:
 		list = *(char *const *const *)config_cfield(cf, k);
-		n = config_clength(cf, k);
+		if ((n = config_clength(cf, k)) == 0)
+			fprintf(f, "none");
 		for (i = 0; i < n; i++)
 			fprintf(f, "%s%s", i == 0 ? "" : " ", list[i]);
 		break;
@@ -531,6 +582,14 @@ config_print_value(const struct config *cf, const struct config_key *k,
 	case CONFIG_BOOL:
 		fprintf(f, "%s",
 		    *(const bool *)config_cfield(cf, k) ? "yes" : "no");
+		break;
+	case CONFIG_FILE:
+	case CONFIG_HASH:
+		str = *(const char *const *)config_cfield(cf, k);
+		fprintf(f, "%s", str != NULL ? str : "none");
+		break;
+	case CONFIG_TLS_VERSION:
+		fprintf(f, "1.%u", *(const unsigned int *)config_cfield(cf, k));
 		break;
 	}
 }
@@ -570,8 +629,12 @@ config_new(void)
 			break;
 		case CONFIG_DURATION:
 		case CONFIG_COUNT:
+		case CONFIG_TLS_VERSION:
 			*(unsigned int *)config_field(cf, k) = k->def;
 			break;
+		case CONFIG_FILE:
+		case CONFIG_HASH:
+			break;		/* none */
 		case CONFIG_SIZE:
 			*(size_t *)config_field(cf, k) = k->def;
 			break;
@@ -596,7 +659,11 @@ config_free(struct config *cf)
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		if (config_keys[i].noff != CONFIG_NOFF)
 			config_list_clear(cf, &config_keys[i]);
+		if (config_keys[i].type == CONFIG_FILE ||
+		    config_keys[i].type == CONFIG_HASH)
+			free(*(char **)config_field(cf, &config_keys[i]));
 	}
+	free(cf->password_hash);
 	free(cf->path);
 	free(cf);
 }
@@ -867,13 +934,138 @@ config_where(const struct config_state *st, const char *a, const char *b,
 	return (buf);
 }
 
+/* The hash of a line that holds it alone, or as --hash-password prints it. */
+static char *
+config_hash_line(char *line)
+{
+	char	*s = config_trim(line);
+	size_t	 len = strlen("password");
+
+	if (strncmp(s, "password", len) == 0 &&
+	    s[len + strspn(s + len, " \t")] == '=')
+		s = config_trim(strchr(s, '=') + 1);
+	return (s);
+}
+
+/*
+ * The hash that password-file holds, on its first line.  The file must be
+ * the daemon's alone: one that others may read or write gives them the hash
+ * to attack offline, or the server.
+ */
+static int
+config_password_file(struct config *cf, struct config_state *st)
+{
+	const char	*path = cf->password_file, *where;
+	struct stat	 sb;
+	FILE		*f;
+	char		*line = NULL, buf[PATH_MAX + 32], *hash;
+	size_t		 size = 0;
+	int		 fd, rc = -1;
+
+	where = config_where(st, "password-file", "password-file", buf,
+	    sizeof buf);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		config_error(st, "%spassword-file %s: %s", where, path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		config_error(st, "%spassword-file %s is not a regular file",
+		    where, path);
+		close(fd);
+		return (-1);
+	}
+	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+		config_error(st, "%spassword-file %s is open to others (mode "
+		    "%04o): make it the daemon's alone, as with chmod 600",
+		    where, path, (unsigned int)(sb.st_mode & 07777));
+		close(fd);
+		return (-1);
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		config_error(st, "%spassword-file %s: %s", where, path,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	if (getline(&line, &size, f) == -1 ||
+	    !auth_hash_valid(hash = config_hash_line(line)))
+		config_error(st, "%spassword-file %s holds no password hash "
+		    "(make one with %s --hash-password)", where, path,
+		    SERVER_NAME);
+	else if ((cf->password_hash = strdup(hash)) == NULL)
+		config_error(st, "out of memory");
+	else
+		rc = 0;
+	free(line);
+	fclose(f);
+	return (rc);
+}
+
+/* An address in both listen and tls-listen (port 0 aside), or NULL. */
+static const char *
+config_listen_twice(const struct config *cf)
+{
+	const char	*colon;
+	size_t		 i, j;
+
+	for (i = 0; i < cf->nlisten; i++) {
+		colon = strrchr(cf->listen[i], ':');
+		for (j = 0; j < cf->ntls_listen; j++) {
+			if (strcmp(cf->listen[i], cf->tls_listen[j]) == 0 &&
+			    strcmp(colon, ":0") != 0)
+				return (cf->listen[i]);
+		}
+	}
+	return (NULL);
+}
+
+/* The keys of TLS and the password, with each other. */
+static int
+config_check_secure(struct config *cf, struct config_state *st)
+{
+	const char	*addr;
+	char		 where[PATH_MAX + 32];
+
+	if (cf->ntls_listen > 0 && cf->tls_cert == NULL) {
+		config_error(st, "%stls-listen needs tls-cert", config_where(st,
+		    "tls-listen", "tls-cert", where, sizeof where));
+		return (-1);
+	}
+	if (cf->tls_key != NULL && cf->tls_cert == NULL) {
+		config_error(st, "%stls-key needs tls-cert", config_where(st,
+		    "tls-key", "tls-cert", where, sizeof where));
+		return (-1);
+	}
+	if ((addr = config_listen_twice(cf)) != NULL) {
+		config_error(st, "%s'%s' is in both listen and tls-listen",
+		    config_where(st, "listen", "tls-listen", where,
+		    sizeof where), addr);
+		return (-1);
+	}
+	if (cf->password != NULL && cf->password_file != NULL) {
+		config_error(st, "%spassword and password-file exclude each "
+		    "other", config_where(st, "password", "password-file",
+		    where, sizeof where));
+		return (-1);
+	}
+	if (cf->password_file != NULL)
+		return (config_password_file(cf, st));
+	if (cf->password != NULL &&
+	    (cf->password_hash = strdup(cf->password)) == NULL) {
+		config_error(st, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * What keys say of each other.  A text or media limit that the frame limit
  * always reaches first is a mistake; the fields around them are not
  * counted, since a request that does not fit is refused as frame_too_large.
  */
 static int
-config_check(const struct config *cf, struct config_state *st)
+config_check(struct config *cf, struct config_state *st)
 {
 	char	where[PATH_MAX + 32];
 
@@ -907,7 +1099,7 @@ config_check(const struct config *cf, struct config_state *st)
 		    base64_encoded_len(cf->max_media), cf->max_frame);
 		return (-1);
 	}
-	return (0);
+	return (config_check_secure(cf, st));
 }
 
 struct config *

@@ -1,12 +1,115 @@
 /* evchatd.c: main() of the chat daemon: turns the command line into a configuration, an action and an
- * exit status, then hands over to the server; it knows nothing of the protocol or of the loop. */
+ * exit status (--hash-password done here), then hands over to the server; it knows nothing of the
+ * protocol or of the loop. */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "server.h"
+
+#define EVCHATD_HASH_MAX	512	/* libxcrypt's hashes take 384 */
+
+#ifndef nitems
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+#endif
+
+/* Only interrupts the read of a password, so the terminal is restored. */
+static void
+evchatd_interrupt(int sig)
+{
+}
+
+/*
+ * One line of stdin without its newline, or NULL at end of file or when a
+ * signal interrupts.  On a terminal the line is asked for on stderr and
+ * not echoed; a signal then ends the read rather than the process, which
+ * would leave the terminal without echo.
+ */
+static char *
+evchatd_read_password(const char *prompt)
+{
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction	 sa, old[nitems(sigs)];
+	struct termios		 tio, noecho;
+	char			*line = NULL;
+	size_t			 size = 0, i;
+	ssize_t			 n;
+	bool			 tty;
+
+	tty = tcgetattr(STDIN_FILENO, &tio) == 0;
+	if (tty) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = evchatd_interrupt;	/* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		for (i = 0; i < nitems(sigs); i++)
+			sigaction(sigs[i], &sa, &old[i]);
+		noecho = tio;
+		noecho.c_lflag &= ~ECHO;
+		noecho.c_lflag |= ECHONL;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+		fprintf(stderr, "%s", prompt);
+	}
+	n = getline(&line, &size, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio);
+		for (i = 0; i < nitems(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
+	}
+	if (n == -1) {
+		if (line != NULL)
+			explicit_bzero(line, size);
+		free(line);
+		return (NULL);
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return (line);
+}
+
+static void
+evchatd_forget(char *password)
+{
+	if (password != NULL)
+		explicit_bzero(password, strlen(password));
+	free(password);
+}
+
+/*
+ * --hash-password: print the config line that holds the hash of the
+ * password on stdin; a terminal is asked twice, against typing mistakes.
+ */
+static int
+evchatd_hash_password(void)
+{
+	char	*password, *again = NULL, hash[EVCHATD_HASH_MAX];
+	int	 rc = EX_DATAERR;
+
+	password = evchatd_read_password("Password: ");
+	if (password != NULL && isatty(STDIN_FILENO))
+		again = evchatd_read_password("Again: ");
+	if (password == NULL || *password == '\0')
+		fprintf(stderr, "%s: no password read\n", SERVER_NAME);
+	else if (isatty(STDIN_FILENO) &&
+	    (again == NULL || strcmp(password, again) != 0))
+		fprintf(stderr, "%s: the passwords differ\n", SERVER_NAME);
+	else if (auth_hash(password, hash, sizeof hash) != 0) {
+		fprintf(stderr, "%s: cannot hash the password: %s\n",
+		    SERVER_NAME, strerror(errno));
+		rc = 1;
+	} else {
+		printf("password = %s\n", hash);
+		rc = fflush(stdout) == 0 ? 0 : EX_IOERR;
+	}
+	evchatd_forget(password);
+	evchatd_forget(again);
+	return (rc);
+}
 
 int
 main(int argc, char **argv)
@@ -29,6 +132,8 @@ main(int argc, char **argv)
 	case CONFIG_VERSION:
 		printf("%s %s\n", SERVER_NAME, PACKAGE_VERSION);
 		return (fflush(stdout) == 0 ? 0 : EX_IOERR);
+	case CONFIG_HASH_PASSWORD:
+		return (evchatd_hash_password());
 	}
 
 	if ((cf = config_from_args(argc, argv, err, sizeof err)) == NULL) {
@@ -36,6 +141,12 @@ main(int argc, char **argv)
 		return (EX_CONFIG);
 	}
 	if (action == CONFIG_CHECK) {
+		/* A certificate that does not load would stop the start. */
+		if (tls_check(cf, err, sizeof err) != 0) {
+			fprintf(stderr, "%s: %s\n", SERVER_NAME, err);
+			config_free(cf);
+			return (EX_CONFIG);
+		}
 		config_print(cf, stdout);
 		config_free(cf);
 		return (fflush(stdout) == 0 ? 0 : EX_IOERR);

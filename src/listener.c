@@ -1,5 +1,5 @@
-/* listener.c: evchatd's listening sockets: opened from the config or taken from systemd socket
- * activation, and reconciled with a reloaded config; accepted sockets go to server_accept. */
+/* listener.c: evchatd's listening sockets, plain and TLS: opened from the config or taken from systemd
+ * socket activation, and reconciled with a reloaded config; accepted connections go to server_accept. */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -10,9 +10,22 @@
 #include <string.h>
 
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 
+#include <openssl/ssl.h>
+
 #include "server.h"
+
+/* Chat lines are small and interactive: do not wait to coalesce. */
+static void
+listener_nodelay(evutil_socket_t fd, const struct sockaddr *sa)
+{
+	int	one = 1;
+
+	if (sa->sa_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
 
 static void
 listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
@@ -20,11 +33,8 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct server		*s = arg;
 	struct bufferevent	*bev;
-	int			 one = 1;
 
-	/* Chat lines are small and interactive: do not wait to coalesce. */
-	if (sa->sa_family != AF_UNIX)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	listener_nodelay(fd, sa);
 	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		evutil_closesocket(fd);
@@ -32,6 +42,37 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	server_accept(s, bev, sa, true);
+}
+
+/*
+ * A TLS connection: libevent does the handshake, then reads and writes
+ * through OpenSSL, so the server never writes its socket itself.  The
+ * context is the one in use now: a reload changes it for the next
+ * connections only.
+ */
+static void
+listener_accept_tls_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	struct server		*s = arg;
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	listener_nodelay(fd, sa);
+	if (s->tls_ctx == NULL || (ssl = SSL_new(s->tls_ctx)) == NULL) {
+		evutil_closesocket(fd);
+		log_warn("cannot accept a TLS client: %s", s->tls_ctx == NULL ?
+		    "no certificate" : "out of memory");
+		return;
+	}
+	/* On failure libevent has freed ssl, and closed fd with it. */
+	bev = bufferevent_openssl_socket_new(s->base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		log_warn("cannot accept a TLS client: out of memory");
+		return;
+	}
+	server_accept(s, bev, sa, false);
 }
 
 static void
@@ -113,7 +154,8 @@ listener_name(evutil_socket_t fd, char *buf, size_t len)
 }
 
 static int
-listener_add(struct server *s, const char *addr, struct evconnlistener *evl)
+listener_add(struct server *s, const char *addr, bool tls,
+    struct evconnlistener *evl)
 {
 	struct listener	*l;
 	char		 name[INET6_ADDRSTRLEN + 16];
@@ -131,9 +173,10 @@ listener_add(struct server *s, const char *addr, struct evconnlistener *evl)
 		return (-1);
 	}
 	l->evl = evl;
+	l->tls = tls;
 	evconnlistener_set_error_cb(evl, listener_error_cb);
 	listener_name(evconnlistener_get_fd(evl), name, sizeof name);
-	log_info("listening on %s", name);
+	log_info("listening on %s%s", name, tls ? " (TLS)" : "");
 	return (0);
 }
 
@@ -165,7 +208,7 @@ listener_parse(const char *addr, struct sockaddr_storage *ss, int *sl)
  * must still start where IPv6 is off), or -1.
  */
 static int
-listener_open(struct server *s, const char *addr)
+listener_open(struct server *s, const char *addr, bool tls)
 {
 	struct sockaddr_storage	 ss;
 	struct evconnlistener	*evl;
@@ -180,8 +223,8 @@ listener_open(struct server *s, const char *addr)
 	    LEV_OPT_REUSEABLE;
 	if (ss.ss_family == AF_INET6)
 		flags |= LEV_OPT_BIND_IPV6ONLY;
-	evl = evconnlistener_new_bind(s->base, listener_accept_cb, s, flags,
-	    -1, (struct sockaddr *)&ss, sl);
+	evl = evconnlistener_new_bind(s->base, tls ? listener_accept_tls_cb :
+	    listener_accept_cb, s, flags, -1, (struct sockaddr *)&ss, sl);
 	if (evl == NULL) {
 		err = errno;
 		if (ss.ss_family == AF_INET6 &&
@@ -192,32 +235,70 @@ listener_open(struct server *s, const char *addr)
 		log_error("listen %s: %s", addr, strerror(err));
 		return (-1);
 	}
-	return (listener_add(s, addr, evl));
+	return (listener_add(s, addr, tls, evl));
 }
 
-/* Open the configured listeners, or adopt systemd's sockets. */
+/*
+ * Adopt the n sockets systemd passed.  Those it names "tls"
+ * (FileDescriptorName=tls in the socket unit) speak TLS; names is
+ * LISTEN_FDNAMES, which systemd_listen_fds clears, or NULL.
+ */
+static int
+listener_adopt(struct server *s, int n, char *names)
+{
+	struct evconnlistener	*evl;
+	const char		*name;
+	bool			 tls;
+	int			 fd;
+
+	s->activated = true;
+	log_info("using %d socket(s) from systemd", n);
+	for (fd = 3; fd < 3 + n; fd++) {
+		name = names != NULL ? strsep(&names, ":") : NULL;
+		tls = name != NULL && strcmp(name, "tls") == 0;
+		if (tls && s->tls_ctx == NULL) {
+			log_error("socket %d from systemd is named tls, but "
+			    "there is no tls-cert", fd);
+			return (-1);
+		}
+		evutil_make_socket_nonblocking(fd);
+		/* Backlog 0: the socket is listening already. */
+		evl = evconnlistener_new(s->base, tls ? listener_accept_tls_cb :
+		    listener_accept_cb, s,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+		if (evl == NULL || listener_add(s, "systemd", tls, evl) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Load the TLS context, then open the listeners or adopt systemd's. */
 int
 listener_open_all(struct server *s)
 {
-	struct evconnlistener	*evl;
+	const struct config	*cf = s->config;
+	const char		*env;
+	char			*names = NULL;
 	size_t			 i;
-	int			 n, fd;
+	int			 n, rc;
 
+	if (tls_reload(s, cf) != 0)
+		return (-1);
+	if ((env = getenv("LISTEN_FDNAMES")) != NULL &&
+	    (names = strdup(env)) == NULL)
+		return (-1);
 	if ((n = systemd_listen_fds()) > 0) {
-		s->activated = true;
-		log_info("using %d socket(s) from systemd", n);
-		for (fd = 3; fd < 3 + n; fd++) {
-			evutil_make_socket_nonblocking(fd);
-			/* Backlog 0: the socket is listening already. */
-			evl = evconnlistener_new(s->base, listener_accept_cb, s,
-			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-			if (evl == NULL || listener_add(s, "systemd", evl) != 0)
-				return (-1);
-		}
-		return (0);
+		rc = listener_adopt(s, n, names);
+		free(names);
+		return (rc);
 	}
-	for (i = 0; i < s->config->nlisten; i++) {
-		if (listener_open(s, s->config->listen[i]) == -1)
+	free(names);
+	for (i = 0; i < cf->nlisten; i++) {
+		if (listener_open(s, cf->listen[i], false) == -1)
+			return (-1);
+	}
+	for (i = 0; i < cf->ntls_listen; i++) {
+		if (listener_open(s, cf->tls_listen[i], true) == -1)
 			return (-1);
 	}
 	if (s->nlisteners == 0) {
@@ -228,32 +309,35 @@ listener_open_all(struct server *s)
 }
 
 static bool
-listener_configured(const struct config *cf, const char *addr)
+listener_configured(const struct config *cf, const struct listener *l)
 {
-	size_t	i;
+	char *const	*list = l->tls ? cf->tls_listen : cf->listen;
+	size_t		 n = l->tls ? cf->ntls_listen : cf->nlisten, i;
 
-	for (i = 0; i < cf->nlisten; i++) {
-		if (strcmp(cf->listen[i], addr) == 0)
+	for (i = 0; i < n; i++) {
+		if (strcmp(list[i], l->addr) == 0)
 			return (true);
 	}
 	return (false);
 }
 
 static bool
-listener_open_now(const struct server *s, const char *addr)
+listener_open_now(const struct server *s, const char *addr, bool tls)
 {
 	size_t	i;
 
 	for (i = 0; i < s->nlisteners; i++) {
-		if (strcmp(s->listeners[i].addr, addr) == 0)
+		if (s->listeners[i].tls == tls &&
+		    strcmp(s->listeners[i].addr, addr) == 0)
 			return (true);
 	}
 	return (false);
 }
 
 /*
- * Close the listeners cf no longer names and open the ones it adds; the
- * others keep their sockets (and their queued connections).
+ * Reload the TLS context, close the listeners cf no longer names and open
+ * the ones it adds; the others keep their sockets (and their queued
+ * connections).
  */
 int
 listener_reconcile(struct server *s, const struct config *cf)
@@ -261,26 +345,40 @@ listener_reconcile(struct server *s, const struct config *cf)
 	size_t	i;
 	int	rc = 0;
 
+	/* A pair that does not load is logged there, and the old stays. */
+	(void)tls_reload(s, cf);
 	if (s->activated)
 		return (0);	/* systemd owns the sockets */
 	for (i = 0; i < s->nlisteners; ) {
-		if (listener_configured(cf, s->listeners[i].addr)) {
+		if (listener_configured(cf, &s->listeners[i])) {
 			i++;
 			continue;
 		}
-		log_info("no longer listening on %s", s->listeners[i].addr);
+		log_info("no longer listening on %s%s", s->listeners[i].addr,
+		    s->listeners[i].tls ? " (TLS)" : "");
 		evconnlistener_free(s->listeners[i].evl);
 		free(s->listeners[i].addr);
 		s->listeners[i] = s->listeners[--s->nlisteners];
 	}
 	for (i = 0; i < cf->nlisten; i++) {
-		if (!listener_open_now(s, cf->listen[i]) &&
-		    listener_open(s, cf->listen[i]) == -1)
+		if (!listener_open_now(s, cf->listen[i], false) &&
+		    listener_open(s, cf->listen[i], false) == -1)
+			rc = -1;
+	}
+	for (i = 0; i < cf->ntls_listen; i++) {
+		if (listener_open_now(s, cf->tls_listen[i], true))
+			continue;
+		if (s->tls_ctx == NULL) {
+			log_error("listen %s: no TLS certificate loaded",
+			    cf->tls_listen[i]);
+			rc = -1;
+		} else if (listener_open(s, cf->tls_listen[i], true) == -1)
 			rc = -1;
 	}
 	return (rc);
 }
 
+/* Close every listener; the TLS connections keep their own context. */
 void
 listener_close_all(struct server *s)
 {
@@ -293,4 +391,5 @@ listener_close_all(struct server *s)
 	free(s->listeners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
+	tls_free(s);
 }

@@ -25,6 +25,12 @@ DEFAULTS = {
     "rate": ["20"],
     "burst": ["60"],
     "flood-kick": ["180"],
+    "tls-listen": ["none"],
+    "tls-cert": ["none"],
+    "tls-key": ["none"],
+    "tls-min-version": ["1.2"],
+    "password": ["none"],
+    "password-file": ["none"],
 }
 
 
@@ -262,7 +268,8 @@ def test_help(tmp):
                 options.add(m.group(1)[:2])
     keys = check_config("--config", write(tmp, "empty.conf", ""))
     want = {"--" + k for k in keys} | {"-h", "--help", "-V", "--version",
-                                      "--config", "--check-config"}
+                                      "--config", "--check-config",
+                                      "--hash-password"}
     assert options == want, "help lists %s, want %s" % (
         sorted(options), sorted(want))
     assert evchatd("-h").stdout == r.stdout

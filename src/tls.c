@@ -1,0 +1,251 @@
+/* tls.c: evchatd's TLS context: the certificate chain and key of the config, its lowest version, the
+ * system's OpenSSL defaults for the rest, and its swap on reload; it knows nothing of clients or frames. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "server.h"
+
+/*
+ * "KEY PATH: why" in err, for the file of the key named KEY that holds a
+ * kind of thing: the first error OpenSSL queued is the cause, the others
+ * its callers.  OpenSSL's words for the usual mistakes are made plainer.
+ */
+static void
+tls_error(char *err, size_t len, const char *key, const char *path,
+    const char *kind)
+{
+	unsigned long	 e;
+	const char	*why;
+
+	e = ERR_get_error();
+	why = ERR_reason_error_string(e);
+	if (ERR_GET_LIB(e) == ERR_LIB_SYS)
+		why = strerror(ERR_GET_REASON(e));
+	else if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+	    ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+		why = "not the key of the certificate";
+	else if ((ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+#ifdef ERR_LIB_OSSL_DECODER
+	    || ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER
+#endif
+	    ) {
+		snprintf(err, len, "%s %s: no %s in PEM form in it", key, path,
+		    kind);
+		ERR_clear_error();
+		return;
+	}
+	snprintf(err, len, "%s %s: %s", key, path, why != NULL ? why :
+	    "unknown error");
+	ERR_clear_error();
+}
+
+/*
+ * " with ADDR:PORT", the peer of ssl for the log, or "" once the peer has
+ * reset the connection (the client's closing line has it then).
+ */
+static void
+tls_peer(const SSL *ssl, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 sl = sizeof ss;
+	char			 host[INET6_ADDRSTRLEN];
+
+	*buf = '\0';
+	if (getpeername(SSL_get_fd(ssl), (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET6 && evutil_inet_ntop(AF_INET6,
+	    &sin6->sin6_addr, host, sizeof host) != NULL)
+		snprintf(buf, len, " with [%s]:%u", host,
+		    ntohs(sin6->sin6_port));
+	else if (ss.ss_family == AF_INET && evutil_inet_ntop(AF_INET,
+	    &sin->sin_addr, host, sizeof host) != NULL)
+		snprintf(buf, len, " with %s:%u", host, ntohs(sin->sin_port));
+}
+
+/*
+ * A handshake that fails is one line at info, with OpenSSL's reason (a
+ * plain-text client, an old version, no shared cipher); libevent then
+ * reports it to the client as a closed connection.
+ */
+static void
+tls_info_cb(const SSL *ssl, int where, int ret)
+{
+	unsigned long	 e;
+	const char	*why;
+	char		 peer[INET6_ADDRSTRLEN + 16];
+
+	if (where & SSL_CB_HANDSHAKE_DONE) {
+		tls_peer(ssl, peer, sizeof peer);
+		log_debug("TLS%s: %s, %s", peer, SSL_get_version(ssl),
+		    SSL_get_cipher_name(ssl));
+		return;
+	}
+	if (!(where & SSL_CB_EXIT) || ret > 0 || (e = ERR_peek_error()) == 0)
+		return;
+	if ((why = ERR_reason_error_string(e)) == NULL)
+		why = "unknown error";
+	tls_peer(ssl, peer, sizeof peer);
+	log_info("TLS handshake%s failed: %s", peer, why);
+}
+
+/*
+ * Which certificate ctx serves, in the log: its subject, serial number and
+ * end of validity, so that a renewal can be seen to have taken.
+ */
+static void
+tls_log_certificate(SSL_CTX *ctx, const char *what)
+{
+	X509		*x;
+	const ASN1_TIME	*end;
+	BIO		*b;
+	BIGNUM		*bn;
+	char		*serial = NULL, subject[256], until[64];
+	struct tm	 tm;
+	int		 n = 0;
+
+	if ((x = SSL_CTX_get0_certificate(ctx)) == NULL)
+		return;
+	if ((b = BIO_new(BIO_s_mem())) != NULL &&
+	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+	    XN_FLAG_RFC2253) >= 0)
+		n = BIO_read(b, subject, sizeof subject - 1);
+	subject[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL)
+		serial = BN_bn2hex(bn);
+	BN_free(bn);
+	end = X509_get0_notAfter(x);
+	if (ASN1_TIME_to_tm(end, &tm) != 1 ||
+	    strftime(until, sizeof until, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(until, sizeof until, "?");
+	if (X509_cmp_current_time(end) < 0)
+		log_warn("%s TLS certificate %s (serial %s) expired on %s",
+		    what, subject, serial != NULL ? serial : "?", until);
+	else
+		log_info("%s TLS certificate %s (serial %s), valid until %s",
+		    what, subject, serial != NULL ? serial : "?", until);
+	OPENSSL_free(serial);
+}
+
+/*
+ * A server context for cf's certificate chain and key, or NULL with the
+ * reason in err.  Ciphers, groups and the security level are left to the
+ * system's OpenSSL configuration, as distributions tune them; only what a
+ * chat server wants differently is set.
+ */
+static SSL_CTX *
+tls_new(const struct config *cf, char *err, size_t errlen)
+{
+	SSL_CTX		*ctx;
+	const char	*key;
+
+	key = cf->tls_key != NULL ? cf->tls_key : cf->tls_cert;
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		snprintf(err, errlen, "cannot make a TLS context");
+		return (NULL);
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, cf->tls_min_version == 3 ?
+	    TLS1_3_VERSION : TLS1_2_VERSION) != 1) {
+		snprintf(err, errlen, "tls-min-version 1.%u: not supported",
+		    cf->tls_min_version);
+		goto fail;
+	}
+	/*
+	 * Connections live for hours and resume rarely: no session cache or
+	 * tickets, whose keys would then need rotating to keep forward
+	 * secrecy.  No client-initiated renegotiation, a cheap way to make
+	 * the server work.  A peer closing without close_notify is an end of
+	 * file, as bye already marks the end of the stream.  Idle
+	 * connections give back their buffers, tens of KiB each.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_info_callback(ctx, tls_info_cb);
+
+	if (SSL_CTX_use_certificate_chain_file(ctx, cf->tls_cert) != 1) {
+		tls_error(err, errlen, "tls-cert", cf->tls_cert, "certificate");
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		tls_error(err, errlen, cf->tls_key != NULL ? "tls-key" :
+		    "tls-cert", key, "private key");
+		goto fail;
+	}
+	return (ctx);
+
+fail:
+	SSL_CTX_free(ctx);
+	return (NULL);
+}
+
+/*
+ * On start (no context yet) and reload: a context from cf replaces the one
+ * in use for the connections to come; those connected keep theirs, as each
+ * holds a reference.  When cf's pair does not load, the old context stays
+ * and -1 says why in the log.
+ */
+int
+tls_reload(struct server *s, const struct config *cf)
+{
+	SSL_CTX	*ctx;
+	char	 err[1024];
+
+	if (cf->tls_cert == NULL) {
+		tls_free(s);
+		return (0);
+	}
+	if ((ctx = tls_new(cf, err, sizeof err)) == NULL) {
+		if (s->tls_ctx != NULL)
+			log_error("%s; keeping the TLS certificate in use",
+			    err);
+		else
+			log_error("%s", err);
+		return (-1);
+	}
+	tls_log_certificate(ctx, s->tls_ctx != NULL ? "new" : "using");
+	SSL_CTX_free(s->tls_ctx);
+	s->tls_ctx = ctx;
+	return (0);
+}
+
+/* Whether cf's certificate and key load (--check-config); -1 says why. */
+int
+tls_check(const struct config *cf, char *err, size_t errlen)
+{
+	SSL_CTX	*ctx;
+
+	if (cf->tls_cert == NULL)
+		return (0);
+	if ((ctx = tls_new(cf, err, errlen)) == NULL)
+		return (-1);
+	SSL_CTX_free(ctx);
+	return (0);
+}
+
+void
+tls_free(struct server *s)
+{
+	SSL_CTX_free(s->tls_ctx);
+	s->tls_ctx = NULL;
+}
