@@ -743,8 +743,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		/* A TLS error is not in errno: tls.c logs its reason. */
 		log_debug("client %llu: %s", (unsigned long long)c->id,
 		    what & BEV_EVENT_EOF ? "end of file" :
+		    !(c->flags & CLIENT_DIRECT) ? "transport error" :
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		c->flags |= CLIENT_DEAD;
 		client_close(c, "connection closed", false);
