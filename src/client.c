@@ -124,6 +124,7 @@ client_free(struct client *c)
 	free(c->fold);
 	free(c->close_reason);
 	free(c);
+	server_trim_later(s);
 	if (s->stopping && s->nclients == 0)
 		event_base_loopexit(s->base, NULL);
 }
@@ -264,6 +265,17 @@ client_send(struct client *c, struct frame *f)
 	if (c->flags & CLIENT_CLOSING)
 		return;
 	out = bufferevent_get_output(c->bev);
+	/*
+	 * What this pass queued has not met the socket yet: one pass may fan
+	 * out many senders' frames.  Let the socket take what it will before
+	 * calling the reader slow.
+	 */
+	if (max != 0 && c->noutq != 0 &&
+	    evbuffer_get_length(out) + c->outq_bytes + f->size > max &&
+	    client_flush(c) != 0) {
+		client_close(c, "connection closed", false);
+		return;
+	}
 	if (max != 0 &&
 	    evbuffer_get_length(out) + c->outq_bytes + f->size > max) {
 		c->server->stats.drops++;
@@ -554,9 +566,16 @@ client_frame(struct client *c, const char *payload, size_t len)
 {
 	enum json_status	 st;
 	const char		*type;
+	const cJSON		*id = NULL;
 	cJSON			*obj;
 
 	st = json_parse(payload, len, &obj, &type);
+	/* A refusal answers the request: it carries its id as replies do. */
+	if (st == JSON_OK) {
+		id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+		if (id != NULL && !cmd_id_valid(id))
+			id = NULL;
+	}
 	/* Liveness answers are never limited: a slow link must not drop. */
 	if (st != JSON_OK ||
 	    (strcmp(type, "ping") != 0 && strcmp(type, "pong") != 0)) {
@@ -565,7 +584,7 @@ client_frame(struct client *c, const char *payload, size_t len)
 			break;
 		case LIMIT_REFUSED:
 			c->server->stats.drops++;
-			client_error(c, ERR_RATE_LIMITED, NULL, NULL);
+			client_error(c, ERR_RATE_LIMITED, id, NULL);
 			cJSON_Delete(obj);
 			return;
 		case LIMIT_KICK:

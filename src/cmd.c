@@ -26,7 +26,7 @@ cmd_compare(const void *key, const void *entry)
 }
 
 /* A request id is echoed back, so it must be small and plain. */
-static bool
+bool
 cmd_id_valid(const cJSON *id)
 {
 	if (cJSON_IsNumber(id))

@@ -27,6 +27,18 @@ listener_nodelay(evutil_socket_t fd, const struct sockaddr *sa)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/* A connection came in: a shortage of descriptors, if any, is over. */
+static void
+listener_accepted(struct server *s, evutil_socket_t fd,
+    const struct sockaddr *sa)
+{
+	if (s->accept_failing) {
+		s->accept_failing = false;
+		log_info("accepting connections again");
+	}
+	listener_nodelay(fd, sa);
+}
+
 static void
 listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
@@ -34,7 +46,7 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	struct server		*s = arg;
 	struct bufferevent	*bev;
 
-	listener_nodelay(fd, sa);
+	listener_accepted(s, fd, sa);
 	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		evutil_closesocket(fd);
@@ -58,7 +70,7 @@ listener_accept_tls_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	struct bufferevent	*bev;
 	SSL			*ssl;
 
-	listener_nodelay(fd, sa);
+	listener_accepted(s, fd, sa);
 	if (s->tls_ctx == NULL || (ssl = SSL_new(s->tls_ctx)) == NULL) {
 		evutil_closesocket(fd);
 		log_warn("cannot accept a TLS client: %s", s->tls_ctx == NULL ?
@@ -81,7 +93,6 @@ listener_resume_cb(evutil_socket_t fd, short what, void *arg)
 	struct server	*s = arg;
 	size_t		 i;
 
-	log_info("accepting connections again");
 	for (i = 0; i < s->nlisteners; i++)
 		evconnlistener_enable(s->listeners[i].evl);
 }
@@ -102,8 +113,12 @@ listener_pause(struct server *s, int err)
 		return;
 	if (evtimer_pending(s->accept_pause, NULL))
 		return;
-	log_warn("accept: %s: pausing for %d ms", strerror(err),
-	    ACCEPT_PAUSE_MS);
+	/* Once a shortage: the retries that fail again stay quiet. */
+	if (!s->accept_failing) {
+		s->accept_failing = true;
+		log_warn("accept: %s: pausing for %d ms", strerror(err),
+		    ACCEPT_PAUSE_MS);
+	}
 	for (i = 0; i < s->nlisteners; i++)
 		evconnlistener_disable(s->listeners[i].evl);
 	tv.tv_sec = ACCEPT_PAUSE_MS / 1000;

@@ -3,6 +3,9 @@
 
 #include <sys/time.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +151,32 @@ server_flush(struct server *s)
 		if (client_flush(c) != 0)
 			client_close(c, "connection closed", false);
 	}
+}
+
+/*
+ * glibc keeps the pages a burst of connections freed (their buffers lie
+ * below allocations that live on), so a server back to its usual load
+ * would keep its peak memory for good.  Hand them back, once a while
+ * after clients go.
+ */
+static void
+server_trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+void
+server_trim_later(struct server *s)
+{
+	struct timeval	tv;
+
+	if (s->trim == NULL || evtimer_pending(s->trim, NULL))
+		return;
+	tv.tv_sec = TRIM_DELAY_MS / 1000;
+	tv.tv_usec = (TRIM_DELAY_MS % 1000) * 1000;
+	evtimer_add(s->trim, &tv);
 }
 
 static void
@@ -337,11 +366,13 @@ server_new(struct config *cf, int argc, char **argv)
 	s->reaper = event_new(s->base, -1, 0, server_reap_cb, s);
 	s->resume = evtimer_new(s->base, server_resume_cb, s);
 	s->grace = evtimer_new(s->base, server_grace_cb, s);
+	s->trim = evtimer_new(s->base, server_trim_cb, s);
 	s->sigterm = evsignal_new(s->base, SIGTERM, server_signal_stop_cb, s);
 	s->sigint = evsignal_new(s->base, SIGINT, server_signal_stop_cb, s);
 	s->sighup = evsignal_new(s->base, SIGHUP, server_signal_hup_cb, s);
 	s->sigusr1 = evsignal_new(s->base, SIGUSR1, server_signal_usr1_cb, s);
 	if (s->reaper == NULL || s->resume == NULL || s->grace == NULL ||
+	    s->trim == NULL ||
 	    s->sigterm == NULL || s->sigint == NULL || s->sighup == NULL ||
 	    s->sigusr1 == NULL)
 		goto fail;
@@ -376,6 +407,8 @@ server_free(struct server *s)
 		event_free(s->resume);
 	if (s->grace != NULL)
 		event_free(s->grace);
+	if (s->trim != NULL)
+		event_free(s->trim);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);
 	if (s->sigterm != NULL)

@@ -31,6 +31,7 @@ struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 #define CLIENT_IOV		256	/* frames per writev */
 #define CLIENT_READ_MIN		4096	/* libevent's read size: more may wait */
 #define CLIENT_READ_MAX		65536	/* then read up to this much at once */
+#define TRIM_DELAY_MS		1000	/* from a client freed to malloc_trim */
 
 /* limit.c: an address range exempt from the per-address limit. */
 struct cidr {
@@ -219,6 +220,7 @@ struct cmd_entry {
 };
 
 void		 cmd_dispatch(struct client *, cJSON *, const char *);
+bool		 cmd_id_valid(const cJSON *);
 cJSON		*cmd_object(const char *);
 int		 cmd_reason(struct client *, cJSON *, const cJSON *,
 		     const char **);
@@ -303,6 +305,8 @@ struct server {
 	struct event		*grace;		/* shutdown deadline */
 	struct event		*watchdog;
 	struct event		*accept_pause;	/* after EMFILE */
+	bool			 accept_failing; /* since, no accept worked */
+	struct event		*trim;		/* gives freed memory back */
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */
@@ -326,6 +330,7 @@ void		 server_watchers_send(struct server *, struct frame *,
 uint64_t	 server_msgid(struct server *);
 void		 server_resume(struct server *);
 void		 server_flush(struct server *);
+void		 server_trim_later(struct server *);
 int64_t		 server_now_ms(struct server *);
 void		 server_accept(struct server *, struct bufferevent *,
 		     const struct sockaddr *, bool);

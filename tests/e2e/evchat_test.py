@@ -31,6 +31,7 @@ import json
 import os
 import re
 import select
+import selectors
 import signal
 import socket
 import struct
@@ -42,7 +43,7 @@ import traceback
 
 __all__ = [
     "ABSENT", "ANY", "Client", "Closed", "FrameReader", "Server", "Skip",
-    "TIMEOUT", "Timeout", "daemon_args", "encode", "encode_payload",
+    "TIMEOUT", "Timeout", "daemon_args", "encode", "encode_payload", "gather",
     "match", "run", "skip_exit", "wait_any",
 ]
 
@@ -195,13 +196,17 @@ class Client:
     Frames that arrived but were not yet consumed stay queued, so a test can
     read them in any later call.  With auto_pong, every server ping that is
     read is answered with a pong at once (and still returned).  rcvbuf
-    sets a small receive buffer, to play a slow reader.
+    sets a small receive buffer, to play a slow reader, and mss a small
+    TCP segment size: over loopback (64 KiB segments) the server's kernel
+    send buffer grows to megabytes, while a peer across a real network
+    (mss 1460 or less) keeps it to tens of kilobytes.  bind is the local
+    address to connect from (e.g. "127.0.0.2", another loopback address).
     """
 
     _sync = 0
 
     def __init__(self, port, host="127.0.0.1", timeout=None, auto_pong=False,
-                 name=None, rcvbuf=None):
+                 name=None, rcvbuf=None, mss=None, bind=None):
         self.timeout = TIMEOUT if timeout is None else timeout
         self.auto_pong = auto_pong
         self.name = name or "client"
@@ -210,8 +215,12 @@ class Client:
         if rcvbuf is not None:
             # Before connect, so that the window it announces stays small.
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if mss is not None:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
         self.sock.settimeout(self.timeout)
         try:
+            if bind is not None:
+                self.sock.bind((bind, 0))
             self.sock.connect((host, port))
         except OSError:
             self.sock.close()
@@ -262,6 +271,16 @@ class Client:
         else:
             self.reader.feed(data)
         return True
+
+    def _unpack(self):
+        """Move every whole frame read so far to the queue."""
+        while True:
+            frame = self.reader.pop()
+            if frame is None:
+                return
+            if self.auto_pong and frame["type"] == "ping":
+                self.send({"type": "pong"})
+            self.queue.append(frame)
 
     def _next(self, deadline):
         """The next frame, or None on timeout or EOF."""
@@ -466,14 +485,57 @@ def wait_any(clients, timeout):
             socks[s]._fill(deadline)
 
 
+def gather(clients, done, timeout, what="frames"):
+    """Read from all of clients at once until done(c) holds for each.
+
+    done looks at c.queue, the frames that arrived and were not consumed
+    yet (they stay there for the test to inspect and pop).  For many
+    clients and many frames, where expect() one client at a time would
+    let the others' output pile up.  Fails when timeout passes, or when
+    a connection ends before done holds, naming a client left waiting.
+    """
+    deadline = time.monotonic() + timeout
+    sel = selectors.DefaultSelector()
+    try:
+        waiting = set()
+        for c in clients:
+            c._unpack()
+            if not done(c):
+                sel.register(c.sock, selectors.EVENT_READ, c)
+                waiting.add(c)
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(left):
+                c = key.data
+                c._fill(deadline)
+                c._unpack()
+                if done(c) or c.eof:
+                    sel.unregister(c.sock)
+                    waiting.discard(c)
+                    if not done(c):
+                        c._fail(what, c.queue, timeout)
+    finally:
+        sel.close()
+    if waiting:
+        c = min(waiting, key=lambda c: len(c.queue))
+        raise Timeout("%d of %d clients still waiting for %s after %.1f s;"
+                      " %s has %d frames:\n%s" % (
+                          len(waiting), len(clients), what, timeout, c,
+                          len(c.queue), "\n".join(_show_list(c.queue))))
+
+
 class Server:
     """The daemon under test, started on 127.0.0.1 port 0.
 
     args: extra command-line arguments; prefix: a command to run it under
-    (valgrind ...); ipv6: also listen on [::1]:0 (port in port6).
+    (valgrind ...); ipv6: also listen on [::1]:0 (port in port6);
+    preexec_fn: run in the child before exec (e.g. to set an rlimit).
     """
 
-    def __init__(self, args=(), prefix=None, ipv6=False, binary=None):
+    def __init__(self, args=(), prefix=None, ipv6=False, binary=None,
+                 preexec_fn=None):
         self.binary = binary or os.environ.get("EVCHATD")
         if not self.binary:
             skip_exit("EVCHATD is not set (path of the evchatd binary)")
@@ -483,6 +545,7 @@ class Server:
         self.args = list(args)
         self.prefix = list(prefix or [])
         self.ipv6 = ipv6
+        self.preexec_fn = preexec_fn
         self.timeout = TIMEOUT * (SLOW_FACTOR if self.prefix else 1)
         self.proc = None
         self.port = None
@@ -514,6 +577,62 @@ class Server:
         with self._cond:
             return "".join(self._lines)
 
+    @property
+    def pid(self):
+        """The process id of the daemon (of the prefix command if any)."""
+        return self.proc.pid
+
+    @property
+    def sanitized(self):
+        """True when the daemon is built with AddressSanitizer, whose
+        allocator holds freed memory back: memory figures mean little."""
+        with open(self.binary, "rb") as f:
+            return b"__asan_init" in f.read()
+
+    def proc_status(self, field):
+        """A field of /proc/PID/status as an int (VmRSS: in kB); Skip
+        where there is no such file (not Linux)."""
+        try:
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key == field:
+                        return int(value.split()[0])
+        except FileNotFoundError:
+            raise Skip("no /proc/%d/status" % self.pid)
+        raise AssertionError("no %s in /proc/%d/status" % (field, self.pid))
+
+    def cpu_time(self):
+        """Seconds of CPU the daemon used so far (user + system), from
+        /proc/PID/stat; Skip where there is no such file."""
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                stat = f.read()
+        except FileNotFoundError:
+            raise Skip("no /proc/%d/stat" % self.pid)
+        # The command name, in parentheses, may hold spaces.
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks = int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wait_log(self, regex, timeout=None, count=1):
+        """Wait until the daemon's stderr matches regex count times;
+        returns the last match."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = list(re.finditer(regex, "".join(self._lines)))
+                if len(found) >= count:
+                    return found[count - 1]
+                left = deadline - time.monotonic()
+                if self._done or left <= 0:
+                    break
+                self._cond.wait(left)
+        raise AssertionError("no %r (x%d) in the daemon's log within %.1f s;"
+                             " stderr:\n%s" % (regex, count, timeout,
+                                               _tail(self.stderr)))
+
     def _drain(self):
         # Read stderr all the time, so a chatty daemon never blocks on it.
         for line in iter(self.proc.stderr.readline, b""):
@@ -531,7 +650,8 @@ class Server:
         self._done = False
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     preexec_fn=self.preexec_fn)
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
