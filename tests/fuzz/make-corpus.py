@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+# make-corpus.py: writes the seed corpora of the fuzz targets (valid and malformed frames) into
+# tests/fuzz/corpus-frame and corpus-server; it knows the wire format and the fuzz input layouts only.
+"""Regenerate the seed corpora of tests/fuzz (Python 3 standard library only).
+
+    python3 tests/fuzz/make-corpus.py [FUZZDIR]
+
+Each seed is written under a fixed descriptive name, so running it again
+rewrites the same files; other files in the corpus directories (the inputs
+of crashes found by fuzzing, kept as regression tests) are left alone.
+
+fuzz-frame input: one byte that picks max_frame (top two bits: 16, 256,
+1024 or 4096 bytes) and how the stream is cut into pieces, then the stream.
+
+fuzz-server input: records separated by the bytes 0xff 0x0a; a record is an
+operation letter, a client digit (0-2) and a body: F (a frame of the body),
+R (the body's bytes as they are), L (run the loop once), E (end of file),
+T (the client's read timeout fires: registration, heartbeat, linger).
+"""
+
+import base64
+import json
+import os
+import struct
+import sys
+
+MAX_SEED = 8192
+SEP = b"\xff\n"
+
+MAX_16, MAX_256, MAX_1024, MAX_4096 = 0x00, 0x40, 0x80, 0xc0
+
+
+def payload(obj):
+    return json.dumps(obj, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def frame(data):
+    """A frame of raw payload bytes, or of an object serialized."""
+    if not isinstance(data, bytes):
+        data = payload(data)
+    return struct.pack(">I", len(data)) + data
+
+
+def hello(nick, **kw):
+    return dict(dict(type="hello", nick=nick, version=1), **kw)
+
+
+def b64(n):
+    return base64.b64encode(bytes(range(256)) * (n // 256) +
+                            bytes(range(n % 256))).decode()
+
+
+AUDIO = {"type": "msg", "room": "lobby", "kind": "audio", "mime": "audio/ogg",
+         "name": "voice.ogg", "data": b64(300)}
+FILE = {"type": "msg", "to": "bob", "kind": "file",
+        "mime": "application/octet-stream", "name": "notes.txt",
+        "data": b64(100)}
+STICKER = {"type": "msg", "room": "lobby", "kind": "sticker",
+           "sticker": "thumbs_up"}
+
+
+def frame_seeds():
+    """name -> fuzz-frame input."""
+    s = {}
+    one = lambda seed, *frames: bytes([seed]) + b"".join(frames)
+    s["hello"] = one(MAX_256, frame(hello("alice")))
+    s["hello-split"] = one(MAX_256 | 0x01, frame(hello("bob", presence=True)))
+    s["join"] = one(MAX_1024, frame({"type": "join", "room": "lobby", "id": 1}))
+    s["msg-text"] = one(MAX_1024 | 0x13,
+                        frame({"type": "msg", "room": "lobby",
+                               "text": "h\u00e9llo \u2603 \U0001f600"}))
+    s["msg-private"] = one(MAX_1024, frame({"type": "msg", "to": "Bob",
+                                            "text": "psst", "id": "a"}))
+    s["msg-sticker"] = one(MAX_256 | 0x05, frame(STICKER))
+    s["msg-audio"] = one(MAX_4096 | 0x21, frame(AUDIO))
+    s["msg-file"] = one(MAX_4096 | 0x02, frame(FILE))
+    s["part"] = one(MAX_256, frame({"type": "part", "room": "lobby",
+                                     "reason": "bye all"}))
+    s["rooms-who-ping"] = one(MAX_256 | 0x07,
+                              frame({"type": "rooms"}),
+                              frame({"type": "who", "room": "lobby"}),
+                              frame({"type": "who"}),
+                              frame({"type": "ping", "t": 12.5, "x": [1]}),
+                              frame({"type": "pong"}))
+    s["quit"] = one(MAX_256, frame({"type": "quit", "reason": "done"}))
+    s["session"] = one(MAX_1024 | 0x2a, *[frame(o) for o in (
+        hello("carol"), {"type": "join", "room": "#a"},
+        {"type": "msg", "room": "#a", "text": "x" * 200},
+        {"type": "part", "room": "#a"}, {"type": "quit"})])
+    s["many-small"] = one(MAX_16 | 0x00, *[frame({"type": "x"})] * 40)
+    s["zero-length"] = one(MAX_256, frame({"type": "ping"}),
+                           b"\x00\x00\x00\x00", frame({"type": "ping"}))
+    s["too-large"] = one(MAX_16, frame({"type": "ping", "x": 12345}))
+    s["too-large-header"] = one(MAX_4096, b"\xff\xff\xff\xff" + b"{}" * 8)
+    s["header-only"] = one(MAX_256, b"\x00\x00\x00\x10")
+    s["partial-header"] = one(MAX_256, b"\x00\x00")
+    s["truncated"] = one(MAX_256 | 0x11, frame(hello("dave"))[:-3])
+    s["bad-utf8"] = one(MAX_256, frame(b'{"type":"msg","text":"\xc3\x28"}'))
+    s["overlong-utf8"] = one(MAX_256, frame(b'{"type":"\xc0\xaf"}'))
+    s["surrogate-utf8"] = one(MAX_256, frame(b'{"type":"\xed\xa0\x80"}'))
+    s["surrogate-escape"] = one(MAX_256,
+                                frame(b'{"type":"\\ud800","x":"\\udc00"}'),
+                                frame(b'{"type":"\\ud83d\\ude00"}'))
+    s["nul-escape"] = one(MAX_256, frame(b'{"type":"a\\u0000b"}'))
+    s["nul-raw"] = one(MAX_256, frame(b'{"type":"ping"}\x00'),
+                       frame(b'{"type":"p\x00"}'))
+    s["control-raw"] = one(MAX_256, frame(b'{\x01"type":"x"}'),
+                           frame(b'{"type":"a\tb"}'),
+                           frame(b'{"type":"x",\x0b"a":1}'),
+                           frame(b'{"type":"\\u0001\\"\\\\"}'))
+    s["not-json"] = one(MAX_256, frame(b"hello"), frame(b"{"),
+                        frame(b'{"type":}'))
+    s["not-object"] = one(MAX_256, frame(b"[1,2]"), frame(b'"s"'),
+                          frame(b"42"), frame(b"null"))
+    s["no-type"] = one(MAX_256, frame(b"{}"), frame(b'{"type":1}'),
+                       frame(b'{"Type":"x"}'), frame(b'{"type":null}'))
+    s["trailing"] = one(MAX_256, frame(b'{"type":"ping"} \r\n\t'),
+                        frame(b'{"type":"ping"}{}'),
+                        frame(b'{"type":"ping"} x'))
+    s["duplicate-type"] = one(MAX_256,
+                              frame(b'{"type":"a","type":"b","type":3}'))
+    s["numbers"] = one(MAX_256, frame(b'{"type":"n","a":1e400,"b":-0,'
+                                      b'"c":1.5e-320,"d":123456789012345678901}'))
+    s["deep"] = one(MAX_4096, frame(b'{"type":"d","x":' + b"[" * 1100 +
+                                    b"]" * 1100 + b"}"))
+    s["whitespace"] = one(MAX_256, frame(b' \n{ "type" : "ping" }\n'))
+    s["escapes"] = one(MAX_256, frame(b'{"type":"\\"\\\\\\/\\b\\f\\n\\r\\t'
+                                      b'\\u00e9\\u2603"}'))
+    s["empty-input"] = b""
+    s["seed-only"] = bytes([0xff])
+    return s
+
+
+def rec(op, client=0, body=b""):
+    if not isinstance(body, bytes):
+        body = payload(body)
+    return op.encode() + str(client).encode() + body
+
+
+def F(client, obj):
+    return rec("F", client, obj)
+
+
+def server(*records):
+    for r in records:
+        assert SEP not in r, "a record holds the separator: %r" % r[:40]
+    return SEP.join(records)
+
+
+def server_seeds():
+    """name -> fuzz-server input."""
+    s = {}
+    s["hello"] = server(F(0, hello("alice")))
+    s["hello-all"] = server(F(0, hello("alice")), F(1, hello("bob")),
+                            F(2, hello("carol", presence=True)))
+    s["join-msg-part-quit"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "lobby", "id": 1}),
+        F(1, {"type": "join", "room": "LOBBY", "id": 2}),
+        F(0, {"type": "msg", "room": "lobby", "text": "hi", "id": 3}),
+        F(1, {"type": "msg", "room": "Lobby", "text": "hello"}),
+        F(1, {"type": "part", "room": "lobby", "reason": "later"}),
+        F(0, {"type": "quit", "reason": "bye"}))
+    s["private"] = server(
+        F(0, hello("alice")), F(1, hello("Bob")),
+        F(0, {"type": "msg", "to": "bob", "text": "psst", "id": "x"}),
+        F(0, {"type": "msg", "to": "ALICE", "text": "me"}),
+        F(1, {"type": "msg", "to": "nobody", "text": "?"}))
+    s["media"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "lobby"}),
+        F(1, {"type": "join", "room": "lobby"}),
+        F(0, AUDIO), F(0, FILE), F(1, STICKER))
+    s["media-bad"] = server(
+        F(0, hello("alice")), F(0, {"type": "join", "room": "lobby"}),
+        F(0, dict(AUDIO, data="abc")), F(0, dict(AUDIO, data="ab=c")),
+        F(0, dict(AUDIO, mime="audio")), F(0, dict(AUDIO, name="..")),
+        F(0, dict(AUDIO, name="a/b")), F(0, dict(AUDIO, kind="video")),
+        F(0, dict(STICKER, sticker="x" * 65)), F(0, dict(AUDIO, kind=7)),
+        F(0, {k: v for k, v in AUDIO.items() if k != "data"}))
+    s["msg-bad"] = server(
+        F(0, hello("alice")), F(0, {"type": "join", "room": "r"}),
+        F(0, {"type": "msg", "text": "no target"}),
+        F(0, {"type": "msg", "room": "r", "to": "alice", "text": "both"}),
+        F(0, {"type": "msg", "room": 5, "text": "x"}),
+        F(0, {"type": "msg", "room": "r", "text": ""}),
+        F(0, {"type": "msg", "room": "r", "text": 42}),
+        F(0, {"type": "msg", "room": "r", "text": "y" * 4097}),
+        F(0, {"type": "msg", "room": "elsewhere", "text": "z"}))
+    s["rooms-who"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "b"}), F(1, {"type": "join", "room": "A"}),
+        F(1, {"type": "join", "room": "b"}),
+        F(0, {"type": "rooms", "id": 1}), F(0, {"type": "who", "room": "B"}),
+        F(0, {"type": "who"}), F(0, {"type": "who", "room": "none"}),
+        F(0, {"type": "who", "room": []}))
+    s["ping-pong"] = server(
+        F(0, hello("alice")),
+        F(0, {"type": "ping", "id": 7, "t": 1.5, "x": {"y": [1, None]}}),
+        F(0, {"type": "pong"}), F(1, {"type": "ping"}))
+    s["not-registered"] = server(
+        F(0, {"type": "join", "room": "r"}), F(0, {"type": "msg", "to": "a",
+                                                   "text": "b"}),
+        F(0, {"type": "who"}), F(0, {"type": "nope"}), F(0, hello("late")))
+    s["hello-bad"] = server(
+        F(0, {"type": "hello"}), F(0, hello("a b")), F(0, hello("a,b")),
+        F(0, hello("x" * 33)), F(0, hello("\u00e9" * 32)),
+        F(0, hello("ok", version=2)), F(0, hello("ok", presence="yes")),
+        F(0, hello("ok")), F(0, hello("again")), F(1, hello("OK")),
+        F(1, hello("Jos\u00e9")), F(2, hello("JOS\u00c9")))
+    s["names-unicode"] = server(
+        F(0, hello("\u00e9l\u00e8ve")),
+        F(0, {"type": "join", "room": "caf\u00e9\u2603"}),
+        F(0, {"type": "join", "room": "a\u3000b"}),
+        F(0, {"type": "join", "room": "a\u0085b"}),
+        F(0, {"type": "join", "room": "r" * 65}),
+        F(0, {"type": "join", "room": "\U0001f600" * 64}))
+    s["ids"] = server(
+        F(0, hello("alice", id=1)), F(0, {"type": "who", "id": "s" * 64}),
+        F(0, {"type": "who", "id": "s" * 65}), F(0, {"type": "who", "id": {}}),
+        F(0, {"type": "who", "id": True}), F(0, {"type": "who", "id": -1e300}))
+    s["reasons"] = server(
+        F(0, hello("alice")), F(0, {"type": "join", "room": "r"}),
+        F(0, {"type": "part", "room": "r", "reason": 3}),
+        F(0, {"type": "part", "room": "r", "reason": "q" * 4097}),
+        F(0, {"type": "part", "room": "s"}),
+        F(0, {"type": "quit", "reason": ["no"]}),
+        F(0, {"type": "quit", "reason": "\u00e9"}))
+    s["already"] = server(
+        F(0, hello("alice")), F(0, {"type": "join", "room": "r"}),
+        F(0, {"type": "join", "room": "R"}), F(0, hello("alice")))
+    s["presence"] = server(
+        F(0, hello("w", presence=True)), F(1, hello("a")), F(2, hello("b")),
+        F(1, {"type": "join", "room": "r"}), F(2, {"type": "join", "room": "r"}),
+        rec("E", 1), rec("L"), F(2, {"type": "quit"}))
+    s["eof-in-room"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "r"}), F(1, {"type": "join", "room": "r"}),
+        F(0, {"type": "join", "room": "s"}), F(1, {"type": "join", "room": "s"}),
+        rec("E", 0), F(1, {"type": "msg", "room": "r", "text": "anyone?"}))
+    s["eof-before-hello"] = server(rec("E", 0), F(0, hello("ghost")), rec("L"))
+    s["zero-length"] = server(F(0, hello("alice")), F(0, b""),
+                              F(0, {"type": "who"}))
+    s["too-large"] = server(F(0, hello("alice")),
+                            rec("R", 0, b"\x7f\xff\xff\xff{}"))
+    s["split-frames"] = server(
+        rec("R", 0, frame(hello("alice"))[:2]), rec("L"),
+        rec("R", 0, frame(hello("alice"))[2:7]), rec("L"),
+        rec("R", 0, frame(hello("alice"))[7:] + frame({"type": "who"})[:5]),
+        rec("R", 0, frame({"type": "who"})[5:]))
+    s["partial-then-eof"] = server(F(0, hello("a")),
+                                   rec("R", 0, b"\x00\x00\x01"), rec("E", 0))
+    s["bad-payloads"] = server(
+        F(0, b"not json"), F(0, b"[]"), F(0, b"{}"), F(0, b'{"type":1}'),
+        F(0, b'{"type":"hello","nick":"\xc3\x28"}'), F(0, b'{"type":"x"} y'),
+        F(0, b'{"type":"hello","nick":"a\\u0000b"}'), F(0, hello("ok")))
+    s["control-raw"] = server(
+        F(0, b'{"type":"hello","nick":"ali\x00ce"}'),
+        F(0, b'{"type":"hello",\x01"nick":"ann"}'), F(0, hello("ann")),
+        F(0, b'{"type":"join","room":"\\u0000"}'),
+        F(0, b'{"type":"msg","to":"ann","text":"a\x07b"}'))
+    s["many-frames"] = server(
+        F(0, hello("alice")),
+        rec("R", 0, b"".join(frame({"type": "ping", "n": i})
+                             for i in range(100))),
+        F(0, {"type": "who"}))
+    s["flood"] = server(
+        F(0, hello("alice")), F(0, {"type": "join", "room": "r"}),
+        rec("R", 0, b"".join(frame({"type": "msg", "room": "r", "text": "f"})
+                             for i in range(200))))
+    s["many-rooms"] = server(
+        F(0, hello("alice")),
+        *[F(0, {"type": "join", "room": "r%d" % i}) for i in range(34)],
+        F(0, {"type": "rooms"}))
+    s["after-quit"] = server(
+        F(0, hello("alice")), F(0, {"type": "quit"}), F(0, {"type": "who"}),
+        F(0, hello("again")))
+    s["garbage"] = server(rec("R", 0, bytes(range(0, 255, 3))),
+                          rec("R", 1, b"\x00\x00\x00\x02{}"),
+                          rec("R", 2, b"GET / HTTP/1.0\r\n\r\n"))
+    s["three-way"] = server(
+        F(0, hello("a")), F(1, hello("b")), F(2, hello("c")),
+        *[F(i, {"type": "join", "room": "r"}) for i in range(3)],
+        *[F(i, {"type": "msg", "room": "r", "text": "m%d" % i})
+          for i in range(3)],
+        F(1, {"type": "part", "room": "r"}), F(2, {"type": "quit"}),
+        F(0, {"type": "who", "room": "r"}))
+    # Regression (found by fuzz-server): an error message naming a long
+    # non-ASCII room or nick was cut inside a UTF-8 sequence.
+    s["error-utf8-cut"] = server(
+        F(0, hello("a")), F(0, {"type": "who", "room": "\u00e9" * 300}),
+        F(0, {"type": "who", "room": "x" + "\u2603" * 200}),
+        F(0, {"type": "msg", "room": "ab" + "\U0001f600" * 150, "text": "t"}),
+        F(0, {"type": "msg", "to": "xy" + "\U0001f600" * 150, "text": "t"}))
+    # Callbacks of the pairs run in the loop: L after each step lets it act.
+    s["timeouts"] = server(
+        F(0, hello("a")), F(2, hello("c")), F(0, {"type": "join", "room": "r"}),
+        F(2, {"type": "join", "room": "r"}), rec("L"), rec("T", 0), rec("L"),
+        F(2, {"type": "ping"}), rec("L"), rec("T", 0), rec("L"), rec("T", 1),
+        rec("L"), rec("R", 2, b"\x00\x00"), rec("L"), rec("T", 2), rec("L"),
+        rec("T", 2), rec("L"), rec("T", 1), F(1, hello("late")))
+    s["empty-input"] = b""
+    s["ops-only"] = server(rec("L"), rec("E", 2), rec("X"), b"", b"Q")
+    return s
+
+
+def write(directory, seeds):
+    os.makedirs(directory, exist_ok=True)
+    for name, data in sorted(seeds.items()):
+        if len(data) > MAX_SEED:
+            sys.exit("make-corpus.py: seed %s is %d bytes, over %d" %
+                     (name, len(data), MAX_SEED))
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(data)
+    print("%s: %d seeds" % (directory, len(seeds)))
+
+
+def main():
+    here = (sys.argv[1] if len(sys.argv) > 1 else
+            os.path.dirname(os.path.abspath(__file__)))
+    write(os.path.join(here, "corpus-frame"), frame_seeds())
+    write(os.path.join(here, "corpus-server"), server_seeds())
+
+
+if __name__ == "__main__":
+    main()
