@@ -727,6 +727,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		return;		/* the pending pass keeps the order */
 	client_read_more(c);
 	client_process(c);
+	server_flush_due(c->server);
 }
 
 /* The read timeout: first silence earns a ping, the second a drop. */

@@ -119,6 +119,7 @@ server_resume_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&s->pending, c, pending_entry);
 		c->flags &= ~CLIENT_PENDING;
 		client_process(c);
+		server_flush_due(s);
 	}
 }
 
@@ -151,6 +152,30 @@ server_flush(struct server *s)
 		if (client_flush(c) != 0)
 			client_close(c, "connection closed", false);
 	}
+	s->flushed_us = server_mono_us();
+}
+
+/*
+ * Flush before the pass ends when it has run long: with hundreds of
+ * sockets ready, answers held back until the last one is read would make
+ * every peer wait for the whole pass (and then the server for them).
+ */
+void
+server_flush_due(struct server *s)
+{
+	if (!TAILQ_EMPTY(&s->touched) &&
+	    server_mono_us() - s->flushed_us >= FLUSH_INTERVAL_US)
+		server_flush(s);
+}
+
+/* Monotonic microseconds, precise (a vDSO call, not a syscall). */
+int64_t
+server_mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
 /*

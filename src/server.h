@@ -32,6 +32,7 @@ struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 #define CLIENT_READ_MIN		4096	/* libevent's read size: more may wait */
 #define CLIENT_READ_MAX		65536	/* then read up to this much at once */
 #define TRIM_DELAY_MS		1000	/* from a client freed to malloc_trim */
+#define FLUSH_INTERVAL_US	200	/* longest a pass holds output back */
 
 /* limit.c: an address range exempt from the per-address limit. */
 struct cidr {
@@ -312,6 +313,7 @@ struct server {
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */
 	const struct timeval	*tv_register;
 
+	int64_t			 flushed_us;	/* last server_flush */
 	uint64_t		 next_client_id;
 	uint64_t		 mark;		/* last client mark used */
 	uint64_t		 next_msgid;
@@ -330,6 +332,8 @@ void		 server_watchers_send(struct server *, struct frame *,
 uint64_t	 server_msgid(struct server *);
 void		 server_resume(struct server *);
 void		 server_flush(struct server *);
+void		 server_flush_due(struct server *);
+int64_t		 server_mono_us(void);
 void		 server_trim_later(struct server *);
 int64_t		 server_now_ms(struct server *);
 void		 server_accept(struct server *, struct bufferevent *,
