@@ -1,8 +1,6 @@
 /* cmd-hello.c: the hello handler: server password, version check, nick validation and registration,
  * the welcome reply; it knows nothing of rooms, and never logs a password. */
 
-#include <string.h>
-
 #include "server.h"
 
 /*
@@ -32,10 +30,10 @@ cmd_hello_password(struct client *c, cJSON *obj, const cJSON *id)
 void
 cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
 {
-	struct server	*s = c->server;
-	const cJSON	*nick, *version, *presence;
-	cJSON		*reply;
-	char		 fold[NAME_NICK_MAX * 4 + 1];
+	struct server		*s = c->server;
+	const struct config	*cf = s->config;
+	const cJSON		*nick, *version, *presence;
+	cJSON			*reply;
 
 	if (c->flags & CLIENT_REGISTERED) {
 		client_error(c, ERR_ALREADY_REGISTERED, id, NULL);
@@ -47,11 +45,12 @@ cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
 	version = cJSON_GetObjectItemCaseSensitive(obj, "version");
 	presence = cJSON_GetObjectItemCaseSensitive(obj, "presence");
 	if (!cJSON_IsString(nick)) {
-		client_error(c, ERR_BAD_REQUEST, id, "hello needs a string nick");
+		client_error(c, ERR_BAD_REQUEST, id,
+		    "hello needs a string nick");
 		return;
 	}
-	if (version != NULL &&
-	    (!cJSON_IsNumber(version) || version->valuedouble != PROTO_VERSION)) {
+	if (version != NULL && (!cJSON_IsNumber(version) ||
+	    version->valuedouble != PROTO_VERSION)) {
 		client_error(c, ERR_BAD_REQUEST, id,
 		    "unsupported protocol version (this server speaks %d)",
 		    PROTO_VERSION);
@@ -65,24 +64,25 @@ cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
 		client_error(c, ERR_INVALID_NICK, id, NULL);
 		return;
 	}
-	name_fold(fold, nick->valuestring, strlen(nick->valuestring));
-	if (hash_find(s->nicks, fold) != NULL) {
+	if (server_find_nick(s, nick->valuestring) != NULL) {
 		client_error(c, ERR_NICK_TAKEN, id, "nick %s is already in use",
 		    nick->valuestring);
 		return;
 	}
-	if (client_register(c, nick->valuestring, cJSON_IsTrue(presence)) != 0) {
+	if (client_register(c, nick->valuestring,
+	    cJSON_IsTrue(presence)) != 0) {
 		client_close(c, "out of memory", true);
 		return;
 	}
 
 	reply = cmd_object("welcome");
 	cJSON_AddStringToObject(reply, "nick", c->nick);
-	cJSON_AddStringToObject(reply, "server", SERVER_NAME " " PACKAGE_VERSION);
+	cJSON_AddStringToObject(reply, "server",
+	    SERVER_NAME " " PACKAGE_VERSION);
 	cJSON_AddNumberToObject(reply, "version", PROTO_VERSION);
-	cJSON_AddNumberToObject(reply, "heartbeat", s->config->heartbeat);
-	cJSON_AddNumberToObject(reply, "max_frame", (double)s->config->max_frame);
-	cJSON_AddNumberToObject(reply, "max_text", (double)s->config->max_text);
-	cJSON_AddNumberToObject(reply, "max_media", (double)s->config->max_media);
+	cJSON_AddNumberToObject(reply, "heartbeat", cf->heartbeat);
+	cJSON_AddNumberToObject(reply, "max_frame", (double)cf->max_frame);
+	cJSON_AddNumberToObject(reply, "max_text", (double)cf->max_text);
+	cJSON_AddNumberToObject(reply, "max_media", (double)cf->max_media);
 	client_reply(c, reply, id);
 }
