@@ -87,7 +87,7 @@ client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa,
 	 */
 	if (s->tv_register != NULL) {
 		bufferevent_set_timeouts(bev, s->tv_register, NULL);
-		c->deadline_ms = limit_now_ms() +
+		c->deadline_ms = server_mono_ms() +
 		    s->config->register_timeout * 1000LL;
 	}
 	limit_rate_init(c);
@@ -512,7 +512,7 @@ client_linger_read_cb(struct bufferevent *bev, void *arg)
 
 	evbuffer_drain(in, evbuffer_get_length(in));
 	/* Bytes reset the timeout: a trickle must not hold on for ever. */
-	if (limit_now_ms() > c->deadline_ms)
+	if (server_mono_ms() > c->deadline_ms)
 		client_free(c);
 }
 
@@ -549,7 +549,7 @@ client_reap(struct client *c)
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	ms = s->stopping ? SHUTDOWN_GRACE_MS : CLOSE_LINGER_MS;
-	c->deadline_ms = limit_now_ms() + ms;
+	c->deadline_ms = server_mono_ms() + ms;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
@@ -629,7 +629,7 @@ client_process_frames(struct client *c)
 			if (evbuffer_get_length(in) == 0)
 				c->partial_ms = 0;
 			else if (c->partial_ms == 0)
-				c->partial_ms = limit_now_ms();
+				c->partial_ms = server_mono_ms();
 			return;
 		case FRAME_EMPTY:
 			client_error(c, ERR_BAD_FRAME, NULL,
@@ -710,11 +710,11 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	struct client	*c = arg;
 	int64_t		 timeout = c->server->config->timeout * 1000LL;
 
-	if (c->partial_ms != 0 && limit_now_ms() - c->partial_ms > timeout) {
+	if (c->partial_ms != 0 && server_mono_ms() - c->partial_ms > timeout) {
 		client_close(c, "partial frame timeout", true);
 		return;
 	}
-	if (c->deadline_ms != 0 && limit_now_ms() > c->deadline_ms) {
+	if (c->deadline_ms != 0 && server_mono_ms() > c->deadline_ms) {
 		client_close(c, "registration timeout", true);
 		return;
 	}

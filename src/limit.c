@@ -157,21 +157,11 @@ limit_ip_free_all(struct server *s)
 		free(ip);
 }
 
-/* Monotonic milliseconds, coarse: rates need no better. */
-int64_t
-limit_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 void
 limit_rate_init(struct client *c)
 {
 	c->tokens = c->server->config->burst;
-	c->refill_ms = limit_now_ms();
+	c->refill_ms = server_mono_ms();
 }
 
 /*
@@ -186,7 +176,7 @@ limit_rate(struct client *c)
 
 	if (cf->rate == 0 || cf->burst == 0)
 		return (LIMIT_OK);
-	now = limit_now_ms();
+	now = server_mono_ms();
 	c->tokens += (double)(now - c->refill_ms) * cf->rate / 1000.0;
 	if (c->tokens > cf->burst)
 		c->tokens = cf->burst;

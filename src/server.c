@@ -178,6 +178,12 @@ server_mono_us(void)
 	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+int64_t
+server_mono_ms(void)
+{
+	return (server_mono_us() / 1000);
+}
+
 /*
  * glibc keeps the pages a burst of connections freed (their buffers lie
  * below allocations that live on), so a server back to its usual load

@@ -201,7 +201,6 @@ void		 limit_ip_free_all(struct server *);
 void		 limit_rate_init(struct client *);
 enum limit_verdict limit_rate(struct client *);
 void		 limit_log_off(const struct config *);
-int64_t		 limit_now_ms(void);
 
 /* room.c */
 struct room	*room_find(struct server *, const char *);
@@ -334,6 +333,7 @@ void		 server_resume(struct server *);
 void		 server_flush(struct server *);
 void		 server_flush_due(struct server *);
 int64_t		 server_mono_us(void);
+int64_t		 server_mono_ms(void);
 void		 server_trim_later(struct server *);
 int64_t		 server_now_ms(struct server *);
 void		 server_accept(struct server *, struct bufferevent *,
