@@ -251,6 +251,14 @@ client_write_cb(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_WRITE);
 }
 
+/* Bytes queued to c that its socket has not taken yet. */
+static size_t
+client_pending(struct client *c)
+{
+	return (evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	    c->outq_bytes);
+}
+
 /*
  * Queue one prebuilt frame.  A closing client gets nothing after its bye; a
  * client whose output would pass max-sendq is dropped, so that a reader that
@@ -259,28 +267,25 @@ client_write_cb(struct bufferevent *bev, void *arg)
 void
 client_send(struct client *c, struct frame *f)
 {
-	struct evbuffer	*out;
-	size_t		 max = c->server->config->max_sendq;
+	size_t	max = c->server->config->max_sendq;
 
 	if (c->flags & CLIENT_CLOSING)
 		return;
-	out = bufferevent_get_output(c->bev);
-	/*
-	 * What this pass queued has not met the socket yet: one pass may fan
-	 * out many senders' frames.  Let the socket take what it will before
-	 * calling the reader slow.
-	 */
-	if (max != 0 && c->noutq != 0 &&
-	    evbuffer_get_length(out) + c->outq_bytes + f->size > max &&
-	    client_flush(c) != 0) {
-		client_close(c, "connection closed", false);
-		return;
-	}
-	if (max != 0 &&
-	    evbuffer_get_length(out) + c->outq_bytes + f->size > max) {
-		c->server->stats.drops++;
-		client_close(c, "send queue exceeded", true);
-		return;
+	if (max != 0 && client_pending(c) + f->size > max) {
+		/*
+		 * What this pass queued has not met the socket yet: one pass
+		 * may fan out many senders' frames.  Let the socket take what
+		 * it will before calling the reader slow.
+		 */
+		if (c->noutq != 0 && client_flush(c) != 0) {
+			client_close(c, "connection closed", false);
+			return;
+		}
+		if (client_pending(c) + f->size > max) {
+			c->server->stats.drops++;
+			client_close(c, "send queue exceeded", true);
+			return;
+		}
 	}
 	if (client_queue(c, f) != 0)
 		client_close(c, "out of memory", false);
