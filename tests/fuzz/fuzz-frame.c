@@ -230,7 +230,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    ff.queued != NULL);
 
 	for (off = 0; off < ff.size && !ff.dead; off += n) {
-		/* A cheap generator seeded by the first byte picks each piece. */
+		/* A generator seeded by the first byte picks each piece. */
 		state = state * 1103515245 + 12345;
 		n = fuzz_frame_piece[(state >> 16) & 7];
 		if (n > ff.size - off)

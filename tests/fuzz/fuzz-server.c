@@ -68,7 +68,7 @@ fuzz_server_start(struct fuzz_server *fs)
 	struct config		*cf;
 	int			 i;
 
-	/* As evchatd's main: a write to a closed peer is an error, not death. */
+	/* As in evchatd: writing to a closed peer is an error, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	log_set_level(LOG_LEVEL_ERROR);
 	FUZZ_SERVER_CHECK((cf = config_new()) != NULL);

@@ -2,6 +2,8 @@
 # test-corpus.sh: every checked-in corpus input (seeds and the inputs of crashes fixed since) goes once
 # through its fuzz target, under the sanitizers when the build has them; it knows no input's meaning.
 set -u
+# make check sets both; by hand, run it from the top build directory.
+: "${top_builddir:=.}" "${top_srcdir:=$(dirname "$0")/../..}"
 status=0
 for t in frame server; do
 	prog=$top_builddir/tests/fuzz/fuzz-$t
