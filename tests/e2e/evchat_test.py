@@ -29,6 +29,7 @@ a deadline; failures are AssertionErrors whose message shows what arrived.
 
 import json
 import os
+import resource
 import re
 import select
 import selectors
@@ -91,6 +92,18 @@ def skip_exit(reason):
     """Print a skip notice and exit with automake's skip status."""
     print("SKIP: %s" % reason)
     sys.exit(SKIP_STATUS)
+
+
+def raise_fd_limit(n):
+    """Let this process (and the daemons it starts, which inherit the
+    limit) open n descriptors, or skip the test when the hard limit is
+    lower."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= n:
+        return
+    if hard != resource.RLIM_INFINITY and hard < n:
+        skip_exit("RLIMIT_NOFILE hard limit %d is below %d" % (hard, n))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
 
 
 def encode_payload(payload):

@@ -1,6 +1,5 @@
 # test-fanout.py: end-to-end test of one busy room: 300 clients each send one message and all receive all 300.
 # It drives the real evchatd over sockets and knows nothing of the server's code.
-import resource
 import selectors
 import socket
 import time
@@ -123,16 +122,5 @@ def run_fanout(srv, sel, peers, timeout):
                             N * N / max(t2 - t1, 1e-6)))
 
 
-def raise_fd_limit():
-    # Both this process and the daemon (which inherits it) need N fds.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 2 * N + 64
-    if soft < want:
-        if hard != resource.RLIM_INFINITY and hard < want:
-            t.skip_exit("RLIMIT_NOFILE hard limit %d is below %d" % (hard,
-                                                                      want))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-
-
-raise_fd_limit()
+t.raise_fd_limit(2 * N + 64)
 t.run(globals())

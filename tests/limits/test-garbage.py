@@ -3,7 +3,6 @@
 import json
 import os
 import random
-import resource
 import selectors
 import socket
 import struct
@@ -242,15 +241,5 @@ def test_garbage(srv):
     assert "evchatd: error:" not in srv.stderr, srv.stderr
 
 
-def raise_fd_limit():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 2 * CONNECTIONS + 64
-    if soft < want:
-        if hard != resource.RLIM_INFINITY and hard < want:
-            t.skip_exit("RLIMIT_NOFILE hard limit %d is below %d" % (hard,
-                                                                      want))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-
-
-raise_fd_limit()
+t.raise_fd_limit(2 * CONNECTIONS + 64)
 t.run(globals())

@@ -1,6 +1,5 @@
 # test-sendq.py: end-to-end tests of max-sendq: a client that stops reading while 100 others chat is dropped
 # alone, and a busy room under the default limits drops nobody.  It drives the real evchatd over sockets.
-import resource
 import time
 
 import evchat_test as t
@@ -143,15 +142,5 @@ def test_busy_room_defaults(srv):
     assert "send queue exceeded" not in srv.stderr, srv.stderr
 
 
-def raise_fd_limit():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 2 * N + 64
-    if soft < want:
-        if hard != resource.RLIM_INFINITY and hard < want:
-            t.skip_exit("RLIMIT_NOFILE hard limit %d is below %d" % (hard,
-                                                                      want))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-
-
-raise_fd_limit()
+t.raise_fd_limit(2 * N + 64)
 t.run(globals())
