@@ -708,6 +708,15 @@ class Server:
             c.hello(nick, presence)
         return c
 
+    def pair(self, room):
+        """alice and bob, both in room, alice's join presence read."""
+        a = self.client("alice")
+        b = self.client("bob")
+        a.join(room)
+        b.join(room)
+        a.expect_next("presence", nick="bob", event="join")
+        return a, b
+
     def close_clients(self):
         """Close every client opened with connect() or client()."""
         for c in self.clients:

@@ -22,15 +22,6 @@ def b64(n, seed=0):
                                   for i in range(n))).decode()
 
 
-def pair(srv, room="media"):
-    a = srv.client("alice")
-    b = srv.client("bob")
-    a.join(room)
-    b.join(room)
-    a.expect_next("presence", nick="bob", event="join")
-    return a, b
-
-
 def check_relay(a, b, fields):
     """a sends a msg with fields; echo and delivery carry them unchanged,
     plus from/msgid/ts, and nothing else."""
@@ -53,7 +44,7 @@ def test_welcome_max_media(srv):
 
 @t.daemon_args("--max-media", str(MAX_MEDIA))
 def test_sticker(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     for name in ("thumbs_up", "x", "s" * 64, "héllo", "🐱"):
         check_relay(a, b, {"room": "media", "kind": "sticker",
                            "sticker": name})
@@ -62,7 +53,7 @@ def test_sticker(srv):
 
 @t.daemon_args("--max-media", str(MAX_MEDIA))
 def test_audio_and_file(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     check_relay(a, b, {"room": "media", "kind": "audio", "mime": "audio/ogg",
                        "name": "voice.ogg", "data": b64(MAX_MEDIA)})
     check_relay(a, b, {"room": "media", "kind": "audio", "mime": "audio/ogg",
@@ -77,7 +68,7 @@ def test_audio_and_file(srv):
 
 @t.daemon_args("--max-media", str(MAX_MEDIA))
 def test_media_too_large(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     for kind in ("audio", "file"):
         for n in (MAX_MEDIA + 1, MAX_MEDIA + 2, 10 * MAX_MEDIA):
             a.send({"type": "msg", "room": "media", "kind": kind,
@@ -92,7 +83,7 @@ def test_media_too_large(srv):
 
 
 def test_default_max_media(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     limit = 160 * 1024
     check_relay(a, b, {"room": "media", "kind": "file",
                        "mime": "application/octet-stream", "name": "max.bin",
@@ -105,7 +96,7 @@ def test_default_max_media(srv):
 
 @t.daemon_args("--max-media", str(MAX_MEDIA))
 def test_media_bad_request(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     good = {"room": "media", "kind": "audio", "mime": "audio/ogg",
             "name": "v.ogg", "data": b64(10)}
     cases = [
@@ -145,7 +136,7 @@ def test_media_bad_request(srv):
 
 @t.daemon_args("--max-media", str(MAX_MEDIA))
 def test_sticker_bad_request(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     for sticker in ("s" * 65, "é" * 33, "", "two words", "tab\t", "ctl\x01",
                     5, None, ["x"]):
         req = {"type": "msg", "room": "media", "kind": "sticker", "id": "s"}
@@ -161,7 +152,7 @@ def test_sticker_bad_request(srv):
 
 @t.daemon_args("--max-media", str(MAX_MEDIA))
 def test_media_membership_errors(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("media")
     a.send({"type": "msg", "room": "other", "kind": "sticker",
             "sticker": "x", "id": 1})
     a.expect_error("not_in_room", re=1)

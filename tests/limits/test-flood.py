@@ -12,15 +12,6 @@ FLOOD = ("--rate", str(RATE), "--burst", str(BURST), "--flood-kick",
          str(KICK))
 
 
-def pair(srv, room="flood"):
-    a = srv.client("alice")
-    b = srv.client("bob")
-    a.join(room)
-    b.join(room)
-    a.expect_next("presence", nick="bob", event="join")
-    return a, b
-
-
 def burst(c, n, room="flood", tag="m", **extra):
     """Send n msgs in one write, texts tag0, tag1, ..."""
     c.send_raw(b"".join(t.encode(dict(type="msg", room=room,
@@ -36,7 +27,7 @@ def is_rate_limited(f):
 @t.daemon_args(*FLOOD)
 def test_flood(srv):
     t0 = time.monotonic()
-    a, b = pair(srv)
+    a, b = srv.pair("flood")
     burst(a, 3 * KICK)
     frames = []
     while True:
@@ -76,7 +67,7 @@ def test_flood(srv):
 
 @t.daemon_args(*FLOOD)
 def test_rate_limited_then_recovers(srv):
-    a, b = pair(srv)
+    a, b = srv.pair("flood")
     burst(a, BURST + 2)
     frames = [a.recv() for _ in range(BURST + 2)]
     refused = [f for f in frames if f["type"] != "msg"]
@@ -106,7 +97,7 @@ def test_rate_limited_then_recovers(srv):
 def test_rate_limited_carries_re(srv):
     # The error answers the request, so it carries its id like any other
     # (evchat-protocol(7), Request identifiers).
-    a, b = pair(srv)
+    a, b = srv.pair("flood")
     burst(a, BURST + 2, id="x")
     frames = [a.recv() for _ in range(BURST + 2)]
     refused = [f for f in frames if f["type"] != "msg"]
@@ -143,7 +134,7 @@ def test_pings_not_counted(srv):
 @t.daemon_args("--rate", "0")
 def test_rate_off(srv):
     srv.wait_log(r"limit rate is off")
-    a, b = pair(srv)
+    a, b = srv.pair("flood")
     n = 1000
     burst(a, n)
     for c in (a, b):
