@@ -575,12 +575,8 @@ client_frame(struct client *c, const char *payload, size_t len)
 	cJSON			*obj;
 
 	st = json_parse(payload, len, &obj, &type);
-	/* A refusal answers the request: it carries its id as replies do. */
-	if (st == JSON_OK) {
+	if (st == JSON_OK)
 		id = cJSON_GetObjectItemCaseSensitive(obj, "id");
-		if (id != NULL && !cmd_id_valid(id))
-			id = NULL;
-	}
 	/* Liveness answers are never limited: a slow link must not drop. */
 	if (st != JSON_OK ||
 	    (strcmp(type, "ping") != 0 && strcmp(type, "pong") != 0)) {
@@ -589,7 +585,9 @@ client_frame(struct client *c, const char *payload, size_t len)
 			break;
 		case LIMIT_REFUSED:
 			c->server->stats.drops++;
-			client_error(c, ERR_RATE_LIMITED, id, NULL);
+			/* A refusal answers the request: it carries its id. */
+			client_error(c, ERR_RATE_LIMITED,
+			    id != NULL && cmd_id_valid(id) ? id : NULL, NULL);
 			cJSON_Delete(obj);
 			return;
 		case LIMIT_KICK:
@@ -605,7 +603,7 @@ client_frame(struct client *c, const char *payload, size_t len)
 		    json_status_string(st));
 		return;
 	}
-	cmd_dispatch(c, obj, type);
+	cmd_dispatch(c, obj, type, id);
 	cJSON_Delete(obj);
 }
 

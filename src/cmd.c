@@ -34,14 +34,12 @@ cmd_id_valid(const cJSON *id)
 	return (cJSON_IsString(id) && strlen(id->valuestring) <= PROTO_ID_MAX);
 }
 
-/* Route one parsed request of the given type to its handler. */
+/* Route one parsed request of the given type, with its "id", to its handler. */
 void
-cmd_dispatch(struct client *c, cJSON *obj, const char *type)
+cmd_dispatch(struct client *c, cJSON *obj, const char *type, const cJSON *id)
 {
 	const struct cmd_entry	*ce;
-	const cJSON		*id;
 
-	id = cJSON_GetObjectItemCaseSensitive(obj, "id");
 	if (id != NULL && !cmd_id_valid(id)) {
 		client_error(c, ERR_BAD_REQUEST, NULL,
 		    "id must be a number or a string of at most %d bytes",

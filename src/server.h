@@ -219,7 +219,8 @@ struct cmd_entry {
 	void		(*exec)(struct client *, cJSON *, const cJSON *);
 };
 
-void		 cmd_dispatch(struct client *, cJSON *, const char *);
+void		 cmd_dispatch(struct client *, cJSON *, const char *,
+		     const cJSON *);
 bool		 cmd_id_valid(const cJSON *);
 cJSON		*cmd_object(const char *);
 int		 cmd_reason(struct client *, cJSON *, const cJSON *,
