@@ -211,7 +211,7 @@ def page_errcodes(lines):
 
 
 def lib_errcodes(srcdir):
-    with open(os.path.join(srcdir, "src", "errcode.c"),
+    with open(os.path.join(srcdir, "src", "lib", "errcode.c"),
               encoding="utf-8") as f:
         src = f.read()
     return {m.group(1): m.group(2).encode().decode("unicode_escape")
@@ -232,7 +232,7 @@ def main():
     documented = page_errcodes(lines)
     library = lib_errcodes(srcdir)
     if not library:
-        problems.append("errcode: no codes found in src/errcode.c")
+        problems.append("errcode: no codes found in src/lib/errcode.c")
     for code in sorted(set(library) - set(documented)):
         problems.append("errcode: %s is in errcode.c but not in "
                         "evchat-protocol.7" % code)
