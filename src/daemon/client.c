@@ -1,5 +1,6 @@
-/* client.c: one connection's life: its bufferevent, reading and decoding frames, heartbeats, sending,
- * and closing (mark now, free later from the loop); it knows no message type but what cmd.c dispatches. */
+/* client.c: one connection's life, whatever its face: its bufferevent, input budgets, heartbeats, the
+ * output queue and its zero-copy flush, closing (mark now, free later from the loop); it knows no wire
+ * format (faces do) and no message type (cmd-*.c do). */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -7,6 +8,8 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,8 +50,8 @@ client_format_addr(char *buf, size_t len, const struct sockaddr *sa)
  * or one end of a pair in the fuzzer).
  */
 struct client *
-client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa,
-    bool direct)
+client_new(struct server *s, const struct face *face, struct bufferevent *bev,
+    const struct sockaddr *sa, bool direct)
 {
 	struct client	*c;
 
@@ -57,9 +60,10 @@ client_new(struct server *s, struct bufferevent *bev, const struct sockaddr *sa,
 		return (NULL);
 	}
 	c->server = s;
+	c->face = face;
 	c->bev = bev;
 	if (direct)
-		c->flags |= CLIENT_DIRECT;
+		c->flags |= CLIENT_WRITEV;
 	c->id = ++s->next_client_id;
 	client_format_addr(c->addr, sizeof c->addr, sa);
 
@@ -111,7 +115,7 @@ client_free(struct client *c)
 	log_debug("client %llu freed", (unsigned long long)c->id);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
-	if (c->flags & CLIENT_TOUCHED)
+	if (c->flags & CLIENT_FLUSH)
 		TAILQ_REMOVE(&s->touched, c, touched_entry);
 	client_queue_release(c, 0, NULL);
 	free(c->outq);
@@ -131,7 +135,7 @@ client_free(struct client *c)
 
 /*
  * Queue f, past every check: the bye must go out even over the limit.
- * For a direct client the frame is not copied: the client keeps a
+ * For a writev client the frame is not copied: the client keeps a
  * reference until server_flush hands the queue to one writev.  Once the
  * bufferevent holds leftovers, later frames join them there, in order.
  */
@@ -143,7 +147,7 @@ client_queue(struct client *c, struct frame *f)
 	struct frame	**q;
 	size_t		  cap;
 
-	if (!(c->flags & CLIENT_DIRECT) || evbuffer_get_length(out) != 0) {
+	if (!(c->flags & CLIENT_WRITEV) || evbuffer_get_length(out) != 0) {
 		if (frame_queue(out, f) != 0)
 			return (-1);
 	} else {
@@ -159,8 +163,8 @@ client_queue(struct client *c, struct frame *f)
 	}
 	s->stats.frames_out++;
 	s->stats.bytes_out += f->size;
-	if (!(c->flags & CLIENT_TOUCHED)) {
-		c->flags |= CLIENT_TOUCHED;
+	if (!(c->flags & CLIENT_FLUSH)) {
+		c->flags |= CLIENT_FLUSH;
 		TAILQ_INSERT_TAIL(&s->touched, c, touched_entry);
 	}
 	return (0);
@@ -247,7 +251,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->flags & CLIENT_DIRECT)
+	if (c->flags & CLIENT_WRITEV)
 		bufferevent_disable(bev, EV_WRITE);
 }
 
@@ -260,12 +264,12 @@ client_pending(struct client *c)
 }
 
 /*
- * Queue one prebuilt frame.  A closing client gets nothing after its bye; a
- * client whose output would pass max-sendq is dropped, so that a reader that
- * stalls costs the others neither memory nor messages.
+ * Queue one frame of c's face.  A closing client gets nothing after its
+ * bye; a client whose output would pass max-sendq is dropped, so that a
+ * reader that stalls costs the others neither memory nor messages.
  */
 void
-client_send(struct client *c, struct frame *f)
+client_send_frame(struct client *c, struct frame *f)
 {
 	size_t	max = c->server->config->max_sendq;
 
@@ -291,40 +295,33 @@ client_send(struct client *c, struct frame *f)
 		client_close(c, "out of memory", false);
 }
 
-/* Serialize obj, send it and free it. */
+/* Hand e to c: its face's rendering, built once for all recipients. */
 void
-client_send_json(struct client *c, cJSON *obj)
+client_send(struct client *c, struct evt *e)
 {
 	struct frame	*f;
 
-	f = json_frame(obj);
-	cJSON_Delete(obj);
-	if (f == NULL) {
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	if ((f = evt_frame(e, c->face)) == NULL) {
 		client_close(c, "out of memory", false);
 		return;
 	}
-	client_send(c, f);
-	frame_unref(f);
+	client_send_frame(c, f);
 }
 
-/* Send obj as the direct reply to a request whose "id" was id (or NULL). */
+/*
+ * Send the error code with its message (errcode.c's own when fmt is NULL)
+ * answering the request whose id was re (NULL when none or not known).
+ */
 void
-client_reply(struct client *c, cJSON *obj, const cJSON *id)
-{
-	if (id != NULL)
-		cJSON_AddItemToObject(obj, "re", cJSON_Duplicate(id, 1));
-	client_send_json(c, obj);
-}
-
-/* Send error code, with a message (errcode.c's own when fmt is NULL). */
-void
-client_error(struct client *c, enum errcode code, const cJSON *id,
+client_error(struct client *c, enum errcode code, const char *re,
     const char *fmt, ...)
 {
-	cJSON	*obj;
-	char	 msg[512];
-	va_list	 ap;
-	int	 n;
+	struct evt	e;
+	char		msg[512];
+	va_list		ap;
+	int		n;
 
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -337,74 +334,23 @@ client_error(struct client *c, enum errcode code, const cJSON *id,
 		snprintf(msg, sizeof msg, "%s", errcode_message(code));
 	log_debug("client %llu: error %s: %s", (unsigned long long)c->id,
 	    errcode_name(code), msg);
-	obj = cmd_object("error");
-	cJSON_AddStringToObject(obj, "code", errcode_name(code));
-	cJSON_AddStringToObject(obj, "message", msg);
-	client_reply(c, obj, id);
+	evt_init(&e, EVT_ERROR);
+	e.error.code = code;
+	e.error.message = msg;
+	e.error.re = re;
+	client_send(c, &e);
+	evt_clear(&e);
 }
 
-bool
-client_in_room(const struct client *c, const struct room *r)
+/* hello accepted (nick.c has the nick): from now on, heartbeats. */
+void
+client_registered(struct client *c)
 {
-	size_t	i;
-
-	for (i = 0; i < c->nrooms; i++) {
-		if (c->rooms[i] == r)
-			return (true);
-	}
-	return (false);
-}
-
-/* A presence frame about c: in room r, or server-wide when r is NULL. */
-struct frame *
-client_presence_frame(const struct client *c, const struct room *r,
-    const char *event, const char *reason)
-{
-	struct frame	*f;
-	cJSON		*obj;
-
-	obj = cmd_object("presence");
-	if (r != NULL)
-		cJSON_AddStringToObject(obj, "room", r->name);
-	cJSON_AddStringToObject(obj, "nick", c->nick);
-	cJSON_AddStringToObject(obj, "event", event);
-	if (reason != NULL)
-		cJSON_AddStringToObject(obj, "reason", reason);
-	f = json_frame(obj);
-	cJSON_Delete(obj);
-	return (f);
-}
-
-/* Give c the nick (already validated and free) and start its heartbeat. */
-int
-client_register(struct client *c, const char *nick, bool presence)
-{
-	struct server	*s = c->server;
-	struct frame	*f;
-	size_t		 len = strlen(nick);
-
-	if ((c->nick = strdup(nick)) == NULL ||
-	    (c->fold = malloc(len + 1)) == NULL)
-		return (-1);
-	name_fold(c->fold, nick, len);
-	if (hash_insert(s->nicks, c->fold, c) != 0)
-		return (-1);
 	c->flags |= CLIENT_REGISTERED;
 	c->deadline_ms = 0;
-	bufferevent_set_timeouts(c->bev, s->tv_heartbeat, NULL);
+	bufferevent_set_timeouts(c->bev, c->server->tv_heartbeat, NULL);
 	log_info("client %llu from %s registered as %s",
 	    (unsigned long long)c->id, c->addr, c->nick);
-
-	if (!TAILQ_EMPTY(&s->watchers) &&
-	    (f = client_presence_frame(c, NULL, "online", NULL)) != NULL) {
-		server_watchers_send(s, f, c);
-		frame_unref(f);
-	}
-	if (presence) {
-		c->flags |= CLIENT_PRESENCE;
-		TAILQ_INSERT_TAIL(&s->watchers, c, presence_entry);
-	}
-	return (0);
 }
 
 /*
@@ -417,18 +363,16 @@ client_close(struct client *c, const char *reason, bool bye)
 {
 	struct server	*s = c->server;
 	struct frame	*f;
-	cJSON		*obj;
+	struct evt	 e;
 
 	if (c->flags & CLIENT_CLOSING)
 		return;
 	if (bye && !(c->flags & CLIENT_DEAD)) {
-		obj = cmd_object("bye");
-		cJSON_AddStringToObject(obj, "reason", reason);
-		if ((f = json_frame(obj)) != NULL) {
+		evt_init(&e, EVT_BYE);
+		e.bye = reason;
+		if ((f = evt_frame(&e, c->face)) != NULL)
 			(void)client_queue(c, f);
-			frame_unref(f);
-		}
-		cJSON_Delete(obj);
+		evt_clear(&e);
 	}
 	c->flags |= CLIENT_CLOSING;
 	c->close_reason = strdup(reason);
@@ -437,9 +381,9 @@ client_close(struct client *c, const char *reason, bool bye)
 	s->nactive--;
 	limit_ip_remove(s, c);
 	bufferevent_disable(c->bev, EV_READ);
-	if (c->flags & CLIENT_PENDING) {
+	if (c->flags & CLIENT_INPUT_LEFT) {
 		TAILQ_REMOVE(&s->pending, c, pending_entry);
-		c->flags &= ~CLIENT_PENDING;
+		c->flags &= ~CLIENT_INPUT_LEFT;
 	}
 	TAILQ_INSERT_TAIL(&s->closing, c, close_entry);
 	event_active(s->reaper, EV_TIMEOUT, 0);
@@ -451,43 +395,12 @@ client_close(struct client *c, const char *reason, bool bye)
 static void
 client_detach(struct client *c)
 {
-	struct server	*s = c->server;
-	struct frame	*f = NULL;
-	struct room	*r;
-	struct client	*m;
-	size_t		 i, j;
-
 	c->flags |= CLIENT_DETACHED;
-	if (c->flags & CLIENT_REGISTERED && !s->stopping)
-		f = client_presence_frame(c, NULL, "quit", c->close_reason);
-	if (f != NULL) {
-		c->mark = ++s->mark;
-		for (i = 0; i < c->nrooms; i++) {
-			r = c->rooms[i];
-			for (j = 0; j < r->nmembers; j++) {
-				m = r->members[j];
-				if (m->mark == s->mark)
-					continue;
-				m->mark = s->mark;
-				client_send(m, f);
-			}
-		}
-		frame_unref(f);
-	}
+	presence_quit(c);
 	while (c->nrooms > 0)
 		room_part(c->rooms[0], c);
-
-	if (c->flags & CLIENT_PRESENCE)
-		TAILQ_REMOVE(&s->watchers, c, presence_entry);
-	if (!(c->flags & CLIENT_REGISTERED))
-		return;
-	hash_remove(s->nicks, c->fold);
-	if (!s->stopping && !TAILQ_EMPTY(&s->watchers) &&
-	    (f = client_presence_frame(c, NULL, "offline",
-	    c->close_reason)) != NULL) {
-		server_watchers_send(s, f, c);
-		frame_unref(f);
-	}
+	nick_release(c);
+	presence_offline(c);
 }
 
 /*
@@ -501,7 +414,7 @@ client_linger_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client	*c = arg;
 
-	if (!(c->flags & CLIENT_DIRECT)) {
+	if (!(c->flags & CLIENT_WRITEV)) {
 		client_free(c);	/* TLS or a pair: its own close does */
 		return;
 	}
@@ -544,7 +457,7 @@ client_reap(struct client *c)
 	client_detach(c);
 	if (!(c->flags & CLIENT_DEAD))
 		(void)client_flush(c);
-	if (c->flags & CLIENT_DEAD || (!(c->flags & CLIENT_DIRECT) &&
+	if (c->flags & CLIENT_DEAD || (!(c->flags & CLIENT_WRITEV) &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)) {
 		client_free(c);
 		return;
@@ -565,101 +478,24 @@ client_reap(struct client *c)
 		bufferevent_enable(c->bev, EV_WRITE);
 }
 
-/* A frame that decoded: parse it and hand it to its handler. */
-static void
-client_frame(struct client *c, const char *payload, size_t len)
-{
-	enum json_status	 st;
-	const char		*type;
-	const cJSON		*id = NULL;
-	cJSON			*obj;
-
-	st = json_parse(payload, len, &obj, &type);
-	if (st == JSON_OK)
-		id = cJSON_GetObjectItemCaseSensitive(obj, "id");
-	/* Liveness answers are never limited: a slow link must not drop. */
-	if (st != JSON_OK ||
-	    (strcmp(type, "ping") != 0 && strcmp(type, "pong") != 0)) {
-		switch (limit_rate(c)) {
-		case LIMIT_OK:
-			break;
-		case LIMIT_REFUSED:
-			c->server->stats.drops++;
-			/* A refusal answers the request: it carries its id. */
-			client_error(c, ERR_RATE_LIMITED,
-			    id != NULL && cmd_id_valid(id) ? id : NULL, NULL);
-			cJSON_Delete(obj);
-			return;
-		case LIMIT_KICK:
-			log_info("client %llu (%s): flood",
-			    (unsigned long long)c->id, c->addr);
-			client_close(c, "flood", true);
-			cJSON_Delete(obj);
-			return;
-		}
-	}
-	if (st != JSON_OK) {
-		client_error(c, ERR_BAD_FRAME, NULL, "%s",
-		    json_status_string(st));
-		return;
-	}
-	cmd_dispatch(c, obj, type, id);
-	cJSON_Delete(obj);
-}
-
 /*
- * Handle the whole frames waiting in c's input, at most FRAMES_PER_PASS so
- * that one busy client cannot starve the others; the rest wait on the
- * server's pending list for the next loop pass.
+ * Hand c's input to its face, at most FRAMES_PER_PASS requests so that one
+ * busy client cannot starve the others; if whole requests remain, c waits
+ * its next turn on the server's pending list.  Called when bytes arrive
+ * (client_read_cb) and on c's turn in the pending pass (server.c).
  */
-static void
-client_process_frames(struct client *c)
+void
+client_input(struct client *c)
 {
-	struct server		*s = c->server;
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	enum frame_status	 st;
-	const char		*payload;
-	size_t			 len;
-	int			 n;
+	struct server	*s = c->server;
 
-	for (n = 0; n < FRAMES_PER_PASS; n++) {
-		if (c->flags & CLIENT_CLOSING)
-			return;
-		st = frame_decode(in, s->config->max_frame, &payload, &len);
-		switch (st) {
-		case FRAME_NEED:
-			/* Time a frame from its first byte (slowloris). */
-			if (evbuffer_get_length(in) == 0)
-				c->partial_ms = 0;
-			else if (c->partial_ms == 0)
-				c->partial_ms = server_mono_ms();
-			return;
-		case FRAME_EMPTY:
-			client_error(c, ERR_BAD_FRAME, NULL,
-			    "zero-length frame");
-			client_close(c, "bad frame", true);
-			return;
-		case FRAME_TOO_LARGE:
-			client_error(c, ERR_FRAME_TOO_LARGE, NULL,
-			    "frame of %zu bytes is larger than max_frame %zu",
-			    len, s->config->max_frame);
-			client_close(c, "frame too large", true);
-			return;
-		case FRAME_OK:
-			break;
-		}
-		c->partial_ms = 0;
-		s->stats.frames_in++;
-		s->stats.bytes_in += FRAME_HEADER + len;
-		client_frame(c, payload, len);
-		frame_consume(in, len);
-	}
-	if (!(c->flags & (CLIENT_CLOSING | CLIENT_PENDING)) &&
-	    frame_peek(in, s->config->max_frame, &len) != FRAME_NEED) {
-		c->flags |= CLIENT_PENDING;
+	if (c->face->read(c, FRAMES_PER_PASS) == FACE_READ_MORE &&
+	    !(c->flags & (CLIENT_CLOSING | CLIENT_INPUT_LEFT))) {
+		c->flags |= CLIENT_INPUT_LEFT;
 		TAILQ_INSERT_TAIL(&s->pending, c, pending_entry);
 		server_resume(s);
 	}
+	c->inlen = evbuffer_get_length(bufferevent_get_input(c->bev));
 }
 
 /*
@@ -676,7 +512,7 @@ client_read_more(struct client *c)
 	ssize_t			 n;
 	int			 nv, i;
 
-	if (!(c->flags & CLIENT_DIRECT) || len < c->inlen + CLIENT_READ_MIN)
+	if (!(c->flags & CLIENT_WRITEV) || len < c->inlen + CLIENT_READ_MIN)
 		return;
 	room = FRAME_HEADER + c->server->config->max_frame;
 	if (len >= room)
@@ -700,12 +536,6 @@ client_read_more(struct client *c)
 	evbuffer_freeze(in, 0);
 }
 
-void
-client_process(struct client *c)
-{
-	client_process_frames(c);
-	c->inlen = evbuffer_get_length(bufferevent_get_input(c->bev));
-}
 
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
@@ -726,10 +556,10 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		c->flags &= ~CLIENT_PINGED;
 		bufferevent_set_timeouts(bev, c->server->tv_heartbeat, NULL);
 	}
-	if (c->flags & CLIENT_PENDING)
+	if (c->flags & CLIENT_INPUT_LEFT)
 		return;		/* the pending pass keeps the order */
 	client_read_more(c);
-	client_process(c);
+	client_input(c);
 	server_flush_due(c->server);
 }
 
@@ -738,7 +568,7 @@ static void
 client_heartbeat(struct client *c)
 {
 	struct server	*s = c->server;
-	cJSON		*obj;
+	struct evt	 e;
 
 	if (c->flags & CLIENT_PINGED) {
 		client_close(c, c->partial_ms != 0 ? "partial frame timeout" :
@@ -746,9 +576,10 @@ client_heartbeat(struct client *c)
 		return;
 	}
 	c->flags |= CLIENT_PINGED;
-	obj = cmd_object("ping");
-	cJSON_AddNumberToObject(obj, "ts", (double)server_now_ms(c->server));
-	client_send_json(c, obj);
+	evt_init(&e, EVT_PING);
+	e.ping = server_now_ms(s);
+	client_send(c, &e);
+	evt_clear(&e);
 	bufferevent_set_timeouts(c->bev, s->tv_timeout, NULL);
 	bufferevent_enable(c->bev, EV_READ);
 }
@@ -769,7 +600,7 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		/* A TLS error is not in errno: tls.c logs its reason. */
 		log_debug("client %llu: %s", (unsigned long long)c->id,
 		    what & BEV_EVENT_EOF ? "end of file" :
-		    !(c->flags & CLIENT_DIRECT) ? "transport error" :
+		    !(c->flags & CLIENT_WRITEV) ? "transport error" :
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		c->flags |= CLIENT_DEAD;
 		client_close(c, "connection closed", false);

@@ -1,79 +1,44 @@
-/* cmd-hello.c: the hello handler: server password, version check, nick validation and registration,
+/* cmd-hello.c: the hello request: server password, version check, nick validation and registration,
  * the welcome reply; it knows nothing of rooms, and never logs a password. */
 
 #include "server.h"
+
+static int	cmd_hello_exec(struct client *, struct request *);
+
+const struct cmd_entry cmd_hello_entry = {
+	.type = "hello",
+	.flags = 0,
+	.exec = cmd_hello_exec,
+};
 
 /*
  * On a server with a password, a hello without the right one ends the
  * connection before anything else is looked at: a stranger learns no nick
  * and gets one try per connection.
  */
-static bool
-cmd_hello_password(struct client *c, cJSON *obj, const cJSON *id)
+static int
+cmd_hello_password(struct client *c, struct request *req)
 {
 	struct server	*s = c->server;
 	const char	*hash = s->config->password_hash;
 	const cJSON	*password;
 
 	if (hash == NULL)
-		return (true);
-	password = cJSON_GetObjectItemCaseSensitive(obj, "password");
+		return (0);
+	password = cJSON_GetObjectItemCaseSensitive(req->obj, "password");
 	if (cJSON_IsString(password) &&
 	    auth_check(&s->auth, hash, password->valuestring))
-		return (true);
-	client_error(c, ERR_BAD_PASSWORD, id, password == NULL ?
-	    "this server needs a password" : "wrong password");
-	client_close(c, "bad password", true);
-	return (false);
+		return (0);
+	req->close = "bad password";
+	return (cmd_error(req, ERR_BAD_PASSWORD, password == NULL ?
+	    "this server needs a password" : "wrong password"));
 }
 
-void
-cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
+static void
+cmd_hello_welcome(struct client *c, struct request *req)
 {
-	struct server		*s = c->server;
-	const struct config	*cf = s->config;
-	const cJSON		*nick, *version, *presence;
+	const struct config	*cf = c->server->config;
 	cJSON			*reply;
-
-	if (c->flags & CLIENT_REGISTERED) {
-		client_error(c, ERR_ALREADY_REGISTERED, id, NULL);
-		return;
-	}
-	if (!cmd_hello_password(c, obj, id))
-		return;
-	nick = cJSON_GetObjectItemCaseSensitive(obj, "nick");
-	version = cJSON_GetObjectItemCaseSensitive(obj, "version");
-	presence = cJSON_GetObjectItemCaseSensitive(obj, "presence");
-	if (!cJSON_IsString(nick)) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "hello needs a string nick");
-		return;
-	}
-	if (version != NULL && (!cJSON_IsNumber(version) ||
-	    version->valuedouble != PROTO_VERSION)) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "unsupported protocol version (this server speaks %d)",
-		    PROTO_VERSION);
-		return;
-	}
-	if (presence != NULL && !cJSON_IsBool(presence)) {
-		client_error(c, ERR_BAD_REQUEST, id, "presence must be a bool");
-		return;
-	}
-	if (!name_nick_valid(nick->valuestring)) {
-		client_error(c, ERR_INVALID_NICK, id, NULL);
-		return;
-	}
-	if (server_find_nick(s, nick->valuestring) != NULL) {
-		client_error(c, ERR_NICK_TAKEN, id, "nick %s is already in use",
-		    nick->valuestring);
-		return;
-	}
-	if (client_register(c, nick->valuestring,
-	    cJSON_IsTrue(presence)) != 0) {
-		client_close(c, "out of memory", true);
-		return;
-	}
 
 	reply = cmd_object("welcome");
 	cJSON_AddStringToObject(reply, "nick", c->nick);
@@ -84,5 +49,36 @@ cmd_hello(struct client *c, cJSON *obj, const cJSON *id)
 	cJSON_AddNumberToObject(reply, "max_frame", (double)cf->max_frame);
 	cJSON_AddNumberToObject(reply, "max_text", (double)cf->max_text);
 	cJSON_AddNumberToObject(reply, "max_media", (double)cf->max_media);
-	client_reply(c, reply, id);
+	cmd_reply(c, req, reply);
+}
+
+static int
+cmd_hello_exec(struct client *c, struct request *req)
+{
+	const cJSON	*nick, *version, *presence;
+
+	if (c->flags & CLIENT_REGISTERED)
+		return (cmd_error(req, ERR_ALREADY_REGISTERED, NULL));
+	if (cmd_hello_password(c, req) != 0)
+		return (-1);
+	if (cmd_get(req, "nick", cJSON_String, true, &nick) != 0)
+		return (-1);
+	version = cJSON_GetObjectItemCaseSensitive(req->obj, "version");
+	if (version != NULL && (!cJSON_IsNumber(version) ||
+	    version->valuedouble != PROTO_VERSION))
+		return (cmd_error(req, ERR_BAD_REQUEST, "unsupported protocol "
+		    "version (this server speaks %d)", PROTO_VERSION));
+	if (cmd_get(req, "presence", cJSON_True, false, &presence) != 0)
+		return (-1);
+	if (!name_nick_valid(nick->valuestring))
+		return (cmd_error(req, ERR_INVALID_NICK, NULL));
+	if (nick_find(c->server, nick->valuestring) != NULL)
+		return (cmd_error(req, ERR_NICK_TAKEN,
+		    "nick %s is already in use", nick->valuestring));
+	if (nick_register(c, nick->valuestring) != 0)
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	client_registered(c);
+	cmd_hello_welcome(c, req);
+	presence_online(c, cJSON_IsTrue(presence));
+	return (0);
 }

@@ -1,100 +1,45 @@
-/* cmd-join.c: the join and part handlers: membership changes, the joined/parted replies and the
- * presence the other members see; it knows nothing of sockets. */
-
-#include <stdlib.h>
-#include <string.h>
+/* cmd-join.c: the join request: the limits on membership, the joined reply with the member list and the
+ * presence the other members see; it knows nothing of sockets or wire formats. */
 
 #include "server.h"
 
-static void
-cmd_join_presence(struct client *c, struct room *r, const char *event,
-    const char *reason)
+static int	cmd_join_exec(struct client *, struct request *);
+
+const struct cmd_entry cmd_join_entry = {
+	.type = "join",
+	.flags = CMD_REGISTERED,
+	.exec = cmd_join_exec,
+};
+
+static int
+cmd_join_exec(struct client *c, struct request *req)
 {
-	struct frame	*f;
-
-	if ((f = client_presence_frame(c, r, event, reason)) == NULL)
-		return;
-	room_broadcast(r, f, c);
-	frame_unref(f);
-}
-
-/* The "room" field of a request: a string naming a valid room. */
-static const char *
-cmd_join_room_name(struct client *c, cJSON *obj, const cJSON *id)
-{
-	const char	*name;
-
-	if ((name = json_get_string(obj, "room")) == NULL) {
-		client_error(c, ERR_BAD_REQUEST, id, "room must be a string");
-		return (NULL);
-	}
-	if (!name_room_valid(name)) {
-		client_error(c, ERR_INVALID_ROOM, id, NULL);
-		return (NULL);
-	}
-	return (name);
-}
-
-void
-cmd_join(struct client *c, cJSON *obj, const cJSON *id)
-{
-	struct room	*r;
-	const char	*name;
-	cJSON		*reply;
-
-	if ((name = cmd_join_room_name(c, obj, id)) == NULL)
-		return;
 	const struct config	*cf = c->server->config;
+	struct room		*r;
+	const char		*name;
+	cJSON			*reply;
 
+	if (cmd_room_name(req, &name) != 0)
+		return (-1);
 	r = room_find(c->server, name);
-	if (r != NULL && client_in_room(c, r)) {
-		client_error(c, ERR_ALREADY_IN_ROOM, id, "already in %s",
-		    r->name);
-		return;
-	}
+	if (r != NULL && room_has(r, c))
+		return (cmd_error(req, ERR_ALREADY_IN_ROOM, "already in %s",
+		    r->name));
 	if (cf->max_rooms_per_client != 0 &&
-	    c->nrooms >= cf->max_rooms_per_client) {
-		client_error(c, ERR_TOO_MANY_ROOMS, id,
-		    "already in %u rooms", cf->max_rooms_per_client);
-		return;
-	}
+	    c->nrooms >= cf->max_rooms_per_client)
+		return (cmd_error(req, ERR_TOO_MANY_ROOMS,
+		    "already in %u rooms", cf->max_rooms_per_client));
 	if (r != NULL && cf->max_members_per_room != 0 &&
-	    r->nmembers >= cf->max_members_per_room) {
-		client_error(c, ERR_ROOM_FULL, id, "%s has %u members",
-		    r->name, cf->max_members_per_room);
-		return;
-	}
-	if ((r = room_join(c->server, name, c)) == NULL) {
-		client_close(c, "out of memory", true);
-		return;
-	}
+	    r->nmembers >= cf->max_members_per_room)
+		return (cmd_error(req, ERR_ROOM_FULL, "%s has %u members",
+		    r->name, cf->max_members_per_room));
+	if ((r = room_join(c->server, name, c)) == NULL)
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	log_debug("%s joined %s", c->nick, r->name);
 	reply = cmd_object("joined");
 	cJSON_AddStringToObject(reply, "room", r->name);
 	cJSON_AddItemToObject(reply, "members", room_nicks(r));
-	client_reply(c, reply, id);
-	cmd_join_presence(c, r, "join", NULL);
-}
-
-void
-cmd_part(struct client *c, cJSON *obj, const cJSON *id)
-{
-	struct room	*r;
-	const char	*name, *reason;
-	cJSON		*reply;
-
-	if ((name = cmd_join_room_name(c, obj, id)) == NULL)
-		return;
-	if (cmd_reason(c, obj, id, &reason) != 0)
-		return;
-	if ((r = room_find(c->server, name)) == NULL || !client_in_room(c, r)) {
-		client_error(c, ERR_NOT_IN_ROOM, id, "not in %s", name);
-		return;
-	}
-	log_debug("%s parted %s", c->nick, r->name);
-	reply = cmd_object("parted");
-	cJSON_AddStringToObject(reply, "room", r->name);
-	client_reply(c, reply, id);
-	cmd_join_presence(c, r, "part", reason);
-	room_part(r, c);
+	cmd_reply(c, req, reply);
+	presence_room(c, r, "join", NULL);
+	return (0);
 }

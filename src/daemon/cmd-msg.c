@@ -1,9 +1,17 @@
-/* cmd-msg.c: the msg handler: checks a text or media message, stamps it (from, msgid, ts), serializes it
- * once and queues the same bytes to the room or the private target, plus the sender's echo. */
+/* cmd-msg.c: the msg request: checks a text or media message, stamps it (from, msgid, ts) and hands the
+ * one event to the room or the private target, plus the sender's echo; faces render it, not this file. */
 
 #include <string.h>
 
 #include "server.h"
+
+static int	cmd_msg_exec(struct client *, struct request *);
+
+const struct cmd_entry cmd_msg_entry = {
+	.type = "msg",
+	.flags = CMD_REGISTERED,
+	.exec = cmd_msg_exec,
+};
 
 enum cmd_msg_kind {
 	CMD_MSG_TEXT,
@@ -11,202 +19,140 @@ enum cmd_msg_kind {
 	CMD_MSG_MEDIA		/* audio or file: mime, name, data */
 };
 
-/* Check the content fields of obj; returns the kind, or -1 (error sent). */
-static int
-cmd_msg_check(struct client *c, cJSON *obj, const cJSON *id)
-{
-	const struct config	*cf = c->server->config;
-	const char		*kind, *text, *data;
-	const cJSON		*v;
-	ssize_t			 size;
-
-	v = cJSON_GetObjectItemCaseSensitive(obj, "kind");
-	if (v != NULL && !cJSON_IsString(v)) {
-		client_error(c, ERR_BAD_REQUEST, id, "kind must be a string");
-		return (-1);
-	}
-	kind = v != NULL ? v->valuestring : "text";
-
-	if (strcmp(kind, "text") == 0) {
-		if ((text = json_get_string(obj, "text")) == NULL ||
-		    *text == '\0') {
-			client_error(c, ERR_BAD_REQUEST, id,
-			    "text must be a non-empty string");
-			return (-1);
-		}
-		if (strlen(text) > cf->max_text) {
-			client_error(c, ERR_TEXT_TOO_LONG, id,
-			    "text is longer than %zu bytes", cf->max_text);
-			return (-1);
-		}
-		return (CMD_MSG_TEXT);
-	}
-	if (strcmp(kind, "sticker") == 0) {
-		if (!name_sticker_valid(json_get_string(obj, "sticker"))) {
-			client_error(c, ERR_BAD_REQUEST, id,
-			    "sticker must be a name of 1 to %d bytes",
-			    NAME_STICKER_MAX);
-			return (-1);
-		}
-		return (CMD_MSG_STICKER);
-	}
-	if (strcmp(kind, "audio") != 0 && strcmp(kind, "file") != 0) {
-		client_error(c, ERR_BAD_REQUEST, id, "unknown kind");
-		return (-1);
-	}
-	if (!name_mime_valid(json_get_string(obj, "mime"))) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "mime must be a type/subtype");
-		return (-1);
-	}
-	if (!name_file_valid(json_get_string(obj, "name"))) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "name must be a base file name");
-		return (-1);
-	}
-	if ((data = json_get_string(obj, "data")) == NULL ||
-	    (size = base64_decoded_len(data, strlen(data))) < 0) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "data must be standard base64 with padding");
-		return (-1);
-	}
-	if ((size_t)size > cf->max_media) {
-		client_error(c, ERR_MEDIA_TOO_LARGE, id,
-		    "media of %zd bytes is larger than %zu", size,
-		    cf->max_media);
-		return (-1);
-	}
-	return (CMD_MSG_MEDIA);
-}
-
 /* The content fields each kind relays, in the order they go out. */
-static const char *cmd_msg_fields[][5] = {
+static const char *const cmd_msg_fields[][EVT_MSG_FIELDS + 1] = {
 	[CMD_MSG_TEXT] =	{ "text", NULL },
 	[CMD_MSG_STICKER] =	{ "kind", "sticker", NULL },
 	[CMD_MSG_MEDIA] =	{ "kind", "mime", "name", "data", NULL },
 };
 
-/*
- * The message as delivered, {type, msgid, ts, from, room|to, content...,
- * re?}, written straight into a frame: this is the hot path of a busy room,
- * and cJSON would print the numbers as doubles and check them by parsing.
- */
-static struct frame *
-cmd_msg_frame(struct client *c, cJSON *obj, int kind, const char *key,
-    const char *target, uint64_t msgid, int64_t ts, const char *re)
+/* Check the media fields of audio and file messages. */
+static int
+cmd_msg_media(struct client *c, struct request *req)
 {
-	const char *const	*field = cmd_msg_fields[kind];
-	const char		*value;
-	struct frame		*f;
-	char			 head[96], *p;
-	size_t			 len, i;
-	int			 n;
+	size_t		 max = c->server->config->max_media;
+	const char	*data;
+	ssize_t		 size;
 
-	n = snprintf(head, sizeof head, "{\"type\":\"msg\",\"msgid\":%llu,"
-	    "\"ts\":%lld,\"from\":", (unsigned long long)msgid, (long long)ts);
-	len = n + json_string_len(c->nick) + 4 + strlen(key) +
-	    json_string_len(target) + 1;
-	for (i = 0; field[i] != NULL; i++) {
-		value = json_get_string(obj, field[i]);
-		len += 4 + strlen(field[i]) + json_string_len(value);
-	}
-	if (re != NULL)
-		len += 6 + strlen(re);
-	if ((f = frame_alloc(len)) == NULL)
-		return (NULL);
+	if (!name_mime_valid(json_get_string(req->obj, "mime")))
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "mime must be a type/subtype"));
+	if (!name_file_valid(json_get_string(req->obj, "name")))
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "name must be a base file name"));
+	if ((data = json_get_string(req->obj, "data")) == NULL ||
+	    (size = base64_decoded_len(data, strlen(data))) < 0)
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "data must be standard base64 with padding"));
+	if ((size_t)size > max)
+		return (cmd_error(req, ERR_MEDIA_TOO_LARGE,
+		    "media of %zd bytes is larger than %zu", size, max));
+	return (0);
+}
 
-	p = (char *)f->bytes + FRAME_HEADER;
-	memcpy(p, head, n);
-	p = json_put_string(p + n, c->nick);
-	p += sprintf(p, ",\"%s\":", key);
-	p = json_put_string(p, target);
-	for (i = 0; field[i] != NULL; i++) {
-		p += sprintf(p, ",\"%s\":", field[i]);
-		p = json_put_string(p, json_get_string(obj, field[i]));
+/* Check the content fields; *kind is what they make. */
+static int
+cmd_msg_check(struct client *c, struct request *req, enum cmd_msg_kind *kind)
+{
+	size_t		 max = c->server->config->max_text;
+	const char	*k, *text;
+
+	*kind = CMD_MSG_TEXT;
+	if (cmd_string(req, "kind", false, &k) != 0)
+		return (-1);
+	if (k == NULL || strcmp(k, "text") == 0) {
+		if ((text = json_get_string(req->obj, "text")) == NULL ||
+		    *text == '\0')
+			return (cmd_error(req, ERR_BAD_REQUEST,
+			    "text must be a non-empty string"));
+		if (strlen(text) > max)
+			return (cmd_error(req, ERR_TEXT_TOO_LONG,
+			    "text is longer than %zu bytes", max));
+		return (0);
 	}
-	if (re != NULL)
-		p += sprintf(p, ",\"re\":%s", re);
-	*p = '}';
-	return (f);
+	if (strcmp(k, "sticker") == 0) {
+		*kind = CMD_MSG_STICKER;
+		if (!name_sticker_valid(json_get_string(req->obj, "sticker")))
+			return (cmd_error(req, ERR_BAD_REQUEST,
+			    "sticker must be a name of 1 to %d bytes",
+			    NAME_STICKER_MAX));
+		return (0);
+	}
+	if (strcmp(k, "audio") != 0 && strcmp(k, "file") != 0)
+		return (cmd_error(req, ERR_BAD_REQUEST, "unknown kind"));
+	*kind = CMD_MSG_MEDIA;
+	return (cmd_msg_media(c, req));
 }
 
 /*
- * Serialize the message once for the recipients; the sender's echo is the
- * same bytes unless it must carry "re".
+ * One event for the recipients, rendered once per face; the sender's echo
+ * is the same unless it must carry "re", and then it is an event of its own.
  */
 static void
-cmd_msg_deliver(struct client *c, cJSON *obj, const cJSON *id, int kind,
+cmd_msg_deliver(struct client *c, struct request *req, struct evt *e,
     struct room *r, struct client *to)
 {
-	const char	*key = r != NULL ? "room" : "to";
-	const char	*target = r != NULL ? r->name : to->nick;
-	struct frame	*f, *echo;
-	uint64_t	 msgid = server_msgid(c->server);
-	int64_t		 ts = server_now_ms(c->server);
-	char		*re = NULL;
+	struct evt	echo;
 
-	if ((f = cmd_msg_frame(c, obj, kind, key, target, msgid, ts,
-	    NULL)) == NULL)
-		return;
 	if (r != NULL)
-		room_broadcast(r, f, id != NULL ? c : NULL);
+		room_broadcast(r, e, req->id != NULL ? c : NULL);
 	else if (to != c)
-		client_send(to, f);
-	if (id == NULL) {
+		client_send(to, e);
+	if (req->id == NULL) {
 		if (r == NULL)
-			client_send(c, f);
-		frame_unref(f);
+			client_send(c, e);
 		return;
 	}
-	frame_unref(f);
-	if ((re = cJSON_PrintUnformatted(id)) == NULL)
-		return;
-	echo = cmd_msg_frame(c, obj, kind, key, target, msgid, ts, re);
-	cJSON_free(re);
-	if (echo != NULL) {
-		client_send(c, echo);
-		frame_unref(echo);
-	}
+	echo = *e;
+	memset(echo.frames, 0, sizeof echo.frames);
+	echo.msg.re = cmd_re(req);
+	client_send(c, &echo);
+	evt_clear(&echo);
 }
 
-void
-cmd_msg(struct client *c, cJSON *obj, const cJSON *id)
+static int
+cmd_msg_exec(struct client *c, struct request *req)
 {
-	const cJSON	*room, *to;
-	struct room	*r = NULL;
-	struct client	*t = NULL;
-	int		 kind;
+	const char *const	*field;
+	const char		*room, *to;
+	enum cmd_msg_kind	 kind;
+	struct room		*r = NULL;
+	struct client		*t = NULL;
+	struct evt		 e;
 
-	room = cJSON_GetObjectItemCaseSensitive(obj, "room");
-	to = cJSON_GetObjectItemCaseSensitive(obj, "to");
-	if ((room == NULL) == (to == NULL)) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "msg needs exactly one of room and to");
-		return;
-	}
-	if ((room != NULL && !cJSON_IsString(room)) ||
-	    (to != NULL && !cJSON_IsString(to))) {
-		client_error(c, ERR_BAD_REQUEST, id,
-		    "room and to must be strings");
-		return;
-	}
-	if ((kind = cmd_msg_check(c, obj, id)) == -1)
-		return;
+	room = json_get_string(req->obj, "room");
+	to = json_get_string(req->obj, "to");
+	if ((cJSON_GetObjectItemCaseSensitive(req->obj, "room") == NULL) ==
+	    (cJSON_GetObjectItemCaseSensitive(req->obj, "to") == NULL))
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "msg needs exactly one of room and to"));
+	if (room == NULL && to == NULL)
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "room and to must be strings"));
+	if (cmd_msg_check(c, req, &kind) != 0)
+		return (-1);
 
 	if (room != NULL) {
-		r = room_find(c->server, room->valuestring);
-		if (r == NULL || !client_in_room(c, r)) {
-			client_error(c, ERR_NOT_IN_ROOM, id, "not in %s",
-			    room->valuestring);
-			return;
-		}
-		cmd_msg_deliver(c, obj, id, kind, r, NULL);
-		return;
+		r = room_find(c->server, room);
+		if (r == NULL || !room_has(r, c))
+			return (cmd_error(req, ERR_NOT_IN_ROOM, "not in %s",
+			    room));
+	} else if ((t = nick_find(c->server, to)) == NULL)
+		return (cmd_error(req, ERR_NO_SUCH_USER, "%s is not online",
+		    to));
+
+	evt_init(&e, EVT_MSG);
+	e.msg.msgid = server_msgid(c->server);
+	e.msg.ts = server_now_ms(c->server);
+	e.msg.from = c->nick;
+	e.msg.room = r != NULL ? r->name : NULL;
+	e.msg.to = t != NULL ? t->nick : NULL;
+	for (field = cmd_msg_fields[kind]; *field != NULL; field++) {
+		e.msg.field[e.msg.nfields] = *field;
+		e.msg.value[e.msg.nfields++] = json_get_string(req->obj,
+		    *field);
 	}
-	if ((t = server_find_nick(c->server, to->valuestring)) == NULL) {
-		client_error(c, ERR_NO_SUCH_USER, id, "%s is not online",
-		    to->valuestring);
-		return;
-	}
-	cmd_msg_deliver(c, obj, id, kind, NULL, t);
+	cmd_msg_deliver(c, req, &e, r, t);
+	evt_clear(&e);
+	return (0);
 }

@@ -1,39 +1,32 @@
-/* cmd-ping.c: the ping, pong and quit handlers: liveness both ways and the clean exit;
- * liveness itself (any inbound byte) is client.c's business, not theirs. */
+/* cmd-ping.c: the ping request: a pong that echoes the ping's members so the client can time the
+ * round trip; liveness itself (any inbound byte) is client.c's business, not this file's. */
 
 #include <string.h>
 
 #include "server.h"
 
-/* Echo every field but type and id, so the client can time the round trip. */
-void
-cmd_ping(struct client *c, cJSON *obj, const cJSON *id)
+static int	cmd_ping_exec(struct client *, struct request *);
+
+const struct cmd_entry cmd_ping_entry = {
+	.type = "ping",
+	.flags = CMD_REGISTERED | CMD_UNLIMITED,
+	.exec = cmd_ping_exec,
+};
+
+/* Echo every member but type and id. */
+static int
+cmd_ping_exec(struct client *c, struct request *req)
 {
 	const cJSON	*v;
 	cJSON		*reply;
 
 	reply = cmd_object("pong");
-	cJSON_ArrayForEach(v, obj) {
+	cJSON_ArrayForEach(v, req->obj) {
 		if (strcmp(v->string, "type") == 0 ||
 		    strcmp(v->string, "id") == 0)
 			continue;
 		cJSON_AddItemToObject(reply, v->string, cJSON_Duplicate(v, 1));
 	}
-	client_reply(c, reply, id);
-}
-
-/* The answer to our ping: the bytes it arrived in already reset liveness. */
-void
-cmd_pong(struct client *c, cJSON *obj, const cJSON *id)
-{
-}
-
-void
-cmd_quit(struct client *c, cJSON *obj, const cJSON *id)
-{
-	const char	*reason;
-
-	if (cmd_reason(c, obj, id, &reason) != 0)
-		return;
-	client_close(c, reason != NULL ? reason : "client quit", true);
+	cmd_reply(c, req, reply);
+	return (0);
 }

@@ -1,12 +1,20 @@
-/* cmd-rooms.c: the rooms handler: every room with its member count, sorted by case-folded name;
+/* cmd-rooms.c: the rooms request: every room with its member count, sorted by case-folded name;
  * it only reads the room table. */
 
 #include <stdlib.h>
 
 #include "server.h"
 
-void
-cmd_rooms(struct client *c, cJSON *obj, const cJSON *id)
+static int	cmd_rooms_exec(struct client *, struct request *);
+
+const struct cmd_entry cmd_rooms_entry = {
+	.type = "rooms",
+	.flags = CMD_REGISTERED,
+	.exec = cmd_rooms_exec,
+};
+
+static int
+cmd_rooms_exec(struct client *c, struct request *req)
 {
 	struct server	 *s = c->server;
 	struct room	**v, *r;
@@ -14,10 +22,8 @@ cmd_rooms(struct client *c, cJSON *obj, const cJSON *id)
 	size_t		  n = 0, pos = 0, i;
 
 	v = reallocarray(NULL, hash_count(s->rooms) + 1, sizeof *v);
-	if (v == NULL) {
-		client_close(c, "out of memory", true);
-		return;
-	}
+	if (v == NULL)
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	while ((r = hash_next(s->rooms, &pos)) != NULL)
 		v[n++] = r;
 	qsort(v, n, sizeof *v, room_cmp);
@@ -32,5 +38,6 @@ cmd_rooms(struct client *c, cJSON *obj, const cJSON *id)
 		cJSON_AddItemToArray(list, item);
 	}
 	free(v);
-	client_reply(c, reply, id);
+	cmd_reply(c, req, reply);
+	return (0);
 }

@@ -1,10 +1,18 @@
-/* cmd-who.c: the who handler: a room's members, or everyone online, sorted by case-folded nick;
+/* cmd-who.c: the who request: a room's members, or everyone online, sorted by case-folded nick;
  * it only reads the room and nick tables. */
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
+
+static int	cmd_who_exec(struct client *, struct request *);
+
+const struct cmd_entry cmd_who_entry = {
+	.type = "who",
+	.flags = CMD_REGISTERED,
+	.exec = cmd_who_exec,
+};
 
 static int
 cmd_who_cmp(const void *a, const void *b)
@@ -36,32 +44,24 @@ cmd_who_everyone(struct server *s)
 	return (a);
 }
 
-void
-cmd_who(struct client *c, cJSON *obj, const cJSON *id)
+static int
+cmd_who_exec(struct client *c, struct request *req)
 {
-	const cJSON	*room;
-	struct room	*r;
+	const char	*room;
+	struct room	*r = NULL;
 	cJSON		*reply;
 
-	room = cJSON_GetObjectItemCaseSensitive(obj, "room");
-	if (room == NULL) {
-		reply = cmd_object("who");
+	if (cmd_string(req, "room", false, &room) != 0)
+		return (-1);
+	if (room != NULL && (r = room_find(c->server, room)) == NULL)
+		return (cmd_error(req, ERR_NO_SUCH_ROOM, "no room %s", room));
+	reply = cmd_object("who");
+	if (r != NULL) {
+		cJSON_AddStringToObject(reply, "room", r->name);
+		cJSON_AddItemToObject(reply, "nicks", room_nicks(r));
+	} else
 		cJSON_AddItemToObject(reply, "nicks",
 		    cmd_who_everyone(c->server));
-		client_reply(c, reply, id);
-		return;
-	}
-	if (!cJSON_IsString(room)) {
-		client_error(c, ERR_BAD_REQUEST, id, "room must be a string");
-		return;
-	}
-	if ((r = room_find(c->server, room->valuestring)) == NULL) {
-		client_error(c, ERR_NO_SUCH_ROOM, id, "no room %s",
-		    room->valuestring);
-		return;
-	}
-	reply = cmd_object("who");
-	cJSON_AddStringToObject(reply, "room", r->name);
-	cJSON_AddItemToObject(reply, "nicks", room_nicks(r));
-	client_reply(c, reply, id);
+	cmd_reply(c, req, reply);
+	return (0);
 }

@@ -1,32 +1,40 @@
-/* cmd.c: the table of message types and their handlers, request-level checks shared by all of them
- * ("id", registration), and small builders for replies; the handlers themselves live in cmd-*.c. */
+/* cmd.c: the command layer: the list of message types, the checks every request goes through (rate,
+ * id, registration), the dispatch, and the one place a handler's refusal becomes an error reply. */
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
 
-/* Sorted by type for bsearch. */
-static const struct cmd_entry cmd_table[] = {
-	{ "hello",	0,		cmd_hello },
-	{ "join",	CMD_REGISTERED,	cmd_join },
-	{ "msg",	CMD_REGISTERED,	cmd_msg },
-	{ "part",	CMD_REGISTERED,	cmd_part },
-	{ "ping",	CMD_REGISTERED,	cmd_ping },
-	{ "pong",	CMD_REGISTERED,	cmd_pong },
-	{ "quit",	0,		cmd_quit },
-	{ "rooms",	CMD_REGISTERED,	cmd_rooms },
-	{ "who",	CMD_REGISTERED,	cmd_who },
+/* Every message type; the order is free (each entry names its type). */
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_msg_entry,		/* first: the busiest */
+	&cmd_ping_entry,
+	&cmd_pong_entry,
+	&cmd_hello_entry,
+	&cmd_join_entry,
+	&cmd_part_entry,
+	&cmd_quit_entry,
+	&cmd_rooms_entry,
+	&cmd_who_entry,
 };
 
-static int
-cmd_compare(const void *key, const void *entry)
+static const struct cmd_entry *
+cmd_find(const char *type)
 {
-	return (strcmp(key, ((const struct cmd_entry *)entry)->type));
+	size_t	i;
+
+	for (i = 0; i < nitems(cmd_table); i++) {
+		if (strcmp(cmd_table[i]->type, type) == 0)
+			return (cmd_table[i]);
+	}
+	return (NULL);
 }
 
 /* A request id is echoed back, so it must be small and plain. */
-bool
+static bool
 cmd_id_valid(const cJSON *id)
 {
 	if (cJSON_IsNumber(id))
@@ -34,30 +42,211 @@ cmd_id_valid(const cJSON *id)
 	return (cJSON_IsString(id) && strlen(id->valuestring) <= PROTO_ID_MAX);
 }
 
-/* Route one parsed request of the given type, with its "id", to its handler. */
-void
-cmd_dispatch(struct client *c, cJSON *obj, const char *type, const cJSON *id)
+/*
+ * The token bucket, before anything else is looked at, so that garbage
+ * costs a flooder its tokens too.  Liveness answers are never limited: a
+ * slow link must not drop.  Returns false when the request is refused.
+ */
+static bool
+cmd_limit(struct client *c, struct request *req,
+    const struct cmd_entry *ce)
 {
-	const struct cmd_entry	*ce;
-
-	if (id != NULL && !cmd_id_valid(id)) {
-		client_error(c, ERR_BAD_REQUEST, NULL,
-		    "id must be a number or a string of at most %d bytes",
-		    PROTO_ID_MAX);
-		return;
+	if (ce != NULL && ce->flags & CMD_UNLIMITED)
+		return (true);
+	switch (limit_rate(c)) {
+	case LIMIT_OK:
+		return (true);
+	case LIMIT_REFUSED:
+		c->server->stats.drops++;
+		/* A refusal answers the request: it carries its id. */
+		if (req->id != NULL && !cmd_id_valid(req->id))
+			req->id = NULL;
+		cmd_error(req, ERR_RATE_LIMITED, NULL);
+		return (false);
+	case LIMIT_KICK:
+		log_info("client %llu (%s): flood", (unsigned long long)c->id,
+		    c->addr);
+		req->close = "flood";
+		return (false);
 	}
-	ce = bsearch(type, cmd_table, sizeof cmd_table / sizeof cmd_table[0],
-	    sizeof cmd_table[0], cmd_compare);
+	return (false);
+}
+
+/* Send the error a handler (or a check here) recorded in req. */
+static void
+cmd_fail(struct client *c, struct request *req)
+{
+	if (req->code != ERR__COUNT)
+		client_error(c, req->code, cmd_re(req), "%s", req->message);
+}
+
+/*
+ * Called by a face for each request it decoded (req->bad says why one is
+ * not a request): check, dispatch, and map the handler's outcome to the
+ * reply.  The face owns req->obj and frees it on return.
+ */
+void
+cmd_process(struct client *c, struct request *req)
+{
+	const struct cmd_entry	*ce = NULL;
+	int			 rc = -1;
+
+	req->code = ERR__COUNT;
+	if (req->bad == NULL)
+		ce = cmd_find(req->type);
+	if (!cmd_limit(c, req, ce))
+		goto done;
+	if (req->bad != NULL) {
+		req->id = NULL;		/* nothing to answer */
+		cmd_error(req, ERR_BAD_FRAME, "%s", req->bad);
+		goto done;
+	}
+	if (req->id != NULL && !cmd_id_valid(req->id)) {
+		req->id = NULL;
+		cmd_error(req, ERR_BAD_REQUEST, "id must be a number or a "
+		    "string of at most %d bytes", PROTO_ID_MAX);
+		goto done;
+	}
 	if (ce == NULL) {
-		client_error(c, ERR_UNKNOWN_TYPE, id, "unknown message type");
-		return;
+		cmd_error(req, ERR_UNKNOWN_TYPE, "unknown message type");
+		goto done;
 	}
 	if (ce->flags & CMD_REGISTERED && !(c->flags & CLIENT_REGISTERED)) {
-		client_error(c, ERR_NOT_REGISTERED, id, NULL);
-		return;
+		cmd_error(req, ERR_NOT_REGISTERED, NULL);
+		goto done;
 	}
-	log_debug("client %llu: %s", (unsigned long long)c->id, type);
-	ce->exec(c, obj, id);
+	log_debug("client %llu: %s", (unsigned long long)c->id, req->type);
+	rc = ce->exec(c, req);
+done:
+	if (rc != 0)
+		cmd_fail(c, req);
+	if (req->close != NULL)
+		client_close(c, req->close, true);
+	cJSON_free(req->re);
+	req->re = NULL;
+}
+
+/*
+ * Record a refusal: code and message (errcode.c's own when fmt is NULL).
+ * Returns -1, for handlers to return it: "return (cmd_error(...));".
+ */
+int
+cmd_error(struct request *req, enum errcode code, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	req->code = code;
+	if (fmt == NULL) {
+		snprintf(req->message, sizeof req->message, "%s",
+		    errcode_message(code));
+		return (-1);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(req->message, sizeof req->message, fmt, ap);
+	va_end(ap);
+	/* A long name cut short must not end inside a character. */
+	if (n >= (int)sizeof req->message)
+		req->message[utf8_trim(req->message,
+		    sizeof req->message - 1)] = '\0';
+	return (-1);
+}
+
+/* Refuse and close: the error, then a bye with reason. */
+int
+cmd_close(struct request *req, enum errcode code, const char *reason)
+{
+	req->close = reason;
+	if (code == ERR__COUNT)
+		return (0);	/* no error to send: only the bye */
+	return (cmd_error(req, code, NULL));
+}
+
+/*
+ * The member key of the request, of the cJSON type given (cJSON_String,
+ * cJSON_True for a bool, cJSON_Number); *v is NULL when it is absent and
+ * optional.  The one shape check of every handler.
+ */
+int
+cmd_get(struct request *req, const char *key, int type, bool required,
+    const cJSON **v)
+{
+	static const struct {
+		int		 type;
+		const char	*name;
+	} names[] = {
+		{ cJSON_String, "a string" },
+		{ cJSON_True, "a bool" },
+		{ cJSON_Number, "a number" },
+	};
+	const char	*what = "of another type";
+	size_t		 i;
+	bool		 ok;
+
+	*v = cJSON_GetObjectItemCaseSensitive(req->obj, key);
+	if (*v == NULL && !required)
+		return (0);
+	if (type == cJSON_True)
+		ok = cJSON_IsBool(*v);
+	else
+		ok = *v != NULL && ((*v)->type & 0xff) == type;
+	if (ok)
+		return (0);
+	*v = NULL;
+	for (i = 0; i < nitems(names); i++) {
+		if (names[i].type == type)
+			what = names[i].name;
+	}
+	return (cmd_error(req, ERR_BAD_REQUEST, "%s must be %s", key, what));
+}
+
+/* cmd_get for a string: *s is its value, or NULL when absent. */
+int
+cmd_string(struct request *req, const char *key, bool required,
+    const char **s)
+{
+	const cJSON	*v;
+
+	*s = NULL;
+	if (cmd_get(req, key, cJSON_String, required, &v) != 0)
+		return (-1);
+	if (v != NULL)
+		*s = v->valuestring;
+	return (0);
+}
+
+/* The "room" of join and part: a string naming a valid room. */
+int
+cmd_room_name(struct request *req, const char **name)
+{
+	if (cmd_string(req, "room", true, name) != 0)
+		return (-1);
+	if (!name_room_valid(*name))
+		return (cmd_error(req, ERR_INVALID_ROOM, NULL));
+	return (0);
+}
+
+/* The optional "reason" of part and quit, at most max_text bytes. */
+int
+cmd_reason(struct client *c, struct request *req, const char **reason)
+{
+	if (cmd_string(req, "reason", false, reason) != 0)
+		return (-1);
+	if (*reason != NULL && strlen(*reason) > c->server->config->max_text)
+		return (cmd_error(req, ERR_TEXT_TOO_LONG,
+		    "reason is longer than max_text"));
+	return (0);
+}
+
+/* The request's id as it goes back in "re", or NULL when it had none. */
+const char *
+cmd_re(struct request *req)
+{
+	if (req->id == NULL)
+		return (NULL);
+	if (req->re == NULL)
+		req->re = cJSON_PrintUnformatted(req->id);
+	return (req->re);
 }
 
 /* A new outgoing object {"type": type}. */
@@ -71,27 +260,17 @@ cmd_object(const char *type)
 	return (obj);
 }
 
-/*
- * The optional "reason" of part and quit: *reason is NULL when absent.
- * Returns -1 (the error sent) when it is not a string of at most max_text.
- */
-int
-cmd_reason(struct client *c, cJSON *obj, const cJSON *id, const char **reason)
+/* Send obj (owned from here on) as the reply to req. */
+void
+cmd_reply(struct client *c, struct request *req, cJSON *obj)
 {
-	const cJSON	*v;
+	struct evt	e;
+	const char	*re = cmd_re(req);
 
-	*reason = NULL;
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "reason")) == NULL)
-		return (0);
-	if (!cJSON_IsString(v)) {
-		client_error(c, ERR_BAD_REQUEST, id, "reason must be a string");
-		return (-1);
-	}
-	if (strlen(v->valuestring) > c->server->config->max_text) {
-		client_error(c, ERR_TEXT_TOO_LONG, id,
-		    "reason is longer than max_text");
-		return (-1);
-	}
-	*reason = v->valuestring;
-	return (0);
+	if (re != NULL)
+		cJSON_AddRawToObject(obj, "re", re);
+	evt_init(&e, EVT_REPLY);
+	e.reply = obj;
+	client_send(c, &e);
+	evt_clear(&e);
 }

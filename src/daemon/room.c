@@ -1,5 +1,5 @@
-/* room.c: rooms, their member arrays and the table of rooms by case-folded name; a broadcast queues
- * one prebuilt frame to every member; it knows nothing of sockets or of what a frame says. */
+/* room.c: rooms, their member arrays and the table of rooms by case-folded name; a broadcast hands one
+ * event to every member; it knows nothing of sockets, faces or what an event says. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,15 +110,28 @@ room_part(struct room *r, struct client *c)
 		room_free(s, r);
 }
 
-/* Queue f to every member but except (which may be NULL). */
+/* Whether c is a member of r: c's own list is the short one to walk. */
+bool
+room_has(const struct room *r, const struct client *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nrooms; i++) {
+		if (c->rooms[i] == r)
+			return (true);
+	}
+	return (false);
+}
+
+/* Hand e to every member but except (which may be NULL). */
 void
-room_broadcast(struct room *r, struct frame *f, const struct client *except)
+room_broadcast(struct room *r, struct evt *e, const struct client *except)
 {
 	size_t	i;
 
 	for (i = 0; i < r->nmembers; i++) {
 		if (r->members[i] != except)
-			client_send(r->members[i], f);
+			client_send(r->members[i], e);
 	}
 }
 

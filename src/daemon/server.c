@@ -36,25 +36,6 @@ server_now_ms(struct server *s)
 	return ((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
 }
 
-struct client *
-server_find_nick(struct server *s, const char *nick)
-{
-	return (hash_find_fold(s->nicks, nick));
-}
-
-/* Queue f to every client that asked for presence, but except. */
-void
-server_watchers_send(struct server *s, struct frame *f,
-    const struct client *except)
-{
-	struct client	*c;
-
-	TAILQ_FOREACH(c, &s->watchers, presence_entry) {
-		if (c != except)
-			client_send(c, f);
-	}
-}
-
 /*
  * A new connection on bev (owned from here on); direct when it is a plain
  * socket that server_flush may write itself.
@@ -67,7 +48,7 @@ server_accept(struct server *s, struct bufferevent *bev,
 	unsigned int	 max = s->config->max_clients;
 
 	s->stats.accepted++;
-	if ((c = client_new(s, bev, sa, direct)) == NULL) {
+	if ((c = client_new(s, &face_evchat, bev, sa, direct)) == NULL) {
 		log_warn("cannot accept a client: out of memory");
 		return;
 	}
@@ -117,8 +98,8 @@ server_resume_cb(evutil_socket_t fd, short what, void *arg)
 		n++;
 	while (n-- > 0 && (c = TAILQ_FIRST(&s->pending)) != NULL) {
 		TAILQ_REMOVE(&s->pending, c, pending_entry);
-		c->flags &= ~CLIENT_PENDING;
-		client_process(c);
+		c->flags &= ~CLIENT_INPUT_LEFT;
+		client_input(c);
 		server_flush_due(s);
 	}
 }
@@ -146,7 +127,7 @@ server_flush(struct server *s)
 
 	while ((c = TAILQ_FIRST(&s->touched)) != NULL) {
 		TAILQ_REMOVE(&s->touched, c, touched_entry);
-		c->flags &= ~CLIENT_TOUCHED;
+		c->flags &= ~CLIENT_FLUSH;
 		if (c->flags & CLIENT_DEAD)
 			continue;
 		if (client_flush(c) != 0)

@@ -1,5 +1,26 @@
-/* server.h: the structures and functions of evchatd: the one server struct, clients, rooms, the
- * handler table, configuration, logging and systemd glue; the framing library (proto.h) stays below it. */
+/* server.h: the structures and functions of evchatd: the one server struct, clients and their faces,
+ * requests and events, rooms, nicks, presence, configuration, logging and systemd glue; lib/proto.h stays below it. */
+
+/*
+ * The path of a request, one way (as Redis's readQueryFromClient ->
+ * processInputBuffer -> processCommand):
+ *
+ *   socket -> client.c      bytes in (client_read_cb), budgets, pending passes
+ *          -> face-*.c      the wire protocol turns bytes into a struct request
+ *          -> cmd.c         rate limit, checks shared by all, dispatch, and the
+ *                           one place a handler's error becomes an error reply
+ *          -> cmd-*.c       one message type each: its table entry and handler
+ *          -> room.c, nick.c, presence.c: the state every face shares
+ *          -> struct evt    what the core tells clients (evt.c): a message, a
+ *                           presence change, a reply, an error, a bye, a ping
+ *          -> face-*.c      renders an event into bytes once per face in use;
+ *                           the frame is shared by reference among recipients
+ *          -> client.c      queued per client, one writev per pass (server_flush)
+ *
+ * A new message type is one cmd-*.c file and a line in cmd.c's list; a new
+ * wire protocol (WebSocket, IRC) is one face-*.c file and a listener kind;
+ * nothing in the core changes for either.
+ */
 
 #ifndef EVCHAT_SERVER_H
 #define EVCHAT_SERVER_H
@@ -22,6 +43,9 @@
 struct bufferevent;
 struct evconnlistener;
 struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
+struct client;
+struct evt;
+struct server;
 
 #define SERVER_NAME		"evchatd"
 #define ACCEPT_PAUSE_MS		1000	/* after running out of fds */
@@ -115,7 +139,7 @@ void		*hash_remove(struct hash *, const char *);
 size_t		 hash_count(const struct hash *);
 void		*hash_next(const struct hash *, size_t *);
 
-/* room.c */
+/* room.c: rooms and their members; a broadcast hands one event to each. */
 struct room {
 	char		 *name;		/* case first used */
 	char		 *fold;		/* case-folded: the key */
@@ -124,19 +148,163 @@ struct room {
 	size_t		  cap;
 };
 
-/* client.c */
-#define CLIENT_REGISTERED	0x01
-#define CLIENT_PRESENCE		0x02	/* wants online/offline of everyone */
+struct room	*room_find(struct server *, const char *);
+struct room	*room_join(struct server *, const char *, struct client *);
+void		 room_part(struct room *, struct client *);
+bool		 room_has(const struct room *, const struct client *);
+void		 room_broadcast(struct room *, struct evt *,
+		     const struct client *);
+int		 room_cmp(const void *, const void *);
+cJSON		*room_nicks(const struct room *);
+
+/*
+ * face-*.c: a wire protocol: what turns a client's bytes into requests
+ * (read, called by client.c with the input it has) and events into bytes
+ * (render, called by evt_frame once per event and face).  The core never
+ * looks at bytes; a face never looks at rooms or nicks but through requests.
+ */
+enum face_id {
+	FACE_EVCHAT,		/* length-prefixed JSON frames */
+	FACE_COUNT
+};
+
+enum face_read {
+	FACE_READ_DONE,		/* no whole request left in the input */
+	FACE_READ_MORE,		/* budget spent: whole requests remain */
+	FACE_READ_CLOSED	/* the client was closed */
+};
+
+struct face {
+	const char	*name;
+	enum face_id	 id;
+	enum face_read	(*read)(struct client *, unsigned int);
+	struct frame	*(*render)(const struct evt *);
+};
+
+extern const struct face face_evchat;
+
+/*
+ * evt.c: an event, what the core tells clients.  The core fills one on its
+ * stack (strings borrowed for the call) and hands it to every recipient;
+ * each recipient's face renders it the first time that face needs it, and
+ * the frame is kept here and shared by reference with the others.
+ * ("evt" because libevent owns "event".)
+ */
+enum evt_type {
+	EVT_MSG,		/* a room or private message */
+	EVT_PRESENCE,		/* join, part, quit, online, offline */
+	EVT_REPLY,		/* the answer to a request, as a JSON object */
+	EVT_ERROR,		/* a refused request or a protocol error */
+	EVT_BYE,		/* the last thing a closing client gets */
+	EVT_PING		/* the server's heartbeat */
+};
+
+#define EVT_MSG_FIELDS		4	/* kind, mime, name, data */
+
+struct evt_msg {
+	uint64_t	 msgid;
+	int64_t		 ts;		/* wall-clock milliseconds */
+	const char	*from;
+	const char	*room;		/* exactly one of room and to */
+	const char	*to;
+	const char	*field[EVT_MSG_FIELDS];	/* content, in order */
+	const char	*value[EVT_MSG_FIELDS];
+	size_t		 nfields;
+	const char	*re;		/* the sender's id as sent, or NULL */
+};
+
+struct evt_presence {
+	const char	*room;		/* NULL: server-wide */
+	const char	*nick;
+	const char	*event;
+	const char	*reason;	/* or NULL */
+};
+
+struct evt_error {
+	enum errcode	 code;
+	const char	*message;
+	const char	*re;		/* the request's id as sent, or NULL */
+};
+
+struct evt {
+	enum evt_type		 type;
+	union {
+		struct evt_msg		 msg;
+		struct evt_presence	 presence;
+		cJSON			*reply;	/* owned: evt_clear frees it */
+		struct evt_error	 error;
+		const char		*bye;	/* the reason */
+		int64_t			 ping;	/* wall-clock milliseconds */
+	};
+	struct frame		*frames[FACE_COUNT];	/* by face id */
+};
+
+void		 evt_init(struct evt *, enum evt_type);
+struct frame	*evt_frame(struct evt *, const struct face *);
+void		 evt_clear(struct evt *);
+
+/* cmd.c: requests, one dispatcher, one table of message types. */
+struct request {
+	cJSON		*obj;		/* the request; the face owns it */
+	const char	*type;
+	const cJSON	*id;		/* to echo as "re", or NULL */
+	const char	*bad;		/* why it is not a request, or NULL */
+	char		*re;		/* id as sent: cmd_re makes it */
+
+	enum errcode	 code;		/* a handler's refusal: cmd_error */
+	char		 message[512];
+	const char	*close;		/* and close with this reason */
+};
+
+struct cmd_entry {
+	const char	*type;
+	int		 flags;
+#define CMD_REGISTERED	0x1	/* only after hello */
+#define CMD_UNLIMITED	0x2	/* liveness: not rate-limited */
+	int		(*exec)(struct client *, struct request *);
+};
+
+void		 cmd_process(struct client *, struct request *);
+int		 cmd_error(struct request *, enum errcode, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+int		 cmd_close(struct request *, enum errcode, const char *);
+int		 cmd_get(struct request *, const char *, int, bool,
+		     const cJSON **);
+int		 cmd_string(struct request *, const char *, bool,
+		     const char **);
+int		 cmd_room_name(struct request *, const char **);
+int		 cmd_reason(struct client *, struct request *, const char **);
+const char	*cmd_re(struct request *);
+cJSON		*cmd_object(const char *);
+void		 cmd_reply(struct client *, struct request *, cJSON *);
+
+extern const struct cmd_entry cmd_hello_entry;
+extern const struct cmd_entry cmd_join_entry;
+extern const struct cmd_entry cmd_msg_entry;
+extern const struct cmd_entry cmd_part_entry;
+extern const struct cmd_entry cmd_ping_entry;
+extern const struct cmd_entry cmd_pong_entry;
+extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_rooms_entry;
+extern const struct cmd_entry cmd_who_entry;
+
+/* client.c: one connection, whatever its face. */
+#define CLIENT_REGISTERED	0x01	/* hello accepted */
+#define CLIENT_WATCHER		0x02	/* wants online/offline of everyone */
 #define CLIENT_CLOSING		0x04	/* no more input or output but bye */
 #define CLIENT_PINGED		0x08	/* a ping is outstanding */
 #define CLIENT_DETACHED		0x10	/* out of rooms and nick table */
-#define CLIENT_PENDING		0x20	/* frames left in input */
+#define CLIENT_INPUT_LEFT	0x20	/* on server->pending: whole requests
+					   wait in the input */
 #define CLIENT_DEAD		0x40	/* socket gone: nothing can be sent */
-#define CLIENT_TOUCHED		0x80	/* output queued this pass */
-#define CLIENT_DIRECT		0x100	/* plain socket: server_flush writes */
+#define CLIENT_FLUSH		0x80	/* on server->touched: output queued
+					   since the last flush */
+#define CLIENT_WRITEV		0x100	/* plain socket: client_flush writes
+					   the queue with writev, zero copy */
 
 struct client {
 	struct server		*server;
+	const struct face	*face;
 	struct bufferevent	*bev;
 	struct frame		**outq;		/* queued, not yet written */
 	size_t			 noutq;
@@ -159,36 +327,45 @@ struct client {
 	int64_t			 refill_ms;
 	unsigned int		 refused;	/* in the flood window */
 	int64_t			 refused_since;
-	int64_t			 partial_ms;	/* a frame began, 0: none */
+	int64_t			 partial_ms;	/* a request began, 0: none */
 
 	char			*close_reason;	/* presence reason */
-	uint64_t		 mark;		/* dedupes presence */
+	uint64_t		 told;		/* presence.c: the generation of
+						   the last quit it was told */
 	int64_t			 deadline_ms;	/* hello, or linger, by then */
 
 	TAILQ_ENTRY(client)	 entry;		/* server->clients */
 	TAILQ_ENTRY(client)	 close_entry;	/* server->closing */
 	TAILQ_ENTRY(client)	 pending_entry;	/* server->pending */
 	TAILQ_ENTRY(client)	 touched_entry;	/* server->touched */
-	TAILQ_ENTRY(client)	 presence_entry; /* server->watchers */
+	TAILQ_ENTRY(client)	 watcher_entry;	/* server->watchers */
 };
 TAILQ_HEAD(clients, client);
 
-struct client	*client_new(struct server *, struct bufferevent *,
-		     const struct sockaddr *, bool);
+struct client	*client_new(struct server *, const struct face *,
+		     struct bufferevent *, const struct sockaddr *, bool);
 void		 client_free(struct client *);
 void		 client_close(struct client *, const char *, bool);
-void		 client_send(struct client *, struct frame *);
-void		 client_send_json(struct client *, cJSON *);
-void		 client_reply(struct client *, cJSON *, const cJSON *);
-void		 client_error(struct client *, enum errcode, const cJSON *,
+void		 client_send(struct client *, struct evt *);
+void		 client_send_frame(struct client *, struct frame *);
+void		 client_error(struct client *, enum errcode, const char *,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
-void		 client_process(struct client *);
+void		 client_registered(struct client *);
 void		 client_reap(struct client *);
+void		 client_input(struct client *);
 int		 client_flush(struct client *);
-bool		 client_in_room(const struct client *, const struct room *);
-struct frame	*client_presence_frame(const struct client *,
-		     const struct room *, const char *, const char *);
-int		 client_register(struct client *, const char *, bool);
+
+/* nick.c: the table of registered nicks, by case-folded nick. */
+struct client	*nick_find(struct server *, const char *);
+int		 nick_register(struct client *, const char *);
+void		 nick_release(struct client *);
+
+/* presence.c: who is told when someone comes, goes, joins or parts. */
+void		 presence_room(struct client *, struct room *, const char *,
+		     const char *);
+void		 presence_online(struct client *, bool);
+void		 presence_quit(struct client *);
+void		 presence_offline(struct client *);
 
 /* limit.c */
 enum limit_verdict { LIMIT_OK, LIMIT_REFUSED, LIMIT_KICK };
@@ -201,39 +378,6 @@ void		 limit_ip_free_all(struct server *);
 void		 limit_rate_init(struct client *);
 enum limit_verdict limit_rate(struct client *);
 void		 limit_log_off(const struct config *);
-
-/* room.c */
-struct room	*room_find(struct server *, const char *);
-struct room	*room_join(struct server *, const char *, struct client *);
-void		 room_part(struct room *, struct client *);
-void		 room_broadcast(struct room *, struct frame *,
-		     const struct client *);
-int		 room_cmp(const void *, const void *);
-cJSON		*room_nicks(const struct room *);
-
-/* cmd.c: one handler per message type, found through one table. */
-struct cmd_entry {
-	const char	*type;
-	int		 flags;
-#define CMD_REGISTERED	0x1	/* only after hello */
-	void		(*exec)(struct client *, cJSON *, const cJSON *);
-};
-
-void		 cmd_dispatch(struct client *, cJSON *, const char *,
-		     const cJSON *);
-bool		 cmd_id_valid(const cJSON *);
-cJSON		*cmd_object(const char *);
-int		 cmd_reason(struct client *, cJSON *, const cJSON *,
-		     const char **);
-void		 cmd_hello(struct client *, cJSON *, const cJSON *);
-void		 cmd_join(struct client *, cJSON *, const cJSON *);
-void		 cmd_part(struct client *, cJSON *, const cJSON *);
-void		 cmd_msg(struct client *, cJSON *, const cJSON *);
-void		 cmd_rooms(struct client *, cJSON *, const cJSON *);
-void		 cmd_who(struct client *, cJSON *, const cJSON *);
-void		 cmd_ping(struct client *, cJSON *, const cJSON *);
-void		 cmd_pong(struct client *, cJSON *, const cJSON *);
-void		 cmd_quit(struct client *, cJSON *, const cJSON *);
 
 /* listener.c: the listening sockets, reconciled with the config on reload. */
 struct listener {
@@ -315,7 +459,7 @@ struct server {
 
 	int64_t			 flushed_us;	/* last server_flush */
 	uint64_t		 next_client_id;
-	uint64_t		 mark;		/* last client mark used */
+	uint64_t		 told;		/* presence.c: last quit generation */
 	uint64_t		 next_msgid;
 	time_t			 started;
 	bool			 stopping;
@@ -326,9 +470,6 @@ struct server	*server_new(struct config *, int, char **);
 void		 server_free(struct server *);
 int		 server_run(struct server *);
 void		 server_stop(struct server *);
-struct client	*server_find_nick(struct server *, const char *);
-void		 server_watchers_send(struct server *, struct frame *,
-		     const struct client *);
 uint64_t	 server_msgid(struct server *);
 void		 server_resume(struct server *);
 void		 server_flush(struct server *);

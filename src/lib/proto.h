@@ -15,6 +15,10 @@ struct evbuffer;
 
 #define PROTO_VERSION		1
 
+#ifndef nitems
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+#endif
+
 #define FRAME_HEADER		4		/* big-endian payload length */
 #define FRAME_MAX_DEFAULT	262144		/* max_frame: largest payload */
 #define TEXT_MAX_DEFAULT	4096		/* max_text, in bytes */

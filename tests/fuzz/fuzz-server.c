@@ -83,7 +83,7 @@ fuzz_server_start(struct fuzz_server *fs)
 		    pair) == 0);
 		fuzz_server_addr(&ss, i);
 		/* Not direct: libevent writes a pair, as it would TLS. */
-		FUZZ_SERVER_CHECK(client_new(fs->s, pair[0],
+		FUZZ_SERVER_CHECK(client_new(fs->s, &face_evchat, pair[0],
 		    (struct sockaddr *)&ss, false) != NULL);
 		/* What the server sends moves into this end's input. */
 		fs->peer[i] = pair[1];
@@ -210,7 +210,7 @@ fuzz_server_state(struct server *s)
 	while ((r = hash_next(s->rooms, &pos)) != NULL) {
 		FUZZ_SERVER_CHECK(r->nmembers > 0);
 		for (i = 0; i < r->nmembers; i++)
-			FUZZ_SERVER_CHECK(client_in_room(r->members[i], r));
+			FUZZ_SERVER_CHECK(room_has(r, r->members[i]));
 	}
 	TAILQ_FOREACH(c, &s->clients, entry) {
 		for (i = 0; i < c->nrooms; i++)
@@ -219,7 +219,7 @@ fuzz_server_state(struct server *s)
 		if (!(c->flags & CLIENT_REGISTERED) ||
 		    c->flags & CLIENT_DETACHED)
 			continue;
-		FUZZ_SERVER_CHECK(server_find_nick(s, c->nick) == c);
+		FUZZ_SERVER_CHECK(nick_find(s, c->nick) == c);
 		registered++;
 	}
 	FUZZ_SERVER_CHECK(hash_count(s->nicks) == registered);

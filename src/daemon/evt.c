@@ -1,0 +1,43 @@
+/* evt.c: events, what the core tells clients, and the cache of their rendered frames, one per face;
+ * it knows neither what a face's bytes look like nor who receives them. */
+
+#include <string.h>
+
+#include "server.h"
+
+void
+evt_init(struct evt *e, enum evt_type type)
+{
+	memset(e, 0, sizeof *e);
+	e->type = type;
+}
+
+/*
+ * The bytes of e for face f: rendered the first time a recipient of that
+ * face needs them, then the same frame for every other one.  NULL when out
+ * of memory; the caller then drops the delivery, as a full queue would.
+ */
+struct frame *
+evt_frame(struct evt *e, const struct face *f)
+{
+	if (e->frames[f->id] == NULL)
+		e->frames[f->id] = f->render(e);
+	return (e->frames[f->id]);
+}
+
+/* Drop the rendered frames (queues keep their own references). */
+void
+evt_clear(struct evt *e)
+{
+	size_t	i;
+
+	for (i = 0; i < FACE_COUNT; i++) {
+		if (e->frames[i] != NULL)
+			frame_unref(e->frames[i]);
+		e->frames[i] = NULL;
+	}
+	if (e->type == EVT_REPLY) {
+		cJSON_Delete(e->reply);
+		e->reply = NULL;
+	}
+}
