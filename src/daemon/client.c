@@ -257,7 +257,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 
 /* Bytes queued to c that its socket has not taken yet. */
 static size_t
-client_pending(struct client *c)
+client_queued(struct client *c)
 {
 	return (evbuffer_get_length(bufferevent_get_output(c->bev)) +
 	    c->outq_bytes);
@@ -275,7 +275,7 @@ client_send_frame(struct client *c, struct frame *f)
 
 	if (c->flags & CLIENT_CLOSING)
 		return;
-	if (max != 0 && client_pending(c) + f->size > max) {
+	if (max != 0 && client_queued(c) + f->size > max) {
 		/*
 		 * What this pass queued has not met the socket yet: one pass
 		 * may fan out many senders' frames.  Let the socket take what
@@ -285,7 +285,7 @@ client_send_frame(struct client *c, struct frame *f)
 			client_close(c, "connection closed", false);
 			return;
 		}
-		if (client_pending(c) + f->size > max) {
+		if (client_queued(c) + f->size > max) {
 			c->server->stats.drops++;
 			client_close(c, "send queue exceeded", true);
 			return;

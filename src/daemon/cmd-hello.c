@@ -61,8 +61,11 @@ cmd_hello_exec(struct client *c, struct request *req)
 		return (cmd_error(req, ERR_ALREADY_REGISTERED, NULL));
 	if (cmd_hello_password(c, req) != 0)
 		return (-1);
-	if (cmd_get(req, "nick", cJSON_String, true, &nick) != 0)
-		return (-1);
+	/* Its own words, older than cmd_get's: clients may show them. */
+	nick = cJSON_GetObjectItemCaseSensitive(req->obj, "nick");
+	if (!cJSON_IsString(nick))
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "hello needs a string nick"));
 	version = cJSON_GetObjectItemCaseSensitive(req->obj, "version");
 	if (version != NULL && (!cJSON_IsNumber(version) ||
 	    version->valuedouble != PROTO_VERSION))
