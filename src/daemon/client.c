@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,14 +87,14 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 	}
 
 	/*
-	 * Until hello, the read timeout is the registration deadline (and
-	 * client_read_cb checks it too, for peers that trickle bytes).
+	 * Until hello, the deadline comes from the server's list, not from
+	 * the bufferevent's read timeout: a TLS handshake that never ends,
+	 * or bytes trickled one by one, would keep putting that off.
 	 */
-	if (s->tv_register != NULL) {
-		bufferevent_set_timeouts(bev, s->tv_register, NULL);
-		c->deadline_ms = server_mono_ms() +
+	if (s->config->register_timeout != 0)
+		c->register_ms = server_mono_ms() +
 		    s->config->register_timeout * 1000LL;
-	}
+	client_due(c);
 	limit_rate_init(c);
 
 	TAILQ_INSERT_TAIL(&s->clients, c, entry);
@@ -121,6 +122,10 @@ client_free(struct client *c)
 	free(c->outq);
 	if (!(c->flags & CLIENT_CLOSING))
 		s->nactive--;
+	if (c->flags & CLIENT_LINGER)
+		s->nlinger--;
+	if (c->flags & CLIENT_DUE)
+		TAILQ_REMOVE(&s->due, c, due_entry);
 	limit_ip_remove(s, c);
 	bufferevent_free(c->bev);
 	free(c->rooms);
@@ -273,7 +278,7 @@ client_send_frame(struct client *c, struct frame *f)
 {
 	size_t	max = c->server->config->max_sendq;
 
-	if (c->flags & CLIENT_CLOSING)
+	if (c->flags & (CLIENT_CLOSING | CLIENT_DEAD))
 		return;
 	if (max != 0 && client_queued(c) + f->size > max) {
 		/*
@@ -282,7 +287,7 @@ client_send_frame(struct client *c, struct frame *f)
 		 * it will before calling the reader slow.
 		 */
 		if (c->noutq != 0 && client_flush(c) != 0) {
-			client_close(c, "connection closed", false);
+			client_lost(c, true);
 			return;
 		}
 		if (client_queued(c) + f->size > max) {
@@ -342,12 +347,111 @@ client_error(struct client *c, enum errcode code, const char *re,
 	evt_clear(&e);
 }
 
+/*
+ * The moment c must be gone unless it registers first: its registration
+ * deadline or, for a frame begun, its partial-frame deadline (0: none).
+ * Each is fixed when it starts; a reload changes later ones only.
+ */
+static int64_t
+client_due_ms(const struct client *c)
+{
+	int64_t	due = c->register_ms, partial;
+
+	if (c->flags & (CLIENT_REGISTERED | CLIENT_CLOSING))
+		return (0);
+	if (c->partial_ms != 0) {
+		partial = c->partial_ms + c->server->config->timeout * 1000LL;
+		if (due == 0 || partial < due)
+			due = partial;
+	}
+	return (due);
+}
+
+/*
+ * Put c in its place on the server's list of unregistered clients by
+ * deadline (or take it off), and arm the list's one timer for the first.
+ * Deadlines are mostly added in order, so the walk from the tail is short.
+ */
+void
+client_due(struct client *c)
+{
+	struct server	*s = c->server;
+	struct client	*prev;
+	int64_t		 due = client_due_ms(c);
+
+	if (c->flags & CLIENT_DUE) {
+		if (due == c->due_ms)
+			return;
+		TAILQ_REMOVE(&s->due, c, due_entry);
+		c->flags &= ~CLIENT_DUE;
+	}
+	if ((c->due_ms = due) == 0)
+		return;
+	prev = TAILQ_LAST(&s->due, clients);
+	while (prev != NULL && prev->due_ms > due)
+		prev = TAILQ_PREV(prev, clients, due_entry);
+	if (prev == NULL)
+		TAILQ_INSERT_HEAD(&s->due, c, due_entry);
+	else
+		TAILQ_INSERT_AFTER(&s->due, prev, c, due_entry);
+	c->flags |= CLIENT_DUE;
+	if (TAILQ_FIRST(&s->due) == c)
+		server_due_arm(s);
+}
+
+/*
+ * c's deadline has come (server_due_cb, or the fuzzer): close it with the
+ * reason that applies.
+ */
+void
+client_expire(struct client *c)
+{
+	int64_t	timeout = c->server->config->timeout * 1000LL;
+
+	if (c->partial_ms != 0 && server_mono_ms() - c->partial_ms >= timeout)
+		client_close(c, "partial frame timeout", true);
+	else
+		client_close(c, "registration timeout", true);
+}
+
+/*
+ * c's connection is gone (end of file, a reset, a failed write).  The
+ * requests that arrived whole before are its last words, even past one
+ * pass's budget: they are all handled (their replies go nowhere), then c
+ * closes.  At once, or, when deferred, by the pending pass: a failed write
+ * found in the middle of a fan-out must not let c's requests change the
+ * room being walked.
+ */
+void
+client_lost(struct client *c, bool deferred)
+{
+	struct server	*s = c->server;
+
+	if (c->flags & CLIENT_CLOSING)
+		return;
+	c->flags |= CLIENT_DEAD;
+	bufferevent_disable(c->bev, EV_READ);
+	if (!deferred) {
+		if (c->flags & CLIENT_INPUT_LEFT) {
+			TAILQ_REMOVE(&s->pending, c, pending_entry);
+			c->flags &= ~CLIENT_INPUT_LEFT;
+		}
+		client_input(c);
+		return;
+	}
+	if (!(c->flags & CLIENT_INPUT_LEFT)) {
+		c->flags |= CLIENT_INPUT_LEFT;
+		TAILQ_INSERT_TAIL(&s->pending, c, pending_entry);
+	}
+	server_resume(s);
+}
+
 /* hello accepted (nick.c has the nick): from now on, heartbeats. */
 void
 client_registered(struct client *c)
 {
 	c->flags |= CLIENT_REGISTERED;
-	c->deadline_ms = 0;
+	client_due(c);
 	bufferevent_set_timeouts(c->bev, c->server->tv_heartbeat, NULL);
 	log_info("client %llu from %s registered as %s",
 	    (unsigned long long)c->id, c->addr, c->nick);
@@ -376,7 +480,7 @@ client_close(struct client *c, const char *reason, bool bye)
 	}
 	c->flags |= CLIENT_CLOSING;
 	c->close_reason = strdup(reason);
-	c->deadline_ms = 0;
+	client_due(c);
 	/* Lingering to flush a bye, it no longer takes anyone's place. */
 	s->nactive--;
 	limit_ip_remove(s, c);
@@ -430,7 +534,7 @@ client_linger_read_cb(struct bufferevent *bev, void *arg)
 
 	evbuffer_drain(in, evbuffer_get_length(in));
 	/* Bytes reset the timeout: a trickle must not hold on for ever. */
-	if (server_mono_ms() > c->deadline_ms)
+	if (server_mono_ms() > c->linger_ms)
 		client_free(c);
 }
 
@@ -466,8 +570,23 @@ client_reap(struct client *c)
 	    client_linger_write_cb, client_linger_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	ms = s->stopping ? SHUTDOWN_GRACE_MS : CLOSE_LINGER_MS;
-	c->deadline_ms = server_mono_ms() + ms;
+	/*
+	 * Lingering holds a descriptor outside every limit: a client that
+	 * never registered (refused as the server or its address was full)
+	 * gets a short linger, and past LINGER_MAX lingering at once, none.
+	 */
+	if (s->nlinger >= LINGER_MAX) {
+		client_free(c);
+		return;
+	}
+	c->flags |= CLIENT_LINGER;
+	s->nlinger++;
+	if (s->stopping)
+		ms = SHUTDOWN_GRACE_MS;
+	else
+		ms = c->flags & CLIENT_REGISTERED ? CLOSE_LINGER_MS :
+		    REFUSED_LINGER_MS;
+	c->linger_ms = server_mono_ms() + ms;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
@@ -476,6 +595,25 @@ client_reap(struct client *c)
 		client_linger_write_cb(c->bev, c);
 	else
 		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/*
+ * What a lost plain socket still holds: what the peer sent before its
+ * reset or before our write failed is readable until the kernel says
+ * otherwise.  Returns the bytes read (0 at the end, or for TLS).
+ */
+static ssize_t
+client_read_rest(struct client *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	int		 n;
+
+	if (!(c->flags & CLIENT_WRITEV))
+		return (0);
+	evbuffer_unfreeze(in, 0);
+	n = evbuffer_read(in, bufferevent_getfd(c->bev), CLIENT_READ_MAX);
+	evbuffer_freeze(in, 0);
+	return (n > 0 ? n : 0);
 }
 
 /*
@@ -488,13 +626,24 @@ void
 client_input(struct client *c)
 {
 	struct server	*s = c->server;
+	int64_t		 partial = c->partial_ms;
 
+	if (c->flags & CLIENT_DEAD) {
+		/* client_lost's turn: every last word, then the end. */
+		do
+			(void)c->face->read(c, UINT_MAX);
+		while (!(c->flags & CLIENT_CLOSING) && client_read_rest(c) > 0);
+		client_close(c, "connection closed", false);
+		return;
+	}
 	if (c->face->read(c, FRAMES_PER_PASS) == FACE_READ_MORE &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_INPUT_LEFT))) {
 		c->flags |= CLIENT_INPUT_LEFT;
 		TAILQ_INSERT_TAIL(&s->pending, c, pending_entry);
 		server_resume(s);
 	}
+	if (c->partial_ms != partial)
+		client_due(c);
 	c->inlen = evbuffer_get_length(bufferevent_get_input(c->bev));
 }
 
@@ -547,10 +696,6 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		client_close(c, "partial frame timeout", true);
 		return;
 	}
-	if (c->deadline_ms != 0 && server_mono_ms() > c->deadline_ms) {
-		client_close(c, "registration timeout", true);
-		return;
-	}
 	/* Any inbound byte proves the peer alive: back to the idle period. */
 	if (c->flags & CLIENT_PINGED) {
 		c->flags &= ~CLIENT_PINGED;
@@ -593,7 +738,7 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (c->flags & CLIENT_REGISTERED)
 			client_heartbeat(c);
 		else
-			client_close(c, "registration timeout", true);
+			client_expire(c);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -602,7 +747,6 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		    what & BEV_EVENT_EOF ? "end of file" :
 		    !(c->flags & CLIENT_WRITEV) ? "transport error" :
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		c->flags |= CLIENT_DEAD;
-		client_close(c, "connection closed", false);
+		client_lost(c, false);
 	}
 }

@@ -43,9 +43,10 @@ cmd_id_valid(const cJSON *id)
 }
 
 /*
- * The token bucket, before anything else is looked at, so that garbage
- * costs a flooder its tokens too.  Liveness answers are never limited: a
- * slow link must not drop.  Returns false when the request is refused.
+ * The token buckets, before anything else is looked at, so that garbage
+ * costs a flooder its tokens too.  A pong, the answer to our own ping, is
+ * never limited: a slow link must not drop.  A ping takes from a budget of
+ * its own.  Returns false when the request is refused.
  */
 static bool
 cmd_limit(struct client *c, struct request *req,
@@ -53,7 +54,7 @@ cmd_limit(struct client *c, struct request *req,
 {
 	if (ce != NULL && ce->flags & CMD_UNLIMITED)
 		return (true);
-	switch (limit_rate(c)) {
+	switch (limit_rate(c, ce != NULL && ce->flags & CMD_PING)) {
 	case LIMIT_OK:
 		return (true);
 	case LIMIT_REFUSED:
@@ -238,13 +239,28 @@ cmd_reason(struct client *c, struct request *req, const char **reason)
 	return (0);
 }
 
-/* The request's id as it goes back in "re", or NULL when it had none. */
+/*
+ * The request's id as it goes back in "re", or NULL when it had none: its
+ * text as sent when the face kept it, so that a number the client wrote
+ * (9007199254740993, 1e999) returns unchanged rather than as a double.
+ */
 const char *
 cmd_re(struct request *req)
 {
+	const char	*text;
+	size_t		 len;
+
 	if (req->id == NULL)
 		return (NULL);
-	if (req->re == NULL)
+	if (req->re != NULL)
+		return (req->re);
+	if (req->text != NULL && (text = json_member_text(req->text, req->len,
+	    "id", &len)) != NULL) {
+		if ((req->re = cJSON_malloc(len + 1)) != NULL) {
+			memcpy(req->re, text, len);
+			req->re[len] = '\0';
+		}
+	} else
 		req->re = cJSON_PrintUnformatted(req->id);
 	return (req->re);
 }

@@ -27,6 +27,8 @@ face_evchat_request(struct client *c, const char *payload, size_t len)
 	enum json_status	st;
 
 	memset(&req, 0, sizeof req);
+	req.text = payload;
+	req.len = len;
 	st = json_parse(payload, len, &req.obj, &req.type);
 	if (st == JSON_OK)
 		req.id = cJSON_GetObjectItemCaseSensitive(req.obj, "id");

@@ -12,6 +12,8 @@
 #include "server.h"
 
 #define LIMIT_FLOOD_WINDOW_MS	10000
+#define LIMIT_PING_RATE		10	/* pings a second, on average */
+#define LIMIT_PING_BURST	50	/* pings at once */
 
 struct limit_ip {
 	char		key[INET6_ADDRSTRLEN];
@@ -159,16 +161,37 @@ limit_ip_free_all(struct server *s)
 void
 limit_rate_init(struct client *c)
 {
-	c->tokens = c->server->config->burst;
-	c->refill_ms = server_mono_ms();
+	c->rate.tokens = c->server->config->burst;
+	c->ping.tokens = LIMIT_PING_BURST;
+	c->rate.refill_ms = c->ping.refill_ms = server_mono_ms();
+}
+
+/* Take a token from b, refilled at rate a second up to burst. */
+static bool
+limit_take(struct limit_bucket *b, unsigned int rate, unsigned int burst,
+    int64_t now)
+{
+	b->tokens += (double)(now - b->refill_ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->refill_ms = now;
+	if (b->tokens < 1.0)
+		return (false);
+	b->tokens -= 1.0;
+	return (true);
 }
 
 /*
- * Take a token for one frame.  Returns LIMIT_OK, LIMIT_REFUSED (the frame
- * is dropped with rate_limited) or LIMIT_KICK (too many refusals lately).
+ * Take a token for one frame: from the ping bucket for a ping, so that
+ * liveness checks never eat into what a client may say (nor the reverse),
+ * from the rate bucket for anything else.  The ping budget is fixed and
+ * generous (LIMIT_PING_RATE, LIMIT_PING_BURST: evchat-protocol(7)); it
+ * exists because a pong echoes the ping, and is off with the rate limit.  Returns LIMIT_OK, LIMIT_REFUSED
+ * (the frame is dropped with rate_limited) or LIMIT_KICK (too many
+ * refusals of either kind lately).
  */
 enum limit_verdict
-limit_rate(struct client *c)
+limit_rate(struct client *c, bool ping)
 {
 	const struct config	*cf = c->server->config;
 	int64_t			 now;
@@ -176,14 +199,9 @@ limit_rate(struct client *c)
 	if (cf->rate == 0 || cf->burst == 0)
 		return (LIMIT_OK);
 	now = server_mono_ms();
-	c->tokens += (double)(now - c->refill_ms) * cf->rate / 1000.0;
-	if (c->tokens > cf->burst)
-		c->tokens = cf->burst;
-	c->refill_ms = now;
-	if (c->tokens >= 1.0) {
-		c->tokens -= 1.0;
+	if (ping ? limit_take(&c->ping, LIMIT_PING_RATE, LIMIT_PING_BURST, now) :
+	    limit_take(&c->rate, cf->rate, cf->burst, now))
 		return (LIMIT_OK);
-	}
 	if (now - c->refused_since > LIMIT_FLOOD_WINDOW_MS) {
 		c->refused_since = now;
 		c->refused = 0;

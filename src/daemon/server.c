@@ -104,6 +104,39 @@ server_resume_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Close the unregistered clients whose deadline has come. */
+static void
+server_due_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct client	*c;
+	int64_t		 now = server_mono_ms();
+
+	while ((c = TAILQ_FIRST(&s->due)) != NULL && c->due_ms <= now)
+		client_expire(c);	/* closing takes it off the list */
+	server_due_arm(s);
+}
+
+/* Arm the deadline timer for the first client on the due list. */
+void
+server_due_arm(struct server *s)
+{
+	struct client	*c;
+	struct timeval	 tv;
+	int64_t		 ms;
+
+	if ((c = TAILQ_FIRST(&s->due)) == NULL) {
+		evtimer_del(s->due_timer);
+		return;
+	}
+	ms = c->due_ms - server_mono_ms() + 1;	/* not a hair early */
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->due_timer, &tv);
+}
+
 /*
  * Schedule a pending pass.  A zero timer rather than event_active, so the
  * loop polls the sockets in between and every client gets its turn.
@@ -131,7 +164,7 @@ server_flush(struct server *s)
 		if (c->flags & CLIENT_DEAD)
 			continue;
 		if (client_flush(c) != 0)
-			client_close(c, "connection closed", false);
+			client_lost(c, false);
 	}
 	s->flushed_us = server_mono_us();
 }
@@ -244,31 +277,33 @@ server_set_timeouts(struct server *s)
 	s->tv_heartbeat = event_base_init_common_timeout(s->base, &tv);
 	tv.tv_sec = cf->timeout - cf->heartbeat;
 	s->tv_timeout = event_base_init_common_timeout(s->base, &tv);
-	s->tv_register = NULL;
-	if ((tv.tv_sec = cf->register_timeout) != 0)
-		s->tv_register = event_base_init_common_timeout(s->base, &tv);
 }
 
-/* Apply a reloaded config to the clients that are already connected. */
+/*
+ * Apply a reloaded config to the clients that are already connected.  New
+ * durations apply to the timers armed from now on; the deadlines already
+ * running (a heartbeat, an outstanding ping, a registration) keep theirs,
+ * or reloads more frequent than a timeout would keep dead clients forever.
+ */
 static void
 server_apply(struct server *s, struct config *cf)
 {
 	struct client	*c;
+	bool		 resized = cf->max_frame != s->config->max_frame;
 
 	config_free(s->config);
 	s->config = cf;
 	log_set_level(cf->log_level);
 	server_set_timeouts(s);
+	/*
+	 * Setting a watermark re-arms libevent's read timeout, so only a
+	 * change of max-frame (which a frame in progress may need to fit)
+	 * restarts the clients' idle timers.
+	 */
 	TAILQ_FOREACH(c, &s->clients, entry) {
-		if (c->flags & CLIENT_CLOSING)
-			continue;
-		bufferevent_setwatermark(c->bev, EV_READ, 0,
-		    FRAME_HEADER + cf->max_frame);
-		if (c->flags & CLIENT_REGISTERED) {
-			c->flags &= ~CLIENT_PINGED;
-			bufferevent_set_timeouts(c->bev, s->tv_heartbeat, NULL);
-		} else
-			bufferevent_set_timeouts(c->bev, s->tv_register, NULL);
+		if (resized && !(c->flags & CLIENT_CLOSING))
+			bufferevent_setwatermark(c->bev, EV_READ, 0,
+			    FRAME_HEADER + cf->max_frame);
 	}
 }
 
@@ -363,6 +398,7 @@ server_new(struct config *cf, int argc, char **argv)
 	TAILQ_INIT(&s->pending);
 	TAILQ_INIT(&s->touched);
 	TAILQ_INIT(&s->watchers);
+	TAILQ_INIT(&s->due);
 
 	/*
 	 * No EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST: a bufferevent closes its
@@ -378,12 +414,14 @@ server_new(struct config *cf, int argc, char **argv)
 	s->reaper = event_new(s->base, -1, 0, server_reap_cb, s);
 	s->resume = evtimer_new(s->base, server_resume_cb, s);
 	s->grace = evtimer_new(s->base, server_grace_cb, s);
+	s->due_timer = evtimer_new(s->base, server_due_cb, s);
 	s->trim = evtimer_new(s->base, server_trim_cb, s);
 	s->sigterm = evsignal_new(s->base, SIGTERM, server_signal_stop_cb, s);
 	s->sigint = evsignal_new(s->base, SIGINT, server_signal_stop_cb, s);
 	s->sighup = evsignal_new(s->base, SIGHUP, server_signal_hup_cb, s);
 	s->sigusr1 = evsignal_new(s->base, SIGUSR1, server_signal_usr1_cb, s);
 	if (s->reaper == NULL || s->resume == NULL || s->grace == NULL ||
+	    s->due_timer == NULL ||
 	    s->trim == NULL ||
 	    s->sigterm == NULL || s->sigint == NULL || s->sighup == NULL ||
 	    s->sigusr1 == NULL)
@@ -419,6 +457,8 @@ server_free(struct server *s)
 		event_free(s->resume);
 	if (s->grace != NULL)
 		event_free(s->grace);
+	if (s->due_timer != NULL)
+		event_free(s->due_timer);
 	if (s->trim != NULL)
 		event_free(s->trim);
 	if (s->watchdog != NULL)

@@ -51,12 +51,20 @@ struct server;
 #define ACCEPT_PAUSE_MS		1000	/* after running out of fds */
 #define SHUTDOWN_GRACE_MS	2000	/* flushing bye at shutdown */
 #define CLOSE_LINGER_MS		5000	/* flushing bye to one client */
+#define REFUSED_LINGER_MS	1000	/* the same, never registered */
+#define LINGER_MAX		64	/* lingering at once, then none */
 #define FRAMES_PER_PASS		256	/* fairness: frames per client per pass */
 #define CLIENT_IOV		256	/* frames per writev */
 #define CLIENT_READ_MIN		4096	/* libevent's read size: more may wait */
 #define CLIENT_READ_MAX		65536	/* then read up to this much at once */
 #define TRIM_DELAY_MS		1000	/* from a client freed to malloc_trim */
 #define FLUSH_INTERVAL_US	200	/* longest a pass holds output back */
+
+/* limit.c: a token bucket, refilled at config rate up to config burst. */
+struct limit_bucket {
+	double		 tokens;
+	int64_t		 refill_ms;
+};
 
 /* limit.c: an address range exempt from the per-address limit. */
 struct cidr {
@@ -245,6 +253,8 @@ void		 evt_clear(struct evt *);
 
 /* cmd.c: requests, one dispatcher, one table of message types. */
 struct request {
+	const char	*text;		/* the JSON as sent, or NULL */
+	size_t		 len;
 	cJSON		*obj;		/* the request; the face owns it */
 	const char	*type;
 	const cJSON	*id;		/* to echo as "re", or NULL */
@@ -260,7 +270,8 @@ struct cmd_entry {
 	const char	*type;
 	int		 flags;
 #define CMD_REGISTERED	0x1	/* only after hello */
-#define CMD_UNLIMITED	0x2	/* liveness: not rate-limited */
+#define CMD_UNLIMITED	0x2	/* our ping's answer: not rate-limited */
+#define CMD_PING	0x4	/* limited by the ping budget */
 	int		(*exec)(struct client *, struct request *);
 };
 
@@ -301,6 +312,8 @@ extern const struct cmd_entry cmd_who_entry;
 					   since the last flush */
 #define CLIENT_WRITEV		0x100	/* plain socket: client_flush writes
 					   the queue with writev, zero copy */
+#define CLIENT_DUE		0x200	/* on server->due: a deadline runs */
+#define CLIENT_LINGER		0x400	/* counted in server->nlinger */
 
 struct client {
 	struct server		*server;
@@ -323,8 +336,8 @@ struct client {
 	size_t			  roomcap;
 
 	struct limit_ip		*ip;		/* NULL: not counted */
-	double			 tokens;	/* rate limit bucket */
-	int64_t			 refill_ms;
+	struct limit_bucket	 rate;		/* frames but pings */
+	struct limit_bucket	 ping;		/* pings: a budget of their own */
 	unsigned int		 refused;	/* in the flood window */
 	int64_t			 refused_since;
 	int64_t			 partial_ms;	/* a request began, 0: none */
@@ -332,13 +345,16 @@ struct client {
 	char			*close_reason;	/* presence reason */
 	uint64_t		 told;		/* presence.c: the generation of
 						   the last quit it was told */
-	int64_t			 deadline_ms;	/* hello, or linger, by then */
+	int64_t			 register_ms;	/* hello by then, 0: no limit */
+	int64_t			 due_ms;	/* first deadline on server->due */
+	int64_t			 linger_ms;	/* linger until */
 
 	TAILQ_ENTRY(client)	 entry;		/* server->clients */
 	TAILQ_ENTRY(client)	 close_entry;	/* server->closing */
 	TAILQ_ENTRY(client)	 pending_entry;	/* server->pending */
 	TAILQ_ENTRY(client)	 touched_entry;	/* server->touched */
 	TAILQ_ENTRY(client)	 watcher_entry;	/* server->watchers */
+	TAILQ_ENTRY(client)	 due_entry;	/* server->due */
 };
 TAILQ_HEAD(clients, client);
 
@@ -353,6 +369,9 @@ void		 client_error(struct client *, enum errcode, const char *,
 void		 client_registered(struct client *);
 void		 client_reap(struct client *);
 void		 client_input(struct client *);
+void		 client_lost(struct client *, bool);
+void		 client_due(struct client *);
+void		 client_expire(struct client *);
 int		 client_flush(struct client *);
 
 /* nick.c: the table of registered nicks, by case-folded nick. */
@@ -376,7 +395,7 @@ bool		 limit_ip_add(struct server *, struct client *,
 void		 limit_ip_remove(struct server *, struct client *);
 void		 limit_ip_free_all(struct server *);
 void		 limit_rate_init(struct client *);
-enum limit_verdict limit_rate(struct client *);
+enum limit_verdict limit_rate(struct client *, bool);
 void		 limit_log_off(const struct config *);
 
 /* listener.c: the listening sockets, reconciled with the config on reload. */
@@ -438,6 +457,9 @@ struct server {
 	struct clients		 pending;	/* input left over */
 	struct clients		 touched;	/* output to flush */
 	struct clients		 watchers;	/* presence:true */
+	struct clients		 due;		/* unregistered, by deadline */
+	struct event		*due_timer;	/* for the first of them */
+	size_t			 nlinger;	/* closed, flushing their bye */
 	size_t			 nclients;	/* connections */
 	size_t			 nactive;	/* of which not closing */
 
@@ -455,7 +477,6 @@ struct server {
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */
-	const struct timeval	*tv_register;
 
 	int64_t			 flushed_us;	/* last server_flush */
 	uint64_t		 next_client_id;
@@ -472,6 +493,7 @@ int		 server_run(struct server *);
 void		 server_stop(struct server *);
 uint64_t	 server_msgid(struct server *);
 void		 server_resume(struct server *);
+void		 server_due_arm(struct server *);
 void		 server_flush(struct server *);
 void		 server_flush_due(struct server *);
 int64_t		 server_mono_us(void);

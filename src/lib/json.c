@@ -1,5 +1,6 @@
-/* json.c: frame payloads to and from cJSON objects: strict parsing with a precise reason, and serialization
- * straight into a frame; it knows the field "type" and nothing of what any message type means. */
+/* json.c: frame payloads to and from cJSON objects: strict parsing with a precise reason, the text of
+ * members as sent, and serialization straight into a frame; it knows the field "type" and nothing of what
+ * any message type means. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,20 +9,68 @@
 
 #include "proto.h"
 
+static bool
+json_is_digit(int c)
+{
+	return (c >= '0' && c <= '9');
+}
+
+/*
+ * The length of the number at p (at most len bytes) by JSON's grammar,
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or 0 if there is none:
+ * cJSON takes "01", "1." and "-.5" too, and a number is echoed as sent
+ * (json_member_next), so what is accepted must be what any parser reads.
+ */
+static size_t
+json_number_len(const char *p, size_t len)
+{
+	size_t	i = 0, digits;
+
+	if (i < len && p[i] == '-')
+		i++;
+	if (i < len && p[i] == '0')
+		i++;
+	else {
+		for (digits = 0; i < len && json_is_digit(p[i]); i++)
+			digits++;
+		if (digits == 0)
+			return (0);
+	}
+	if (i < len && p[i] == '.') {
+		for (i++, digits = 0; i < len && json_is_digit(p[i]); i++)
+			digits++;
+		if (digits == 0)
+			return (0);
+	}
+	if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < len && (p[i] == '+' || p[i] == '-'))
+			i++;
+		for (digits = 0; i < len && json_is_digit(p[i]); i++)
+			digits++;
+		if (digits == 0)
+			return (0);
+	}
+	if (i < len && (json_is_digit(p[i]) || p[i] == '.'))
+		return (0);	/* "01", "1.2.3" */
+	return (i);
+}
+
 /*
  * JSON allows no raw control character inside a string and only tab, line
  * feed and carriage return between tokens; cJSON takes any byte below 0x20
  * as white space and copies control characters into strings (a NUL then
  * cuts the string short), so look for them before it parses.  The escape
  * \u0000 is valid JSON but would cut a string short just the same (a nick
- * "a\u0000b" registering as "a"), so it is refused too.
+ * "a\u0000b" registering as "a"), so it is refused too.  Numbers must
+ * follow JSON's grammar exactly (json_number_len).
  */
 static bool
-json_controls_valid(const char *payload, size_t len)
+json_tokens_valid(const char *payload, size_t len)
 {
 	unsigned char	c;
 	bool		instring = false, escaped = false;
-	size_t		i;
+	size_t		i, n;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)payload[i];
@@ -39,7 +88,11 @@ json_controls_valid(const char *payload, size_t len)
 				instring = false;
 		} else if (c == '"')
 			instring = true;
-		else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+		else if (c == '-' || json_is_digit(c)) {
+			if ((n = json_number_len(payload + i, len - i)) == 0)
+				return (false);
+			i += n - 1;
+		} else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
 			return (false);
 	}
 	return (true);
@@ -61,7 +114,7 @@ json_parse(const char *payload, size_t len, cJSON **obj, const char **type)
 	*type = NULL;
 	if (!utf8_valid(payload, len))
 		return (JSON_BAD_UTF8);
-	if (!json_controls_valid(payload, len))
+	if (!json_tokens_valid(payload, len))
 		return (JSON_BAD_SYNTAX);
 	o = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
 	if (o == NULL)
@@ -85,6 +138,116 @@ json_parse(const char *payload, size_t len, cJSON **obj, const char **type)
 	*obj = o;
 	*type = t->valuestring;
 	return (JSON_OK);
+}
+
+static size_t
+json_skip_space(const char *p, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
+		i++;
+	return (i);
+}
+
+/* The end of the string literal opening at p[i]: just past its quote. */
+static size_t
+json_skip_string(const char *p, size_t len, size_t i)
+{
+	for (i++; i < len && p[i] != '"'; i++) {
+		if (p[i] == '\\')
+			i++;
+	}
+	return (i + 1);
+}
+
+/* The end of the value at p[i], nested arrays and objects included. */
+static size_t
+json_skip_value(const char *p, size_t len, size_t i)
+{
+	size_t	depth = 0;
+
+	do {
+		if (p[i] == '"')
+			i = json_skip_string(p, len, i);
+		else {
+			if (p[i] == '{' || p[i] == '[')
+				depth++;
+			else if (p[i] == '}' || p[i] == ']')
+				depth--;
+			i++;
+			if (depth == 0) {
+				/* A scalar runs to the next delimiter. */
+				while (i < len &&
+				    strchr(",}] \t\r\n", p[i]) == NULL)
+					i++;
+			}
+		}
+	} while (depth > 0 && i < len);
+	return (i);
+}
+
+/*
+ * The next top-level member of an object that json_parse accepted, as its
+ * text was sent: key (quotes and escapes included) and value.  *pos starts
+ * at 0.  Returns false after the last member.  For echoing what a client
+ * sent without printing it again: a number stays the number it wrote.
+ */
+bool
+json_member_next(const char *p, size_t len, size_t *pos,
+    struct json_member *m)
+{
+	size_t	i = *pos;
+
+	i = json_skip_space(p, len, i);
+	if (i < len && (p[i] == '{' || p[i] == ','))
+		i = json_skip_space(p, len, i + 1);
+	if (i >= len || p[i] != '"')
+		return (false);
+	m->key = p + i;
+	i = json_skip_string(p, len, i);
+	m->keylen = (p + i) - m->key;
+	i = json_skip_space(p, len, i);
+	i = json_skip_space(p, len, i + 1);	/* the colon */
+	m->value = p + i;
+	i = json_skip_value(p, len, i);
+	m->valuelen = (p + i) - m->value;
+	*pos = i;
+	return (true);
+}
+
+/*
+ * Whether member m's key is name (plain ASCII): keys written with escapes
+ * are decoded first, so that "\u0069d" is "id" as it is to cJSON.
+ */
+bool
+json_member_is(const struct json_member *m, const char *name)
+{
+	cJSON	*k;
+	bool	 is;
+
+	if (memchr(m->key, '\\', m->keylen) == NULL)
+		return (m->keylen == strlen(name) + 2 &&
+		    memcmp(m->key + 1, name, m->keylen - 2) == 0);
+	if ((k = cJSON_ParseWithLength(m->key, m->keylen)) == NULL)
+		return (false);
+	is = cJSON_IsString(k) && strcmp(k->valuestring, name) == 0;
+	cJSON_Delete(k);
+	return (is);
+}
+
+/* The text of the first top-level member named name, or NULL. */
+const char *
+json_member_text(const char *p, size_t len, const char *name, size_t *vlen)
+{
+	struct json_member	m;
+	size_t			pos = 0;
+
+	while (json_member_next(p, len, &pos, &m)) {
+		if (json_member_is(&m, name)) {
+			*vlen = m.valuelen;
+			return (m.value);
+		}
+	}
+	return (NULL);
 }
 
 const char *

@@ -72,7 +72,20 @@ enum json_status {
 	JSON_NO_TYPE		/* object without a string "type" */
 };
 
+/* The text of one top-level member as sent: key with its quotes, value. */
+struct json_member {
+	const char	*key;
+	size_t		 keylen;
+	const char	*value;
+	size_t		 valuelen;
+};
+
 enum json_status json_parse(const char *, size_t, cJSON **, const char **);
+bool		 json_member_next(const char *, size_t, size_t *,
+		     struct json_member *);
+bool		 json_member_is(const struct json_member *, const char *);
+const char	*json_member_text(const char *, size_t, const char *,
+		     size_t *);
 const char	*json_status_string(enum json_status);
 struct frame	*json_frame(const cJSON *);
 int		 json_encode(struct evbuffer *, const cJSON *);

@@ -169,6 +169,8 @@ def test_byte_by_byte(srv):
                      **{"from": "slow"})
 
 
+# Pings as the probe, more than their budget allows: limits off.
+@t.daemon_args("--rate", "0")
 def test_split_across_writes(srv):
     c = srv.client("splitter")
     # Every cut point of a pair of frames, two writes each.
@@ -201,6 +203,7 @@ def test_many_frames_one_write(srv):
     c.expect_bye("done")
 
 
+@t.daemon_args("--rate", "0")
 def test_more_frames_than_one_pass(srv):
     # Far more frames than the server handles per read callback: none may
     # be lost or reordered, and the rest must not wait for more input.
@@ -254,6 +257,58 @@ def test_garbage_after_fatal_frame_ignored(srv):
     c.expect_next("pong", re=1)
     c.expect_error("bad_frame")
     c.expect_bye("bad frame")
+
+
+def raw_payloads(c, n):
+    """The next n frames' payloads as bytes, not parsed."""
+    out = []
+    deadline = time.monotonic() + t.TIMEOUT
+    while len(out) < n:
+        buf = c.reader.buf
+        if len(buf) >= 4:
+            (length,) = struct.unpack(">I", buf[:4])
+            if len(buf) >= 4 + length:
+                out.append(bytes(buf[4:4 + length]))
+                del buf[:4 + length]
+                continue
+        assert c._fill(deadline), "no frame: %r" % bytes(buf)
+    return out
+
+
+# Ids and ping members come back as the client wrote them: a number is
+# not turned into a double (9007199254740993 is not a double, 1e999 is
+# infinite), and a ping's own "re" cannot forge the pong's.
+def test_numbers_unchanged(srv):
+    c = srv.client("num")
+    c.send_raw(t.encode_payload(
+        b'{"type":"ping","id":9007199254740993,"n":1e999,'
+        b'"x":123456789012345678901234567890,"a":[1.50, -0.0],'
+        b'"re":"forged"}'))
+    c.send_raw(t.encode_payload(b'{"type":"rooms","id":1E+2}'))
+    c.send_raw(t.encode_payload(b'{"type":"nope","id":-0.000001}'))
+    pong, rooms, error = raw_payloads(c, 3)
+    assert pong == (b'{"type":"pong","n":1e999,'
+                    b'"x":123456789012345678901234567890,'
+                    b'"a":[1.50, -0.0],"re":9007199254740993}'), pong
+    assert rooms.endswith(b',"re":1E+2}'), rooms
+    assert error.endswith(b',"re":-0.000001}'), error
+    # A number JSON does not allow is refused, so an echo is always JSON.
+    c.send_raw(t.encode_payload(b'{"type":"ping","id":01}'))
+    c.expect_error("bad_frame")
+
+
+# Requests that arrived whole before the client reset the connection are
+# its last words: all are handled, even past one pass's budget.
+@t.daemon_args("--rate", "0")
+def test_frames_before_reset_handled(srv):
+    a, b = srv.pair("last")
+    n = 3000
+    a.send_raw(b"".join(t.encode({"type": "msg", "room": "last",
+                                  "text": "m%d" % i}) for i in range(n)))
+    a.reset()
+    for i in range(n):
+        b.expect_next("msg", text="m%d" % i)
+    b.expect_next("presence", nick="alice", event="quit")
 
 
 t.run(globals())

@@ -104,7 +104,8 @@ fuzz_server_loop(struct fuzz_server *fs, int passes)
 /*
  * Fire what the clock would for client i (client ids start at 1): its read
  * timeout, armed whenever it is read and registered (the heartbeat: a ping,
- * then ping timeout), before hello (the registration deadline) or lingering.
+ * then ping timeout) or lingering; before hello, its deadline on the
+ * server's due list (registration or partial frame).
  */
 static void
 fuzz_server_timeout(struct fuzz_server *fs, int i)
@@ -117,9 +118,12 @@ fuzz_server_timeout(struct fuzz_server *fs, int i)
 	}
 	if (c == NULL || !(bufferevent_get_enabled(c->bev) & EV_READ))
 		return;
-	if (!(c->flags & (CLIENT_REGISTERED | CLIENT_CLOSING)) &&
-	    fs->s->tv_register == NULL)
+	if (!(c->flags & (CLIENT_REGISTERED | CLIENT_CLOSING))) {
+		/* Before hello, the deadline list's timer (server_due_cb). */
+		if (c->flags & CLIENT_DUE)
+			client_expire(c);
 		return;
+	}
 	bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT,
 	    0);
 }

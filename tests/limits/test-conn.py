@@ -1,5 +1,9 @@
 # test-conn.py: end-to-end tests of the connection and room limits: max-clients, max-clients-per-ip with
 # limit-exempt, max-rooms-per-client and max-members-per-room, each refusing exactly at its limit.
+import os
+import socket
+import time
+
 import evchat_test as t
 
 FULL = "too many connections from your address"
@@ -136,6 +140,36 @@ def test_max_members(srv):
         for nick, event in events:
             x.expect_next("presence", room="full", nick=nick, event=event)
         x.expect_quiet()
+
+
+# Refused connections linger to flush their bye, outside every limit: a
+# host that opens them without reading or closing must not pin the daemon
+# at its descriptor limit.  Lingering is short and capped (64 at once).
+@t.daemon_args("--max-clients-per-ip", "1", "--limit-exempt", "none")
+def test_refused_linger_capped(srv):
+    t.raise_fd_limit(2048)
+    keep = srv.client("first")
+    socks = []
+    try:
+        for _ in range(400):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", srv.port))
+            socks.append(s)
+        srv.wait_log(r"refused: too many connections", count=400)
+        # Accepts in flight settle at once; lingering ones stay capped.
+        deadline = time.monotonic() + 1.5
+        while True:
+            fds = len(os.listdir("/proc/%d/fd" % srv.pid))
+            if fds < 100 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        print("descriptors with 400 refused peers open: %d" % fds)
+        assert fds < 100, fds
+    finally:
+        for s in socks:
+            s.close()
+    keep.request({"type": "ping"}, "pong")
 
 
 t.run(globals())

@@ -106,19 +106,21 @@ def test_rate_limited_carries_re(srv):
         assert f.get("re") == "x", "no re=\"x\" in %s" % f
 
 
-# Pings and pongs are exempt: a client that pings fast is never limited,
-# and the pings take no tokens from its next messages.
+# Pings have a budget of their own (50 at once, 10 a second: see
+# evchat-protocol(7)) and pongs none: pings within it are all answered on a
+# server whose message rate is tiny, and they take no tokens from the
+# messages that follow.
 @t.daemon_args("--rate", "1", "--burst", "2", "--flood-kick", "10")
 def test_pings_not_counted(srv):
     t0 = time.monotonic()
     a = srv.client("alice")
-    n = 300
+    n = 40  # of 50: the harness syncs with pings too
     a.send_raw(b"".join(t.encode({"type": "ping", "id": i})
                         for i in range(n)))
     for i in range(n):
         a.expect_next("pong", re=i)
     a.send_raw(b"".join(t.encode({"type": "pong", "ts": i})
-                        for i in range(n)))
+                        for i in range(300)))
     a.expect_quiet()
     # hello took one token of two: the next frame is served, and the
     # bucket, refilled at one a second, runs dry soon after.
@@ -129,6 +131,30 @@ def test_pings_not_counted(srv):
     if elapsed < 4:
         assert "error" in replies, replies
     a.expect_quiet()
+
+
+# A ping flood beyond its budget is refused like any other flood, and
+# kicked: a pong echoes its ping, so unlimited pings would let one client
+# keep the loop busy for everyone.
+@t.daemon_args("--flood-kick", "20")
+def test_ping_flood_kicked(srv):
+    a = srv.client("pinger")
+    b = srv.client("bystander")
+    a.send_raw(b"".join(t.encode({"type": "ping", "id": i, "pad": [[1] * 50]})
+                        for i in range(200)))
+    pongs = refused = 0
+    while True:
+        f = a.recv()
+        if f["type"] == "bye":
+            assert f["reason"] == "flood", f
+            break
+        if f["type"] == "pong":
+            pongs += 1
+        else:
+            assert f["type"] == "error" and f["code"] == "rate_limited", f
+            refused += 1
+    assert 50 <= pongs < 200 and refused == 19, (pongs, refused)
+    b.request({"type": "ping"}, "pong")
 
 
 @t.daemon_args("--rate", "0")

@@ -139,4 +139,28 @@ def test_registration_timeout(srv):
     srv.wait_log(r"closing: registration timeout", count=3)
 
 
+# The partial-frame timeout holds for any frame, hello's included: three
+# bytes of a header before hello are closed by it, not left to a later (or
+# switched off) registration deadline.
+@t.daemon_args("--heartbeat", str(HEARTBEAT), "--timeout", str(TIMEOUT),
+               "--register-timeout", "0")
+def test_partial_frame_before_hello(srv):
+    stalled = Slow(srv.connect(name="stalled"), [b"\0\0\0"])
+    idle = srv.connect(name="idle")
+    feed([stalled], [stalled], TIMEOUT + SLACK + 1)
+    closed_with(stalled, "partial frame timeout", TIMEOUT - 0.2,
+                TIMEOUT + SLACK)
+    # No frame begun and no registration deadline: nothing to time.
+    assert idle.poll(0.3) is None and not idle.eof
+
+
+@t.daemon_args("--heartbeat", str(HEARTBEAT), "--timeout", str(TIMEOUT),
+               "--register-timeout", "60")
+def test_partial_frame_before_registration_deadline(srv):
+    stalled = Slow(srv.connect(name="stalled"), [b"\0\0\0"])
+    feed([stalled], [stalled], TIMEOUT + SLACK + 1)
+    closed_with(stalled, "partial frame timeout", TIMEOUT - 0.2,
+                TIMEOUT + SLACK)
+
+
 t.run(globals())

@@ -3,6 +3,7 @@
 import re
 import signal
 import socket
+import time
 
 import ops_test as o
 from ops_test import t, write
@@ -40,6 +41,30 @@ def test_sighup_applies_heartbeat(tmp):
         # The connection from before the reload is still served.
         old.request({"type": "ping"}, "pong")
         old.close()
+        assert d.stop() == 0, d.stderr
+
+
+def test_sighup_keeps_running_deadlines(tmp):
+    """Reloads more often than the timeouts must not keep dead clients:
+    a reload changes the durations of timers armed later, never the
+    deadlines already running (heartbeat, outstanding ping, registration)."""
+    conf = write(tmp, "a.conf", "heartbeat = 1\ntimeout = 3\n"
+                 "register-timeout = 3\n")
+    with started(conf) as d:
+        port = serving(d)
+        dead = t.Client(port, name="dead")
+        dead.hello("dead")          # then never answers a ping
+        mute = t.Client(port, name="mute")  # never says hello
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline and not (
+                "dead) closing: ping timeout" in d.stderr and
+                "closing: registration timeout" in d.stderr):
+            d.send_signal(signal.SIGHUP)
+            time.sleep(0.4)
+        assert "dead) closing: ping timeout" in d.stderr, d.stderr
+        assert "closing: registration timeout" in d.stderr, d.stderr
+        dead.close()
+        mute.close()
         assert d.stop() == 0, d.stderr
 
 

@@ -177,6 +177,41 @@ def test_tls_client_on_plain_port(srv):
         sock.close()
 
 
+@t.daemon_args(*PKI.server_args("server", "--register-timeout", "2"))
+def test_handshake_never_finished(srv):
+    """Connections to the TLS port that send nothing, or trickle a
+    ClientHello that never ends, are closed by the registration deadline:
+    otherwise bare TCP connections would hold max-clients for good."""
+    port = tt.tls_port(srv)
+    silent = socket.create_connection(("127.0.0.1", port), QUICK)
+    trickle = socket.create_connection(("127.0.0.1", port), QUICK)
+    # The start of a TLS record holding a ClientHello, one byte at a time.
+    hello = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc,
+                   0x03, 0x03]) + bytes(32)
+    t0 = time.monotonic()
+    try:
+        for b in hello:
+            if time.monotonic() - t0 > 6:
+                break
+            try:
+                trickle.send(bytes([b]))
+            except OSError:
+                break
+            time.sleep(0.2)
+        for sock in (silent, trickle):
+            sock.settimeout(8)
+            try:
+                while sock.recv(4096):
+                    pass
+            except ConnectionResetError:
+                pass
+    finally:
+        silent.close()
+        trickle.close()
+    tt.wait_log(srv, r"closing: registration timeout")
+    tt.wait_log(srv, r"closing: registration timeout", count=2)
+
+
 def old_client_context(version):
     """A client context of exactly one version that OpenSSL itself allows:
     TLS 1.1 needs security level 0 on Debian."""

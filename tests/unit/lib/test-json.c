@@ -32,6 +32,20 @@ static const struct {
 	TEST_JSON("{\"type\":\"\xe2\x82\"}", JSON_BAD_UTF8),
 	TEST_JSON("[\"\x80\"]", JSON_BAD_UTF8),
 
+	/* Numbers by JSON's grammar, whatever strtod would take. */
+	TEST_JSON("{\"type\":\"x\",\"n\":9007199254740993}", JSON_OK),
+	TEST_JSON("{\"type\":\"x\",\"n\":-0.5E+3}", JSON_OK),
+	TEST_JSON("{\"type\":\"x\",\"n\":1e999}", JSON_OK),
+	TEST_JSON("{\"type\":\"x\",\"n\":[0,-1,2.5e-3]}", JSON_OK),
+	TEST_JSON("{\"type\":\"x\",\"n\":01}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":1.}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":-}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":-.5}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":1.e5}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":1e}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":-01}", JSON_BAD_SYNTAX),
+	TEST_JSON("{\"type\":\"x\",\"n\":\"01 1.\"}", JSON_OK),
+
 	TEST_JSON("", JSON_BAD_SYNTAX),
 	TEST_JSON(" \n", JSON_BAD_SYNTAX),
 	TEST_JSON("{", JSON_BAD_SYNTAX),
@@ -297,6 +311,40 @@ test_json_get_string(void **state)
 	cJSON_Delete(obj);
 }
 
+/* Members come back as their text was sent, nested values whole. */
+static void
+test_json_members(void **state)
+{
+	static const char	 p[] = " {\"type\" : \"ping\", \"a\":[1, {\"b\":"
+	    "\"]}\\\"\"}],\"\\u0069d\":1e999 ,\"t\":true,\"s\":\"x,y\"}";
+	static const char	*keys[] = { "\"type\"", "\"a\"", "\"\\u0069d\"",
+	    "\"t\"", "\"s\"" };
+	static const char	*values[] = { "\"ping\"",
+	    "[1, {\"b\":\"]}\\\"\"}]", "1e999", "true", "\"x,y\"" };
+	struct json_member	 m;
+	const char		*type, *v;
+	size_t			 pos = 0, n = 0, len;
+	cJSON			*obj;
+
+	assert_int_equal(json_parse(p, sizeof p - 1, &obj, &type), JSON_OK);
+	cJSON_Delete(obj);
+	while (json_member_next(p, sizeof p - 1, &pos, &m)) {
+		assert_true(n < nitems(keys));
+		assert_int_equal(m.keylen, strlen(keys[n]));
+		assert_memory_equal(m.key, keys[n], m.keylen);
+		assert_int_equal(m.valuelen, strlen(values[n]));
+		assert_memory_equal(m.value, values[n], m.valuelen);
+		n++;
+	}
+	assert_int_equal(n, nitems(keys));
+	v = json_member_text(p, sizeof p - 1, "id", &len);
+	assert_non_null(v);
+	assert_int_equal(len, 5);
+	assert_memory_equal(v, "1e999", 5);
+	assert_null(json_member_text(p, sizeof p - 1, "re", &len));
+	assert_null(json_member_text("{}", 2, "id", &len));
+}
+
 int
 main(void)
 {
@@ -308,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_json_frame),
 		cmocka_unit_test(test_json_encode),
 		cmocka_unit_test(test_json_get_string),
+		cmocka_unit_test(test_json_members),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
