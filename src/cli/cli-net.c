@@ -1,6 +1,5 @@
-/* cli-net.c: evchat-cli's connection: resolving and connecting (plain or TLS), frames in and out through
- * the framing library, and the protocol state they carry (welcome, ping, bye, joins); it knows nothing of how
- * frames look. */
+/* cli-net.c: evchat-cli's connection: resolving and connecting (plain or TLS), frames in and out, the one
+ * table of server message types and the session state they carry; how frames look is cli-display.c's part. */
 
 #include "config.h"
 
@@ -33,21 +32,27 @@ static void	cli_net_rooms(struct cli *, cJSON *);
 static void	cli_net_welcome(struct cli *, cJSON *);
 static void	cli_net_who(struct cli *, cJSON *);
 
-/* What a received frame changes in the session; showing it comes after. */
-static const struct cli_net_handler {
+/*
+ * Every server message type, in one row: what a received frame of it
+ * changes in the session (here), then how it is shown (cli-display.c; NULL
+ * when it has no human line).  A type not listed changes nothing and shows
+ * only with --json.
+ */
+static const struct cli_net_type {
 	const char	*type;
-	void		(*fn)(struct cli *, cJSON *);
-} cli_net_handlers[] = {
-	{ "bye",	cli_net_bye },
-	{ "error",	cli_net_error },
-	{ "joined",	cli_net_joined },
-	{ "msg",	cli_net_msg },
-	{ "parted",	cli_net_parted },
-	{ "ping",	cli_net_ping },
-	{ "presence",	cli_net_presence },
-	{ "rooms",	cli_net_rooms },
-	{ "welcome",	cli_net_welcome },
-	{ "who",	cli_net_who },
+	void		(*update)(struct cli *, cJSON *);
+	cli_display_fn	*show;
+} cli_net_types[] = {
+	{ "bye",	cli_net_bye,		cli_display_bye },
+	{ "error",	cli_net_error,		cli_display_error },
+	{ "joined",	cli_net_joined,		cli_display_joined },
+	{ "msg",	cli_net_msg,		cli_display_msg },
+	{ "parted",	cli_net_parted,		cli_display_parted },
+	{ "ping",	cli_net_ping,		NULL },
+	{ "presence",	cli_net_presence,	cli_display_presence },
+	{ "rooms",	cli_net_rooms,		cli_display_rooms },
+	{ "welcome",	cli_net_welcome,	cli_display_welcome },
+	{ "who",	cli_net_who,		cli_display_who },
 };
 
 /*
@@ -388,23 +393,32 @@ cli_net_who(struct cli *cli, cJSON *obj)
 	cli_net_add_nicks(cli, obj, "nicks");
 }
 
-static void
-cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
+static const struct cli_net_type *
+cli_net_type_find(const char *type)
 {
 	size_t	i;
 
+	for (i = 0; i < nitems(cli_net_types); i++) {
+		if (strcmp(cli_net_types[i].type, type) == 0)
+			return (&cli_net_types[i]);
+	}
+	return (NULL);
+}
+
+/* One received frame: its type's row updates the session, then shows it. */
+static void
+cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
+{
+	const struct cli_net_type	*t;
+
 	if (cli_net_is_reply(obj, cli->wait_id))
 		cli->wait_id = 0;
-	for (i = 0; i < nitems(cli_net_handlers); i++) {
-		if (strcmp(cli_net_handlers[i].type, type) == 0) {
-			cli_net_handlers[i].fn(cli, obj);
-			break;
-		}
-	}
+	if ((t = cli_net_type_find(type)) != NULL)
+		t->update(cli, obj);
 
 	/* What ended the session is said once, on stderr, by main. */
 	if (!cli->finished || cli->json)
-		cli_display_frame(cli, obj, type);
+		cli_display_frame(cli, obj, t != NULL ? t->show : NULL);
 }
 
 /*

@@ -148,8 +148,25 @@ void		 cli_cmd_drain(struct cli *);
 const char	*cli_cmd_name(size_t);
 enum cli_cmd_complete cli_cmd_completion(const char *, size_t);
 
-/* cli-display.c: received frames and local notices as output lines. */
-void		 cli_display_frame(struct cli *, cJSON *, const char *);
+/*
+ * cli-display.c: received frames and local notices as output lines.  A
+ * cli_display_fn gives the human line of one server message type in the
+ * buffer, or returns -1 when the frame has none; cli-net.c's table of
+ * types pairs each with the type's session update.
+ */
+typedef int	 cli_display_fn(struct cli *, struct evbuffer *, const cJSON *);
+
+cli_display_fn	 cli_display_bye;
+cli_display_fn	 cli_display_error;
+cli_display_fn	 cli_display_joined;
+cli_display_fn	 cli_display_msg;
+cli_display_fn	 cli_display_parted;
+cli_display_fn	 cli_display_presence;
+cli_display_fn	 cli_display_rooms;
+cli_display_fn	 cli_display_welcome;
+cli_display_fn	 cli_display_who;
+void		 cli_display_frame(struct cli *, const cJSON *,
+		     cli_display_fn *);
 void		 cli_display_notice(struct cli *, bool, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 char		*cli_display_clean(const char *);
