@@ -97,8 +97,7 @@ cli_tty_line_cb(char *line)
 	cli_tty_erase(cli, line);
 	if (*line != '\0')
 		add_history(line);
-	evbuffer_add(cli->lines, line, strlen(line));
-	evbuffer_add(cli->lines, "\n", 1);
+	evbuffer_add_printf(cli->lines, "%s\n", line);
 	free(line);
 	cli_cmd_drain(cli);
 	cli->in_line = false;
