@@ -181,7 +181,7 @@ void		 cli_tty_resize(struct cli *);
 /* cli-media.c: stickers, audio and files, sent and saved. */
 const char	*cli_media_mime(const char *);
 int		 cli_media_send(struct cli *, const char *, const char *,
-		     char **);
+		     const char *, char **);
 char		*cli_media_save(struct cli *, const cJSON *, char **);
 size_t		 cli_media_safe_name(const char *, char *, size_t);
 
