@@ -265,10 +265,6 @@ cli_free(struct cli *cli)
 	free(cli->nick);
 	free(cli->download_dir);
 	free(cli->ca_file);
-	if (cli->password != NULL) {
-		explicit_bzero(cli->password, strlen(cli->password));
-		free(cli->password);
-	}
 	free(cli->prompt);
 	free(cli->me);
 	free(cli->cause);

@@ -90,6 +90,9 @@ struct cli {
 	bool			 in_line;	/* in line handler */
 	char			*prompt;	/* without colours */
 	size_t			 complete_next;	/* completion state */
+	void			(*ask_cb)(struct cli *, const char *);
+					/* takes the next line, or NULL */
+	char			*ask_offer;	/* to pre-fill, or NULL */
 
 	/* The session. */
 	enum cli_state		 state;
@@ -177,6 +180,8 @@ void		 cli_tty_stop(struct cli *);
 void		 cli_tty_print(struct cli *, const char *, size_t);
 void		 cli_tty_prompt(struct cli *);
 void		 cli_tty_resize(struct cli *);
+int		 cli_tty_ask(struct cli *, const char *, const char *,
+		     void (*)(struct cli *, const char *));
 
 /* cli-media.c: stickers, audio and files, sent and saved. */
 const char	*cli_media_mime(const char *);
