@@ -24,6 +24,7 @@ static const char *cli_display_nick_colours[] = {
 	"\033[92m", "\033[93m", "\033[95m", "\033[96m"
 };
 
+/* Append s as it is; in human lines, server text goes by cli_display_add. */
 static void
 cli_display_put(struct evbuffer *b, const char *s)
 {
