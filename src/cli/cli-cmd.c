@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,9 +58,6 @@ static enum cli_cmd_retval cli_cmd_quit(struct cli *, const char *,
 static enum cli_cmd_retval cli_cmd_help(struct cli *, const char *,
 		    const char *);
 
-static void	cli_cmd_error(struct cli *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
 static const struct cli_cmd_entry cli_cmd_table[] = {
 	{ "join", "ROOM", "join ROOM (created if new) and make it current",
 	  CLI_ARGS_WORD, CLI_COMPLETE_ROOM, cli_cmd_join },
@@ -87,21 +82,6 @@ static const struct cli_cmd_entry cli_cmd_table[] = {
 	{ "help", "", "list the commands",
 	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_help },
 };
-
-/* Report a command's failure, as tmux's cmdq_error does. */
-static void
-cli_cmd_error(struct cli *cli, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		s = NULL;
-	va_end(ap);
-	cli_display_notice(cli, true, "%s", s != NULL ? s : fmt);
-	free(s);
-}
 
 /* The name of the i-th command for completion, NULL past the last. */
 const char *
@@ -155,7 +135,8 @@ cli_cmd_current(struct cli *cli)
 	const char	*room;
 
 	if ((room = cli_names_last(&cli->joined)) == NULL)
-		cli_cmd_error(cli, "no current room (use /join ROOM)");
+		cli_display_notice(cli, true,
+		    "no current room (use /join ROOM)");
 	return (room);
 }
 
@@ -173,30 +154,33 @@ cli_cmd_send_wait(struct cli *cli, cJSON *req)
 		cli->wait_id = id;
 }
 
+/* A request of type about room (none when NULL), waited for. */
 static enum cli_cmd_retval
-cli_cmd_join(struct cli *cli, const char *room, const char *unused)
+cli_cmd_send_room(struct cli *cli, const char *type, const char *room)
 {
 	cJSON	*req;
 
-	req = cli_net_request(cli, "join");
-	cJSON_AddStringToObject(req, "room", room);
+	req = cli_net_request(cli, type);
+	if (room != NULL)
+		cJSON_AddStringToObject(req, "room", room);
 	cli_cmd_send_wait(cli, req);
 	return (CLI_CMD_NORMAL);
 }
 
 static enum cli_cmd_retval
+cli_cmd_join(struct cli *cli, const char *room, const char *unused)
+{
+	return (cli_cmd_send_room(cli, "join", room));
+}
+
+static enum cli_cmd_retval
 cli_cmd_part(struct cli *cli, const char *room, const char *unused)
 {
-	cJSON	*req;
-
 	if (room == NULL && (room = cli_names_last(&cli->joined)) == NULL) {
-		cli_cmd_error(cli, "no room to leave");
+		cli_display_notice(cli, true, "no room to leave");
 		return (CLI_CMD_ERROR);
 	}
-	req = cli_net_request(cli, "part");
-	cJSON_AddStringToObject(req, "room", room);
-	cli_cmd_send_wait(cli, req);
-	return (CLI_CMD_NORMAL);
+	return (cli_cmd_send_room(cli, "part", room));
 }
 
 static enum cli_cmd_retval
@@ -205,7 +189,8 @@ cli_cmd_room(struct cli *cli, const char *room, const char *unused)
 	const char	*found;
 
 	if ((found = cli_names_find(&cli->joined, room)) == NULL) {
-		cli_cmd_error(cli, "not in %s (use /join %s)", room, room);
+		cli_display_notice(cli, true, "not in %s (use /join %s)",
+		    room, room);
 		return (CLI_CMD_ERROR);
 	}
 	cli_names_add(&cli->joined, found);
@@ -220,8 +205,8 @@ cli_cmd_text_fits(struct cli *cli, const char *text)
 
 	if (len <= cli->max_text)
 		return (true);
-	cli_cmd_error(cli, "message is %zu bytes, the server allows %zu", len,
-	    cli->max_text);
+	cli_display_notice(cli, true,
+	    "message is %zu bytes, the server allows %zu", len, cli->max_text);
 	return (false);
 }
 
@@ -243,51 +228,57 @@ cli_cmd_msg(struct cli *cli, const char *nick, const char *text)
 static enum cli_cmd_retval
 cli_cmd_rooms(struct cli *cli, const char *unused1, const char *unused2)
 {
-	cli_cmd_send_wait(cli, cli_net_request(cli, "rooms"));
-	return (CLI_CMD_NORMAL);
+	return (cli_cmd_send_room(cli, "rooms", NULL));
 }
 
 static enum cli_cmd_retval
 cli_cmd_who(struct cli *cli, const char *room, const char *unused)
 {
-	cJSON	*req;
+	return (cli_cmd_send_room(cli, "who", room));
+}
 
-	req = cli_net_request(cli, "who");
-	if (room != NULL)
-		cJSON_AddStringToObject(req, "room", room);
-	cli_cmd_send_wait(cli, req);
+/*
+ * A message to the current room: text, or with kind "sticker" the sticker
+ * named by content.
+ */
+static enum cli_cmd_retval
+cli_cmd_say(struct cli *cli, const char *kind, const char *content)
+{
+	const char	*room;
+	cJSON		*req;
+
+	if ((room = cli_cmd_current(cli)) == NULL ||
+	    (kind == NULL && !cli_cmd_text_fits(cli, content)))
+		return (CLI_CMD_ERROR);
+	req = cli_net_request(cli, "msg");
+	cJSON_AddStringToObject(req, "room", room);
+	if (kind != NULL)
+		cJSON_AddStringToObject(req, "kind", kind);
+	cJSON_AddStringToObject(req, kind != NULL ? kind : "text", content);
+	cli_net_send(cli, req);
 	return (CLI_CMD_NORMAL);
 }
 
 static enum cli_cmd_retval
 cli_cmd_sticker(struct cli *cli, const char *name, const char *unused)
 {
-	const char	*room;
-	cJSON		*req;
-
 	if (!name_sticker_valid(name)) {
-		cli_cmd_error(cli, "bad sticker name: %s", name);
+		cli_display_notice(cli, true, "bad sticker name: %s", name);
 		return (CLI_CMD_ERROR);
 	}
-	if ((room = cli_cmd_current(cli)) == NULL)
-		return (CLI_CMD_ERROR);
-	req = cli_net_request(cli, "msg");
-	cJSON_AddStringToObject(req, "room", room);
-	cJSON_AddStringToObject(req, "kind", "sticker");
-	cJSON_AddStringToObject(req, "sticker", name);
-	cli_net_send(cli, req);
-	return (CLI_CMD_NORMAL);
+	return (cli_cmd_say(cli, "sticker", name));
 }
 
 static enum cli_cmd_retval
 cli_cmd_media(struct cli *cli, const char *kind, const char *path)
 {
-	char	*cause;
+	const char	*room;
+	char		*cause;
 
-	if (cli_cmd_current(cli) == NULL)
+	if ((room = cli_cmd_current(cli)) == NULL)
 		return (CLI_CMD_ERROR);
-	if (cli_media_send(cli, kind, path, &cause) == -1) {
-		cli_cmd_error(cli, "%s", cause);
+	if (cli_media_send(cli, room, kind, path, &cause) == -1) {
+		cli_display_notice(cli, true, "%s", cause);
 		free(cause);
 		return (CLI_CMD_ERROR);
 	}
@@ -359,7 +350,7 @@ cli_cmd_exec(struct cli *cli, char *line)
 	name = cli_cmd_word(&line);
 	if ((cmd = cli_cmd_find(name != NULL ? name : "",
 	    name != NULL ? strlen(name) : 0, &ambiguous)) == NULL) {
-		cli_cmd_error(cli, "%s command /%s (try /help)",
+		cli_display_notice(cli, true, "%s command /%s (try /help)",
 		    ambiguous ? "ambiguous" : "unknown",
 		    name != NULL ? name : "");
 		return;
@@ -390,25 +381,11 @@ cli_cmd_exec(struct cli *cli, char *line)
 		break;
 	}
 	if (bad) {
-		cli_cmd_error(cli, "usage: /%s %s", cmd->name, cmd->usage);
+		cli_display_notice(cli, true, "usage: /%s %s", cmd->name,
+		    cmd->usage);
 		return;
 	}
 	cmd->exec(cli, a, b);
-}
-
-static void
-cli_cmd_say(struct cli *cli, const char *text)
-{
-	const char	*room;
-	cJSON		*req;
-
-	if ((room = cli_cmd_current(cli)) == NULL ||
-	    !cli_cmd_text_fits(cli, text))
-		return;
-	req = cli_net_request(cli, "msg");
-	cJSON_AddStringToObject(req, "room", room);
-	cJSON_AddStringToObject(req, "text", text);
-	cli_net_send(cli, req);
 }
 
 static void
@@ -417,14 +394,14 @@ cli_cmd_line(struct cli *cli, char *line)
 	if (*line == '\0')
 		return;
 	if (!utf8_valid(line, strlen(line))) {
-		cli_cmd_error(cli, "input line is not valid UTF-8");
+		cli_display_notice(cli, true, "input line is not valid UTF-8");
 		return;
 	}
 	if (line[0] == '/' && line[1] != '/') {
 		cli_cmd_exec(cli, line + 1);
 		return;
 	}
-	cli_cmd_say(cli, line[0] == '/' ? line + 1 : line);
+	cli_cmd_say(cli, NULL, line[0] == '/' ? line + 1 : line);
 }
 
 /*

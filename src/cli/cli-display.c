@@ -24,11 +24,18 @@ static const char *cli_display_nick_colours[] = {
 	"\033[92m", "\033[93m", "\033[95m", "\033[96m"
 };
 
+/* Append s as it is; in human lines, server text goes by cli_display_add. */
+static void
+cli_display_put(struct evbuffer *b, const char *s)
+{
+	evbuffer_add(b, s, strlen(s));
+}
+
 static void
 cli_display_colour(struct cli *cli, struct evbuffer *b, const char *sgr)
 {
 	if (cli->colour)
-		evbuffer_add(b, sgr, strlen(sgr));
+		cli_display_put(b, sgr);
 }
 
 /*
@@ -49,12 +56,12 @@ cli_display_add(struct evbuffer *b, const char *s)
 	while (s < end) {
 		p = s;
 		if (utf8_next(&s, end, &cp) != 0) {
-			evbuffer_add(b, "?", 1);
+			cli_display_put(b, "?");
 			s = p + 1;
 		} else if (cp < 0x20 || cp == 0x7f)
 			evbuffer_add_printf(b, "^%c", (char)(cp ^ 0x40));
 		else if (cp >= 0x80 && cp <= 0x9f)
-			evbuffer_add(b, "?", 1);
+			cli_display_put(b, "?");
 		else
 			evbuffer_add(b, p, s - p);
 	}
@@ -117,7 +124,7 @@ cli_display_emit(struct cli *cli, struct evbuffer *b)
 	const char	*p;
 	size_t		 len;
 
-	evbuffer_add(b, "\n", 1);
+	cli_display_put(b, "\n");
 	len = evbuffer_get_length(b);
 	if ((p = (const char *)evbuffer_pullup(b, -1)) == NULL)
 		return;
@@ -132,26 +139,68 @@ static void
 cli_display_info(struct cli *cli, struct evbuffer *b)
 {
 	cli_display_colour(cli, b, CLI_DISPLAY_INFO);
-	evbuffer_add(b, "* ", 2);
+	cli_display_put(b, "* ");
 	cli_display_colour(cli, b, CLI_DISPLAY_RESET);
 }
 
+/* An error line, from the server or the client: "error: " in red. */
 static void
-cli_display_nick_list(struct cli *cli, struct evbuffer *b, const cJSON *a)
+cli_display_error_tag(struct cli *cli, struct evbuffer *b)
+{
+	cli_display_colour(cli, b, CLI_DISPLAY_ERROR);
+	cli_display_put(b, "error:");
+	cli_display_colour(cli, b, CLI_DISPLAY_RESET);
+	cli_display_put(b, " ");
+}
+
+/*
+ * The items of the array a, comma separated, each shown by item after the
+ * separator it is given (item returns -1, showing nothing, for one it
+ * cannot show), or none when none is shown.
+ */
+static void
+cli_display_list(struct cli *cli, struct evbuffer *b, const cJSON *a,
+    int (*item)(struct cli *, struct evbuffer *, const cJSON *, const char *),
+    const char *none)
 {
 	const cJSON	*v;
-	bool		 first = true;
+	const char	*sep = "";
 
 	cJSON_ArrayForEach(v, a) {
-		if (!cJSON_IsString(v))
-			continue;
-		if (!first)
-			evbuffer_add(b, ", ", 2);
-		cli_display_nick(cli, b, v->valuestring);
-		first = false;
+		if (item(cli, b, v, sep) == 0)
+			sep = ", ";
 	}
-	if (first)
-		evbuffer_add(b, "nobody", 6);
+	if (*sep == '\0')
+		cli_display_put(b, none);
+}
+
+static int
+cli_display_list_nick(struct cli *cli, struct evbuffer *b, const cJSON *v,
+    const char *sep)
+{
+	if (!cJSON_IsString(v))
+		return (-1);
+	cli_display_put(b, sep);
+	cli_display_nick(cli, b, v->valuestring);
+	return (0);
+}
+
+/* A room of a rooms answer: its name and, when told, its member count. */
+static int
+cli_display_list_room(struct cli *cli, struct evbuffer *b, const cJSON *v,
+    const char *sep)
+{
+	const cJSON	*n;
+	const char	*name;
+
+	if ((name = json_get_string(v, "name")) == NULL)
+		return (-1);
+	cli_display_put(b, sep);
+	cli_display_room(cli, b, name);
+	n = cJSON_GetObjectItemCaseSensitive(v, "members");
+	if (cJSON_IsNumber(n))
+		evbuffer_add_printf(b, " (%.0f)", n->valuedouble);
+	return (0);
 }
 
 static void
@@ -163,63 +212,68 @@ cli_display_media(struct cli *cli, struct evbuffer *b, const cJSON *obj,
 
 	evbuffer_add_printf(b, "[%s: ", kind);
 	cli_display_add(b, json_get_string(obj, "name"));
-	evbuffer_add(b, " (", 2);
+	cli_display_put(b, " (");
 	cli_display_add(b, json_get_string(obj, "mime"));
 	if ((data = json_get_string(obj, "data")) != NULL)
 		size = base64_decoded_len(data, strlen(data));
 	if (size >= 0)
 		evbuffer_add_printf(b, ", %zd bytes", size);
-	evbuffer_add(b, ")]", 2);
+	cli_display_put(b, ")]");
 	if ((saved = json_get_string(obj, "saved")) != NULL) {
-		evbuffer_add(b, " saved to ", 10);
+		cli_display_put(b, " saved to ");
 		cli_display_add(b, saved);
 	}
 }
 
 /*
+ * The cli_display_fn of each server message type (cli.h), named by
+ * cli-net.c's table of types and called by cli_display_frame.
+ */
+
+/*
  * [general] <ana> hola, [pm] <ana> hi, and the sender's own copy of a
  * private message [pm -> bob] <ana> hi.
  */
-static void
+int
 cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
-	const char	*from, *room, *to, *kind, *sticker;
+	const char	*from, *room, *to, *kind;
 
 	from = json_get_string(obj, "from");
 	room = json_get_string(obj, "room");
 	to = json_get_string(obj, "to");
 	kind = json_get_string(obj, "kind");
 	if (room != NULL) {
-		evbuffer_add(b, "[", 1);
+		cli_display_put(b, "[");
 		cli_display_room(cli, b, room);
-		evbuffer_add(b, "] ", 2);
+		cli_display_put(b, "] ");
 	} else if (to != NULL && cli_net_is_me(cli, from)) {
-		evbuffer_add(b, "[pm -> ", 7);
+		cli_display_put(b, "[pm -> ");
 		cli_display_nick(cli, b, to);
-		evbuffer_add(b, "] ", 2);
+		cli_display_put(b, "] ");
 	} else
-		evbuffer_add(b, "[pm] ", 5);
-	evbuffer_add(b, "<", 1);
+		cli_display_put(b, "[pm] ");
+	cli_display_put(b, "<");
 	cli_display_nick(cli, b, from);
-	evbuffer_add(b, "> ", 2);
+	cli_display_put(b, "> ");
 
 	if (kind == NULL || strcmp(kind, "text") == 0)
 		cli_display_add(b, json_get_string(obj, "text"));
 	else if (strcmp(kind, "sticker") == 0) {
-		sticker = json_get_string(obj, "sticker");
-		evbuffer_add(b, "[sticker: ", 10);
-		cli_display_add(b, sticker);
-		evbuffer_add(b, "]", 1);
+		cli_display_put(b, "[sticker: ");
+		cli_display_add(b, json_get_string(obj, "sticker"));
+		cli_display_put(b, "]");
 	} else if (strcmp(kind, "audio") == 0 || strcmp(kind, "file") == 0)
 		cli_display_media(cli, b, obj, kind);
 	else {
-		evbuffer_add(b, "[", 1);
+		cli_display_put(b, "[");
 		cli_display_add(b, kind);
-		evbuffer_add(b, " message]", 9);
+		cli_display_put(b, " message]");
 	}
+	return (0);
 }
 
-static int
+int
 cli_display_presence(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
 	const char	*nick, *event, *room, *reason;
@@ -233,131 +287,129 @@ cli_display_presence(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	cli_display_info(cli, b);
 	cli_display_nick(cli, b, nick);
 	if (strcmp(event, "join") == 0 && room != NULL) {
-		evbuffer_add(b, " joined ", 8);
+		cli_display_put(b, " joined ");
 		cli_display_room(cli, b, room);
 	} else if (strcmp(event, "part") == 0 && room != NULL) {
-		evbuffer_add(b, " left ", 6);
+		cli_display_put(b, " left ");
 		cli_display_room(cli, b, room);
 	} else if (strcmp(event, "quit") == 0)
-		evbuffer_add(b, " quit", 5);
+		cli_display_put(b, " quit");
 	else if (strcmp(event, "online") == 0)
-		evbuffer_add(b, " is online", 10);
+		cli_display_put(b, " is online");
 	else if (strcmp(event, "offline") == 0)
-		evbuffer_add(b, " is offline", 11);
+		cli_display_put(b, " is offline");
 	else
 		return (-1);
 	if (reason != NULL) {
-		evbuffer_add(b, " (", 2);
+		cli_display_put(b, " (");
 		cli_display_add(b, reason);
-		evbuffer_add(b, ")", 1);
+		cli_display_put(b, ")");
 	}
 	return (0);
 }
 
-static void
-cli_display_rooms(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+int
+cli_display_error(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
-	const cJSON	*a, *v, *n;
-	bool		 first = true;
-
-	cli_display_info(cli, b);
-	evbuffer_add(b, "rooms: ", 7);
-	a = cJSON_GetObjectItemCaseSensitive(obj, "rooms");
-	cJSON_ArrayForEach(v, a) {
-		if (json_get_string(v, "name") == NULL)
-			continue;
-		if (!first)
-			evbuffer_add(b, ", ", 2);
-		cli_display_room(cli, b, json_get_string(v, "name"));
-		n = cJSON_GetObjectItemCaseSensitive(v, "members");
-		if (cJSON_IsNumber(n))
-			evbuffer_add_printf(b, " (%.0f)", n->valuedouble);
-		first = false;
-	}
-	if (first)
-		evbuffer_add(b, "none", 4);
+	cli_display_error_tag(cli, b);
+	cli_display_add(b, json_get_string(obj, "code"));
+	cli_display_put(b, ": ");
+	cli_display_add(b, json_get_string(obj, "message"));
+	return (0);
 }
 
-/* Human form of a frame; -1 when it has none (ping, unknown types). */
-static int
-cli_display_human(struct cli *cli, struct evbuffer *b, const cJSON *obj,
-    const char *type)
+int
+cli_display_welcome(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
-	const char	*s;
+	cli_display_info(cli, b);
+	evbuffer_add_printf(b, "connected to %s (", cli->server);
+	cli_display_add(b, json_get_string(obj, "server"));
+	cli_display_put(b, ") as ");
+	cli_display_nick(cli, b, cli->me);
+	return (0);
+}
 
-	if (strcmp(type, "msg") == 0)
-		cli_display_msg(cli, b, obj);
-	else if (strcmp(type, "presence") == 0)
-		return (cli_display_presence(cli, b, obj));
-	else if (strcmp(type, "error") == 0) {
-		cli_display_colour(cli, b, CLI_DISPLAY_ERROR);
-		evbuffer_add(b, "error:", 6);
-		cli_display_colour(cli, b, CLI_DISPLAY_RESET);
-		evbuffer_add(b, " ", 1);
-		cli_display_add(b, json_get_string(obj, "code"));
-		evbuffer_add(b, ": ", 2);
-		cli_display_add(b, json_get_string(obj, "message"));
-	} else if (strcmp(type, "welcome") == 0) {
-		cli_display_info(cli, b);
-		evbuffer_add_printf(b, "connected to %s (", cli->server);
-		cli_display_add(b, json_get_string(obj, "server"));
-		evbuffer_add(b, ") as ", 5);
-		cli_display_nick(cli, b, cli->me);
-	} else if (strcmp(type, "joined") == 0) {
-		cli_display_info(cli, b);
-		evbuffer_add(b, "you joined ", 11);
-		cli_display_room(cli, b, json_get_string(obj, "room"));
-		evbuffer_add(b, " (members: ", 11);
-		cli_display_nick_list(cli, b,
-		    cJSON_GetObjectItemCaseSensitive(obj, "members"));
-		evbuffer_add(b, ")", 1);
-	} else if (strcmp(type, "parted") == 0) {
-		cli_display_info(cli, b);
-		evbuffer_add(b, "you left ", 9);
-		cli_display_room(cli, b, json_get_string(obj, "room"));
-	} else if (strcmp(type, "rooms") == 0)
-		cli_display_rooms(cli, b, obj);
-	else if (strcmp(type, "who") == 0) {
-		cli_display_info(cli, b);
-		if ((s = json_get_string(obj, "room")) != NULL) {
-			evbuffer_add(b, "in ", 3);
-			cli_display_room(cli, b, s);
-		} else
-			evbuffer_add(b, "online", 6);
-		evbuffer_add(b, ": ", 2);
-		cli_display_nick_list(cli, b,
-		    cJSON_GetObjectItemCaseSensitive(obj, "nicks"));
-	} else if (strcmp(type, "bye") == 0) {
-		cli_display_info(cli, b);
-		evbuffer_add(b, "disconnected: ", 14);
-		cli_display_add(b, json_get_string(obj, "reason"));
+int
+cli_display_joined(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	cli_display_info(cli, b);
+	cli_display_put(b, "you joined ");
+	cli_display_room(cli, b, json_get_string(obj, "room"));
+	cli_display_put(b, " (members: ");
+	cli_display_list(cli, b,
+	    cJSON_GetObjectItemCaseSensitive(obj, "members"),
+	    cli_display_list_nick, "nobody");
+	cli_display_put(b, ")");
+	return (0);
+}
+
+int
+cli_display_parted(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	cli_display_info(cli, b);
+	cli_display_put(b, "you left ");
+	cli_display_room(cli, b, json_get_string(obj, "room"));
+	return (0);
+}
+
+int
+cli_display_rooms(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	cli_display_info(cli, b);
+	cli_display_put(b, "rooms: ");
+	cli_display_list(cli, b, cJSON_GetObjectItemCaseSensitive(obj, "rooms"),
+	    cli_display_list_room, "none");
+	return (0);
+}
+
+int
+cli_display_who(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	const char	*room;
+
+	cli_display_info(cli, b);
+	if ((room = json_get_string(obj, "room")) != NULL) {
+		cli_display_put(b, "in ");
+		cli_display_room(cli, b, room);
 	} else
-		return (-1);
+		cli_display_put(b, "online");
+	cli_display_put(b, ": ");
+	cli_display_list(cli, b, cJSON_GetObjectItemCaseSensitive(obj, "nicks"),
+	    cli_display_list_nick, "nobody");
+	return (0);
+}
+
+int
+cli_display_bye(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	cli_display_info(cli, b);
+	cli_display_put(b, "disconnected: ");
+	cli_display_add(b, json_get_string(obj, "reason"));
 	return (0);
 }
 
 /*
  * Show one received frame: with --json every frame, as the one line that
- * cJSON prints; otherwise the human line, if the frame has one.
+ * cJSON prints; otherwise the line that show (NULL for a type with none,
+ * as ping or one unknown) makes of it.
  */
 void
-cli_display_frame(struct cli *cli, cJSON *obj, const char *type)
+cli_display_frame(struct cli *cli, const cJSON *obj, cli_display_fn *show)
 {
 	struct evbuffer	*b;
 	char		*s;
-	int		 rc = 0;
+	int		 rc = -1;
 
 	if ((b = evbuffer_new()) == NULL)
 		return;
 	if (cli->json) {
-		if ((s = cJSON_PrintUnformatted(obj)) == NULL)
-			rc = -1;
-		else {
-			evbuffer_add(b, s, strlen(s));
+		if ((s = cJSON_PrintUnformatted(obj)) != NULL) {
+			cli_display_put(b, s);
 			cJSON_free(s);
+			rc = 0;
 		}
-	} else
-		rc = cli_display_human(cli, b, obj, type);
+	} else if (show != NULL)
+		rc = show(cli, b, obj);
 	if (rc == 0)
 		cli_display_emit(cli, b);
 	evbuffer_free(b);
@@ -386,12 +438,8 @@ cli_display_notice(struct cli *cli, bool error, const char *fmt, ...)
 		evbuffer_free(b);
 		return;
 	}
-	if (error) {
-		cli_display_colour(cli, b, CLI_DISPLAY_ERROR);
-		evbuffer_add(b, "error:", 6);
-		cli_display_colour(cli, b, CLI_DISPLAY_RESET);
-		evbuffer_add(b, " ", 1);
-	}
+	if (error)
+		cli_display_error_tag(cli, b);
 	va_start(ap, fmt);
 	evbuffer_add_vprintf(b, fmt, ap);
 	va_end(ap);

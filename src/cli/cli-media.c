@@ -108,15 +108,15 @@ cli_media_read(const char *path, size_t max, unsigned char **data,
 }
 
 /*
- * Send the file at path to the current room as kind ("audio" or "file").
- * Files over the server's max_media are refused here, before any byte goes
- * out, with a reason the user can act on.
+ * Send the file at path to room as kind ("audio" or "file").  Files over
+ * the server's max_media are refused here, before any byte goes out, with
+ * a reason the user can act on.
  */
 int
-cli_media_send(struct cli *cli, const char *kind, const char *path,
-    char **cause)
+cli_media_send(struct cli *cli, const char *room, const char *kind,
+    const char *path, char **cause)
 {
-	const char	*room, *name;
+	const char	*name;
 	unsigned char	*data;
 	char		*b64;
 	ssize_t		 size;
@@ -124,10 +124,6 @@ cli_media_send(struct cli *cli, const char *kind, const char *path,
 	int		 rc;
 
 	*cause = NULL;
-	if ((room = cli_names_last(&cli->joined)) == NULL) {
-		*cause = cli_xstrdup("no current room (use /join ROOM)");
-		return (-1);
-	}
 	name = (name = strrchr(path, '/')) != NULL ? name + 1 : path;
 	if (!name_file_valid(name)) {
 		*cause = cli_xasprintf("%s: not a file name the server takes",

@@ -1,6 +1,5 @@
-/* cli-net.c: evchat-cli's connection: resolving and connecting (plain or TLS), frames in and out through
- * the framing library, and the protocol state they carry (welcome, ping, bye, joins); it knows nothing of how
- * frames look. */
+/* cli-net.c: evchat-cli's connection: resolving and connecting (plain or TLS), frames in and out, the one
+ * table of server message types and the session state they carry; how frames look is cli-display.c's part. */
 
 #include "config.h"
 
@@ -23,31 +22,39 @@
 
 static void	cli_net_bye(struct cli *, cJSON *);
 static void	cli_net_error(struct cli *, cJSON *);
+static void	cli_net_hello(struct cli *);
 static void	cli_net_joined(struct cli *, cJSON *);
 static void	cli_net_msg(struct cli *, cJSON *);
 static void	cli_net_parted(struct cli *, cJSON *);
 static void	cli_net_try(struct cli *, int);
 static void	cli_net_ping(struct cli *, cJSON *);
 static void	cli_net_presence(struct cli *, cJSON *);
+static void	cli_net_renick(struct cli *, const char *);
 static void	cli_net_rooms(struct cli *, cJSON *);
 static void	cli_net_welcome(struct cli *, cJSON *);
 static void	cli_net_who(struct cli *, cJSON *);
 
-/* What a received frame changes in the session; showing it comes after. */
-static const struct cli_net_handler {
+/*
+ * Every server message type, in one row: what a received frame of it
+ * changes in the session (here), then how it is shown (cli-display.c; NULL
+ * when it has no human line).  A type not listed changes nothing and shows
+ * only with --json.
+ */
+static const struct cli_net_type {
 	const char	*type;
-	void		(*fn)(struct cli *, cJSON *);
-} cli_net_handlers[] = {
-	{ "bye",	cli_net_bye },
-	{ "error",	cli_net_error },
-	{ "joined",	cli_net_joined },
-	{ "msg",	cli_net_msg },
-	{ "parted",	cli_net_parted },
-	{ "ping",	cli_net_ping },
-	{ "presence",	cli_net_presence },
-	{ "rooms",	cli_net_rooms },
-	{ "welcome",	cli_net_welcome },
-	{ "who",	cli_net_who },
+	void		(*update)(struct cli *, cJSON *);
+	cli_display_fn	*show;
+} cli_net_types[] = {
+	{ "bye",	cli_net_bye,		cli_display_bye },
+	{ "error",	cli_net_error,		cli_display_error },
+	{ "joined",	cli_net_joined,		cli_display_joined },
+	{ "msg",	cli_net_msg,		cli_display_msg },
+	{ "parted",	cli_net_parted,		cli_display_parted },
+	{ "ping",	cli_net_ping,		NULL },
+	{ "presence",	cli_net_presence,	cli_display_presence },
+	{ "rooms",	cli_net_rooms,		cli_display_rooms },
+	{ "welcome",	cli_net_welcome,	cli_display_welcome },
+	{ "who",	cli_net_who,		cli_display_who },
 };
 
 /*
@@ -172,7 +179,8 @@ cli_net_quit_cb(evutil_socket_t fd, short events, void *arg)
 
 /*
  * Say goodbye: the server answers bye once it has handled every frame
- * before the quit, so waiting for bye is waiting for all of them.
+ * before the quit, so waiting for bye is waiting for all of them.  Before
+ * welcome, only a person who declined to choose another nick quits.
  */
 void
 cli_net_quit(struct cli *cli, const char *reason)
@@ -180,7 +188,7 @@ cli_net_quit(struct cli *cli, const char *reason)
 	struct timeval	 tv = { CLI_QUIT_TIMEOUT, 0 };
 	cJSON		*req;
 
-	if (cli->state != CLI_READY)
+	if (cli->state != CLI_READY && cli->state != CLI_HELLO)
 		return;
 	req = cli_net_request(cli, "quit");
 	if (reason != NULL && *reason != '\0')
@@ -191,6 +199,16 @@ cli_net_quit(struct cli *cli, const char *reason)
 	if (cli->ev_quit != NULL)
 		evtimer_add(cli->ev_quit, &tv);
 	cli_input_update(cli);
+}
+
+static void
+cli_net_password_free(struct cli *cli)
+{
+	if (cli->password == NULL)
+		return;
+	explicit_bzero(cli->password, strlen(cli->password));
+	free(cli->password);
+	cli->password = NULL;
 }
 
 static void
@@ -209,6 +227,7 @@ cli_net_welcome(struct cli *cli, cJSON *obj)
 	cli->max_media = cli_net_number(obj, "max_media", cli->max_media);
 	cli->heartbeat = cli_net_number(obj, "heartbeat", 0);
 	cli->state = CLI_READY;
+	cli_net_password_free(cli);
 
 	/*
 	 * A live server is never silent for much over a heartbeat (it pings
@@ -253,7 +272,62 @@ cli_net_bye(struct cli *cli, cJSON *obj)
 	free(clean);
 }
 
-/* An error answering hello ends the client: it cannot do anything else. */
+/*
+ * Offer a person another nick in place of the refused one: with "_"
+ * appended, as irssi does, when that is still a valid nick, or else the
+ * nick itself to edit.  Returns -1 when nobody can be asked (scripted, or
+ * the terminal already given back after Ctrl-D).
+ */
+static int
+cli_net_ask_nick(struct cli *cli)
+{
+	char	*offer;
+	int	 rc;
+
+	if (!cli->interactive)
+		return (-1);
+	offer = cli_xasprintf("%s_", cli->nick);
+	if (!name_nick_valid(offer)) {
+		free(offer);
+		offer = cli_xstrdup(cli->nick);
+	}
+	rc = cli_tty_ask(cli, "another nick (empty to quit): ", offer,
+	    cli_net_renick);
+	free(offer);
+	return (rc);
+}
+
+/*
+ * The answer to cli_net_ask_nick, from cli-tty.c: register it on the same
+ * connection, which the server keeps open after invalid_nick and
+ * nick_taken; nothing (an empty line or Ctrl-D) quits.  A nick the server
+ * would refuse is refused here, as it would be, and asked for again.
+ */
+static void
+cli_net_renick(struct cli *cli, const char *nick)
+{
+	if (cli->state != CLI_HELLO)
+		return;
+	if (nick == NULL || *nick == '\0') {
+		cli_net_quit(cli, NULL);
+		return;
+	}
+	free(cli->nick);
+	cli->nick = cli_xstrdup(nick);
+	if (name_nick_valid(nick)) {
+		cli_net_hello(cli);
+		return;
+	}
+	cli_display_notice(cli, true, "%s: %s", errcode_name(ERR_INVALID_NICK),
+	    errcode_message(ERR_INVALID_NICK));
+	if (cli_net_ask_nick(cli) == -1)
+		cli_net_quit(cli, NULL);
+}
+
+/*
+ * An error answering hello ends the client, as it cannot do anything else,
+ * unless a person at the terminal can choose another nick.
+ */
 static void
 cli_net_error(struct cli *cli, cJSON *obj)
 {
@@ -268,15 +342,21 @@ cli_net_error(struct cli *cli, cJSON *obj)
 		message = "no reason given";
 	c = cli_display_clean(code);
 	m = cli_display_clean(message);
-	if (strcmp(code, "invalid_nick") == 0 ||
-	    strcmp(code, "nick_taken") == 0)
-		cli_finish(cli, 1, "nick refused: %s: %s", c, m);
-	else if (strcmp(code, "bad_password") == 0)
+	switch (errcode_lookup(code)) {
+	case ERR_INVALID_NICK:
+	case ERR_NICK_TAKEN:
+		if (cli_net_ask_nick(cli) == -1)
+			cli_finish(cli, 1, "nick refused: %s: %s", c, m);
+		break;
+	case ERR_BAD_PASSWORD:
 		cli_finish(cli, 1, "password refused: %s%s", m,
 		    cli->password_sent ? "" : " (give it with --password-file "
 		    "or EVCHAT_PASSWORD)");
-	else
+		break;
+	default:
 		cli_finish(cli, 1, "registration refused: %s: %s", c, m);
+		break;
+	}
 	free(c);
 	free(m);
 }
@@ -388,23 +468,32 @@ cli_net_who(struct cli *cli, cJSON *obj)
 	cli_net_add_nicks(cli, obj, "nicks");
 }
 
-static void
-cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
+static const struct cli_net_type *
+cli_net_type_find(const char *type)
 {
 	size_t	i;
 
+	for (i = 0; i < nitems(cli_net_types); i++) {
+		if (strcmp(cli_net_types[i].type, type) == 0)
+			return (&cli_net_types[i]);
+	}
+	return (NULL);
+}
+
+/* One received frame: its type's row updates the session, then shows it. */
+static void
+cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
+{
+	const struct cli_net_type	*t;
+
 	if (cli_net_is_reply(obj, cli->wait_id))
 		cli->wait_id = 0;
-	for (i = 0; i < nitems(cli_net_handlers); i++) {
-		if (strcmp(cli_net_handlers[i].type, type) == 0) {
-			cli_net_handlers[i].fn(cli, obj);
-			break;
-		}
-	}
+	if ((t = cli_net_type_find(type)) != NULL)
+		t->update(cli, obj);
 
 	/* What ended the session is said once, on stderr, by main. */
 	if (!cli->finished || cli->json)
-		cli_display_frame(cli, obj, type);
+		cli_display_frame(cli, obj, t != NULL ? t->show : NULL);
 }
 
 /*
@@ -456,28 +545,39 @@ cli_net_write_cb(struct bufferevent *bev, void *arg)
 	cli_input_update(cli);
 }
 
+/*
+ * Register cli->nick.  The password goes in every hello, as the server
+ * checks it first each time.  A script gets no second hello, so it is wiped
+ * at once; at a terminal it stays until welcome (or cli_net_free).
+ */
 static void
 cli_net_hello(struct cli *cli)
 {
-	struct timeval	 tv = { CLI_WRITE_TIMEOUT, 0 };
-	cJSON		*req;
+	cJSON	*req;
 
-	cli->state = CLI_HELLO;
-	bufferevent_set_timeouts(cli->bev, NULL, &tv);
-	bufferevent_setwatermark(cli->bev, EV_WRITE, CLI_OUTPUT_MAX / 4, 0);
-	bufferevent_enable(cli->bev, EV_READ);
 	req = cli_net_request(cli, "hello");
 	cli->hello_id = cli->next_id;
 	cJSON_AddStringToObject(req, "nick", cli->nick);
 	cJSON_AddNumberToObject(req, "version", PROTO_VERSION);
 	if (cli->password != NULL) {
 		cJSON_AddStringToObject(req, "password", cli->password);
-		explicit_bzero(cli->password, strlen(cli->password));
-		free(cli->password);
-		cli->password = NULL;
 		cli->password_sent = true;
 	}
 	cli_net_send(cli, req);
+	if (!cli->interactive)
+		cli_net_password_free(cli);
+}
+
+static void
+cli_net_connected(struct cli *cli)
+{
+	struct timeval	 tv = { CLI_WRITE_TIMEOUT, 0 };
+
+	cli->state = CLI_HELLO;
+	bufferevent_set_timeouts(cli->bev, NULL, &tv);
+	bufferevent_setwatermark(cli->bev, EV_WRITE, CLI_OUTPUT_MAX / 4, 0);
+	bufferevent_enable(cli->bev, EV_READ);
+	cli_net_hello(cli);
 }
 
 static void
@@ -489,7 +589,7 @@ cli_net_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (cli->state == CLI_CONNECTING) {
 		if (what & BEV_EVENT_CONNECTED) {
-			cli_net_hello(cli);
+			cli_net_connected(cli);
 			return;
 		}
 		/* A handshake that failed would fail at every address. */
@@ -610,4 +710,5 @@ cli_net_free(struct cli *cli)
 	cli_tls_free(cli);
 	free(cli->host);
 	cli->host = NULL;
+	cli_net_password_free(cli);
 }

@@ -77,11 +77,37 @@ cli_tty_erase(struct cli *cli, const char *line)
 	fflush(rl_outstream);
 }
 
+/*
+ * The line typed answers the question cli_tty_ask put: hand it (NULL for
+ * Ctrl-D) to the asker, then show the chat prompt again unless the asker
+ * asked once more.
+ */
+static void
+cli_tty_answer(struct cli *cli, char *line)
+{
+	void	(*cb)(struct cli *, const char *) = cli->ask_cb;
+
+	cli->ask_cb = NULL;
+	if (line == NULL)
+		cli_tty_stop(cli);
+	cli->in_line = true;
+	cb(cli, line);
+	if (cli->ask_cb == NULL)
+		cli_tty_prompt(cli);
+	cli->in_line = false;
+	free(line);
+}
+
 /* Readline calls this with each line typed, or NULL for Ctrl-D. */
 static void
 cli_tty_line_cb(char *line)
 {
 	struct cli	*cli = cli_tty_cli;
+
+	if (cli->ask_cb != NULL) {
+		cli_tty_answer(cli, line);
+		return;
+	}
 
 	/*
 	 * Ctrl-D is /quit.  The terminal is given back now, as the shell's
@@ -97,8 +123,7 @@ cli_tty_line_cb(char *line)
 	cli_tty_erase(cli, line);
 	if (*line != '\0')
 		add_history(line);
-	evbuffer_add(cli->lines, line, strlen(line));
-	evbuffer_add(cli->lines, "\n", 1);
+	evbuffer_add_printf(cli->lines, "%s\n", line);
 	free(line);
 	cli_cmd_drain(cli);
 	cli->in_line = false;
@@ -171,6 +196,53 @@ cli_tty_prompt(struct cli *cli)
 		rl_forced_update_display();
 	}
 	free(shown);
+}
+
+/*
+ * Readline's startup hook, run as it starts a new line: the line handler
+ * has asked a question, and only now may the offered answer go in.
+ */
+static int
+cli_tty_offer(void)
+{
+	struct cli	*cli = cli_tty_cli;
+
+	rl_startup_hook = NULL;
+	if (cli != NULL && cli->ask_offer != NULL) {
+		rl_insert_text(cli->ask_offer);
+		free(cli->ask_offer);
+		cli->ask_offer = NULL;
+	}
+	return (0);
+}
+
+/*
+ * Ask question on the prompt line, with offer typed in already for the
+ * person to take with Enter, or edit; the next line goes to cb instead of
+ * the input lines (NULL for Ctrl-D).  Returns -1 when the terminal is not
+ * in use.  cli-net.c asks for another nick with it.
+ */
+int
+cli_tty_ask(struct cli *cli, const char *question, const char *offer,
+    void (*cb)(struct cli *, const char *))
+{
+	if (cli_tty_cli == NULL)
+		return (-1);
+	cli->ask_cb = cb;
+	if (cli->in_line) {
+		/* Readline clears the line after the handler returns. */
+		free(cli->ask_offer);
+		cli->ask_offer = cli_xstrdup(offer);
+		rl_startup_hook = cli_tty_offer;
+		rl_set_prompt(question);
+		return (0);
+	}
+	rl_clear_visible_line();
+	rl_set_prompt(question);
+	rl_replace_line(offer, 1);
+	rl_point = rl_end;
+	rl_forced_update_display();
+	return (0);
 }
 
 void
@@ -303,5 +375,8 @@ cli_tty_stop(struct cli *cli)
 	rl_callback_handler_remove();
 	if (cli->ev_stdin != NULL)
 		event_del(cli->ev_stdin);
+	free(cli->ask_offer);
+	cli->ask_offer = NULL;
+	rl_startup_hook = NULL;
 	cli_tty_cli = NULL;
 }

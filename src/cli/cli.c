@@ -265,10 +265,6 @@ cli_free(struct cli *cli)
 	free(cli->nick);
 	free(cli->download_dir);
 	free(cli->ca_file);
-	if (cli->password != NULL) {
-		explicit_bzero(cli->password, strlen(cli->password));
-		free(cli->password);
-	}
 	free(cli->prompt);
 	free(cli->me);
 	free(cli->cause);
@@ -314,14 +310,26 @@ cli_password_read(const char *path, char **cause)
 	return (line);
 }
 
+/* What follows prefix in s, or NULL when s does not start with it. */
+static const char *
+cli_after(const char *s, const char *prefix)
+{
+	size_t	len = strlen(prefix);
+
+	return (strncmp(s, prefix, len) == 0 ? s + len : NULL);
+}
+
 /* Whether server is this host, where nobody else sees the traffic. */
 static bool
 cli_server_local(const char *server)
 {
-	return ((strncmp(server, "localhost", 9) == 0 &&
-	    (server[9] == ':' || server[9] == '\0')) ||
-	    strncmp(server, "127.", 4) == 0 ||
-	    strncmp(server, "[::1]", 5) == 0 || strcmp(server, "::1") == 0);
+	const char	*rest;
+
+	if ((rest = cli_after(server, "localhost")) != NULL &&
+	    (*rest == ':' || *rest == '\0'))
+		return (true);
+	return (cli_after(server, "127.") != NULL ||
+	    cli_after(server, "[::1]") != NULL || strcmp(server, "::1") == 0);
 }
 
 /*
@@ -335,8 +343,7 @@ cli_options_secure(struct cli *cli, bool tls, const char *password_file)
 	const char	*s;
 	char		*cause, *plain;
 
-	if (strncmp(cli->server, CLI_TLS_SCHEME,
-	    strlen(CLI_TLS_SCHEME)) == 0)
+	if (cli_after(cli->server, CLI_TLS_SCHEME) != NULL)
 		cli->tls = true;
 	else if (tls) {
 		plain = cli->server;

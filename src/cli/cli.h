@@ -90,6 +90,9 @@ struct cli {
 	bool			 in_line;	/* in line handler */
 	char			*prompt;	/* without colours */
 	size_t			 complete_next;	/* completion state */
+	void			(*ask_cb)(struct cli *, const char *);
+					/* takes the next line, or NULL */
+	char			*ask_offer;	/* to pre-fill, or NULL */
 
 	/* The session. */
 	enum cli_state		 state;
@@ -148,8 +151,25 @@ void		 cli_cmd_drain(struct cli *);
 const char	*cli_cmd_name(size_t);
 enum cli_cmd_complete cli_cmd_completion(const char *, size_t);
 
-/* cli-display.c: received frames and local notices as output lines. */
-void		 cli_display_frame(struct cli *, cJSON *, const char *);
+/*
+ * cli-display.c: received frames and local notices as output lines.  A
+ * cli_display_fn gives the human line of one server message type in the
+ * buffer, or returns -1 when the frame has none; cli-net.c's table of
+ * types pairs each with the type's session update.
+ */
+typedef int	 cli_display_fn(struct cli *, struct evbuffer *, const cJSON *);
+
+cli_display_fn	 cli_display_bye;
+cli_display_fn	 cli_display_error;
+cli_display_fn	 cli_display_joined;
+cli_display_fn	 cli_display_msg;
+cli_display_fn	 cli_display_parted;
+cli_display_fn	 cli_display_presence;
+cli_display_fn	 cli_display_rooms;
+cli_display_fn	 cli_display_welcome;
+cli_display_fn	 cli_display_who;
+void		 cli_display_frame(struct cli *, const cJSON *,
+		     cli_display_fn *);
 void		 cli_display_notice(struct cli *, bool, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 char		*cli_display_clean(const char *);
@@ -160,11 +180,13 @@ void		 cli_tty_stop(struct cli *);
 void		 cli_tty_print(struct cli *, const char *, size_t);
 void		 cli_tty_prompt(struct cli *);
 void		 cli_tty_resize(struct cli *);
+int		 cli_tty_ask(struct cli *, const char *, const char *,
+		     void (*)(struct cli *, const char *));
 
 /* cli-media.c: stickers, audio and files, sent and saved. */
 const char	*cli_media_mime(const char *);
 int		 cli_media_send(struct cli *, const char *, const char *,
-		     char **);
+		     const char *, char **);
 char		*cli_media_save(struct cli *, const cJSON *, char **);
 size_t		 cli_media_safe_name(const char *, char *, size_t);
 

@@ -1,5 +1,6 @@
 # test-cli-fail.py: how evchat-cli ends when it cannot go on: refused nicks, a closed port, a bad address,
 # a server that shuts down; and that it stays up by answering pings.  It knows nothing of the client's code.
+import json
 import re
 import signal
 import socket
@@ -14,12 +15,19 @@ def one_line(err, pattern):
 
 
 def test_nick_taken(srv):
+    """A script is never asked for another nick (only a terminal is): it
+    ends with one clear line and status 1, reading no line as a nick."""
     srv.client("ana")
     status, out, err = c.run(["--nick", "ANA", "--join", "general"],
-                             srv.port, "never sent\n")
+                             srv.port, "ANA_\nnever sent\n")
     assert status == 1, (status, out, err)
     one_line(err, r"evchat-cli: nick refused: nick_taken: \S.*")
     assert out == [], out
+    # With --json the refusal is also the one frame on stdout.
+    status, out, err = c.run(["--json", "--nick", "ANA"], srv.port, "ANA_\n")
+    assert status == 1, (status, out, err)
+    one_line(err, r"evchat-cli: nick refused: nick_taken: \S.*")
+    assert len(out) == 1 and json.loads(out[0])["code"] == "nick_taken", out
 
 
 def test_invalid_nick(srv):

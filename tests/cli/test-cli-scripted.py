@@ -208,6 +208,27 @@ def test_environment_and_options(srv):
     assert status != 0 and out == [] and err, (status, out, err)
 
 
+
+def test_plain_password_warning(srv):
+    """A password over plain TCP is warned about unless the server is this
+    host.  The missing download directory ends the run before any lookup
+    or connection, so no address here is ever used."""
+    missing = os.path.join(tempfile.gettempdir(), "evchat-no-such-dir-%d"
+                           % os.getpid())
+    for server, warned in (("localhost:1", False), ("localhost", False),
+                           ("127.0.0.2:1", False), ("[::1]:1", False),
+                           ("::1", False), ("localhostx:1", True),
+                           ("chat.example.org:1", True),
+                           ("tls-less.example:1", True)):
+        status, out, err = c.run(["--server", server, "--nick", "ana",
+                                  "--download-dir", missing],
+                                 env={"EVCHAT_PASSWORD": "secret"})
+        assert status == 1 and out == [], (server, status, out, err)
+        assert err[-1].startswith("evchat-cli: download directory "), err
+        warning = ("evchat-cli: warning: the password goes to %s "
+                   "unencrypted (use --tls)" % server)
+        assert (warning in err) == warned, (server, err)
+
 def test_valgrind_session(srv):
     """A scripted session (every command, a file received and saved, bad
     input) under valgrind: no leak, no memory error."""

@@ -1,5 +1,5 @@
 # test-cli-tty.py: evchat-cli's interactive mode on a pseudo-terminal (Python's pty support): messages
-# printed above a half-typed line that survives intact, completion, colours, Ctrl-D and signals.
+# printed above a half-typed line that survives intact, completion, colours, Ctrl-D, signals, another nick.
 import re
 import signal
 
@@ -93,6 +93,82 @@ def test_server_goes_away(srv):
     tail = tty.data[tty.pos:]
     assert tail.endswith(b"evchat-cli: server closed the connection: "
                          b"server shutting down\r\n"), tail
+
+
+def offered(tty, code, offer):
+    """The server's refusal shown, then offer proposed as another nick."""
+    tty.expect(rb"error: " + code + rb": [^\r\n]+\r\n")
+    tty.expect(rb"another nick \(empty to quit\): " + re.escape(offer))
+
+
+def test_nick_taken_offers_another(srv):
+    """A taken nick is shown refused and nick_ offered; Enter takes it, on
+    the same connection, and the chat goes on."""
+    bob = srv.client("ana")
+    bob.join("general")
+    tty = c.PtyCli(["--nick", "ANA", "--join", "general"], srv.port,
+                   env={"NO_COLOR": "1"})
+    offered(tty, b"nick_taken", b"ANA_")
+    tty.type("\r")
+    tty.expect(rb"\* connected to [^\r\n]* as ANA_\r\n")
+    tty.expect(rb"you joined general \(members: ana, ANA_\)")
+    bob.expect("presence", nick="ANA_", event="join")
+    tty.expect(rb"\[general\] ANA_> ")
+    tty.type("hello\r")
+    bob.expect_next("msg", room="general", text="hello", **{"from": "ANA_"})
+    tty.expect(rb"\[general\] <ANA_> hello\r\n")
+    tty.type("\x04")
+    assert tty.wait() == 0
+    bob.expect_next("presence", nick="ANA_", event="quit")
+
+
+# The hash of "pw", as evchatd --hash-password prints it.
+PW_HASH = ("$y$j9T$zP7R3/wddNm2WQGbHqEnV1$"
+           "hemmjHdpOPra.F6/SILWkn.17HIkPGf5gCxFwVgPcvC")
+
+
+@t.daemon_args("--password", PW_HASH)
+def test_another_nick_with_a_password(srv):
+    """The server checks the password in every hello, so the second hello
+    carries it too."""
+    bob = srv.connect(name="ana")
+    bob.hello("ana", password="pw")
+    tty = c.PtyCli(["--nick", "ana"], srv.port,
+                   env={"NO_COLOR": "1", "EVCHAT_PASSWORD": "pw"})
+    offered(tty, b"nick_taken", b"ana_")
+    tty.type("\r")
+    tty.type("/msg ana psst\r")
+    bob.expect("msg", to="ana", text="psst", **{"from": "ana_"})
+    tty.type("/quit\r")
+    assert tty.wait() == 0
+
+
+def test_invalid_nick_edited(srv):
+    """An invalid nick is offered as it was, to edit; one still invalid is
+    refused at once and asked for again."""
+    bob = srv.client("bob")
+    bob.join("general")
+    tty = c.PtyCli(["--nick", "a,b", "--join", "general"], srv.port,
+                   env={"NO_COLOR": "1"})
+    offered(tty, b"invalid_nick", b"a,b")
+    tty.type("\x7f\x7fc:\r")          # a,b -> ac: (from a,b_: a,c:)
+    offered(tty, b"invalid_nick", b"ac:")
+    tty.type("\x7fe\r")                # ac: -> ace
+    tty.expect(rb"you joined general \(members: ace, bob\)")
+    bob.expect("presence", nick="ace", event="join")
+    tty.type("/quit\r")
+    assert tty.wait() == 0
+
+
+def test_no_other_nick_quits(srv):
+    """An empty answer, or Ctrl-D, quits cleanly: quit, bye, status 0."""
+    srv.client("ana")
+    for keys in ("\x15\r", "\x15\x04"):      # Ctrl-U, then Enter or Ctrl-D
+        tty = c.PtyCli(["--nick", "ana"], srv.port, env={"NO_COLOR": "1"})
+        offered(tty, b"nick_taken", b"ana_")
+        tty.type(keys)
+        assert tty.wait() == 0, tty.data
+        assert b"evchat-cli:" not in tty.data[tty.pos:], tty.data
 
 
 t.run(globals())
