@@ -121,9 +121,7 @@ listener_pause(struct server *s, int err)
 	}
 	for (i = 0; i < s->nlisteners; i++)
 		evconnlistener_disable(s->listeners[i].evl);
-	tv.tv_sec = ACCEPT_PAUSE_MS / 1000;
-	tv.tv_usec = (ACCEPT_PAUSE_MS % 1000) * 1000;
-	evtimer_add(s->accept_pause, &tv);
+	evtimer_add(s->accept_pause, timeval_ms(&tv, ACCEPT_PAUSE_MS));
 }
 
 static void
@@ -148,23 +146,10 @@ listener_name(evutil_socket_t fd, char *buf, size_t len)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof ss;
-	char			 host[INET6_ADDRSTRLEN];
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
 		snprintf(buf, len, "?");
-		return;
-	}
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		evutil_inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		evutil_inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else
+	else if (addr_format((struct sockaddr *)&ss, buf, len) != 0)
 		snprintf(buf, len, "fd %d", (int)fd);
 }
 
@@ -173,7 +158,7 @@ listener_add(struct server *s, const char *addr, bool tls,
     struct evconnlistener *evl)
 {
 	struct listener	*l;
-	char		 name[INET6_ADDRSTRLEN + 16];
+	char		 name[ADDR_STRLEN];
 
 	l = reallocarray(s->listeners, s->nlisteners + 1, sizeof *l);
 	if (l == NULL) {
@@ -196,28 +181,6 @@ listener_add(struct server *s, const char *addr, bool tls,
 }
 
 /*
- * Parse "ADDR:PORT" or "[ADDR6]:PORT".  libevent's parser refuses port 0,
- * which asks for an ephemeral port, so that one is parsed without its port.
- */
-static int
-listener_parse(const char *addr, struct sockaddr_storage *ss, int *sl)
-{
-	char		 host[INET6_ADDRSTRLEN + 3];
-	const char	*colon;
-
-	memset(ss, 0, sizeof *ss);
-	*sl = sizeof *ss;
-	colon = strrchr(addr, ':');
-	if (colon == NULL || strcmp(colon, ":0") != 0 ||
-	    (size_t)(colon - addr) >= sizeof host)
-		return (evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss,
-		    sl));
-	memcpy(host, addr, colon - addr);
-	host[colon - addr] = '\0';
-	return (evutil_parse_sockaddr_port(host, (struct sockaddr *)ss, sl));
-}
-
-/*
  * Bind and listen on addr.  Returns 0, 1 when an IPv6 address is not
  * available on this host (skipped with a warning: a default that lists ::1
  * must still start where IPv6 is off), or -1.
@@ -227,11 +190,14 @@ listener_open(struct server *s, const char *addr, bool tls)
 {
 	struct sockaddr_storage	 ss;
 	struct evconnlistener	*evl;
-	int			 sl, err;
+	socklen_t		 sl;
+	char			 why[128];
+	int			 err;
 	unsigned int		 flags;
 
-	if (listener_parse(addr, &ss, &sl) != 0) {
-		log_error("listen %s: not an ADDR:PORT", addr);
+	/* The config checked it: this is for a config built otherwise. */
+	if (addr_parse(addr, &ss, &sl, why, sizeof why) != 0) {
+		log_error("listen %s: %s", addr, why);
 		return (-1);
 	}
 	flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |

@@ -205,9 +205,7 @@ server_trim_later(struct server *s)
 
 	if (s->trim == NULL || evtimer_pending(s->trim, NULL))
 		return;
-	tv.tv_sec = TRIM_DELAY_MS / 1000;
-	tv.tv_usec = (TRIM_DELAY_MS % 1000) * 1000;
-	evtimer_add(s->trim, &tv);
+	evtimer_add(s->trim, timeval_ms(&tv, TRIM_DELAY_MS));
 }
 
 static void
@@ -239,9 +237,7 @@ server_stop(struct server *s)
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
-	tv.tv_sec = SHUTDOWN_GRACE_MS / 1000;
-	tv.tv_usec = (SHUTDOWN_GRACE_MS % 1000) * 1000;
-	evtimer_add(s->grace, &tv);
+	evtimer_add(s->grace, timeval_ms(&tv, SHUTDOWN_GRACE_MS));
 }
 
 static void
