@@ -289,30 +289,35 @@ listener_open_all(struct server *s)
 	return (0);
 }
 
-static bool
-listener_configured(const struct config *cf, const struct listener *l)
+/*
+ * How many times cf names addr, and how many listeners are open on it: an
+ * address with port 0 may be named more than once, for as many ephemeral
+ * ports, so a reload matches them by count, not by name alone.
+ */
+static size_t
+listener_wanted(const struct config *cf, const char *addr, bool tls)
 {
-	char *const	*list = l->tls ? cf->tls_listen : cf->listen;
-	size_t		 n = l->tls ? cf->ntls_listen : cf->nlisten, i;
+	char *const	*list = tls ? cf->tls_listen : cf->listen;
+	size_t		 n = tls ? cf->ntls_listen : cf->nlisten, i, count = 0;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(list[i], l->addr) == 0)
-			return (true);
+		if (strcmp(list[i], addr) == 0)
+			count++;
 	}
-	return (false);
+	return (count);
 }
 
-static bool
+static size_t
 listener_open_now(const struct server *s, const char *addr, bool tls)
 {
-	size_t	i;
+	size_t	i, count = 0;
 
 	for (i = 0; i < s->nlisteners; i++) {
 		if (s->listeners[i].tls == tls &&
 		    strcmp(s->listeners[i].addr, addr) == 0)
-			return (true);
+			count++;
 	}
-	return (false);
+	return (count);
 }
 
 /*
@@ -323,15 +328,18 @@ listener_open_now(const struct server *s, const char *addr, bool tls)
 int
 listener_reconcile(struct server *s, const struct config *cf)
 {
-	size_t	i;
-	int	rc = 0;
+	struct listener	*l;
+	size_t		 i;
+	int		 rc = 0;
 
 	/* A pair that does not load is logged there, and the old stays. */
 	(void)tls_reload(s, cf);
 	if (s->activated)
 		return (0);	/* systemd owns the sockets */
 	for (i = 0; i < s->nlisteners; ) {
-		if (listener_configured(cf, &s->listeners[i])) {
+		l = &s->listeners[i];
+		if (listener_open_now(s, l->addr, l->tls) <=
+		    listener_wanted(cf, l->addr, l->tls)) {
 			i++;
 			continue;
 		}
@@ -342,12 +350,14 @@ listener_reconcile(struct server *s, const struct config *cf)
 		s->listeners[i] = s->listeners[--s->nlisteners];
 	}
 	for (i = 0; i < cf->nlisten; i++) {
-		if (!listener_open_now(s, cf->listen[i], false) &&
+		if (listener_open_now(s, cf->listen[i], false) <
+		    listener_wanted(cf, cf->listen[i], false) &&
 		    listener_open(s, cf->listen[i], false) == -1)
 			rc = -1;
 	}
 	for (i = 0; i < cf->ntls_listen; i++) {
-		if (listener_open_now(s, cf->tls_listen[i], true))
+		if (listener_open_now(s, cf->tls_listen[i], true) >=
+		    listener_wanted(cf, cf->tls_listen[i], true))
 			continue;
 		if (s->tls_ctx == NULL) {
 			log_error("listen %s: no TLS certificate loaded",
