@@ -125,23 +125,21 @@ bench_opt_server(struct bench_opts *o, const char *s)
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
-	int			 len = sizeof ss;
+	socklen_t		 len;
+	char			 why[128];
 
-	memset(&ss, 0, sizeof ss);
-	if (evutil_parse_sockaddr_port(s, (struct sockaddr *)&ss, &len) != 0)
+	if (addr_parse(s, &ss, &len, why, sizeof why) != 0 ||
+	    addr_port((struct sockaddr *)&ss) == 0)
 		return (-1);
 	if (ss.ss_family == AF_INET) {
 		sin = (struct sockaddr_in *)&ss;
-		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127 ||
-		    sin->sin_port == 0)
+		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
 			return (-1);
-	} else if (ss.ss_family == AF_INET6) {
+	} else {
 		sin6 = (struct sockaddr_in6 *)&ss;
-		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
-		    sin6->sin6_port == 0)
+		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
 			return (-1);
-	} else
-		return (-1);
+	}
 	o->server = ss;
 	o->serverlen = len;
 	o->server_name = s;
@@ -298,10 +296,8 @@ bench_loop(struct bench *b, uint64_t until)
 	/* A timer may fire a little early: go round until it is really late. */
 	while ((now = bench_now()) < until) {
 		us = (until - now + 999) / 1000;
-		tv.tv_sec = us / 1000000;
-		tv.tv_usec = us % 1000000;
 		b->expired = false;
-		evtimer_add(b->deadline, &tv);
+		evtimer_add(b->deadline, timeval_us(&tv, us));
 		event_base_loop(b->base, 0);
 		evtimer_del(b->deadline);
 		if (!b->expired)

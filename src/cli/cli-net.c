@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <err.h>
+#include <netdb.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,35 +66,19 @@ static const struct cli_net_type {
 static int
 cli_net_split(struct cli *cli, char **host, char **port)
 {
-	const char	*spec = cli->server, *end, *colon;
+	const char	*spec = cli->server, *p;
 	const char	*defport = CLI_DEFAULT_PORT;
+	char		 h[NI_MAXHOST];
 
 	*host = *port = NULL;
 	if (cli->tls) {
 		spec += strlen(CLI_TLS_SCHEME);
 		defport = CLI_DEFAULT_TLS_PORT;
 	}
-	if (*spec == '[') {
-		if ((end = strchr(spec, ']')) == NULL || end == spec + 1)
-			return (-1);
-		if (end[1] != '\0' && (end[1] != ':' || end[2] == '\0'))
-			return (-1);
-		*host = cli_xasprintf("%.*s", (int)(end - spec - 1), spec + 1);
-		*port = cli_xstrdup(end[1] == '\0' ? defport : end + 2);
-		return (0);
-	}
-	colon = strchr(spec, ':');
-	if (colon == NULL || strchr(colon + 1, ':') != NULL) {
-		if (*spec == '\0')
-			return (-1);
-		*host = cli_xstrdup(spec);
-		*port = cli_xstrdup(defport);
-		return (0);
-	}
-	if (colon == spec || colon[1] == '\0')
+	if (addr_split(spec, h, sizeof h, &p) != 0)
 		return (-1);
-	*host = cli_xasprintf("%.*s", (int)(colon - spec), spec);
-	*port = cli_xstrdup(colon + 1);
+	*host = cli_xstrdup(h);
+	*port = cli_xstrdup(p != NULL ? p : defport);
 	return (0);
 }
 

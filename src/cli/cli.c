@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
@@ -278,9 +277,8 @@ cli_free(struct cli *cli)
 static char *
 cli_password_read(const char *path, char **cause)
 {
-	struct stat	 sb;
 	FILE		*f;
-	char		*line = NULL;
+	char		*line = NULL, why[128];
 	size_t		 size = 0;
 	ssize_t		 n;
 
@@ -288,11 +286,8 @@ cli_password_read(const char *path, char **cause)
 		*cause = cli_xasprintf("%s: %s", path, strerror(errno));
 		return (NULL);
 	}
-	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    sb.st_mode & (S_IRWXG | S_IRWXO)) {
-		*cause = cli_xasprintf("password file %s is open to others "
-		    "(mode %04o): chmod 600 it", path,
-		    (unsigned int)(sb.st_mode & 07777));
+	if (secret_check(fileno(f), false, why, sizeof why) != NULL) {
+		*cause = cli_xasprintf("password file %s %s", path, why);
 		fclose(f);
 		return (NULL);
 	}

@@ -17,10 +17,6 @@ struct evbuffer;
 struct evutil_addrinfo;
 struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 
-#ifndef nitems
-#define nitems(a)		(sizeof (a) / sizeof (a)[0])
-#endif
-
 #define CLI_NAME		"evchat-cli"
 #define CLI_DEFAULT_SERVER	"127.0.0.1:7667"
 #define CLI_DEFAULT_PORT	"7667"

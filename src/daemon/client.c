@@ -27,25 +27,6 @@ static void	client_queue_release(struct client *, size_t,
 		    struct evbuffer *);
 static void	client_detach(struct client *);
 
-static void
-client_format_addr(char *buf, size_t len, const struct sockaddr *sa)
-{
-	char	host[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		evutil_inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		evutil_inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else
-		snprintf(buf, len, "local");
-}
-
 /*
  * A client on bev, which it owns from now on (a socket from server_accept,
  * or one end of a pair in the fuzzer).
@@ -66,7 +47,8 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 	if (direct)
 		c->flags |= CLIENT_WRITEV;
 	c->id = ++s->next_client_id;
-	client_format_addr(c->addr, sizeof c->addr, sa);
+	if (addr_format(sa, c->addr, sizeof c->addr) != 0)
+		snprintf(c->addr, sizeof c->addr, "local");
 
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
@@ -587,9 +569,7 @@ client_reap(struct client *c)
 		ms = c->flags & CLIENT_REGISTERED ? CLOSE_LINGER_MS :
 		    REFUSED_LINGER_MS;
 	c->linger_ms = server_mono_ms() + ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_set_timeouts(c->bev, timeval_ms(&tv, ms), &tv);
 	bufferevent_enable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		client_linger_write_cb(c->bev, c);

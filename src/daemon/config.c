@@ -3,7 +3,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <ctype.h>
@@ -24,10 +23,6 @@
 #define EVCHATD_CONF		"/etc/evchatd/evchatd.conf"
 #endif
 
-#ifndef nitems
-#define nitems(a)		(sizeof (a) / sizeof (a)[0])
-#endif
-
 enum config_type {
 	CONFIG_LISTEN,		/* char *[]: repeatable ADDR:PORT, or none */
 	CONFIG_CIDRS,		/* struct cidr []: ADDR[/BITS],... or none */
@@ -42,7 +37,7 @@ enum config_type {
 };
 
 /*
- * One line per key: the same name is the config file key and the long
+ * One entry per key: the same name is the config file key and the long
  * option, and the table also gives the help text and the default.
  */
 struct config_key {
@@ -50,6 +45,8 @@ struct config_key {
 	enum config_type	 type;
 	size_t			 off;	/* in struct config */
 	size_t			 noff;	/* lists: their length */
+	int			 flags;
+#define CONFIG_F_LIMIT		0x1	/* a defence that 0 switches off */
 	unsigned long long	 min;
 	unsigned long long	 max;
 	unsigned long long	 def;	/* numbers, levels and bools */
@@ -62,67 +59,102 @@ struct config_key {
 #define CONFIG_NOFF		0	/* not a list: path comes first */
 #define CONFIG_MAXSEC		86400
 #define CONFIG_MAXN		10000000
+/*
+ * The largest frame, and so the largest text; media travels in base64 (4
+ * bytes for every 3) in a frame, so its largest is three quarters of it,
+ * and a max-media of any allowed value always finds a max-frame to fit.
+ */
+#define CONFIG_FRAME_MAX	(64 << 20)
+#define CONFIG_MEDIA_MAX	(CONFIG_FRAME_MAX / 4 * 3)
 
 static const struct config_key config_keys[] = {
-	{ "listen", CONFIG_LISTEN, CONFIG_OFF(listen), CONFIG_OFF(nlisten),
-	  0, 0, 0, "127.0.0.1:7667 [::1]:7667", "ADDR:PORT",
-	  "repeatable" },
-	{ "heartbeat", CONFIG_DURATION, CONFIG_OFF(heartbeat), CONFIG_NOFF,
-	  1, CONFIG_MAXSEC, 30, NULL, "SEC", "ping a client silent for SEC" },
-	{ "timeout", CONFIG_DURATION, CONFIG_OFF(timeout), CONFIG_NOFF,
-	  2, CONFIG_MAXSEC, 75, NULL, "SEC", "drop a client silent for SEC" },
-	{ "register-timeout", CONFIG_DURATION, CONFIG_OFF(register_timeout),
-	  CONFIG_NOFF, 0, CONFIG_MAXSEC, 10, NULL, "SEC",
-	  "drop a client without hello after SEC" },
-	{ "max-frame", CONFIG_SIZE, CONFIG_OFF(max_frame), CONFIG_NOFF,
-	  1024, 64 << 20, FRAME_MAX_DEFAULT, NULL, "BYTES",
-	  "largest frame payload" },
-	{ "max-text", CONFIG_SIZE, CONFIG_OFF(max_text), CONFIG_NOFF,
-	  1, 64 << 20, TEXT_MAX_DEFAULT, NULL, "BYTES",
-	  "largest message text" },
-	{ "max-media", CONFIG_SIZE, CONFIG_OFF(max_media), CONFIG_NOFF,
-	  1, 48 << 20, MEDIA_MAX_DEFAULT, NULL, "BYTES",
-	  "largest media file, decoded" },
-	{ "max-sendq", CONFIG_SIZE, CONFIG_OFF(max_sendq), CONFIG_NOFF,
-	  0, 1 << 30, 1 << 20, NULL, "BYTES",
-	  "most output queued to one client" },
-	{ "max-clients", CONFIG_COUNT, CONFIG_OFF(max_clients), CONFIG_NOFF,
-	  0, CONFIG_MAXN, 10000, NULL, "N", "most clients at once" },
-	{ "max-clients-per-ip", CONFIG_COUNT, CONFIG_OFF(max_clients_per_ip),
-	  CONFIG_NOFF, 0, CONFIG_MAXN, 50, NULL, "N",
-	  "most clients from one address" },
-	{ "limit-exempt", CONFIG_CIDRS, CONFIG_OFF(limit_exempt),
-	  CONFIG_OFF(nlimit_exempt), 0, 0, 0, "127.0.0.0/8,::1", "LIST",
-	  "not counted per address" },
-	{ "max-rooms-per-client", CONFIG_COUNT,
-	  CONFIG_OFF(max_rooms_per_client), CONFIG_NOFF, 0, CONFIG_MAXN, 32,
-	  NULL, "N", "most rooms a client is in" },
-	{ "max-members-per-room", CONFIG_COUNT,
-	  CONFIG_OFF(max_members_per_room), CONFIG_NOFF, 0, CONFIG_MAXN,
-	  10000, NULL, "N", "most members of a room" },
-	{ "rate", CONFIG_COUNT, CONFIG_OFF(rate), CONFIG_NOFF,
-	  0, CONFIG_MAXN, 20, NULL, "N", "frames a client may send a second" },
-	{ "burst", CONFIG_COUNT, CONFIG_OFF(burst), CONFIG_NOFF,
-	  0, CONFIG_MAXN, 60, NULL, "N", "frames a client may send at once" },
-	{ "flood-kick", CONFIG_COUNT, CONFIG_OFF(flood_kick), CONFIG_NOFF,
-	  0, CONFIG_MAXN, 180, NULL, "N", "frames refused in 10s that kick" },
-	{ "log-level", CONFIG_LEVEL, CONFIG_OFF(log_level), CONFIG_NOFF,
-	  0, 0, LOG_LEVEL_INFO, NULL, "LEVEL", "error, warn, info or debug" },
-	{ "syslog", CONFIG_BOOL, CONFIG_OFF(syslog), CONFIG_NOFF,
-	  0, 1, 0, NULL, NULL, "log to syslog instead of stderr" },
-	{ "tls-listen", CONFIG_LISTEN, CONFIG_OFF(tls_listen),
-	  CONFIG_OFF(ntls_listen), 0, 0, 0, "", "ADDR:PORT",
-	  "repeatable; with TLS (usually port 7697)" },
-	{ "tls-cert", CONFIG_FILE, CONFIG_OFF(tls_cert), CONFIG_NOFF,
-	  0, 0, 0, NULL, "FILE", "TLS certificate chain (PEM)" },
-	{ "tls-key", CONFIG_FILE, CONFIG_OFF(tls_key), CONFIG_NOFF,
-	  0, 0, 0, NULL, "FILE", "TLS key (PEM); none: in tls-cert" },
-	{ "tls-min-version", CONFIG_TLS_VERSION, CONFIG_OFF(tls_min_version),
-	  CONFIG_NOFF, 2, 3, 2, NULL, "VER", "oldest TLS version: 1.2 or 1.3" },
-	{ "password", CONFIG_HASH, CONFIG_OFF(password), CONFIG_NOFF,
-	  0, 0, 0, NULL, "HASH", "hash of the server password" },
-	{ "password-file", CONFIG_FILE, CONFIG_OFF(password_file),
-	  CONFIG_NOFF, 0, 0, 0, NULL, "FILE", "file holding that hash" },
+	{ .name = "listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(listen), .noff = CONFIG_OFF(nlisten),
+	  .defs = "127.0.0.1:7667 [::1]:7667", .arg = "ADDR:PORT",
+	  .help = "repeatable" },
+	{ .name = "heartbeat", .type = CONFIG_DURATION,
+	  .off = CONFIG_OFF(heartbeat), .min = 1, .max = CONFIG_MAXSEC,
+	  .def = 30, .arg = "SEC", .help = "ping a client silent for SEC" },
+	{ .name = "timeout", .type = CONFIG_DURATION,
+	  .off = CONFIG_OFF(timeout), .min = 2, .max = CONFIG_MAXSEC,
+	  .def = 75, .arg = "SEC", .help = "drop a client silent for SEC" },
+	{ .name = "register-timeout", .type = CONFIG_DURATION,
+	  .off = CONFIG_OFF(register_timeout), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXSEC, .def = 10, .arg = "SEC",
+	  .help = "drop a client without hello after SEC" },
+	{ .name = "max-frame", .type = CONFIG_SIZE,
+	  .off = CONFIG_OFF(max_frame), .min = 1024, .max = CONFIG_FRAME_MAX,
+	  .def = FRAME_MAX_DEFAULT, .arg = "BYTES",
+	  .help = "largest frame payload" },
+	{ .name = "max-text", .type = CONFIG_SIZE,
+	  .off = CONFIG_OFF(max_text), .min = 1, .max = CONFIG_FRAME_MAX,
+	  .def = TEXT_MAX_DEFAULT, .arg = "BYTES",
+	  .help = "largest message text" },
+	{ .name = "max-media", .type = CONFIG_SIZE,
+	  .off = CONFIG_OFF(max_media), .min = 1, .max = CONFIG_MEDIA_MAX,
+	  .def = MEDIA_MAX_DEFAULT, .arg = "BYTES",
+	  .help = "largest media file, decoded" },
+	{ .name = "max-sendq", .type = CONFIG_SIZE,
+	  .off = CONFIG_OFF(max_sendq), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = 1 << 30, .def = 1 << 20, .arg = "BYTES",
+	  .help = "most output queued to one client" },
+	{ .name = "max-clients", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(max_clients), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 10000, .arg = "N",
+	  .help = "most clients at once" },
+	{ .name = "max-clients-per-ip", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(max_clients_per_ip), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 50, .arg = "N",
+	  .help = "most clients from one address" },
+	{ .name = "limit-exempt", .type = CONFIG_CIDRS,
+	  .off = CONFIG_OFF(limit_exempt), .noff = CONFIG_OFF(nlimit_exempt),
+	  .defs = "127.0.0.0/8,::1", .arg = "LIST",
+	  .help = "not counted per address" },
+	{ .name = "max-rooms-per-client", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(max_rooms_per_client), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 32, .arg = "N",
+	  .help = "most rooms a client is in" },
+	{ .name = "max-members-per-room", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(max_members_per_room), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 10000, .arg = "N",
+	  .help = "most members of a room" },
+	{ .name = "rate", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(rate), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 20, .arg = "N",
+	  .help = "frames a client may send a second" },
+	{ .name = "burst", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(burst), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 60, .arg = "N",
+	  .help = "frames a client may send at once" },
+	{ .name = "flood-kick", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(flood_kick), .flags = CONFIG_F_LIMIT,
+	  .min = 0, .max = CONFIG_MAXN, .def = 180, .arg = "N",
+	  .help = "frames refused in 10s that kick" },
+	{ .name = "log-level", .type = CONFIG_LEVEL,
+	  .off = CONFIG_OFF(log_level), .def = LOG_LEVEL_INFO, .arg = "LEVEL",
+	  .help = "error, warn, info or debug" },
+	{ .name = "syslog", .type = CONFIG_BOOL,
+	  .off = CONFIG_OFF(syslog), .max = 1, .def = 0,
+	  .help = "log to syslog instead of stderr" },
+	{ .name = "tls-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(tls_listen), .noff = CONFIG_OFF(ntls_listen),
+	  .defs = "", .arg = "ADDR:PORT",
+	  .help = "repeatable; with TLS (usually port 7697)" },
+	{ .name = "tls-cert", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(tls_cert), .arg = "FILE",
+	  .help = "TLS certificate chain (PEM)" },
+	{ .name = "tls-key", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(tls_key), .arg = "FILE",
+	  .help = "TLS key (PEM); none: in tls-cert" },
+	{ .name = "tls-min-version", .type = CONFIG_TLS_VERSION,
+	  .off = CONFIG_OFF(tls_min_version), .min = 2, .max = 3, .def = 2,
+	  .arg = "VER", .help = "oldest TLS version: 1.2 or 1.3" },
+	{ .name = "password", .type = CONFIG_HASH,
+	  .off = CONFIG_OFF(password), .arg = "HASH",
+	  .help = "hash of the server password" },
+	{ .name = "password-file", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(password_file), .arg = "FILE",
+	  .help = "file holding that hash" },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
@@ -161,6 +193,7 @@ struct config_state {
 	const char	*file;
 	unsigned int	 line[CONFIG_NKEYS];	/* 0: not from the file */
 	bool		 seen[CONFIG_NKEYS];	/* by the current source */
+	bool		 set[CONFIG_NKEYS];	/* by any: not a default */
 	char		*err;
 	size_t		 errlen;
 };
@@ -239,57 +272,22 @@ config_list_clear(struct config *cf, const struct config_key *k)
 }
 
 /*
- * ADDR:PORT with a numeric IPv4 address or a bracketed IPv6 one; port 0
- * is allowed (an ephemeral port), which evutil_parse_sockaddr_port refuses.
+ * Whether two valid listen addresses name the same socket, which could not
+ * be bound twice.  Port 0 never does: each asks for an ephemeral port of
+ * its own.  Parsed, so that 127.0.0.1:80 and 127.0.0.1:080 are the same.
  */
-static int
-config_parse_listen(const char *s, char *why, size_t whylen)
+static bool
+config_listen_same(const char *a, const char *b)
 {
-	char		 addr[INET6_ADDRSTRLEN + 2];
-	const char	*colon, *p;
-	unsigned char	 buf[sizeof (struct in6_addr)];
-	unsigned long	 port;
-	size_t		 len;
-	int		 af = AF_INET;
+	struct sockaddr_storage	ssa, ssb;
+	socklen_t		sla, slb;
+	char			why[128];
 
-	if ((colon = strrchr(s, ':')) == NULL || colon == s) {
-		snprintf(why, whylen, "'%s' is not ADDR:PORT", s);
-		return (-1);
-	}
-	len = colon - s;
-	if (*s == '[') {
-		if (len < 3 || s[len - 1] != ']') {
-			snprintf(why, whylen, "'%s' is not [ADDR]:PORT", s);
-			return (-1);
-		}
-		s++;
-		len -= 2;
-		af = AF_INET6;
-	}
-	if (len >= sizeof addr) {
-		snprintf(why, whylen, "address too long");
-		return (-1);
-	}
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-	if (evutil_inet_pton(af, addr, buf) != 1) {
-		snprintf(why, whylen, "'%s' is not an IPv%d address%s", addr,
-		    af == AF_INET ? 4 : 6,
-		    af == AF_INET && strchr(addr, ':') != NULL ?
-		    " (write IPv6 as [ADDR]:PORT)" : "");
-		return (-1);
-	}
-	for (p = colon + 1; *p != '\0'; p++) {
-		if (!isdigit((unsigned char)*p))
-			break;
-	}
-	port = strtoul(colon + 1, NULL, 10);
-	if (colon[1] == '\0' || *p != '\0' || p - colon > 6 || port > 65535) {
-		snprintf(why, whylen, "'%s' is not a port (0 to 65535)",
-		    colon + 1);
-		return (-1);
-	}
-	return (0);
+	if (addr_parse(a, &ssa, &sla, why, sizeof why) != 0 ||
+	    addr_parse(b, &ssb, &slb, why, sizeof why) != 0)
+		return (false);
+	return (addr_port((struct sockaddr *)&ssa) != 0 && sla == slb &&
+	    memcmp(&ssa, &ssb, sla) == 0);
 }
 
 static char *
@@ -431,6 +429,8 @@ static int
 config_set(struct config *cf, const struct config_key *k, const char *s,
     bool first, char *why, size_t whylen)
 {
+	struct sockaddr_storage	  ss;
+	socklen_t		  sl;
 	unsigned long long	  v;
 	char			***list, **l, **str;
 	size_t			 *n, i;
@@ -443,14 +443,14 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 			config_list_clear(cf, k);
 			return (0);
 		}
-		if (config_parse_listen(s, why, whylen) != 0)
+		if (addr_parse(s, &ss, &sl, why, whylen) != 0)
 			return (-1);
 		if (first)
 			config_list_clear(cf, k);
 		list = config_field(cf, k);
 		n = config_length(cf, k);
 		for (i = 0; i < *n; i++) {
-			if (strcmp((*list)[i], s) == 0) {
+			if (config_listen_same((*list)[i], s)) {
 				snprintf(why, whylen, "'%s' given twice", s);
 				return (-1);
 			}
@@ -666,6 +666,30 @@ config_free(struct config *cf)
 	free(cf->password_hash);
 	free(cf->path);
 	free(cf);
+}
+
+/*
+ * The defences that cf switches off, the limit keys set to 0: one name a
+ * call, from *pos = 0 on, then NULL.  limit_log_off tells them at start.
+ */
+const char *
+config_limit_off(const struct config *cf, size_t *pos)
+{
+	const struct config_key	*k;
+	bool			 off;
+
+	while (*pos < CONFIG_NKEYS) {
+		k = &config_keys[(*pos)++];
+		if (!(k->flags & CONFIG_F_LIMIT))
+			continue;
+		if (k->type == CONFIG_SIZE)
+			off = *(const size_t *)config_cfield(cf, k) == 0;
+		else
+			off = *(const unsigned int *)config_cfield(cf, k) == 0;
+		if (off)
+			return (k->name);
+	}
+	return (NULL);
 }
 
 void
@@ -902,6 +926,7 @@ config_load(struct config *cf, const char *path, bool required,
 			goto out;
 		}
 		st->seen[i] = true;
+		st->set[i] = true;
 		st->line[i] = lineno;
 	}
 	if (ferror(f)) {
@@ -956,9 +981,9 @@ static int
 config_password_file(struct config *cf, struct config_state *st)
 {
 	const char	*path = cf->password_file, *where;
-	struct stat	 sb;
 	FILE		*f;
-	char		*line = NULL, buf[PATH_MAX + 32], *hash;
+	const char	*why;
+	char		*line = NULL, buf[PATH_MAX + 32], *hash, reason[128];
 	size_t		 size = 0;
 	int		 fd, rc = -1;
 
@@ -969,16 +994,8 @@ config_password_file(struct config *cf, struct config_state *st)
 		    strerror(errno));
 		return (-1);
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		config_error(st, "%spassword-file %s is not a regular file",
-		    where, path);
-		close(fd);
-		return (-1);
-	}
-	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-		config_error(st, "%spassword-file %s is open to others (mode "
-		    "%04o): make it the daemon's alone, as with chmod 600",
-		    where, path, (unsigned int)(sb.st_mode & 07777));
+	if ((why = secret_check(fd, true, reason, sizeof reason)) != NULL) {
+		config_error(st, "%spassword-file %s %s", where, path, why);
 		close(fd);
 		return (-1);
 	}
@@ -1006,14 +1023,12 @@ config_password_file(struct config *cf, struct config_state *st)
 static const char *
 config_listen_twice(const struct config *cf)
 {
-	const char	*colon;
-	size_t		 i, j;
+	size_t	i, j;
 
 	for (i = 0; i < cf->nlisten; i++) {
-		colon = strrchr(cf->listen[i], ':');
 		for (j = 0; j < cf->ntls_listen; j++) {
-			if (strcmp(cf->listen[i], cf->tls_listen[j]) == 0 &&
-			    strcmp(colon, ":0") != 0)
+			if (config_listen_same(cf->listen[i],
+			    cf->tls_listen[j]))
 				return (cf->listen[i]);
 		}
 	}
@@ -1059,15 +1074,52 @@ config_check_secure(struct config *cf, struct config_state *st)
 	return (0);
 }
 
+/* Whether key name was set by the file or the command line. */
+static bool
+config_is_set(const struct config_state *st, const char *name)
+{
+	return (st->set[config_find(name, strlen(name)) - config_keys]);
+}
+
 /*
- * What keys say of each other.  A text or media limit that the frame limit
- * always reaches first is a mistake; the fields around them are not
- * counted, since a request that does not fit is refused as frame_too_large.
+ * The size limits hold each other up: a text, or media in base64 (4 bytes
+ * for every 3), must fit in a frame; the fields around them are not
+ * counted, since a request that does not fit is refused as
+ * frame_too_large.  A limit left at its default adapts to the ones the
+ * operator set, so that setting one never contradicts another's default:
+ * max-frame grows to carry the text and media asked for, or else the text
+ * and media shrink to what fits in the max-frame asked for.  Only two
+ * values given both are checked against each other, in config_check.
+ * The send queue does not constrain the frame: a frame larger than
+ * max-sendq is sent when it is the only output waiting.
  */
+static void
+config_adapt(struct config *cf, const struct config_state *st)
+{
+	size_t	media_frame = base64_encoded_len(cf->max_media);
+
+	if (!config_is_set(st, "max-frame")) {
+		if (config_is_set(st, "max-text") &&
+		    cf->max_text > cf->max_frame)
+			cf->max_frame = cf->max_text;
+		if (config_is_set(st, "max-media") &&
+		    media_frame > cf->max_frame)
+			cf->max_frame = media_frame;
+	}
+	if (!config_is_set(st, "max-text") && cf->max_text > cf->max_frame)
+		cf->max_text = cf->max_frame;
+	if (!config_is_set(st, "max-media") &&
+	    base64_encoded_len(cf->max_media) > cf->max_frame)
+		cf->max_media = cf->max_frame / 4 * 3;
+}
+
+/* What keys say of each other, once the defaults have adapted. */
 static int
 config_check(struct config *cf, struct config_state *st)
 {
 	char	where[PATH_MAX + 32];
+
+	config_adapt(cf, st);
 
 	if (cf->timeout <= cf->heartbeat) {
 		config_error(st, "%stimeout (%u) must be greater than "
@@ -1081,15 +1133,6 @@ config_check(struct config *cf, struct config_state *st)
 		    "max-frame (%zu)", config_where(st, "max-text",
 		    "max-frame", where, sizeof where), cf->max_text,
 		    cf->max_frame);
-		return (-1);
-	}
-	if (cf->max_sendq != 0 &&
-	    cf->max_sendq < FRAME_HEADER + cf->max_frame) {
-		config_error(st, "%smax-sendq (%zu) must be 0 or at least "
-		    "max-frame + %d (%zu), or the largest frame could never be "
-		    "sent", config_where(st, "max-sendq", "max-frame", where,
-		    sizeof where), cf->max_sendq, FRAME_HEADER,
-		    FRAME_HEADER + cf->max_frame);
 		return (-1);
 	}
 	if (base64_encoded_len(cf->max_media) > cf->max_frame) {
@@ -1135,6 +1178,7 @@ config_from_args(int argc, char **argv, char *err, size_t errlen)
 			goto fail;
 		}
 		st.seen[ki] = true;
+		st.set[ki] = true;
 		st.line[ki] = 0;
 	}
 	if (config_check(cf, &st) != 0)

@@ -16,10 +16,6 @@
 
 #define EVCHATD_HASH_MAX	512	/* libxcrypt's hashes take 384 */
 
-#ifndef nitems
-#define nitems(a)		(sizeof (a) / sizeof (a)[0])
-#endif
-
 /* Only interrupts the read of a password, so the terminal is restored. */
 static void
 evchatd_interrupt(int sig)

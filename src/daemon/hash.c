@@ -21,7 +21,19 @@ struct hash {
 	uint64_t		 k0, k1;
 };
 
+/*
+ * The table doubles when an insert would fill more than GROW_NUM/GROW_DEN
+ * of it, which keeps probe runs short, and halves when less than
+ * 1/SHRINK_DEN is used.  They must agree: a table just halved must be well
+ * under the growth mark, or a name joining and leaving at the edge would
+ * resize it every time.
+ */
 #define HASH_MIN_SIZE	16
+#define HASH_GROW_NUM	3
+#define HASH_GROW_DEN	4
+#define HASH_SHRINK_DEN	8
+_Static_assert(2 * HASH_GROW_DEN < HASH_GROW_NUM * HASH_SHRINK_DEN,
+    "a halved table would be full enough to grow again");
 
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND do {							\
@@ -153,8 +165,7 @@ hash_insert(struct hash *h, const char *key, void *value)
 	uint64_t	hv;
 	size_t		i;
 
-	/* Keep the load under 3/4 so probe runs stay short. */
-	if ((h->count + 1) * 4 > h->size * 3 &&
+	if ((h->count + 1) * HASH_GROW_DEN > h->size * HASH_GROW_NUM &&
 	    hash_resize(h, h->size * 2) != 0)
 		return (-1);
 	hv = hash_sip(h, key);
@@ -189,7 +200,7 @@ hash_remove(struct hash *h, const char *key)
 	}
 	memset(&h->slots[i], 0, sizeof h->slots[i]);
 	h->count--;
-	if (h->size > HASH_MIN_SIZE && h->count * 8 < h->size)
+	if (h->size > HASH_MIN_SIZE && h->count * HASH_SHRINK_DEN < h->size)
 		(void)hash_resize(h, h->size / 2);
 	return (value);
 }

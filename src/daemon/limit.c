@@ -216,30 +216,9 @@ limit_rate(struct client *c, bool ping)
 void
 limit_log_off(const struct config *cf)
 {
-	static const struct {
-		const char	*key;
-		size_t		 off;
-	} counts[] = {
-		{ "max-clients", offsetof(struct config, max_clients) },
-		{ "max-clients-per-ip",
-		  offsetof(struct config, max_clients_per_ip) },
-		{ "max-rooms-per-client",
-		  offsetof(struct config, max_rooms_per_client) },
-		{ "max-members-per-room",
-		  offsetof(struct config, max_members_per_room) },
-		{ "rate", offsetof(struct config, rate) },
-		{ "burst", offsetof(struct config, burst) },
-		{ "flood-kick", offsetof(struct config, flood_kick) },
-		{ "register-timeout",
-		  offsetof(struct config, register_timeout) },
-	};
-	size_t	i;
+	const char	*name;
+	size_t		 pos = 0;
 
-	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-		if (*(const unsigned int *)((const char *)cf +
-		    counts[i].off) == 0)
-			log_info("limit %s is off", counts[i].key);
-	}
-	if (cf->max_sendq == 0)
-		log_info("limit max-sendq is off");
+	while ((name = config_limit_off(cf, &pos)) != NULL)
+		log_info("limit %s is off", name);
 }

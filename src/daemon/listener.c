@@ -121,9 +121,7 @@ listener_pause(struct server *s, int err)
 	}
 	for (i = 0; i < s->nlisteners; i++)
 		evconnlistener_disable(s->listeners[i].evl);
-	tv.tv_sec = ACCEPT_PAUSE_MS / 1000;
-	tv.tv_usec = (ACCEPT_PAUSE_MS % 1000) * 1000;
-	evtimer_add(s->accept_pause, &tv);
+	evtimer_add(s->accept_pause, timeval_ms(&tv, ACCEPT_PAUSE_MS));
 }
 
 static void
@@ -148,23 +146,10 @@ listener_name(evutil_socket_t fd, char *buf, size_t len)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof ss;
-	char			 host[INET6_ADDRSTRLEN];
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
 		snprintf(buf, len, "?");
-		return;
-	}
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		evutil_inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		evutil_inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else
+	else if (addr_format((struct sockaddr *)&ss, buf, len) != 0)
 		snprintf(buf, len, "fd %d", (int)fd);
 }
 
@@ -173,7 +158,7 @@ listener_add(struct server *s, const char *addr, bool tls,
     struct evconnlistener *evl)
 {
 	struct listener	*l;
-	char		 name[INET6_ADDRSTRLEN + 16];
+	char		 name[ADDR_STRLEN];
 
 	l = reallocarray(s->listeners, s->nlisteners + 1, sizeof *l);
 	if (l == NULL) {
@@ -196,28 +181,6 @@ listener_add(struct server *s, const char *addr, bool tls,
 }
 
 /*
- * Parse "ADDR:PORT" or "[ADDR6]:PORT".  libevent's parser refuses port 0,
- * which asks for an ephemeral port, so that one is parsed without its port.
- */
-static int
-listener_parse(const char *addr, struct sockaddr_storage *ss, int *sl)
-{
-	char		 host[INET6_ADDRSTRLEN + 3];
-	const char	*colon;
-
-	memset(ss, 0, sizeof *ss);
-	*sl = sizeof *ss;
-	colon = strrchr(addr, ':');
-	if (colon == NULL || strcmp(colon, ":0") != 0 ||
-	    (size_t)(colon - addr) >= sizeof host)
-		return (evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss,
-		    sl));
-	memcpy(host, addr, colon - addr);
-	host[colon - addr] = '\0';
-	return (evutil_parse_sockaddr_port(host, (struct sockaddr *)ss, sl));
-}
-
-/*
  * Bind and listen on addr.  Returns 0, 1 when an IPv6 address is not
  * available on this host (skipped with a warning: a default that lists ::1
  * must still start where IPv6 is off), or -1.
@@ -227,11 +190,14 @@ listener_open(struct server *s, const char *addr, bool tls)
 {
 	struct sockaddr_storage	 ss;
 	struct evconnlistener	*evl;
-	int			 sl, err;
+	socklen_t		 sl;
+	char			 why[128];
+	int			 err;
 	unsigned int		 flags;
 
-	if (listener_parse(addr, &ss, &sl) != 0) {
-		log_error("listen %s: not an ADDR:PORT", addr);
+	/* The config checked it: this is for a config built otherwise. */
+	if (addr_parse(addr, &ss, &sl, why, sizeof why) != 0) {
+		log_error("listen %s: %s", addr, why);
 		return (-1);
 	}
 	flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
@@ -323,30 +289,35 @@ listener_open_all(struct server *s)
 	return (0);
 }
 
-static bool
-listener_configured(const struct config *cf, const struct listener *l)
+/*
+ * How many times cf names addr, and how many listeners are open on it: an
+ * address with port 0 may be named more than once, for as many ephemeral
+ * ports, so a reload matches them by count, not by name alone.
+ */
+static size_t
+listener_wanted(const struct config *cf, const char *addr, bool tls)
 {
-	char *const	*list = l->tls ? cf->tls_listen : cf->listen;
-	size_t		 n = l->tls ? cf->ntls_listen : cf->nlisten, i;
+	char *const	*list = tls ? cf->tls_listen : cf->listen;
+	size_t		 n = tls ? cf->ntls_listen : cf->nlisten, i, count = 0;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(list[i], l->addr) == 0)
-			return (true);
+		if (strcmp(list[i], addr) == 0)
+			count++;
 	}
-	return (false);
+	return (count);
 }
 
-static bool
+static size_t
 listener_open_now(const struct server *s, const char *addr, bool tls)
 {
-	size_t	i;
+	size_t	i, count = 0;
 
 	for (i = 0; i < s->nlisteners; i++) {
 		if (s->listeners[i].tls == tls &&
 		    strcmp(s->listeners[i].addr, addr) == 0)
-			return (true);
+			count++;
 	}
-	return (false);
+	return (count);
 }
 
 /*
@@ -357,15 +328,18 @@ listener_open_now(const struct server *s, const char *addr, bool tls)
 int
 listener_reconcile(struct server *s, const struct config *cf)
 {
-	size_t	i;
-	int	rc = 0;
+	struct listener	*l;
+	size_t		 i;
+	int		 rc = 0;
 
 	/* A pair that does not load is logged there, and the old stays. */
 	(void)tls_reload(s, cf);
 	if (s->activated)
 		return (0);	/* systemd owns the sockets */
 	for (i = 0; i < s->nlisteners; ) {
-		if (listener_configured(cf, &s->listeners[i])) {
+		l = &s->listeners[i];
+		if (listener_open_now(s, l->addr, l->tls) <=
+		    listener_wanted(cf, l->addr, l->tls)) {
 			i++;
 			continue;
 		}
@@ -376,12 +350,14 @@ listener_reconcile(struct server *s, const struct config *cf)
 		s->listeners[i] = s->listeners[--s->nlisteners];
 	}
 	for (i = 0; i < cf->nlisten; i++) {
-		if (!listener_open_now(s, cf->listen[i], false) &&
+		if (listener_open_now(s, cf->listen[i], false) <
+		    listener_wanted(cf, cf->listen[i], false) &&
 		    listener_open(s, cf->listen[i], false) == -1)
 			rc = -1;
 	}
 	for (i = 0; i < cf->ntls_listen; i++) {
-		if (listener_open_now(s, cf->tls_listen[i], true))
+		if (listener_open_now(s, cf->tls_listen[i], true) >=
+		    listener_wanted(cf, cf->tls_listen[i], true))
 			continue;
 		if (s->tls_ctx == NULL) {
 			log_error("listen %s: no TLS certificate loaded",

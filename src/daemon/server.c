@@ -130,11 +130,7 @@ server_due_arm(struct server *s)
 		return;
 	}
 	ms = c->due_ms - server_mono_ms() + 1;	/* not a hair early */
-	if (ms < 0)
-		ms = 0;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(s->due_timer, &tv);
+	evtimer_add(s->due_timer, timeval_ms(&tv, ms < 0 ? 0 : ms));
 }
 
 /*
@@ -219,9 +215,7 @@ server_trim_later(struct server *s)
 
 	if (s->trim == NULL || evtimer_pending(s->trim, NULL))
 		return;
-	tv.tv_sec = TRIM_DELAY_MS / 1000;
-	tv.tv_usec = (TRIM_DELAY_MS % 1000) * 1000;
-	evtimer_add(s->trim, &tv);
+	evtimer_add(s->trim, timeval_ms(&tv, TRIM_DELAY_MS));
 }
 
 static void
@@ -253,9 +247,7 @@ server_stop(struct server *s)
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
-	tv.tv_sec = SHUTDOWN_GRACE_MS / 1000;
-	tv.tv_usec = (SHUTDOWN_GRACE_MS % 1000) * 1000;
-	evtimer_add(s->grace, &tv);
+	evtimer_add(s->grace, timeval_ms(&tv, SHUTDOWN_GRACE_MS));
 }
 
 static void
@@ -369,13 +361,11 @@ server_watchdog_start(struct server *s)
 
 	if ((usec = systemd_watchdog_usec()) == 0)
 		return (0);
-	usec /= 2;
-	tv.tv_sec = usec / 1000000;
-	tv.tv_usec = usec % 1000000;
+	timeval_us(&tv, usec / 2);
 	s->watchdog = event_new(s->base, -1, EV_PERSIST, server_watchdog_cb, s);
 	if (s->watchdog == NULL)
 		return (-1);
-	log_debug("watchdog every %llu us", usec);
+	log_debug("watchdog every %llu us", usec / 2);
 	return (event_add(s->watchdog, &tv));
 }
 

@@ -110,6 +110,7 @@ struct config	*config_new(void);
 void		 config_free(struct config *);
 struct config	*config_from_args(int, char **, char *, size_t);
 void		 config_print(const struct config *, FILE *);
+const char	*config_limit_off(const struct config *, size_t *);
 
 enum config_action {
 	CONFIG_RUN,

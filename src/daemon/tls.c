@@ -2,7 +2,6 @@
  * system's OpenSSL defaults for the rest, and its swap on reload; it knows nothing of clients or frames. */
 
 #include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -59,21 +58,13 @@ static void
 tls_peer(const SSL *ssl, char *buf, size_t len)
 {
 	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
 	socklen_t		 sl = sizeof ss;
-	char			 host[INET6_ADDRSTRLEN];
+	char			 name[ADDR_STRLEN];
 
 	*buf = '\0';
-	if (getpeername(SSL_get_fd(ssl), (struct sockaddr *)&ss, &sl) != 0)
-		return;
-	if (ss.ss_family == AF_INET6 && evutil_inet_ntop(AF_INET6,
-	    &sin6->sin6_addr, host, sizeof host) != NULL)
-		snprintf(buf, len, " with [%s]:%u", host,
-		    ntohs(sin6->sin6_port));
-	else if (ss.ss_family == AF_INET && evutil_inet_ntop(AF_INET,
-	    &sin->sin_addr, host, sizeof host) != NULL)
-		snprintf(buf, len, " with %s:%u", host, ntohs(sin->sin_port));
+	if (getpeername(SSL_get_fd(ssl), (struct sockaddr *)&ss, &sl) == 0 &&
+	    addr_format((struct sockaddr *)&ss, name, sizeof name) == 0)
+		snprintf(buf, len, " with %s", name);
 }
 
 /*
@@ -86,7 +77,7 @@ tls_info_cb(const SSL *ssl, int where, int ret)
 {
 	unsigned long	 e;
 	const char	*why;
-	char		 peer[INET6_ADDRSTRLEN + 16];
+	char		 peer[ADDR_STRLEN + 8];
 
 	if (where & SSL_CB_HANDSHAKE_DONE) {
 		tls_peer(ssl, peer, sizeof peer);

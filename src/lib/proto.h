@@ -1,5 +1,5 @@
-/* proto.h: the evchat framing library shared by evchatd, evchat-cli and the tests:
- * frame codec, JSON helpers, UTF-8/name/base64 validators and the error-code table; it knows nothing of rooms, clients or sockets. */
+/* proto.h: the evchat library shared by evchatd, evchat-cli, evchat-bench and the tests: frame codec, JSON,
+ * validators, error codes, addresses as text, timevals, secret files; it knows nothing of rooms or clients. */
 
 #ifndef EVCHAT_PROTO_H
 #define EVCHAT_PROTO_H
@@ -8,16 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <cjson/cJSON.h>
 
 struct evbuffer;
+struct timeval;
 
-#define PROTO_VERSION		1
-
+/* Number of elements of a static table. */
 #ifndef nitems
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 #endif
+
+#define PROTO_VERSION		1
 
 #define FRAME_HEADER		4		/* big-endian payload length */
 #define FRAME_MAX_DEFAULT	262144		/* max_frame: largest payload */
@@ -145,5 +149,21 @@ enum errcode {
 const char	*errcode_name(enum errcode);
 const char	*errcode_message(enum errcode);
 int		 errcode_lookup(const char *);
+
+/* addr.c: numeric "ADDR:PORT" and "[ADDR6]:PORT" as text. */
+#define ADDR_STRLEN		(INET6_ADDRSTRLEN + 8)	/* "[", "]:PORT" */
+
+int		 addr_split(const char *, char *, size_t, const char **);
+int		 addr_parse(const char *, struct sockaddr_storage *,
+		    socklen_t *, char *, size_t);
+int		 addr_port(const struct sockaddr *);
+int		 addr_format(const struct sockaddr *, char *, size_t);
+
+/* timeval.c: durations for libevent's timers. */
+struct timeval	*timeval_us(struct timeval *, uint64_t);
+struct timeval	*timeval_ms(struct timeval *, uint64_t);
+
+/* secret.c: a file holding a secret must be its owner's alone. */
+const char	*secret_check(int, bool, char *, size_t);
 
 #endif /* EVCHAT_PROTO_H */

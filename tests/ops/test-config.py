@@ -4,7 +4,7 @@ import os
 import re
 
 import ops_test as o
-from ops_test import EX_CONFIG, EX_USAGE, check_status, evchatd, write
+from ops_test import EX_CONFIG, EX_USAGE, check_status, evchatd, t, write
 
 DEFAULTS = {
     "listen": ["127.0.0.1:7667", "[::1]:7667"],
@@ -185,12 +185,11 @@ FILE_ERRORS = [
      r"timeout \(20\) must be greater than heartbeat \(20\)"),
     ("heartbeat = 80\n", 1, r"timeout \(75\) must be greater than "
      r"heartbeat \(80\)"),
-    ("max-text = 300K\n", 1,
+    # Only two limits given both contradict each other, never a default.
+    ("max-text = 300K\nmax-frame = 256K\n", 2,
      r"max-text \(307200\) must not be greater than max-frame \(262144\)"),
-    ("max-media = 200K\n", 1, r"max-media \(204800\) is 273068 bytes in "
-     r"base64, more than max-frame \(262144\)"),
-    ("max-sendq = 256K\n", 1, r"max-sendq \(262144\) must be 0 or at "
-     r"least max-frame \+ 4 \(262148\).*"),
+    ("max-media = 200K\nmax-frame = 256K\n", 2, r"max-media \(204800\) is "
+     r"273068 bytes in base64, more than max-frame \(262144\)"),
     ("limit-exempt = 10.0.0.0/33\n", 1,
      r"limit-exempt: '10.0.0.0/33' is not ADDR or ADDR/BITS"),
     ("limit-exempt = 10.0.0.0/8,,::1\n", 1,
@@ -221,11 +220,95 @@ def test_option_errors(tmp):
         (("--log-level", "all"), r"option --log-level: 'all' is not.*"),
         (("--heartbeat", "100"), r"timeout \(75\) must be greater than "
          r"heartbeat \(100\)"),
-        (("--max-frame", "2048"), r"max-text \(4096\) must not be greater "
-         r"than max-frame \(2048\)"),
+        (("--max-frame", "2048", "--max-text", "4096"), r"max-text \(4096\) "
+         r"must not be greater than max-frame \(2048\)"),
+        (("--max-media", "1537", "--max-frame", "2048"), r"max-media "
+         r"\(1537\) is 2052 bytes in base64, more than max-frame \(2048\)"),
+        (("--listen", "127.0.0.1:7667", "--listen", "127.0.0.1:07667"),
+         r"option --listen: '127.0.0.1:07667' given twice"),
+        (("--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0",
+          "--tls-listen", "[::1]:7697", "--tls-listen", "[0::1]:7697"),
+         r"option --tls-listen: '\[0::1\]:7697' given twice"),
     ]
     for args, message in cases:
         check_fails(("--config", empty) + args, EX_CONFIG, message)
+
+
+# (options, the size limits --check-config then prints): a limit set alone
+# never meets another's default; the defaults that depend on it adapt.
+ADAPTED = [
+    # Text and media shrink to what fits in the frame; media travels in
+    # base64, 4 bytes for every 3.
+    (("--max-frame", "2048"), ("2048", "2048", "1536", "1048576")),
+    (("--max-frame", "1025"), ("1025", "1025", "768", "1048576")),
+    # The send queue does not constrain the frame.
+    (("--max-sendq", "65536"), ("262144", "4096", "163840", "65536")),
+    (("--max-sendq", "1024", "--max-frame", "1M"),
+     ("1048576", "4096", "163840", "1024")),
+    # The frame grows to carry the text and media asked for.
+    (("--max-text", "300K"), ("307200", "307200", "163840", "1048576")),
+    (("--max-media", "1M"), ("1398104", "4096", "1048576", "1048576")),
+    (("--max-media", "48m"), ("67108864", "4096", "50331648", "1048576")),
+    # Given both, they stand as given.
+    (("--max-frame", "2048", "--max-text", "100"),
+     ("2048", "100", "1536", "1048576")),
+    (("--max-frame", "8K", "--max-media", "1K"),
+     ("8192", "4096", "1024", "1048576")),
+]
+
+
+def test_adapted_defaults(tmp):
+    empty = write(tmp, "empty.conf", "")
+    names = ("max-frame", "max-text", "max-media", "max-sendq")
+    for args, want in ADAPTED:
+        keys = check_config("--config", empty, *args)
+        got = tuple(keys[n][0] for n in names)
+        assert got == want, "%s: %r, want %r" % (args, got, want)
+    # From the file too, and an option over the file's max-frame adapts
+    # the text left at its default.
+    conf = write(tmp, "a.conf", "max-frame = 2048\n")
+    assert check_config("--config", conf)["max-text"] == ["2048"]
+    conf = write(tmp, "b.conf", "max-text = 100\n")
+    assert check_config("--config", conf, "--max-frame", "2048")[
+        "max-text"] == ["100"]
+
+
+def test_one_limit_alone_starts(tmp):
+    """The daemon itself starts with one size limit set alone, and tells
+    the clients the limits that adapted."""
+    empty = write(tmp, "empty.conf", "")
+    cases = [(("--max-frame", "2048"), (2048, 2048, 1536)),
+             (("--max-sendq", "65536"), (262144, 4096, 163840))]
+    for args, want in cases:
+        with o.Daemon("--config", empty, "--listen", "127.0.0.1:0",
+                      *args) as d:
+            d.wait_log(r"ready")
+            c = t.Client(d.ports()[0])
+            w = c.hello("alice")
+            c.close()
+            got = (w["max_frame"], w["max_text"], w["max_media"])
+            assert got == want, "%s: welcome says %r" % (args, got)
+            assert d.stop() == 0, d.stderr
+
+
+def test_two_ephemeral_ports(tmp):
+    """Port 0 twice is two listeners, each on a port of its own; only the
+    same fixed port twice is a duplicate."""
+    empty = write(tmp, "empty.conf", "")
+    keys = check_config("--config", empty, "--listen", "127.0.0.1:0",
+                        "--listen", "127.0.0.1:0")
+    assert keys["listen"] == ["127.0.0.1:0", "127.0.0.1:0"], keys
+    with o.Daemon("--config", empty, "--listen", "127.0.0.1:0",
+                  "--listen", "127.0.0.1:0") as d:
+        d.wait_log(r"ready")
+        ports = d.ports()
+        assert len(ports) == 2 and 0 not in ports and \
+            ports[0] != ports[1], d.stderr
+        for port in ports:
+            c = t.Client(port)
+            c.hello("p%d" % port)
+            c.close()
+        assert d.stop() == 0, d.stderr
 
 
 def test_usage_errors(tmp):

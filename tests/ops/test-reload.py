@@ -137,6 +137,36 @@ def test_sighup_listeners(tmp):
         assert d.stop() == 0, d.stderr
 
 
+def test_sighup_ephemeral_listeners(tmp):
+    """The same address on port 0 twice is two listeners: a reload keeps as
+    many as the file names, closing or opening the difference."""
+    conf = write(tmp, "a.conf", "listen = 127.0.0.1:0\n" * 2)
+    with o.Daemon("--config", conf) as d:
+        d.wait_log(r"ready")
+        first = d.ports()
+        assert len(first) == 2, d.stderr
+        write(tmp, "a.conf", "listen = 127.0.0.1:0\n")
+        d.send_signal(signal.SIGHUP)
+        d.wait_log(r"no longer listening on 127\.0\.0\.1:0")
+        o.poll("one of the two ports refusing connections",
+               lambda: sum(refused("127.0.0.1", p) for p in first) == 1)
+        kept = [p for p in first if not refused("127.0.0.1", p)]
+        write(tmp, "a.conf", "listen = 127.0.0.1:0\n" * 3)
+        d.send_signal(signal.SIGHUP)
+        # Not d.ports(): "no longer listening on 127.0.0.1:0" matches it.
+        def opened():
+            found = re.findall(r": listening on 127\.0\.0\.1:(\d+)",
+                               d.stderr)
+            return len(found) == 4 and [int(p) for p in found[2:]]
+        ports = o.poll("two more listening lines", opened)
+        for port in kept + ports:
+            c = t.Client(port)
+            c.hello("p%d" % port)
+            c.close()
+        assert len(set(kept + ports)) == 3, d.stderr
+        assert d.stop() == 0, d.stderr
+
+
 class CountingSocket:
     """A socket that counts the frames and bytes crossing it."""
 

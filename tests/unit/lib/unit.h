@@ -15,11 +15,6 @@
 
 #include "proto.h"
 
-/* Number of elements of a static table. */
-#ifndef nitems
-#define nitems(a)	(sizeof (a) / sizeof (a)[0])
-#endif
-
 /*
  * xorshift32: "random" data that is the same on every run, so that a failure
  * can be reproduced.  *state must not be 0.
