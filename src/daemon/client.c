@@ -272,7 +272,13 @@ client_send_frame(struct client *c, struct frame *f)
 			client_lost(c, true);
 			return;
 		}
-		if (client_queued(c) + f->size > max) {
+		/*
+		 * A frame larger than max-sendq alone still goes when it is
+		 * all there is (as Redis lets one large reply through): the
+		 * limit is on a reader falling behind, not on frame size.
+		 */
+		if (client_queued(c) != 0 &&
+		    client_queued(c) + f->size > max) {
 			c->server->stats.drops++;
 			client_close(c, "send queue exceeded", true);
 			return;

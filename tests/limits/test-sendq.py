@@ -1,5 +1,6 @@
 # test-sendq.py: end-to-end tests of max-sendq: a client that stops reading while 100 others chat is dropped
 # alone, and a busy room under the default limits drops nobody.  It drives the real evchatd over sockets.
+import base64
 import time
 
 import evchat_test as t
@@ -143,4 +144,19 @@ def test_busy_room_defaults(srv):
 
 
 t.raise_fd_limit(2 * N + 64)
+# A frame larger than max-sendq is still sent when nothing else waits for
+# that client: the limit is on a reader falling behind, not on frame size.
+@t.daemon_args("--max-sendq", "65536")
+def test_frame_larger_than_sendq(srv):
+    a, b = srv.pair("big")
+    data = base64.b64encode(b"x" * 150000).decode()
+    a.send({"type": "msg", "room": "big", "kind": "file",
+            "mime": "application/octet-stream", "name": "big.bin",
+            "data": data, "id": 1})
+    a.expect_next("msg", re=1)
+    f = b.expect_next("msg", name="big.bin")
+    assert f["data"] == data
+    b.request({"type": "ping"}, "pong")
+
+
 t.run(globals())
