@@ -139,15 +139,18 @@ def test_rooms_folded(srv):
               room="Stra\u00dfe")
     b.request({"type": "join", "room": "STRASSE"}, "joined",
               room="Stra\u00dfe", members=["alice", "bob"])
+    a.expect_next("presence", room="Stra\u00dfe", nick="bob", event="join")
     a.request({"type": "join", "room": "cafe\u0301"}, "joined",
               room="caf\u00e9")
     b.request({"type": "join", "room": "CAF\u00c9"}, "joined",
               room="caf\u00e9", members=["alice", "bob"])
+    a.expect_next("presence", room="caf\u00e9", nick="bob", event="join")
     b.request({"type": "who", "room": "Caf\u00e9"}, "who", room="caf\u00e9",
               nicks=["alice", "bob"])
     # Rooms are not compared by skeleton.
     b.request({"type": "join", "room": "\u0441af\u00e9"}, "joined",
-              members=["bob"])
+              room="\u0441af\u00e9", members=["bob"])
+    a.expect_quiet()
 
 
 t.run(globals())
