@@ -78,6 +78,10 @@ cmd_hello_exec(struct client *c, struct request *req)
 	if (nick_find(c->server, nick->valuestring) != NULL)
 		return (cmd_error(req, ERR_NICK_TAKEN,
 		    "nick %s is already in use", nick->valuestring));
+	if (nick_confusable(c->server, nick->valuestring))
+		return (cmd_error(req, ERR_NICK_TAKEN,
+		    "nick %s is confusable with one in use",
+		    nick->valuestring));
 	if (nick_register(c, nick->valuestring) != 0)
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	client_registered(c);

@@ -116,12 +116,10 @@ hash_lookup(const struct hash *h, const char *key, uint64_t hv)
 void *
 hash_find_fold(const struct hash *h, const char *name)
 {
-	char	fold[HASH_FOLD_MAX + 1];
-	size_t	len = strlen(name);
+	char	fold[NAME_FOLD_MAX + 1];
 
-	if (len > HASH_FOLD_MAX)
-		return (NULL);	/* longer than any valid name */
-	name_fold(fold, name, len);
+	if (name_casefold(name, fold, sizeof fold) < 0)
+		return (NULL);	/* no valid name folds so */
 	return (hash_find(h, fold));
 }
 

@@ -16,14 +16,16 @@ static struct room *
 room_new(struct server *s, const char *name)
 {
 	struct room	*r;
-	size_t		 len = strlen(name);
+	char		 nfc[NAME_ROOM_SIZE], fold[NAME_FOLD_MAX + 1];
 
+	/* Everyone sees the NFC form of the name first used. */
+	if (name_room_norm(name, nfc, sizeof nfc) < 0 ||
+	    name_casefold(nfc, fold, sizeof fold) < 0)
+		return (NULL);
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return (NULL);
-	if ((r->name = strdup(name)) == NULL ||
-	    (r->fold = malloc(len + 1)) == NULL)
+	if ((r->name = strdup(nfc)) == NULL || (r->fold = strdup(fold)) == NULL)
 		goto fail;
-	name_fold(r->fold, name, len);
 	if (hash_insert(s->rooms, r->fold, r) != 0)
 		goto fail;
 	log_debug("room %s created", r->name);

@@ -399,6 +399,7 @@ server_new(struct config *cf, int argc, char **argv)
 	if ((s->base = event_base_new()) == NULL)
 		goto fail;
 	if ((s->nicks = hash_new()) == NULL ||
+	    (s->skels = hash_new()) == NULL ||
 	    (s->rooms = hash_new()) == NULL || (s->ips = hash_new()) == NULL)
 		goto fail;
 	s->reaper = event_new(s->base, -1, 0, server_reap_cb, s);
@@ -462,6 +463,7 @@ server_free(struct server *s)
 	if (s->sigusr1 != NULL)
 		event_free(s->sigusr1);
 	hash_free(s->nicks);
+	hash_free(s->skels);
 	hash_free(s->rooms);
 	if (s->ips != NULL)
 		limit_ip_free_all(s);

@@ -140,7 +140,6 @@ void		 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 struct hash;
 struct hash	*hash_new(void);
 void		 hash_free(struct hash *);
-#define HASH_FOLD_MAX	(NAME_ROOM_MAX * 4)	/* bytes of the longest name */
 void		*hash_find(const struct hash *, const char *);
 void		*hash_find_fold(const struct hash *, const char *);
 int		 hash_insert(struct hash *, const char *, void *);
@@ -329,8 +328,9 @@ struct client {
 	char			 addr[64];	/* for logs */
 	int			 flags;
 
-	char			*nick;		/* NULL until hello */
-	char			*fold;
+	char			*nick;		/* NULL until hello; NFC */
+	char			*fold;		/* its full case folding */
+	struct nick_skel	*skel;		/* nick.c: its skeleton's count */
 
 	struct room		**rooms;
 	size_t			  nrooms;
@@ -375,8 +375,15 @@ void		 client_due(struct client *);
 void		 client_expire(struct client *);
 int		 client_flush(struct client *);
 
-/* nick.c: the table of registered nicks, by case-folded nick. */
+/* nick.c: the tables of registered nicks, by case-folded nick and skeleton. */
+struct nick_skel {
+	char		*key;		/* name_skeleton of the nicks */
+	unsigned int	 nascii;	/* ASCII holders */
+	bool		 wide;		/* one holder, not all ASCII */
+};
+
 struct client	*nick_find(struct server *, const char *);
+bool		 nick_confusable(struct server *, const char *);
 int		 nick_register(struct client *, const char *);
 void		 nick_release(struct client *);
 
@@ -451,6 +458,7 @@ struct server {
 	struct auth		 auth;		/* auth.c: password checks */
 
 	struct hash		*nicks;		/* fold -> client */
+	struct hash		*skels;		/* skeleton -> nick_skel */
 	struct hash		*rooms;		/* fold -> room */
 	struct hash		*ips;		/* address -> count */
 	struct clients		 clients;	/* every connection */

@@ -33,6 +33,11 @@ struct timeval;
 #define NAME_STICKER_MAX	64		/* bytes */
 #define NAME_FILE_MAX		255		/* bytes */
 #define NAME_MIME_MAX		127		/* bytes */
+/* Bytes of a name's NFC form with its NUL, of its key, of a nick's skeleton. */
+#define NAME_NICK_SIZE		(NAME_NICK_MAX * 4 + 1)
+#define NAME_ROOM_SIZE		(NAME_ROOM_MAX * 4 + 1)
+#define NAME_FOLD_MAX		(NAME_ROOM_MAX * 12)
+#define NAME_SKEL_MAX		(NAME_NICK_MAX * 32)
 #define PROTO_ID_MAX		64		/* bytes of a request "id" */
 
 /* frame.c: the codec over evbuffers. */
@@ -103,16 +108,22 @@ bool		 utf8_valid(const char *, size_t);
 ssize_t		 utf8_count(const char *, size_t);
 size_t		 utf8_trim(const char *, size_t);
 
-/* name.c: nick, room, sticker, file and mime names; case folding. */
+/* name.c: nick, room, sticker, file and mime names; NFC, folding, skeletons. */
 bool		 name_is_control(uint32_t);
 bool		 name_is_space(uint32_t);
+bool		 name_is_hidden(uint32_t);
+bool		 name_is_ascii(const char *);
+int		 name_nick_norm(const char *, char *, size_t);
+int		 name_room_norm(const char *, char *, size_t);
 bool		 name_nick_valid(const char *);
 bool		 name_room_valid(const char *);
 bool		 name_sticker_valid(const char *);
 bool		 name_file_valid(const char *);
 bool		 name_mime_valid(const char *);
-void		 name_fold(char *, const char *, size_t);
+int		 name_casefold(const char *, char *, size_t);
+int		 name_skeleton(const char *, char *, size_t);
 int		 name_cmp(const char *, const char *);
+void		 name_cleanup(void);
 
 /* base64.c: standard alphabet, padding required. */
 ssize_t		 base64_decoded_len(const char *, size_t);

@@ -216,6 +216,33 @@ def server_seeds():
         F(0, {"type": "join", "room": "a\u0085b"}),
         F(0, {"type": "join", "room": "r" * 65}),
         F(0, {"type": "join", "room": "\U0001f600" * 64}))
+    # The Unicode rules: hidden code points, NFC, full folding, skeletons.
+    s["names-hidden"] = server(
+        F(0, hello("\u200b")), F(0, hello("\u2800")), F(0, hello("\u0301")),
+        F(0, hello("ann\U000e0041")), F(0, hello("\u202enna")),
+        F(0, hello("ann\ufe0f")), F(0, hello("a\u0301\u0301")),
+        F(0, hello("ann")),
+        F(0, {"type": "join", "room": "gnp.\u202eexe"}),
+        F(0, {"type": "join", "room": "\u3164"}),
+        F(0, {"type": "join", "room": "r\ue000"}),
+        F(0, {"type": "join", "room": "lobby"}),
+        F(0, dict(AUDIO, name="gnp.\u202eexe")),
+        F(0, dict(AUDIO, name="\u0301.ogg")),
+        F(0, dict(STICKER, sticker="x\u200d")))
+    s["names-fold"] = server(
+        F(0, hello("Jose\u0301")), F(1, hello("JOS\u00c9")),
+        F(1, hello("Stra\u00dfe")), F(2, hello("STRASSE")),
+        F(2, hello("\u212aate")),
+        F(0, {"type": "join", "room": "Cafe\u0301"}),
+        F(1, {"type": "join", "room": "CAF\u00c9"}),
+        F(2, {"type": "join", "room": "\u1e9e" * 64}),
+        F(2, {"type": "join", "room": "\u1fb7" * 64}),
+        F(0, {"type": "msg", "to": "stra\u00dfe", "text": "t"}),
+        F(0, {"type": "who", "room": "caf\u00e9"}))
+    s["names-confusable"] = server(
+        F(0, hello("ann")), F(1, hello("\u0430nn")), F(1, hello("\u0391NN")),
+        F(1, hello("rn")), F(2, hello("m")), rec("E", 0), rec("L"),
+        F(2, hello("\u0430nn")), F(0, hello("\ufdfa" * 32)))
     s["ids"] = server(
         F(0, hello("alice", id=1)), F(0, {"type": "who", "id": "s" * 64}),
         F(0, {"type": "who", "id": "s" * 65}), F(0, {"type": "who", "id": {}}),

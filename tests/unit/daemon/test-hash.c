@@ -128,21 +128,21 @@ static void
 test_hash_fold(void **state)
 {
 	struct hash	*h;
-	char		 fold[HASH_FOLD_MAX + 1], *long_name;
+	char		 fold[NAME_FOLD_MAX + 1], *long_name;
 	int		 v;
 
 	assert_non_null(h = hash_new());
-	name_fold(fold, "Alice", 5);
+	assert_int_equal(name_casefold("Alice", fold, sizeof fold), 5);
 	assert_int_equal(hash_insert(h, fold, &v), 0);
 	assert_ptr_equal(hash_find_fold(h, "ALICE"), &v);
 	assert_ptr_equal(hash_find_fold(h, "alice"), &v);
 	assert_null(hash_find(h, "Alice"));
 	assert_null(hash_find_fold(h, "alicia"));
 	/* Longer than any valid name: not found, and no overflow. */
-	long_name = malloc(HASH_FOLD_MAX + 2);
+	long_name = malloc(NAME_FOLD_MAX + 2);
 	assert_non_null(long_name);
-	memset(long_name, 'a', HASH_FOLD_MAX + 1);
-	long_name[HASH_FOLD_MAX + 1] = '\0';
+	memset(long_name, 'a', NAME_FOLD_MAX + 1);
+	long_name[NAME_FOLD_MAX + 1] = '\0';
 	assert_null(hash_find_fold(h, long_name));
 	free(long_name);
 	hash_free(h);
