@@ -98,6 +98,7 @@ void		 log_open(int, bool);
 void		 log_set_level(int);
 int		 log_level_from_string(const char *);
 const char	*log_level_to_string(int);
+size_t		 log_escape(char *, size_t, const char *);
 void		 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void		 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void		 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
