@@ -1,9 +1,19 @@
-/* auth.c: the server password: its yescrypt hash from libxcrypt, and the check of a password against it
- * in constant time; it knows nothing of clients or the config file, and never logs a password. */
+/* auth.c: the server password: its yescrypt hash, checked by one worker thread off the loop, with
+ * wrong guesses slowed per address; it knows nothing of clients or the config file, never logs a password. */
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <crypt.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -18,6 +28,19 @@
  * as a string that names its own method, cost and salt.
  */
 #define AUTH_METHOD	"$y$"
+
+/*
+ * Wrong guesses from one address: the first AUTH_FREE_FAILURES are answered
+ * at once (a typo is not an attack), then each answer is held back twice as
+ * long as the one before, up to AUTH_DELAY_MAX_MS.  An address forgets its
+ * failures after AUTH_FORGET_MS without one.  At most AUTH_PEERS_MAX idle
+ * addresses are remembered, the least recently failed go first.
+ */
+#define AUTH_FREE_FAILURES	2
+#define AUTH_DELAY_MIN_MS	1000
+#define AUTH_DELAY_MAX_MS	30000
+#define AUTH_FORGET_MS		(10 * 60 * 1000)
+#define AUTH_PEERS_MAX		4096
 
 /* Hash password with a new salt into out; 0, or -1 if it cannot. */
 int
@@ -66,6 +89,51 @@ auth_hash_valid(const char *hash)
 	return (ok);
 }
 
+/*
+ * What the loop and the worker thread share, under lock: the checks to run
+ * and the verdicts to hand back.  The thread touches nothing else; it wakes
+ * the loop by writing to efd, an eventfd the loop reads (a read event costs
+ * the loop nothing while idle, where evthread_use_pthreads would lock every
+ * event operation of the whole server).
+ */
+struct auth_worker {
+	pthread_t			 thread;
+	pthread_mutex_t			 lock;
+	pthread_cond_t			 wake;
+	TAILQ_HEAD(, auth_ticket)	 todo;
+	TAILQ_HEAD(, auth_ticket)	 done;
+	int				 efd;
+	bool				 stop;
+	bool				 running;
+};
+
+/* One address's recent failures and its checks, run one at a time. */
+struct auth_peer {
+	char				 key[INET6_ADDRSTRLEN + 4];
+	unsigned int			 failures;
+	int64_t				 last_ms;	/* last failure */
+	TAILQ_HEAD(, auth_ticket)	 tickets;	/* the first is running */
+	TAILQ_ENTRY(auth_peer)		 entry;		/* auth->peers_lru */
+};
+
+/* One check, from auth_check_start until its verdict is delivered. */
+struct auth_ticket {
+	struct auth			*auth;
+	struct auth_peer		*peer;		/* NULL: known password */
+	auth_done_cb			*cb;		/* NULL: cancelled */
+	void				*arg;
+	struct event			*timer;		/* delivers the verdict */
+	char				*hash;		/* a reload may free it */
+	char				*password;	/* NULL once hashed */
+	unsigned char			 digest[AUTH_DIGEST_LEN];
+	bool				 ok;
+	bool				 busy;		/* the worker has it */
+	TAILQ_ENTRY(auth_ticket)	 entry;		/* auth->tickets */
+	TAILQ_ENTRY(auth_ticket)	 peer_entry;	/* peer->tickets */
+	TAILQ_ENTRY(auth_ticket)	 work_entry;	/* todo, then done */
+};
+
+/* A keyed digest of s, so that the cache never holds a password. */
 static bool
 auth_digest(const struct auth *a, const char *s, unsigned char *out)
 {
@@ -76,44 +144,414 @@ auth_digest(const struct auth *a, const char *s, unsigned char *out)
 	    len == AUTH_DIGEST_LEN);
 }
 
-/* After a match: digests that let the next checks skip the slow hash. */
-static void
-auth_remember(struct auth *a, const char *hash, const char *password)
-{
-	if (!a->known && RAND_bytes(a->key, sizeof a->key) != 1)
-		return;
-	a->known = auth_digest(a, hash, a->hash) &&
-	    auth_digest(a, password, a->pass);
-}
-
-/*
- * Whether password matches hash.  A full hash costs tens of milliseconds
- * of the one loop by design, so it is paid once: after a match, a keyed
- * digest of the password stands for it until the hash changes, and any
- * other password is refused without hashing.  Both comparisons take the
- * same time whatever the bytes.
- */
-bool
-auth_check(struct auth *a, const char *hash, const char *password)
+/* Whether password matches hash: the slow part, run by the worker only. */
+static bool
+auth_crypt(const char *hash, const char *password)
 {
 	struct crypt_data	 cd;
-	unsigned char		 dh[AUTH_DIGEST_LEN], dp[AUTH_DIGEST_LEN];
 	const char		*h;
 	size_t			 len = strlen(hash);
 	bool			 ok;
 
-	if (a->known && auth_digest(a, hash, dh) &&
-	    CRYPTO_memcmp(dh, a->hash, sizeof dh) == 0) {
-		ok = auth_digest(a, password, dp) &&
-		    CRYPTO_memcmp(dp, a->pass, sizeof dp) == 0;
-		explicit_bzero(dp, sizeof dp);
-		return (ok);
-	}
 	memset(&cd, 0, sizeof cd);
 	h = crypt_rn(password, hash, &cd, sizeof cd);
 	ok = h != NULL && strlen(h) == len && CRYPTO_memcmp(h, hash, len) == 0;
 	explicit_bzero(&cd, sizeof cd);
-	if (ok)
-		auth_remember(a, hash, password);
 	return (ok);
+}
+
+/*
+ * Whether password matches hash, here and now: tens of milliseconds of the
+ * caller's thread, and no throttle.  Only for today's cmd-hello.c, until it
+ * moves to auth_check_start; then it goes.
+ */
+bool
+auth_check(struct auth *a, const char *hash, const char *password)
+{
+	return (auth_crypt(hash, password));
+}
+
+/* The worker thread: hash what is queued, hand the verdicts back. */
+static void *
+auth_worker_main(void *arg)
+{
+	struct auth_worker	*w = arg;
+	struct auth_ticket	*t;
+	uint64_t		 one = 1;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (TAILQ_EMPTY(&w->todo) && !w->stop)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->stop)
+			break;
+		t = TAILQ_FIRST(&w->todo);
+		TAILQ_REMOVE(&w->todo, t, work_entry);
+		pthread_mutex_unlock(&w->lock);
+
+		t->ok = auth_crypt(t->hash, t->password);
+		explicit_bzero(t->password, strlen(t->password));
+
+		pthread_mutex_lock(&w->lock);
+		TAILQ_INSERT_TAIL(&w->done, t, work_entry);
+		/* The counter cannot overflow: the loop reads it to 0. */
+		(void)write(w->efd, &one, sizeof one);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return (NULL);
+}
+
+/*
+ * The address part of a client's "HOST:PORT", "[HOST6]:PORT" or other name
+ * (as client.c formats them), as the key of its failures.  An IPv6 peer
+ * owns a whole /64, so that is what it is counted by.
+ */
+static void
+auth_peer_key(char *key, size_t len, const char *addr)
+{
+	struct in6_addr	 in6;
+	char		 host[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN];
+	const char	*end;
+	size_t		 n;
+
+	if (addr[0] == '[' && (end = strchr(addr, ']')) != NULL &&
+	    (n = end - addr - 1) < sizeof host) {
+		memcpy(host, addr + 1, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET6, host, &in6) == 1) {
+			if (IN6_IS_ADDR_V4MAPPED(&in6)) {
+				inet_ntop(AF_INET, &in6.s6_addr[12], buf,
+				    sizeof buf);
+				snprintf(key, len, "%s", buf);
+				return;
+			}
+			memset(&in6.s6_addr[8], 0, 8);
+			inet_ntop(AF_INET6, &in6, buf, sizeof buf);
+			snprintf(key, len, "%s/64", buf);
+			return;
+		}
+	}
+	if ((end = strrchr(addr, ':')) != NULL && strchr(addr, '[') == NULL)
+		snprintf(key, len, "%.*s", (int)(end - addr), addr);
+	else
+		snprintf(key, len, "%s", addr);
+}
+
+/* How long the verdict after this many failures is held back, in ms. */
+static unsigned int
+auth_delay_ms(unsigned int failures)
+{
+	unsigned int	n;
+
+	if (failures <= AUTH_FREE_FAILURES)
+		return (0);
+	n = failures - AUTH_FREE_FAILURES - 1;
+	if (n >= 16 || AUTH_DELAY_MIN_MS << n > AUTH_DELAY_MAX_MS)
+		return (AUTH_DELAY_MAX_MS);
+	return (AUTH_DELAY_MIN_MS << n);
+}
+
+static void
+auth_peer_free(struct auth *a, struct auth_peer *p)
+{
+	hash_remove(a->peers, p->key);
+	TAILQ_REMOVE(&a->peers_lru, p, entry);
+	a->npeers--;
+	free(p);
+}
+
+/* The entry of addr's address, made (evicting the oldest idle) if new. */
+static struct auth_peer *
+auth_peer_get(struct auth *a, const char *addr)
+{
+	struct auth_peer	*p, *old;
+	char			 key[sizeof p->key];
+
+	auth_peer_key(key, sizeof key, addr);
+	if ((p = hash_find(a->peers, key)) != NULL)
+		return (p);
+	if (a->npeers >= AUTH_PEERS_MAX) {
+		TAILQ_FOREACH(old, &a->peers_lru, entry) {
+			if (TAILQ_EMPTY(&old->tickets)) {
+				auth_peer_free(a, old);
+				break;
+			}
+		}
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return (NULL);
+	memcpy(p->key, key, sizeof p->key);
+	TAILQ_INIT(&p->tickets);
+	if (hash_insert(a->peers, p->key, p) != 0) {
+		free(p);
+		return (NULL);
+	}
+	TAILQ_INSERT_TAIL(&a->peers_lru, p, entry);
+	a->npeers++;
+	return (p);
+}
+
+/* Hand p's first check to the worker. */
+static void
+auth_peer_run(struct auth *a, struct auth_peer *p)
+{
+	struct auth_worker	*w = a->worker;
+	struct auth_ticket	*t = TAILQ_FIRST(&p->tickets);
+
+	t->busy = true;
+	pthread_mutex_lock(&w->lock);
+	TAILQ_INSERT_TAIL(&w->todo, t, work_entry);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void
+auth_ticket_free(struct auth_ticket *t)
+{
+	if (t->timer != NULL)
+		event_free(t->timer);
+	if (t->password != NULL) {
+		explicit_bzero(t->password, strlen(t->password));
+		free(t->password);
+	}
+	free(t->hash);
+	free(t);
+}
+
+/*
+ * The verdict's time has come: forget t, let its address's next check run,
+ * then tell the caller (last, so that it may free what it likes).
+ */
+static void
+auth_deliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_ticket	*t = arg;
+	struct auth		*a = t->auth;
+	struct auth_peer	*p = t->peer;
+	auth_done_cb		*cb = t->cb;
+	void			*cbarg = t->arg;
+	bool			 ok = t->ok;
+
+	TAILQ_REMOVE(&a->tickets, t, entry);
+	if (p != NULL) {
+		TAILQ_REMOVE(&p->tickets, t, peer_entry);
+		if (!TAILQ_EMPTY(&p->tickets))
+			auth_peer_run(a, p);
+		else if (p->failures == 0)
+			auth_peer_free(a, p);
+	}
+	auth_ticket_free(t);
+	if (cb != NULL)
+		cb(cbarg, ok);
+}
+
+/*
+ * A verdict from the worker.  A right password is remembered (as keyed
+ * digests) and answered at once; a wrong one counts against its address,
+ * is logged, and is answered only after that address's delay, which also
+ * holds back the address's next check: guessing in parallel gains nothing.
+ */
+static void
+auth_verdict(struct auth *a, struct auth_ticket *t)
+{
+	struct auth_peer	*p = t->peer;
+	struct timeval		 tv;
+	int64_t			 now = server_mono_ms();
+	unsigned int		 ms = 0;
+
+	t->busy = false;
+	free(t->password);		/* wiped by the worker */
+	t->password = NULL;
+	if (t->ok) {
+		a->known = auth_digest(a, t->hash, a->hash);
+		memcpy(a->pass, t->digest, sizeof a->pass);
+	} else {
+		if (p->failures > 0 && now - p->last_ms >= AUTH_FORGET_MS)
+			p->failures = 0;
+		p->failures++;
+		p->last_ms = now;
+		TAILQ_REMOVE(&a->peers_lru, p, entry);
+		TAILQ_INSERT_TAIL(&a->peers_lru, p, entry);
+		ms = auth_delay_ms(p->failures);
+		log_info("wrong password from %s: failure %u, answered in "
+		    "%u ms", p->key, p->failures, ms);
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(t->timer, &tv);
+}
+
+/* The worker wrote to the eventfd: take every verdict it has. */
+static void
+auth_worker_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth		*a = arg;
+	struct auth_worker	*w = a->worker;
+	TAILQ_HEAD(, auth_ticket) done = TAILQ_HEAD_INITIALIZER(done);
+	struct auth_ticket	*t;
+	uint64_t		 n;
+
+	(void)read(w->efd, &n, sizeof n);
+	pthread_mutex_lock(&w->lock);
+	TAILQ_CONCAT(&done, &w->done, work_entry);
+	pthread_mutex_unlock(&w->lock);
+	while ((t = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, t, work_entry);
+		auth_verdict(a, t);
+	}
+}
+
+/*
+ * Start the worker and its wake-up event on base; 0, or -1 with the
+ * reason in err.  server_new calls it once; auth_clear undoes it.
+ */
+int
+auth_init(struct auth *a, struct event_base *base, char *err, size_t len)
+{
+	struct auth_worker	*w;
+	sigset_t		 all, old;
+	int			 rc;
+
+	memset(a, 0, sizeof *a);
+	a->base = base;
+	TAILQ_INIT(&a->tickets);
+	TAILQ_INIT(&a->peers_lru);
+	if (RAND_bytes(a->key, sizeof a->key) != 1) {
+		snprintf(err, len, "no random key for the password cache");
+		return (-1);
+	}
+	if ((a->peers = hash_new()) == NULL ||
+	    (w = a->worker = calloc(1, sizeof *w)) == NULL) {
+		snprintf(err, len, "out of memory");
+		return (-1);
+	}
+	w->efd = -1;
+	TAILQ_INIT(&w->todo);
+	TAILQ_INIT(&w->done);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, len, "eventfd: %s", strerror(errno));
+		return (-1);
+	}
+	a->done = event_new(base, w->efd, EV_READ | EV_PERSIST,
+	    auth_worker_cb, a);
+	if (a->done == NULL || event_add(a->done, NULL) != 0) {
+		snprintf(err, len, "cannot watch the password worker");
+		return (-1);
+	}
+	/* Signals are the loop's (libevent's handlers): none for the thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, auth_worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, len, "password worker: %s", strerror(rc));
+		return (-1);
+	}
+	w->running = true;
+	return (0);
+}
+
+/*
+ * Stop the worker and drop every check without calling anyone back; safe
+ * on a struct auth that auth_init never saw or failed on.  From server_free.
+ */
+void
+auth_clear(struct auth *a)
+{
+	struct auth_worker	*w = a->worker;
+	struct auth_ticket	*t;
+	struct auth_peer	*p;
+
+	if (w != NULL && w->running) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	while (a->base != NULL && (t = TAILQ_FIRST(&a->tickets)) != NULL) {
+		TAILQ_REMOVE(&a->tickets, t, entry);
+		auth_ticket_free(t);
+	}
+	while (a->base != NULL && (p = TAILQ_FIRST(&a->peers_lru)) != NULL)
+		auth_peer_free(a, p);
+	hash_free(a->peers);
+	if (a->done != NULL)
+		event_free(a->done);
+	if (w != NULL) {
+		if (w->efd != -1)
+			close(w->efd);
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+	}
+	explicit_bzero(a, sizeof *a);
+}
+
+/*
+ * Check password against hash for a client at addr (its "HOST:PORT" as
+ * client.c writes it); cb(arg, ok) is called later from the loop, never
+ * from here.  The password is copied, and wiped once hashed; the caller
+ * may wipe its own at once.  A password that matched before is answered
+ * at once; any other is hashed by the worker, one check per address at a
+ * time, and a wrong one is answered only after its address's delay.
+ * Returns the check, for auth_cancel, or NULL (out of memory: no callback).
+ */
+struct auth_ticket *
+auth_check_start(struct auth *a, const char *hash, const char *password,
+    const char *addr, auth_done_cb *cb, void *arg)
+{
+	struct auth_ticket	*t;
+	struct auth_peer	*p;
+	unsigned char		 dh[AUTH_DIGEST_LEN];
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return (NULL);
+	t->auth = a;
+	t->cb = cb;
+	t->arg = arg;
+	if ((t->timer = evtimer_new(a->base, auth_deliver_cb, t)) == NULL ||
+	    (t->hash = strdup(hash)) == NULL ||
+	    !auth_digest(a, password, t->digest))
+		goto fail;
+	if (a->known && auth_digest(a, hash, dh) &&
+	    CRYPTO_memcmp(dh, a->hash, sizeof dh) == 0 &&
+	    CRYPTO_memcmp(t->digest, a->pass, sizeof a->pass) == 0) {
+		t->ok = true;
+		TAILQ_INSERT_TAIL(&a->tickets, t, entry);
+		event_active(t->timer, EV_TIMEOUT, 0);
+		return (t);
+	}
+	if ((t->password = strdup(password)) == NULL ||
+	    (p = auth_peer_get(a, addr)) == NULL)
+		goto fail;
+	t->peer = p;
+	TAILQ_INSERT_TAIL(&a->tickets, t, entry);
+	TAILQ_INSERT_TAIL(&p->tickets, t, peer_entry);
+	if (TAILQ_FIRST(&p->tickets) == t)
+		auth_peer_run(a, p);
+	return (t);
+fail:
+	auth_ticket_free(t);
+	return (NULL);
+}
+
+/*
+ * The caller of t is going away (a client freed before its verdict): it
+ * is never called back.  A check already hashing or held back still runs
+ * its course, so that hanging up early does not skip the address's delay.
+ */
+void
+auth_cancel(struct auth_ticket *t)
+{
+	struct auth	*a = t->auth;
+
+	t->cb = NULL;
+	if (t->peer == NULL || t == TAILQ_FIRST(&t->peer->tickets))
+		return;
+	TAILQ_REMOVE(&t->peer->tickets, t, peer_entry);
+	TAILQ_REMOVE(&a->tickets, t, entry);
+	auth_ticket_free(t);
 }

@@ -131,6 +131,7 @@ void		 log_open(int, bool);
 void		 log_set_level(int);
 int		 log_level_from_string(const char *);
 const char	*log_level_to_string(int);
+size_t		 log_escape(char *, size_t, const char *);
 void		 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void		 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void		 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -417,9 +418,25 @@ int		 listener_open_all(struct server *);
 int		 listener_reconcile(struct server *, const struct config *);
 void		 listener_close_all(struct server *);
 
-/* auth.c: the server password: one full hash, then a keyed digest. */
+/*
+ * auth.c: the server password.  Checks run on one worker thread and come
+ * back to the loop as a callback; wrong ones are answered later and later
+ * per address.  Only auth.c looks inside.
+ */
 #define AUTH_DIGEST_LEN		32
+struct auth_worker;
+struct auth_peer;
+struct auth_ticket;			/* one check under way */
+typedef void	auth_done_cb(void *, bool);
+
 struct auth {
+	struct event_base		*base;
+	struct auth_worker		*worker;	/* shared with the thread */
+	struct event			*done;		/* verdicts are in */
+	TAILQ_HEAD(, auth_ticket)	 tickets;	/* every check under way */
+	struct hash			*peers;		/* address -> auth_peer */
+	TAILQ_HEAD(, auth_peer)		 peers_lru;	/* oldest failure first */
+	size_t				 npeers;
 	unsigned char	 key[AUTH_DIGEST_LEN];	/* random, this process only */
 	unsigned char	 hash[AUTH_DIGEST_LEN];	/* of the hash that matched */
 	unsigned char	 pass[AUTH_DIGEST_LEN];	/* of the password that did */
@@ -428,6 +445,11 @@ struct auth {
 
 int		 auth_hash(const char *, char *, size_t);
 bool		 auth_hash_valid(const char *);
+int		 auth_init(struct auth *, struct event_base *, char *, size_t);
+void		 auth_clear(struct auth *);
+struct auth_ticket *auth_check_start(struct auth *, const char *,
+		     const char *, const char *, auth_done_cb *, void *);
+void		 auth_cancel(struct auth_ticket *);
 bool		 auth_check(struct auth *, const char *, const char *);
 
 /* tls.c: the TLS listeners' context, kept across a bad reload. */
