@@ -160,17 +160,6 @@ auth_crypt(const char *hash, const char *password)
 	return (ok);
 }
 
-/*
- * Whether password matches hash, here and now: tens of milliseconds of the
- * caller's thread, and no throttle.  Only for today's cmd-hello.c, until it
- * moves to auth_check_start; then it goes.
- */
-bool
-auth_check(struct auth *a, const char *hash, const char *password)
-{
-	return (auth_crypt(hash, password));
-}
-
 /* The worker thread: hash what is queued, hand the verdicts back. */
 static void *
 auth_worker_main(void *arg)

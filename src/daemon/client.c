@@ -95,6 +95,7 @@ client_free(struct client *c)
 
 	if (!(c->flags & CLIENT_DETACHED))
 		client_detach(c);
+	client_release(c);
 	log_debug("client %llu freed", (unsigned long long)c->id);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
@@ -434,6 +435,50 @@ client_lost(struct client *c, bool deferred)
 	server_resume(s);
 }
 
+/*
+ * Hold c's input while req waits for a verdict (a password check on the
+ * worker, ticket): nothing it sends next is looked at before the answer.
+ * c keeps req's object (held) and the "re" it will answer with.
+ */
+void
+client_hold(struct client *c, struct request *req, struct auth_ticket *ticket,
+    cJSON *held)
+{
+	(void)cmd_re(req);
+	c->held_re = req->re;
+	req->re = NULL;
+	c->held = held;
+	c->auth_ticket = ticket;
+	c->flags |= CLIENT_HELD;
+}
+
+/*
+ * The held request is answered (or c is going): drop what it kept and take
+ * up c's input where it stopped, from the pending pass.
+ */
+void
+client_release(struct client *c)
+{
+	struct server	*s = c->server;
+
+	if (!(c->flags & CLIENT_HELD))
+		return;
+	if (c->auth_ticket != NULL)
+		auth_cancel(c->auth_ticket);
+	c->auth_ticket = NULL;
+	cJSON_Delete(c->held);
+	c->held = NULL;
+	cJSON_free(c->held_re);
+	c->held_re = NULL;
+	c->flags &= ~CLIENT_HELD;
+	if (!(c->flags & (CLIENT_CLOSING | CLIENT_INPUT_LEFT)) &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0) {
+		c->flags |= CLIENT_INPUT_LEFT;
+		TAILQ_INSERT_TAIL(&s->pending, c, pending_entry);
+		server_resume(s);
+	}
+}
+
 /* hello accepted (nick.c has the nick): from now on, heartbeats. */
 void
 client_registered(struct client *c)
@@ -466,6 +511,7 @@ client_close(struct client *c, const char *reason, bool bye)
 			(void)client_queue(c, f);
 		evt_clear(&e);
 	}
+	client_release(c);
 	c->flags |= CLIENT_CLOSING;
 	c->close_reason = strdup(reason);
 	client_due(c);
@@ -597,7 +643,14 @@ client_read_rest(struct client *c)
 	if (!(c->flags & CLIENT_WRITEV))
 		return (0);
 	evbuffer_unfreeze(in, 0);
+	/*
+	 * A reset is reported once (the socket's error is then cleared) and
+	 * may come before data that is still queued: read on after it.
+	 */
 	n = evbuffer_read(in, bufferevent_getfd(c->bev), CLIENT_READ_MAX);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		n = evbuffer_read(in, bufferevent_getfd(c->bev),
+		    CLIENT_READ_MAX);
 	evbuffer_freeze(in, 0);
 	return (n > 0 ? n : 0);
 }

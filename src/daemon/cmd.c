@@ -119,6 +119,19 @@ cmd_process(struct client *c, struct request *req)
 	log_debug("client %llu: %s", (unsigned long long)c->id, req->type);
 	rc = ce->exec(c, req);
 done:
+	cmd_done(c, req, rc);
+}
+
+/*
+ * Map a handler's outcome to what the client gets: the error it recorded
+ * and, when it asked, the close.  Called by cmd_process, or by the handler
+ * itself once a held request has its verdict (CMD_HELD: nothing yet).
+ */
+void
+cmd_done(struct client *c, struct request *req, int rc)
+{
+	if (rc == CMD_HELD)
+		return;
 	if (rc != 0)
 		cmd_fail(c, req);
 	if (req->close != NULL)

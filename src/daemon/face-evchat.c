@@ -55,6 +55,8 @@ face_evchat_read(struct client *c, unsigned int budget)
 	for (; budget > 0; budget--) {
 		if (c->flags & CLIENT_CLOSING)
 			return (FACE_READ_CLOSED);
+		if (c->flags & CLIENT_HELD)
+			return (FACE_READ_DONE);	/* client_release resumes */
 		st = frame_decode(in, max, &payload, &len);
 		switch (st) {
 		case FRAME_NEED:
@@ -86,7 +88,7 @@ face_evchat_read(struct client *c, unsigned int budget)
 	}
 	if (c->flags & CLIENT_CLOSING)
 		return (FACE_READ_CLOSED);
-	if (frame_peek(in, max, &len) == FRAME_NEED)
+	if (c->flags & CLIENT_HELD || frame_peek(in, max, &len) == FRAME_NEED)
 		return (FACE_READ_DONE);
 	return (FACE_READ_MORE);
 }

@@ -374,6 +374,7 @@ struct server *
 server_new(struct config *cf, int argc, char **argv)
 {
 	struct server		*s;
+	char			 err[128];
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		config_free(cf);
@@ -398,6 +399,10 @@ server_new(struct config *cf, int argc, char **argv)
 	 */
 	if ((s->base = event_base_new()) == NULL)
 		goto fail;
+	if (auth_init(&s->auth, s->base, err, sizeof err) != 0) {
+		log_error("%s", err);
+		goto fail;
+	}
 	if ((s->nicks = hash_new()) == NULL ||
 	    (s->skels = hash_new()) == NULL ||
 	    (s->rooms = hash_new()) == NULL || (s->ips = hash_new()) == NULL)
@@ -442,6 +447,7 @@ server_free(struct server *s)
 	while ((c = TAILQ_FIRST(&s->clients)) != NULL)
 		client_free(c);
 	listener_close_all(s);
+	auth_clear(&s->auth);
 	if (s->reaper != NULL)
 		event_free(s->reaper);
 	if (s->resume != NULL)

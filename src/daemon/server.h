@@ -276,7 +276,10 @@ struct cmd_entry {
 	int		(*exec)(struct client *, struct request *);
 };
 
+#define CMD_HELD	1	/* exec's answer comes later: cmd_done then */
+
 void		 cmd_process(struct client *, struct request *);
+void		 cmd_done(struct client *, struct request *, int);
 int		 cmd_error(struct request *, enum errcode, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 int		 cmd_close(struct request *, enum errcode, const char *);
@@ -315,6 +318,8 @@ extern const struct cmd_entry cmd_who_entry;
 					   the queue with writev, zero copy */
 #define CLIENT_DUE		0x200	/* on server->due: a deadline runs */
 #define CLIENT_LINGER		0x400	/* counted in server->nlinger */
+#define CLIENT_HELD		0x800	/* a request awaits a verdict: no
+					   input is looked at until then */
 
 struct client {
 	struct server		*server;
@@ -344,6 +349,10 @@ struct client {
 	int64_t			 refused_since;
 	int64_t			 partial_ms;	/* a request began, 0: none */
 
+	struct auth_ticket	*auth_ticket;	/* the held hello's check */
+	cJSON			*held;		/* the held request, and its re */
+	char			*held_re;
+
 	char			*close_reason;	/* presence reason */
 	uint64_t		 told;		/* presence.c: the generation of
 						   the last quit it was told */
@@ -372,6 +381,9 @@ void		 client_registered(struct client *);
 void		 client_reap(struct client *);
 void		 client_input(struct client *);
 void		 client_lost(struct client *, bool);
+void		 client_hold(struct client *, struct request *,
+		     struct auth_ticket *, cJSON *);
+void		 client_release(struct client *);
 void		 client_due(struct client *);
 void		 client_expire(struct client *);
 int		 client_flush(struct client *);
@@ -450,7 +462,6 @@ void		 auth_clear(struct auth *);
 struct auth_ticket *auth_check_start(struct auth *, const char *,
 		     const char *, const char *, auth_done_cb *, void *);
 void		 auth_cancel(struct auth_ticket *);
-bool		 auth_check(struct auth *, const char *, const char *);
 
 /* tls.c: the TLS listeners' context, kept across a bad reload. */
 int		 tls_check(const struct config *, char *, size_t);
