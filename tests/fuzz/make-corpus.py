@@ -209,6 +209,24 @@ def server_seeds():
         F(0, hello("ok", version=2)), F(0, hello("ok", presence="yes")),
         F(0, hello("ok")), F(0, hello("again")), F(1, hello("OK")),
         F(1, hello("Jos\u00e9")), F(2, hello("JOS\u00c9")))
+    # Ids and ping members echoed as sent; numbers by JSON's grammar.
+    s["ping-numbers"] = server(
+        F(0, hello("alice")),
+        rec("F", 0, frame(b'{"type":"ping","id":9007199254740993,'
+                          b'"n":1e999,"a":[1.50,-0.0,{"b":[]}],'
+                          b'"\\u0069d":2,"re":"forged"}')[4:]),
+        rec("F", 0, frame(b'{"type":"ping","id":01}')[4:]),
+        rec("F", 0, frame(b'{"type":"rooms","id":-1.5E+3}')[4:]),
+        rec("L"), rec("E", 0))
+    s["ping-budget"] = server(
+        F(0, hello("alice")),
+        *[F(0, {"type": "ping", "id": i}) for i in range(60)])
+    s["reset-with-input"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "r"}),
+        F(1, {"type": "join", "room": "r"}),
+        *([F(0, {"type": "msg", "room": "r", "text": "x"})] * 40 +
+          [rec("E", 0), rec("L")]))
     s["names-unicode"] = server(
         F(0, hello("\u00e9l\u00e8ve")),
         F(0, {"type": "join", "room": "caf\u00e9\u2603"}),
