@@ -256,7 +256,7 @@ client_queued(struct client *c)
  * bye; a client whose output would pass max-sendq is dropped, so that a
  * reader that stalls costs the others neither memory nor messages.
  */
-void
+static void
 client_send_frame(struct client *c, struct frame *f)
 {
 	size_t	max = c->server->config->max_sendq;

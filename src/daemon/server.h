@@ -374,7 +374,6 @@ struct client	*client_new(struct server *, const struct face *,
 void		 client_free(struct client *);
 void		 client_close(struct client *, const char *, bool);
 void		 client_send(struct client *, struct evt *);
-void		 client_send_frame(struct client *, struct frame *);
 void		 client_error(struct client *, enum errcode, const char *,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 client_registered(struct client *);
