@@ -53,7 +53,7 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		log_warn("cannot accept a client: out of memory");
 		return;
 	}
-	server_accept(s, bev, sa, true);
+	server_accept(s, &face_evchat, bev, sa, true);
 }
 
 /*
@@ -84,7 +84,7 @@ listener_accept_tls_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		log_warn("cannot accept a TLS client: out of memory");
 		return;
 	}
-	server_accept(s, bev, sa, false);
+	server_accept(s, &face_evchat, bev, sa, false);
 }
 
 static void

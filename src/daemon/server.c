@@ -37,18 +37,19 @@ server_now_ms(struct server *s)
 }
 
 /*
- * A new connection on bev (owned from here on); direct when it is a plain
+ * A new connection on bev (owned from here on), speaking face (the
+ * listener's kind says which); direct when it is a plain
  * socket that server_flush may write itself.
  */
 void
-server_accept(struct server *s, struct bufferevent *bev,
-    const struct sockaddr *sa, bool direct)
+server_accept(struct server *s, const struct face *face,
+    struct bufferevent *bev, const struct sockaddr *sa, bool direct)
 {
 	struct client	*c;
 	unsigned int	 max = s->config->max_clients;
 
 	s->stats.accepted++;
-	if ((c = client_new(s, &face_evchat, bev, sa, direct)) == NULL) {
+	if ((c = client_new(s, face, bev, sa, direct)) == NULL) {
 		log_warn("cannot accept a client: out of memory");
 		return;
 	}

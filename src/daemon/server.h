@@ -541,8 +541,8 @@ int64_t		 server_mono_us(void);
 int64_t		 server_mono_ms(void);
 void		 server_trim_later(struct server *);
 int64_t		 server_now_ms(struct server *);
-void		 server_accept(struct server *, struct bufferevent *,
-		     const struct sockaddr *, bool);
+void		 server_accept(struct server *, const struct face *,
+		     struct bufferevent *, const struct sockaddr *, bool);
 
 /* systemd.c: the notify and socket-activation protocols, no libsystemd. */
 int		 systemd_notify(const char *);
