@@ -154,24 +154,28 @@ cli_display_error_tag(struct cli *cli, struct evbuffer *b)
 }
 
 /*
- * The items of the array a, comma separated, each shown by item after the
- * separator it is given (item returns -1, showing nothing, for one it
- * cannot show), or none when none is shown.
+ * The items of the array key of obj, comma separated, each shown by item
+ * after the separator it is given (item returns -1, showing nothing, for
+ * one it cannot show), or none when none is shown; a page the server cut
+ * ("more") says so, the rest being the server's to give on request.
  */
 static void
-cli_display_list(struct cli *cli, struct evbuffer *b, const cJSON *a,
+cli_display_list(struct cli *cli, struct evbuffer *b, const cJSON *obj,
+    const char *key,
     int (*item)(struct cli *, struct evbuffer *, const cJSON *, const char *),
     const char *none)
 {
 	const cJSON	*v;
 	const char	*sep = "";
 
-	cJSON_ArrayForEach(v, a) {
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(obj, key)) {
 		if (item(cli, b, v, sep) == 0)
 			sep = ", ";
 	}
 	if (*sep == '\0')
 		cli_display_put(b, none);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "more")))
+		cli_display_put(b, ", and more");
 }
 
 static int
@@ -336,9 +340,8 @@ cli_display_joined(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	cli_display_put(b, "you joined ");
 	cli_display_room(cli, b, json_get_string(obj, "room"));
 	cli_display_put(b, " (members: ");
-	cli_display_list(cli, b,
-	    cJSON_GetObjectItemCaseSensitive(obj, "members"),
-	    cli_display_list_nick, "nobody");
+	cli_display_list(cli, b, obj, "members", cli_display_list_nick,
+	    "nobody");
 	cli_display_put(b, ")");
 	return (0);
 }
@@ -357,8 +360,7 @@ cli_display_rooms(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
 	cli_display_info(cli, b);
 	cli_display_put(b, "rooms: ");
-	cli_display_list(cli, b, cJSON_GetObjectItemCaseSensitive(obj, "rooms"),
-	    cli_display_list_room, "none");
+	cli_display_list(cli, b, obj, "rooms", cli_display_list_room, "none");
 	return (0);
 }
 
@@ -374,8 +376,8 @@ cli_display_who(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	} else
 		cli_display_put(b, "online");
 	cli_display_put(b, ": ");
-	cli_display_list(cli, b, cJSON_GetObjectItemCaseSensitive(obj, "nicks"),
-	    cli_display_list_nick, "nobody");
+	cli_display_list(cli, b, obj, "nicks", cli_display_list_nick,
+	    "nobody");
 	return (0);
 }
 

@@ -1,5 +1,5 @@
-/* cmd-join.c: the join request: the limits on membership, the joined reply with the member list and the
- * presence the other members see; it knows nothing of sockets or wire formats. */
+/* cmd-join.c: the join request: the limits on membership, the joined reply with a page of the member
+ * list and the presence the other members see; it knows nothing of sockets or wire formats. */
 
 #include "server.h"
 
@@ -17,6 +17,7 @@ cmd_join_exec(struct client *c, struct request *req)
 	const struct config	*cf = c->server->config;
 	struct room		*r;
 	const char		*name;
+	struct cmd_page		 pg;
 	cJSON			*reply;
 
 	if (cmd_room_name(req, &name) != 0)
@@ -38,7 +39,11 @@ cmd_join_exec(struct client *c, struct request *req)
 	log_debug("%s joined %s", c->nick, r->name);
 	reply = cmd_object("joined");
 	cJSON_AddStringToObject(reply, "room", r->name);
-	cJSON_AddItemToObject(reply, "members", room_nicks(r));
+	/* A long member list is cut: who {room, after} pages the rest. */
+	cmd_page_init(&pg, c, req, r->name);
+	cJSON_AddItemToObject(reply, "members", cmd_who_nicks(r->members,
+	    r->nmembers, NULL, &pg));
+	cmd_page_end(&pg, reply);
 	cmd_reply(c, req, reply);
 	presence_room(c, r, "join", NULL);
 	return (0);

@@ -1,5 +1,5 @@
-/* cmd-who.c: the who request: a room's members, or everyone online, sorted by case-folded nick;
- * it only reads the room and nick tables. */
+/* cmd-who.c: the who request: a room's members, or everyone online, sorted by case-folded nick and
+ * paged; it only reads the room and nick tables. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,51 +17,83 @@ const struct cmd_entry cmd_who_entry = {
 static int
 cmd_who_cmp(const void *a, const void *b)
 {
-	return (strcmp(*(char * const *)a, *(char * const *)b));
+	const struct client	*ca = *(struct client * const *)a;
+	const struct client	*cb = *(struct client * const *)b;
+
+	return (strcmp(ca->fold, cb->fold));
 }
 
-/* Every registered nick, sorted. */
-static cJSON *
-cmd_who_everyone(struct server *s)
+/*
+ * The nicks of the n clients of v whose folded nick sorts after the folded
+ * after (all when after is NULL), in that order, as many as pg lets in:
+ * the list of who and of joined.  Out of memory gives an empty list.
+ */
+cJSON *
+cmd_who_nicks(struct client *const *v, size_t n, const char *after,
+    struct cmd_page *pg)
 {
-	struct client	 *c;
-	const char	**fold;
+	struct client	**keep;
 	cJSON		 *a;
-	size_t		  n = 0, pos = 0, i;
+	size_t		  nkeep = 0, i;
 
 	a = cJSON_CreateArray();
-	fold = reallocarray(NULL, hash_count(s->nicks) + 1, sizeof *fold);
-	if (fold == NULL)
+	if ((keep = reallocarray(NULL, n + 1, sizeof *keep)) == NULL)
 		return (a);
-	while ((c = hash_next(s->nicks, &pos)) != NULL)
-		fold[n++] = c->fold;
-	qsort(fold, n, sizeof *fold, cmd_who_cmp);
 	for (i = 0; i < n; i++) {
-		c = hash_find(s->nicks, fold[i]);
-		cJSON_AddItemToArray(a, cJSON_CreateString(c->nick));
+		if (after == NULL || name_cmp(v[i]->fold, after) > 0)
+			keep[nkeep++] = v[i];
 	}
-	free(fold);
+	qsort(keep, nkeep, sizeof *keep, cmd_who_cmp);
+	for (i = 0; i < nkeep; i++) {
+		if (!cmd_page_take(pg, json_string_len(keep[i]->nick)))
+			break;
+		cJSON_AddItemToArray(a, cJSON_CreateString(keep[i]->nick));
+	}
+	free(keep);
+	return (a);
+}
+
+/* Every registered nick after after, a page of them. */
+static cJSON *
+cmd_who_everyone(struct server *s, const char *after, struct cmd_page *pg)
+{
+	struct client	**v;
+	cJSON		 *a;
+	size_t		  n = 0, pos = 0;
+
+	v = reallocarray(NULL, hash_count(s->nicks) + 1, sizeof *v);
+	if (v == NULL)
+		return (cJSON_CreateArray());
+	while ((v[n] = hash_next(s->nicks, &pos)) != NULL)
+		n++;
+	a = cmd_who_nicks(v, n, after, pg);
+	free(v);
 	return (a);
 }
 
 static int
 cmd_who_exec(struct client *c, struct request *req)
 {
-	const char	*room;
+	const char	*room, *after;
 	struct room	*r = NULL;
+	struct cmd_page	 pg;
 	cJSON		*reply;
 
-	if (cmd_string(req, "room", false, &room) != 0)
+	if (cmd_string(req, "room", false, &room) != 0 ||
+	    cmd_string(req, "after", false, &after) != 0)
 		return (-1);
 	if (room != NULL && (r = room_find(c->server, room)) == NULL)
 		return (cmd_error(req, ERR_NO_SUCH_ROOM, "no room %s", room));
 	reply = cmd_object("who");
+	cmd_page_init(&pg, c, req, r != NULL ? r->name : NULL);
 	if (r != NULL) {
 		cJSON_AddStringToObject(reply, "room", r->name);
-		cJSON_AddItemToObject(reply, "nicks", room_nicks(r));
+		cJSON_AddItemToObject(reply, "nicks", cmd_who_nicks(r->members,
+		    r->nmembers, after, &pg));
 	} else
 		cJSON_AddItemToObject(reply, "nicks",
-		    cmd_who_everyone(c->server));
+		    cmd_who_everyone(c->server, after, &pg));
+	cmd_page_end(&pg, reply);
 	cmd_reply(c, req, reply);
 	return (0);
 }

@@ -303,3 +303,54 @@ cmd_reply(struct client *c, struct request *req, cJSON *obj)
 	client_send(c, &e);
 	evt_clear(&e);
 }
+
+/*
+ * Start a page of a list for the reply to req: the budget is max_frame, or
+ * half of max-sendq when smaller (so that a reply alone can never get its
+ * requester dropped), less the envelope: the reply's other members, the
+ * room it names (NULL when none) and the echoed id.
+ */
+void
+cmd_page_init(struct cmd_page *pg, struct client *c, struct request *req,
+    const char *room)
+{
+	const struct config	*cf = c->server->config;
+	const char		*re = cmd_re(req);
+	size_t			 max = cf->max_frame, envelope;
+
+	if (cf->max_sendq != 0 && cf->max_sendq / 2 < max)
+		max = cf->max_sendq / 2;
+	envelope = CMD_PAGE_ENVELOPE;
+	if (room != NULL)
+		envelope += json_string_len(room);
+	if (re != NULL)
+		envelope += strlen(re);
+	pg->left = max > envelope ? max - envelope : 0;
+	pg->n = 0;
+	pg->more = false;
+}
+
+/*
+ * Whether the next entry, len bytes of JSON, joins the page; the first
+ * always does, so that paging moves on.  A refusal marks the page cut.
+ */
+bool
+cmd_page_take(struct cmd_page *pg, size_t len)
+{
+	len++;			/* the comma before it */
+	if (pg->n != 0 && len > pg->left) {
+		pg->more = true;
+		return (false);
+	}
+	pg->left = len < pg->left ? pg->left - len : 0;
+	pg->n++;
+	return (true);
+}
+
+/* "more": true on a cut page; absent when all fit, as protocol v1 had it. */
+void
+cmd_page_end(struct cmd_page *pg, cJSON *reply)
+{
+	if (pg->more)
+		cJSON_AddTrueToObject(reply, "more");
+}

@@ -137,34 +137,6 @@ room_broadcast(struct room *r, struct evt *e, const struct client *except)
 	}
 }
 
-static int
-room_nick_cmp(const void *a, const void *b)
-{
-	const struct client	*ca = *(struct client * const *)a;
-	const struct client	*cb = *(struct client * const *)b;
-
-	return (strcmp(ca->fold, cb->fold));
-}
-
-/* The nicks of r's members as a JSON array sorted by folded nick. */
-cJSON *
-room_nicks(const struct room *r)
-{
-	struct client	**v;
-	cJSON		 *a;
-	size_t		  i;
-
-	a = cJSON_CreateArray();
-	if ((v = reallocarray(NULL, r->nmembers, sizeof *v)) == NULL)
-		return (a);
-	memcpy(v, r->members, r->nmembers * sizeof *v);
-	qsort(v, r->nmembers, sizeof *v, room_nick_cmp);
-	for (i = 0; i < r->nmembers; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]->nick));
-	free(v);
-	return (a);
-}
-
 /* qsort comparator for arrays of struct room *, by case-folded name. */
 int
 room_cmp(const void *a, const void *b)

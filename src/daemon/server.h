@@ -164,7 +164,6 @@ bool		 room_has(const struct room *, const struct client *);
 void		 room_broadcast(struct room *, struct evt *,
 		     const struct client *);
 int		 room_cmp(const void *, const void *);
-cJSON		*room_nicks(const struct room *);
 
 /*
  * face-*.c: a wire protocol: what turns a client's bytes into requests
@@ -292,6 +291,23 @@ int		 cmd_reason(struct client *, struct request *, const char **);
 const char	*cmd_re(struct request *);
 cJSON		*cmd_object(const char *);
 void		 cmd_reply(struct client *, struct request *, cJSON *);
+
+/*
+ * cmd.c: a list in a reply (rooms, who, joined), cut to a byte budget so
+ * that no reply passes max_frame nor half of max-sendq; "more" says it was.
+ */
+#define CMD_PAGE_ENVELOPE	512	/* type, re, more and the punctuation */
+struct cmd_page {
+	size_t		 left;		/* bytes the list may still take */
+	size_t		 n;		/* entries taken */
+	bool		 more;		/* entries were left out */
+};
+void		 cmd_page_init(struct cmd_page *, struct client *,
+		     struct request *, const char *);
+bool		 cmd_page_take(struct cmd_page *, size_t);
+void		 cmd_page_end(struct cmd_page *, cJSON *);
+cJSON		*cmd_who_nicks(struct client *const *, size_t, const char *,
+		     struct cmd_page *);
 
 extern const struct cmd_entry cmd_hello_entry;
 extern const struct cmd_entry cmd_join_entry;

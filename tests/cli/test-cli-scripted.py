@@ -261,4 +261,18 @@ def test_valgrind_session(srv):
         assert not any("==" in l for l in err), ana.show()
 
 
+@t.daemon_args("--max-frame", "1024", "--max-rooms-per-client", "0")
+def test_cut_lists_say_more(srv):
+    # 40 rooms of 60 characters do not fit in one 1024-byte reply.
+    bob = srv.client("bob")
+    rooms = ["room%02d" % i + "x" * 54 for i in range(40)]
+    for r in rooms:
+        bob.join(r)
+    status, out, err = c.run(["--nick", "ana"], srv.port, "/rooms\n")
+    assert status == 0, (status, out, err)
+    line = [l for l in out if l.startswith("* rooms: ")]
+    assert len(line) == 1 and line[0].endswith(", and more"), out
+    assert rooms[0] in line[0] and rooms[-1] not in line[0], line
+
+
 t.run(globals())

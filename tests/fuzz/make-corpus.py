@@ -195,6 +195,18 @@ def server_seeds():
         F(0, {"type": "rooms", "id": 1}), F(0, {"type": "who", "room": "B"}),
         F(0, {"type": "who"}), F(0, {"type": "who", "room": "none"}),
         F(0, {"type": "who", "room": []}))
+    # The cursor of rooms and who: names, a bad type, a cursor past all.
+    s["paging"] = server(
+        F(0, hello("alice")), F(1, hello("Bob")), F(2, hello("carol")),
+        *[F(i % 3, {"type": "join", "room": r})
+          for i, r in enumerate(("a", "B", "c", "a", "b"))],
+        F(0, {"type": "rooms", "after": "A", "id": 1}),
+        F(0, {"type": "rooms", "after": "zz"}),
+        F(0, {"type": "rooms", "after": 5}),
+        F(1, {"type": "who", "after": "ALICE"}),
+        F(1, {"type": "who", "room": "a", "after": "bob"}),
+        F(1, {"type": "who", "room": "b", "after": None}),
+        F(2, {"type": "who", "after": "\u00e9" * 70}))
     s["ping-pong"] = server(
         F(0, hello("alice")),
         F(0, {"type": "ping", "id": 7, "t": 1.5, "x": {"y": [1, None]}}),
