@@ -295,8 +295,6 @@ client_send(struct client *c, struct evt *e)
 {
 	struct frame	*f;
 
-	if (c->flags & CLIENT_CLOSING)
-		return;
 	if ((f = evt_frame(e, c->face)) == NULL) {
 		client_close(c, "out of memory", false);
 		return;

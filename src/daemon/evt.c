@@ -12,19 +12,6 @@ evt_init(struct evt *e, enum evt_type type)
 	e->type = type;
 }
 
-/*
- * The bytes of e for face f: rendered the first time a recipient of that
- * face needs them, then the same frame for every other one.  NULL when out
- * of memory; the caller then drops the delivery, as a full queue would.
- */
-struct frame *
-evt_frame(struct evt *e, const struct face *f)
-{
-	if (e->frames[f->id] == NULL)
-		e->frames[f->id] = f->render(e);
-	return (e->frames[f->id]);
-}
-
 /* Drop the rendered frames (queues keep their own references). */
 void
 evt_clear(struct evt *e)

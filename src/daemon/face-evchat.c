@@ -118,9 +118,14 @@ face_evchat_raw(struct face_evchat_out *o, const char *s)
 static void
 face_evchat_string(struct face_evchat_out *o, const char *s)
 {
-	if (o->p != NULL)
+	char	*start = o->p;
+
+	if (o->p == NULL)
+		o->len += json_string_len(s);
+	else {
 		o->p = json_put_string(o->p, s);
-	o->len += json_string_len(s);
+		o->len += o->p - start;
+	}
 }
 
 /* ,"key": */
@@ -138,14 +143,11 @@ face_evchat_key(struct face_evchat_out *o, const char *key)
  * and cJSON would print the numbers as doubles and check them by parsing.
  */
 static void
-face_evchat_msg_write(const struct evt_msg *m, struct face_evchat_out *o)
+face_evchat_msg_write(const struct evt_msg *m, const char *head,
+    struct face_evchat_out *o)
 {
-	char	head[96];
 	size_t	i;
 
-	snprintf(head, sizeof head, "{\"type\":\"msg\",\"msgid\":%llu,"
-	    "\"ts\":%lld,\"from\":", (unsigned long long)m->msgid,
-	    (long long)m->ts);
 	face_evchat_raw(o, head);
 	face_evchat_string(o, m->from);
 	face_evchat_key(o, m->room != NULL ? "room" : "to");
@@ -166,12 +168,16 @@ face_evchat_msg(const struct evt_msg *m)
 {
 	struct face_evchat_out	 o = { NULL, 0 };
 	struct frame		*f;
+	char			 head[96];
 
-	face_evchat_msg_write(m, &o);
+	snprintf(head, sizeof head, "{\"type\":\"msg\",\"msgid\":%llu,"
+	    "\"ts\":%lld,\"from\":", (unsigned long long)m->msgid,
+	    (long long)m->ts);
+	face_evchat_msg_write(m, head, &o);
 	if ((f = frame_alloc(o.len)) == NULL)
 		return (NULL);
 	o.p = (char *)f->bytes + FRAME_HEADER;
-	face_evchat_msg_write(m, &o);
+	face_evchat_msg_write(m, head, &o);
 	return (f);
 }
 

@@ -248,8 +248,20 @@ struct evt {
 };
 
 void		 evt_init(struct evt *, enum evt_type);
-struct frame	*evt_frame(struct evt *, const struct face *);
 void		 evt_clear(struct evt *);
+
+/*
+ * The bytes of e for face f: rendered the first time a recipient of that
+ * face needs them, then the same frame for every other one (inline: this
+ * runs once per delivery).  NULL when out of memory.
+ */
+static inline struct frame *
+evt_frame(struct evt *e, const struct face *f)
+{
+	if (e->frames[f->id] == NULL)
+		e->frames[f->id] = f->render(e);
+	return (e->frames[f->id]);
+}
 
 /* cmd.c: requests, one dispatcher, one table of message types. */
 struct request {
