@@ -26,6 +26,7 @@ static void	client_write_cb(struct bufferevent *, void *);
 static void	client_queue_release(struct client *, size_t,
 		    struct evbuffer *);
 static void	client_detach(struct client *);
+static void	client_unhold(struct client *);
 
 /*
  * A client on bev, which it owns from now on (a socket from server_accept,
@@ -95,7 +96,7 @@ client_free(struct client *c)
 
 	if (!(c->flags & CLIENT_DETACHED))
 		client_detach(c);
-	client_release(c);
+	client_unhold(c);
 	log_debug("client %llu freed", (unsigned long long)c->id);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
@@ -451,14 +452,12 @@ client_hold(struct client *c, struct request *req, struct auth_ticket *ticket,
 }
 
 /*
- * The held request is answered (or c is going): drop what it kept and take
- * up c's input where it stopped, from the pending pass.
+ * Drop what a held request kept, its check included (closing cancels it:
+ * the verdict will never call back a client that is gone).
  */
-void
-client_release(struct client *c)
+static void
+client_unhold(struct client *c)
 {
-	struct server	*s = c->server;
-
 	if (!(c->flags & CLIENT_HELD))
 		return;
 	if (c->auth_ticket != NULL)
@@ -469,6 +468,20 @@ client_release(struct client *c)
 	cJSON_free(c->held_re);
 	c->held_re = NULL;
 	c->flags &= ~CLIENT_HELD;
+}
+
+/*
+ * The held request is answered: take up c's input where it stopped, from
+ * the pending pass.  Called by the request's handler after its verdict.
+ */
+void
+client_release(struct client *c)
+{
+	struct server	*s = c->server;
+
+	if (!(c->flags & CLIENT_HELD))
+		return;
+	client_unhold(c);
 	if (!(c->flags & (CLIENT_CLOSING | CLIENT_INPUT_LEFT)) &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0) {
 		c->flags |= CLIENT_INPUT_LEFT;
@@ -509,7 +522,7 @@ client_close(struct client *c, const char *reason, bool bye)
 			(void)client_queue(c, f);
 		evt_clear(&e);
 	}
-	client_release(c);
+	client_unhold(c);
 	c->flags |= CLIENT_CLOSING;
 	c->close_reason = strdup(reason);
 	client_due(c);
