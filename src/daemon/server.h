@@ -308,7 +308,11 @@ void		 cmd_reply(struct client *, struct request *, cJSON *);
  * cmd.c: a list in a reply (rooms, who, joined), cut to a byte budget so
  * that no reply passes max_frame nor half of max-sendq; "more" says it was.
  */
-#define CMD_PAGE_ENVELOPE	512	/* type, re, more and the punctuation */
+/*
+ * The reply around the list, room name and re apart: the longest is
+ * {"type":"joined","room":,"members":[],"more":true,"re":} at 56 bytes.
+ */
+#define CMD_PAGE_ENVELOPE	64
 struct cmd_page {
 	size_t		 left;		/* bytes the list may still take */
 	size_t		 n;		/* entries taken */
