@@ -1106,6 +1106,16 @@ config_adapt(struct config *cf, const struct config_state *st)
 		    media_frame > cf->max_frame)
 			cf->max_frame = media_frame;
 	}
+	/*
+	 * The heartbeat and the timeout keep the defaults' proportion (30
+	 * and 75) when only one is given and the other's default would not
+	 * fit: a ping needs time to come back before the drop.
+	 */
+	if (!config_is_set(st, "timeout") && cf->timeout <= cf->heartbeat)
+		cf->timeout = cf->heartbeat / 2 * 5 + cf->heartbeat % 2 * 3;
+	if (!config_is_set(st, "heartbeat") && cf->heartbeat >= cf->timeout)
+		cf->heartbeat = cf->timeout * 2 / 5 > 0 ?
+		    cf->timeout * 2 / 5 : 1;
 	if (!config_is_set(st, "max-text") && cf->max_text > cf->max_frame)
 		cf->max_text = cf->max_frame;
 	if (!config_is_set(st, "max-media") &&

@@ -183,8 +183,8 @@ FILE_ERRORS = [
     # What keys say of each other points at the later of the two lines.
     ("timeout = 20\nheartbeat = 20\n", 2,
      r"timeout \(20\) must be greater than heartbeat \(20\)"),
-    ("heartbeat = 80\n", 1, r"timeout \(75\) must be greater than "
-     r"heartbeat \(80\)"),
+    ("heartbeat = 80\ntimeout = 75\n", 2, r"timeout \(75\) must be greater "
+     r"than heartbeat \(80\)"),
     # Only two limits given both contradict each other, never a default.
     ("max-text = 300K\nmax-frame = 256K\n", 2,
      r"max-text \(307200\) must not be greater than max-frame \(262144\)"),
@@ -218,8 +218,8 @@ def test_option_errors(tmp):
         (("--listen=1.2.3.4:99999",), r"option --listen: '99999' is not "
          r"a port.*"),
         (("--log-level", "all"), r"option --log-level: 'all' is not.*"),
-        (("--heartbeat", "100"), r"timeout \(75\) must be greater than "
-         r"heartbeat \(100\)"),
+        (("--heartbeat", "100", "--timeout", "75"), r"timeout \(75\) must "
+         r"be greater than heartbeat \(100\)"),
         (("--max-frame", "2048", "--max-text", "4096"), r"max-text \(4096\) "
          r"must not be greater than max-frame \(2048\)"),
         (("--max-media", "1537", "--max-frame", "2048"), r"max-media "
@@ -271,6 +271,20 @@ def test_adapted_defaults(tmp):
     conf = write(tmp, "b.conf", "max-text = 100\n")
     assert check_config("--config", conf, "--max-frame", "2048")[
         "max-text"] == ["100"]
+
+
+def test_heartbeat_or_timeout_alone(tmp):
+    """A heartbeat above the default timeout, or a timeout below the
+    default heartbeat, given alone, moves the other one's default."""
+    empty = write(tmp, "empty.conf", "")
+    for args, want in ((("--heartbeat", "100"), (["100"], ["250"])),
+                       (("--heartbeat", "75"), (["75"], ["188"])),
+                       (("--timeout", "20"), (["8"], ["20"])),
+                       (("--timeout", "2"), (["1"], ["2"])),
+                       (("--heartbeat", "20"), (["20"], ["75"]))):
+        keys = check_config("--config", empty, *args)
+        got = (keys["heartbeat"], keys["timeout"])
+        assert got == want, "%s: %r, want %r" % (args, got, want)
 
 
 def test_one_limit_alone_starts(tmp):
