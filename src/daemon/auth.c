@@ -398,8 +398,6 @@ int
 auth_init(struct auth *a, struct event_base *base, char *err, size_t len)
 {
 	struct auth_worker	*w;
-	sigset_t		 all, old;
-	int			 rc;
 
 	memset(a, 0, sizeof *a);
 	a->base = base;
@@ -429,14 +427,30 @@ auth_init(struct auth *a, struct event_base *base, char *err, size_t len)
 		snprintf(err, len, "cannot watch the password worker");
 		return (-1);
 	}
+	return (0);
+}
+
+/*
+ * Start the worker thread, the first time a password is to be checked:
+ * a server without a password never has one.  Returns 0 or an errno.
+ */
+static int
+auth_worker_start(struct auth_worker *w)
+{
+	sigset_t	all, old;
+	int		rc;
+
+	if (w->running)
+		return (0);
 	/* Signals are the loop's (libevent's handlers): none for the thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&w->thread, NULL, auth_worker_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		snprintf(err, len, "password worker: %s", strerror(rc));
-		return (-1);
+		log_error("cannot start the password worker: %s",
+		    strerror(rc));
+		return (rc);
 	}
 	w->running = true;
 	return (0);
@@ -513,7 +527,8 @@ auth_check_start(struct auth *a, const char *hash, const char *password,
 		event_active(t->timer, EV_TIMEOUT, 0);
 		return (t);
 	}
-	if ((t->password = strdup(password)) == NULL ||
+	if (auth_worker_start(a->worker) != 0 ||
+	    (t->password = strdup(password)) == NULL ||
 	    (p = auth_peer_get(a, addr)) == NULL)
 		goto fail;
 	t->peer = p;
