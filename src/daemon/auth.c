@@ -391,8 +391,9 @@ auth_worker_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Start the worker and its wake-up event on base; 0, or -1 with the
- * reason in err.  server_new calls it once; auth_clear undoes it.
+ * Prepare the checker and the worker's wake-up event on base (the thread
+ * itself starts with the first check); 0, or -1 with the reason in err.
+ * server_new calls it once; auth_clear undoes it.
  */
 int
 auth_init(struct auth *a, struct event_base *base, char *err, size_t len)
