@@ -104,6 +104,12 @@ struct config {
 	char		*password;	/* crypt(3) hash, or NULL */
 	char		*password_file;	/* holds the hash, or NULL */
 	char		*password_hash;	/* in force: one of the two */
+	char		*store;		/* store.c: a backend's name */
+	unsigned int	 history_max;	/* messages per room, 0: none */
+	unsigned int	 history_max_age; /* seconds, 0: no limit */
+	unsigned int	 history_max_replay; /* messages a join may ask */
+	size_t		 history_replay_bytes;
+	size_t		 history_memory; /* bytes, the memory store */
 };
 
 struct config	*config_new(void);
@@ -219,6 +225,7 @@ struct evt_msg {
 	const char	*value[EVT_MSG_FIELDS];
 	size_t		 nfields;
 	const char	*re;		/* the sender's id as sent, or NULL */
+	bool		 history;	/* a replay: rendered with history:true */
 };
 
 struct evt_presence {
