@@ -46,6 +46,7 @@ struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 struct client;
 struct evt;
 struct server;
+struct store;
 
 #define SERVER_NAME		"evchatd"
 #define ACCEPT_PAUSE_MS		1000	/* after running out of fds */
@@ -337,6 +338,14 @@ extern const struct cmd_entry cmd_pong_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_rooms_entry;
 extern const struct cmd_entry cmd_who_entry;
+extern const struct cmd_entry cmd_history_entry;
+
+/* cmd-history.c: what join shares of the history request. */
+struct store_msg;
+int		 cmd_history_number(struct request *, const char *, double,
+		     double, uint64_t, uint64_t *);
+void		 cmd_history_replay(struct client *,
+		     const struct store_msg *const *, size_t);
 
 /* client.c: one connection, whatever its face. */
 #define CLIENT_REGISTERED	0x01	/* hello accepted */
@@ -550,6 +559,8 @@ struct server {
 	struct event		*accept_pause;	/* after EMFILE */
 	bool			 accept_failing; /* since, no accept worked */
 	struct event		*trim;		/* gives freed memory back */
+	struct store		*store;		/* store.c: room history */
+	struct event		*prune;		/* drops history past its age */
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */
