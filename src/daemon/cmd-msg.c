@@ -155,7 +155,8 @@ cmd_msg_exec(struct client *c, struct request *req)
 	}
 	cmd_msg_deliver(c, req, &e, r, t);
 	/* Room messages are kept as delivered; private ones never. */
-	if (r != NULL && store_append(c->server->store, &e.msg, r->fold) != 0)
+	if (r != NULL && store_append(c->server->store, &e.msg, r->fold,
+	    store_evt_size(&e)) != 0)
 		log_warn("history of %s: message %llu not kept", r->name,
 		    (unsigned long long)e.msg.msgid);
 	evt_clear(&e);

@@ -91,6 +91,21 @@ store_msg_size(const struct evt_msg *m)
 	return (size);
 }
 
+/*
+ * The same for a live event: from the frame its recipients got when there
+ * is one (no re: that is the sender's echo's), rendering nothing again.
+ */
+#define STORE_HISTORY_MEMBER	",\"history\":true"
+size_t
+store_evt_size(struct evt *e)
+{
+	const struct frame	*f = e->frames[FACE_EVCHAT];
+
+	if (f == NULL || e->msg.re != NULL || e->msg.history)
+		return (store_msg_size(&e->msg));
+	return (f->size - FRAME_HEADER + strlen(STORE_HISTORY_MEMBER));
+}
+
 void
 store_msg_free(struct store_msg *sm)
 {
@@ -110,10 +125,12 @@ store_msg_free(struct store_msg *sm)
 
 /*
  * Called by cmd-msg.c once a room message is delivered: a copy of it, as
- * its recipients saw it (no re: that was the sender's), for the room fold.
+ * its recipients saw it (no re: that was the sender's), for the room fold;
+ * size is store_evt_size's, or 0 to have it rendered here.
  */
 int
-store_append(struct store *st, const struct evt_msg *m, const char *fold)
+store_append(struct store *st, const struct evt_msg *m, const char *fold,
+    size_t size)
 {
 	struct store_msg	*sm;
 	size_t			 i;
@@ -124,7 +141,7 @@ store_append(struct store *st, const struct evt_msg *m, const char *fold)
 		return (-1);
 	sm->msgid = m->msgid;
 	sm->ts = m->ts;
-	sm->size = store_msg_size(m);
+	sm->size = size != 0 ? size : store_msg_size(m);
 	sm->from = strdup(m->from);
 	sm->room = strdup(m->room);
 	sm->fold = strdup(fold);

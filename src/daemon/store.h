@@ -78,9 +78,10 @@ void		 store_free(struct store *);
 bool		 store_known(const char *);
 bool		 store_enabled(const struct store *);
 size_t		 store_msg_size(const struct evt_msg *);
+size_t		 store_evt_size(struct evt *);
 void		 store_msg_free(struct store_msg *);
 int		 store_append(struct store *, const struct evt_msg *,
-		    const char *);
+		    const char *, size_t);
 int		 store_fetch(struct store *, const struct store_query *,
 		    store_fetch_cb *, void *);
 size_t		 store_prune(struct store *, int64_t, size_t);

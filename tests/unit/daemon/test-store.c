@@ -67,7 +67,7 @@ test_store_add(struct store *st, const char *room, uint64_t msgid,
 	m.field[0] = "text";
 	m.value[0] = text;
 	m.nfields = 1;
-	assert_int_equal(store_append(st, &m, room), 0);
+	assert_int_equal(store_append(st, &m, room, 0), 0);
 }
 
 /*
@@ -239,6 +239,30 @@ test_store_memory(void **state)
 	store_free(st);
 }
 
+/* The size of a delivered frame, reused, is the size rendered afresh. */
+static void
+test_store_evt_size(void **state)
+{
+	struct evt	 e;
+	size_t		 size;
+
+	evt_init(&e, EVT_MSG);
+	e.msg.msgid = 12345;
+	e.msg.ts = 1700000000000;
+	e.msg.from = "al\"ice";
+	e.msg.room = "Hall";
+	e.msg.field[0] = "text";
+	e.msg.value[0] = "caf\xc3\xa9 \x01";
+	e.msg.nfields = 1;
+	size = store_msg_size(&e.msg);
+	assert_int_equal(store_evt_size(&e), size);
+	assert_non_null(evt_frame(&e, &face_evchat));
+	assert_int_equal(store_evt_size(&e), size);
+	assert_int_equal(e.frames[FACE_EVCHAT]->size - FRAME_HEADER +
+	    strlen(",\"history\":true"), size);
+	evt_clear(&e);
+}
+
 static void
 test_store_unknown(void **state)
 {
@@ -259,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_store_count),
 		cmocka_unit_test(test_store_age),
 		cmocka_unit_test(test_store_memory),
+		cmocka_unit_test(test_store_evt_size),
 		cmocka_unit_test(test_store_unknown),
 	};
 
