@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "store.h"
 
 static int	cmd_msg_exec(struct client *, struct request *);
 
@@ -153,6 +154,11 @@ cmd_msg_exec(struct client *c, struct request *req)
 		    *field);
 	}
 	cmd_msg_deliver(c, req, &e, r, t);
+	/* Room messages are kept as delivered; private ones never. */
+	if (r != NULL && store_append(c->server->store, &e.msg, r->fold,
+	    store_evt_size(&e)) != 0)
+		log_warn("history of %s: message %llu not kept", r->name,
+		    (unsigned long long)e.msg.msgid);
 	evt_clear(&e);
 	return (0);
 }

@@ -19,6 +19,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_quit_entry,
 	&cmd_rooms_entry,
 	&cmd_who_entry,
+	&cmd_history_entry,
 };
 
 static const struct cmd_entry *

@@ -18,6 +18,7 @@
 #include <event2/util.h>
 
 #include "server.h"
+#include "store.h"
 
 #ifndef EVCHATD_CONF
 #define EVCHATD_CONF		"/etc/evchatd/evchatd.conf"
@@ -27,13 +28,15 @@ enum config_type {
 	CONFIG_LISTEN,		/* char *[]: repeatable ADDR:PORT, or none */
 	CONFIG_CIDRS,		/* struct cidr []: ADDR[/BITS],... or none */
 	CONFIG_DURATION,	/* unsigned int seconds, s or m suffix */
+	CONFIG_AGE,		/* the same, also h or d: long spans */
 	CONFIG_SIZE,		/* size_t bytes, K or M suffix */
 	CONFIG_COUNT,		/* unsigned int */
 	CONFIG_LEVEL,		/* int log level */
 	CONFIG_BOOL,		/* bool; a flag on the command line */
 	CONFIG_FILE,		/* char *path, or none */
 	CONFIG_HASH,		/* char *crypt(3) hash, or none */
-	CONFIG_TLS_VERSION	/* unsigned int minor: 1.2 or 1.3 */
+	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
+	CONFIG_STORE		/* char *name of a store backend */
 };
 
 /*
@@ -58,6 +61,7 @@ struct config_key {
 #define CONFIG_OFF(f)		offsetof(struct config, f)
 #define CONFIG_NOFF		0	/* not a list: path comes first */
 #define CONFIG_MAXSEC		86400
+#define CONFIG_MAXAGE		(3650U * 86400)	/* ten years */
 #define CONFIG_MAXN		10000000
 /*
  * The largest frame, and so the largest text; media travels in base64 (4
@@ -155,6 +159,27 @@ static const struct config_key config_keys[] = {
 	{ .name = "password-file", .type = CONFIG_FILE,
 	  .off = CONFIG_OFF(password_file), .arg = "FILE",
 	  .help = "file holding that hash" },
+	{ .name = "store", .type = CONFIG_STORE,
+	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "NAME",
+	  .help = "where room history is kept: memory" },
+	{ .name = "history-max", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(history_max), .min = 0, .max = CONFIG_MAXN,
+	  .def = 10000, .arg = "N",
+	  .help = "messages kept per room; 0: no history" },
+	{ .name = "history-max-age", .type = CONFIG_AGE,
+	  .off = CONFIG_OFF(history_max_age), .min = 0, .max = CONFIG_MAXAGE,
+	  .def = 0, .arg = "AGE", .help = "drop history older; 0: never" },
+	{ .name = "history-max-replay", .type = CONFIG_COUNT,
+	  .off = CONFIG_OFF(history_max_replay), .min = 0, .max = CONFIG_MAXN,
+	  .def = 100, .arg = "N", .help = "most messages a join replays" },
+	{ .name = "history-replay-bytes", .type = CONFIG_SIZE,
+	  .off = CONFIG_OFF(history_replay_bytes), .min = 1024,
+	  .max = CONFIG_FRAME_MAX, .def = 256 << 10, .arg = "BYTES",
+	  .help = "most bytes a join replays" },
+	{ .name = "history-memory", .type = CONFIG_SIZE,
+	  .off = CONFIG_OFF(history_memory), .min = 64 << 10,
+	  .max = (size_t)1 << 40, .def = 64 << 20, .arg = "BYTES",
+	  .help = "most bytes of history (memory store)" },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
@@ -357,6 +382,10 @@ config_parse_number(const char *s, const struct config_key *k,
 	} units[] = {
 		{ CONFIG_DURATION, 's', 1, "seconds" },
 		{ CONFIG_DURATION, 'm', 60, "seconds" },
+		{ CONFIG_AGE, 's', 1, "seconds" },
+		{ CONFIG_AGE, 'm', 60, "seconds" },
+		{ CONFIG_AGE, 'h', 3600, "seconds" },
+		{ CONFIG_AGE, 'd', 86400, "seconds" },
 		{ CONFIG_SIZE, 'k', 1024, "bytes" },
 		{ CONFIG_SIZE, 'm', 1024 * 1024, "bytes" },
 	};
@@ -396,6 +425,10 @@ bad:
 	case CONFIG_DURATION:
 		snprintf(why, whylen, "'%s' is not a duration (SEC, SECs or "
 		    "MINm)", s);
+		break;
+	case CONFIG_AGE:
+		snprintf(why, whylen, "'%s' is not an age (SEC, SECs, MINm, "
+		    "HOURSh or DAYSd)", s);
 		break;
 	case CONFIG_SIZE:
 		snprintf(why, whylen, "'%s' is not a size (BYTES, KIBk or "
@@ -465,6 +498,7 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 	case CONFIG_CIDRS:
 		return (config_set_cidrs(cf, k, s, why, whylen));
 	case CONFIG_DURATION:
+	case CONFIG_AGE:
 	case CONFIG_COUNT:
 		if (config_parse_number(s, k, &v, why, whylen) != 0)
 			return (-1);
@@ -512,6 +546,17 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 			return (-1);
 		}
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
+		return (0);
+	case CONFIG_STORE:
+		if (!store_known(s)) {
+			snprintf(why, whylen, "'%s' is not a store of this "
+			    "build (memory)", s);
+			return (-1);
+		}
+		str = config_field(cf, k);
+		free(*str);
+		if ((*str = strdup(s)) == NULL)
+			goto nomem;
 		return (0);
 	}
 	return (-1);
@@ -569,6 +614,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
 		}
 		break;
 	case CONFIG_DURATION:
+	case CONFIG_AGE:
 	case CONFIG_COUNT:
 		fprintf(f, "%u", *(const unsigned int *)config_cfield(cf, k));
 		break;
@@ -585,6 +631,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
 		break;
 	case CONFIG_FILE:
 	case CONFIG_HASH:
+	case CONFIG_STORE:
 		str = *(const char *const *)config_cfield(cf, k);
 		fprintf(f, "%s", str != NULL ? str : "none");
 		break;
@@ -621,6 +668,7 @@ config_new(void)
 			}
 			break;
 		case CONFIG_CIDRS:
+		case CONFIG_STORE:
 			if (config_set(cf, k, k->defs, true, why,
 			    sizeof why) != 0) {
 				config_free(cf);
@@ -628,6 +676,7 @@ config_new(void)
 			}
 			break;
 		case CONFIG_DURATION:
+		case CONFIG_AGE:
 		case CONFIG_COUNT:
 		case CONFIG_TLS_VERSION:
 			*(unsigned int *)config_field(cf, k) = k->def;
@@ -660,7 +709,8 @@ config_free(struct config *cf)
 		if (config_keys[i].noff != CONFIG_NOFF)
 			config_list_clear(cf, &config_keys[i]);
 		if (config_keys[i].type == CONFIG_FILE ||
-		    config_keys[i].type == CONFIG_HASH)
+		    config_keys[i].type == CONFIG_HASH ||
+		    config_keys[i].type == CONFIG_STORE)
 			free(*(char **)config_field(cf, &config_keys[i]));
 	}
 	free(cf->password_hash);
@@ -749,9 +799,9 @@ config_usage(FILE *f)
 		fputc('\n', f);
 	}
 	config_free(cf);
-	fprintf(f, "SEC takes an s or m suffix, BYTES K or M; a limit of 0 is "
-	    "no limit.\nThe default file, read when present, is %s.\n",
-	    EVCHATD_CONF);
+	fprintf(f, "SEC takes an s or m suffix, AGE also h or d, BYTES K or M; "
+	    "a limit of 0\nis no limit.  The default file, read when present, "
+	    "is %s.\n", EVCHATD_CONF);
 }
 
 static void

@@ -160,6 +160,12 @@ face_evchat_msg_write(const struct evt_msg *m, const char *head,
 		face_evchat_key(o, "re");
 		face_evchat_raw(o, m->re);
 	}
+	/*
+	 * Only a replay says so: live frames stay byte for byte as in v1.
+	 * store_evt_size counts these bytes on a live frame's size.
+	 */
+	if (m->history)
+		face_evchat_raw(o, ",\"history\":true");
 	face_evchat_raw(o, "}");
 }
 

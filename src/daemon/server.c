@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "server.h"
+#include "store.h"
 
 static const struct timeval server_tv_now = { 0, 0 };
 
@@ -370,6 +371,49 @@ server_watchdog_start(struct server *s)
 	return (event_add(s->watchdog, &tv));
 }
 
+/* Every second: history past history-max-age goes, a few at a time. */
+static void
+server_prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)what;
+	store_prune(s->store, server_now_ms(s), STORE_PRUNE_STEP);
+}
+
+/*
+ * The room history store of cf: its backend and limits are read at start
+ * only (a reload keeps them); pruning by age runs from the loop.
+ */
+static int
+server_store_start(struct server *s)
+{
+	const struct config	*cf = s->config;
+	struct store_limits	 lim;
+	struct timeval		 tv = { 1, 0 };
+	char			 err[128];
+
+	lim.max = cf->history_max;
+	lim.max_age_ms = (int64_t)cf->history_max_age * 1000;
+	lim.memory = cf->history_memory;
+	if ((s->store = store_new(cf->store, &lim, err, sizeof err)) == NULL) {
+		log_error("%s", err);
+		return (-1);
+	}
+	if (!store_enabled(s->store))
+		log_info("room history off (history-max = 0)");
+	else if (strcmp(cf->store, "memory") == 0)
+		log_info("room history in memory: it does not survive a "
+		    "restart");
+	if (cf->history_max_age == 0 || !store_enabled(s->store))
+		return (0);
+	s->prune = event_new(s->base, -1, EV_PERSIST, server_prune_cb, s);
+	if (s->prune == NULL)
+		return (-1);
+	return (event_add(s->prune, &tv));
+}
+
 /* Build the server on cf (now owned by it); NULL if it cannot listen. */
 struct server *
 server_new(struct config *cf, int argc, char **argv)
@@ -429,7 +473,7 @@ server_new(struct config *cf, int argc, char **argv)
 	    event_add(s->sigusr1, NULL) != 0)
 		goto fail;
 	server_set_timeouts(s);
-	if (server_watchdog_start(s) != 0)
+	if (server_watchdog_start(s) != 0 || server_store_start(s) != 0)
 		goto fail;
 	return (s);
 fail:
@@ -459,6 +503,9 @@ server_free(struct server *s)
 		event_free(s->due_timer);
 	if (s->trim != NULL)
 		event_free(s->trim);
+	if (s->prune != NULL)
+		event_free(s->prune);
+	store_free(s->store);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);
 	if (s->sigterm != NULL)

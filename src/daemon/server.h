@@ -46,6 +46,7 @@ struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 struct client;
 struct evt;
 struct server;
+struct store;
 
 #define SERVER_NAME		"evchatd"
 #define ACCEPT_PAUSE_MS		1000	/* after running out of fds */
@@ -104,6 +105,12 @@ struct config {
 	char		*password;	/* crypt(3) hash, or NULL */
 	char		*password_file;	/* holds the hash, or NULL */
 	char		*password_hash;	/* in force: one of the two */
+	char		*store;		/* store.c: a backend's name */
+	unsigned int	 history_max;	/* messages per room, 0: none */
+	unsigned int	 history_max_age; /* seconds, 0: no limit */
+	unsigned int	 history_max_replay; /* messages a join may ask */
+	size_t		 history_replay_bytes;
+	size_t		 history_memory; /* bytes, the memory store */
 };
 
 struct config	*config_new(void);
@@ -219,6 +226,7 @@ struct evt_msg {
 	const char	*value[EVT_MSG_FIELDS];
 	size_t		 nfields;
 	const char	*re;		/* the sender's id as sent, or NULL */
+	bool		 history;	/* a replay: rendered with history:true */
 };
 
 struct evt_presence {
@@ -334,6 +342,14 @@ extern const struct cmd_entry cmd_pong_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_rooms_entry;
 extern const struct cmd_entry cmd_who_entry;
+extern const struct cmd_entry cmd_history_entry;
+
+/* cmd-history.c: what join shares of the history request. */
+struct store_msg;
+int		 cmd_history_number(struct request *, const char *, double,
+		     double, uint64_t, uint64_t *);
+void		 cmd_history_replay(struct client *,
+		     const struct store_msg *const *, size_t);
 
 /* client.c: one connection, whatever its face. */
 #define CLIENT_REGISTERED	0x01	/* hello accepted */
@@ -547,6 +563,8 @@ struct server {
 	struct event		*accept_pause;	/* after EMFILE */
 	bool			 accept_failing; /* since, no accept worked */
 	struct event		*trim;		/* gives freed memory back */
+	struct store		*store;		/* store.c: room history */
+	struct event		*prune;		/* drops history past its age */
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
 	const struct timeval	*tv_timeout;	/* timeout - heartbeat */

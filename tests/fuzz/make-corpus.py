@@ -188,6 +188,26 @@ def server_seeds():
         F(0, {"type": "msg", "room": "r", "text": 42}),
         F(0, {"type": "msg", "room": "r", "text": "y" * 4097}),
         F(0, {"type": "msg", "room": "elsewhere", "text": "z"}))
+    # Room history: a join that asks for a replay, paging back, bad asks.
+    s["history-join"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "lobby"}),
+        F(0, {"type": "msg", "room": "lobby", "text": "one"}),
+        F(0, dict(STICKER, room="lobby")),
+        F(0, {"type": "part", "room": "lobby"}),
+        F(1, {"type": "join", "room": "LOBBY", "history": 5, "id": 1}),
+        F(1, {"type": "join", "room": "x", "history": -1}),
+        F(1, {"type": "join", "room": "y", "history": 1.5}))
+    s["history-request"] = server(
+        F(0, hello("alice")), F(1, hello("bob")),
+        F(0, {"type": "join", "room": "r"}),
+        F(0, {"type": "msg", "room": "r", "text": "a"}),
+        F(0, {"type": "msg", "room": "r", "text": "b"}),
+        F(0, {"type": "history", "room": "r", "limit": 1, "id": 2}),
+        F(0, {"type": "history", "room": "r", "before": 2, "limit": 100}),
+        F(0, {"type": "history", "room": "r", "before": 0}),
+        F(0, {"type": "history", "room": "r", "limit": 101}),
+        F(1, {"type": "history", "room": "r"}))
     s["rooms-who"] = server(
         F(0, hello("alice")), F(1, hello("bob")),
         F(0, {"type": "join", "room": "b"}), F(1, {"type": "join", "room": "A"}),

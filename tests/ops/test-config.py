@@ -31,6 +31,12 @@ DEFAULTS = {
     "tls-min-version": ["1.2"],
     "password": ["none"],
     "password-file": ["none"],
+    "store": ["memory"],
+    "history-max": ["10000"],
+    "history-max-age": ["0"],
+    "history-max-replay": ["100"],
+    "history-replay-bytes": ["262144"],
+    "history-memory": ["67108864"],
 }
 
 
@@ -150,6 +156,11 @@ def test_options_override_file(tmp):
     bad = write(tmp, "b.conf", "heartbeat = 100\n")
     assert check_config("--config", bad, "--timeout", "200")["timeout"] == \
         ["200"]
+    # history-max-age takes hours and days: 30d and 12h in seconds.
+    assert check_config("--config", path, "--history-max-age", "30d")[
+        "history-max-age"] == ["2592000"]
+    assert check_config("--config", path, "--history-max-age", "12h")[
+        "history-max-age"] == ["43200"]
 
 
 FILE_ERRORS = [
@@ -162,6 +173,13 @@ FILE_ERRORS = [
     ("heartbeat = 5h\n", 1, r"heartbeat: '5h' is not a duration.*"),
     ("heartbeat = -5\n", 1, r"heartbeat: '-5' is not a duration.*"),
     ("heartbeat = 0\n", 1, r"heartbeat: '0' is out of range.*"),
+    # An age takes hours and days too; nothing else does.
+    ("history-max-age = 30w\n", 1,
+     r"history-max-age: '30w' is not an age \(SEC, SECs, MINm, HOURSh or "
+     r"DAYSd\)"),
+    ("history-max-age = 3651d\n", 1, r"history-max-age: .* out of range.*"),
+    ("store = sqlite\n", 1,
+     r"store: 'sqlite' is not a store of this build \(memory\)"),
     ("timeout = 99999999999999999999999\n", 1,
      r"timeout: .* is out of range.*"),
     ("max-frame = 12G\n", 1, r"max-frame: '12G' is not a size.*"),

@@ -1,0 +1,203 @@
+/* store.c: the room history interface: picks a backend by its configured name, copies a delivered
+ * message into a kept one and hands fetches on; it knows no backend's insides, nor rooms or clients. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+/* Every backend, by the name the store key gives it. */
+static const struct store_backend *const store_backends[] = {
+	&store_memory,
+};
+
+static const struct store_backend *
+store_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(store_backends); i++) {
+		if (strcmp(store_backends[i]->name, name) == 0)
+			return (store_backends[i]);
+	}
+	return (NULL);
+}
+
+/* Called by config.c: the store key names a backend of this build. */
+bool
+store_known(const char *name)
+{
+	return (store_find(name) != NULL);
+}
+
+/* Called by server_new with the store key; NULL and a reason in err. */
+struct store *
+store_new(const char *name, const struct store_limits *lim, char *err,
+    size_t errlen)
+{
+	const struct store_backend	*b;
+	struct store			*st;
+
+	if ((b = store_find(name)) == NULL) {
+		snprintf(err, errlen, "store %s is not built in (memory is)",
+		    name);
+		return (NULL);
+	}
+	if ((st = calloc(1, sizeof *st)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	st->backend = b;
+	st->limits = *lim;
+	if ((st->state = b->open(lim, err, errlen)) == NULL) {
+		free(st);
+		return (NULL);
+	}
+	return (st);
+}
+
+void
+store_free(struct store *st)
+{
+	if (st == NULL)
+		return;
+	st->backend->close(st->state);
+	free(st);
+}
+
+/* history-max 0 turns history off: nothing is kept, join asks for none. */
+bool
+store_enabled(const struct store *st)
+{
+	return (st != NULL && st->limits.max != 0);
+}
+
+/* The bytes of m as a replay sends it, "history":true included. */
+size_t
+store_msg_size(const struct evt_msg *m)
+{
+	struct evt	 e;
+	struct frame	*f;
+	size_t		 size;
+
+	evt_init(&e, EVT_MSG);
+	e.msg = *m;
+	e.msg.re = NULL;
+	e.msg.history = true;
+	if ((f = evt_frame(&e, &face_evchat)) == NULL)
+		return (0);
+	size = f->size - FRAME_HEADER;
+	evt_clear(&e);
+	return (size);
+}
+
+/*
+ * The same for a live event: from the frame its recipients got when there
+ * is one (no re: that is the sender's echo's), rendering nothing again.
+ */
+#define STORE_HISTORY_MEMBER	",\"history\":true"
+size_t
+store_evt_size(struct evt *e)
+{
+	const struct frame	*f = e->frames[FACE_EVCHAT];
+
+	if (f == NULL || e->msg.re != NULL || e->msg.history)
+		return (store_msg_size(&e->msg));
+	return (f->size - FRAME_HEADER + strlen(STORE_HISTORY_MEMBER));
+}
+
+void
+store_msg_free(struct store_msg *sm)
+{
+	size_t	i;
+
+	if (sm == NULL)
+		return;
+	free(sm->from);
+	free(sm->room);
+	free(sm->fold);
+	for (i = 0; i < sm->nfields; i++) {
+		free(sm->field[i]);
+		free(sm->value[i]);
+	}
+	free(sm);
+}
+
+/*
+ * Called by cmd-msg.c once a room message is delivered: a copy of it, as
+ * its recipients saw it (no re: that was the sender's), for the room fold;
+ * size is store_evt_size's, or 0 to have it rendered here.
+ */
+int
+store_append(struct store *st, const struct evt_msg *m, const char *fold,
+    size_t size)
+{
+	struct store_msg	*sm;
+	size_t			 i;
+
+	if (!store_enabled(st) || m->room == NULL)
+		return (0);
+	if ((sm = calloc(1, sizeof *sm)) == NULL)
+		return (-1);
+	sm->msgid = m->msgid;
+	sm->ts = m->ts;
+	sm->size = size != 0 ? size : store_msg_size(m);
+	sm->from = strdup(m->from);
+	sm->room = strdup(m->room);
+	sm->fold = strdup(fold);
+	if (sm->from == NULL || sm->room == NULL || sm->fold == NULL ||
+	    sm->size == 0)
+		goto fail;
+	for (i = 0; i < m->nfields; i++) {
+		sm->nfields++;
+		if ((sm->field[i] = strdup(m->field[i])) == NULL ||
+		    (sm->value[i] = strdup(m->value[i])) == NULL)
+			goto fail;
+	}
+	if (st->backend->append(st->state, sm) != 0)
+		goto fail;
+	return (0);
+fail:
+	store_msg_free(sm);
+	return (-1);
+}
+
+/* Called by join and history; see store_fetch_cb for when cb runs. */
+int
+store_fetch(struct store *st, const struct store_query *q,
+    store_fetch_cb *cb, void *arg)
+{
+	if (!store_enabled(st)) {
+		cb(arg, NULL, 0, false, NULL);
+		return (0);
+	}
+	return (st->backend->fetch(st->state, q, cb, arg));
+}
+
+/* Called from the loop: drops at most budget messages past their age. */
+size_t
+store_prune(struct store *st, int64_t now_ms, size_t budget)
+{
+	if (!store_enabled(st))
+		return (0);
+	return (st->backend->prune(st->state, now_ms, budget));
+}
+
+/* The event a replay sends for sm: strings borrowed from it. */
+void
+store_msg_evt(const struct store_msg *sm, struct evt *e)
+{
+	size_t	i;
+
+	evt_init(e, EVT_MSG);
+	e->msg.msgid = sm->msgid;
+	e->msg.ts = sm->ts;
+	e->msg.from = sm->from;
+	e->msg.room = sm->room;
+	for (i = 0; i < sm->nfields; i++) {
+		e->msg.field[i] = sm->field[i];
+		e->msg.value[i] = sm->value[i];
+	}
+	e->msg.nfields = sm->nfields;
+	e->msg.history = true;
+}
