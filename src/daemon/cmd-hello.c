@@ -52,17 +52,21 @@ cmd_hello_register(struct client *c, struct request *req)
 		    "version (this server speaks %d)", PROTO_VERSION));
 	if (cmd_get(req, "presence", cJSON_True, false, &presence) != 0)
 		return (-1);
-	if (!name_nick_valid(nick->valuestring))
+	switch (nick_register(c, nick->valuestring)) {
+	case NICK_OK:
+		break;
+	case NICK_INVALID:
 		return (cmd_error(req, ERR_INVALID_NICK, NULL));
-	if (nick_find(c->server, nick->valuestring) != NULL)
+	case NICK_TAKEN:
 		return (cmd_error(req, ERR_NICK_TAKEN,
 		    "nick %s is already in use", nick->valuestring));
-	if (nick_confusable(c->server, nick->valuestring))
+	case NICK_CONFUSABLE:
 		return (cmd_error(req, ERR_NICK_TAKEN,
 		    "nick %s is confusable with one in use",
 		    nick->valuestring));
-	if (nick_register(c, nick->valuestring) != 0)
+	case NICK_NOMEM:
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	}
 	client_registered(c);
 	cmd_hello_welcome(c, req);
 	presence_online(c, cJSON_IsTrue(presence));

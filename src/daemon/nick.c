@@ -14,34 +14,24 @@ nick_find(struct server *s, const char *nick)
 }
 
 /*
- * Whether nick may not be registered because it looks like one online:
- * the same UTS #39 skeleton, and one of the two is not all ASCII (ASCII
- * names behave as they always did: "bill" and "bi11" may both be used).
+ * Count c's nick under its skeleton skel, or refuse it (-1) when it looks
+ * like one online: the same UTS #39 skeleton, and one of the two is not
+ * all ASCII (ASCII names behave as they always did: "bill" and "bi11" may
+ * both be used).  *nomem tells an allocation failure from a refusal.
  */
-bool
-nick_confusable(struct server *s, const char *nick)
-{
-	struct nick_skel	*k;
-	char			 skel[NAME_SKEL_MAX + 1];
-
-	if (name_skeleton(nick, skel, sizeof skel) < 0)
-		return (true);
-	if ((k = hash_find(s->skels, skel)) == NULL)
-		return (false);
-	return (k->wide || !name_is_ascii(nick));
-}
-
-/* Count c's nick under its skeleton. */
 static int
-nick_skel_hold(struct client *c)
+nick_skel_hold(struct client *c, const char *skel, bool *nomem)
 {
 	struct server		*s = c->server;
 	struct nick_skel	*k;
-	char			 skel[NAME_SKEL_MAX + 1];
+	bool			 ascii = name_is_ascii(c->nick);
 
-	if (name_skeleton(c->nick, skel, sizeof skel) < 0)
-		return (-1);
-	if ((k = hash_find(s->skels, skel)) == NULL) {
+	*nomem = false;
+	if ((k = hash_find(s->skels, skel)) != NULL) {
+		if (k->wide || !ascii)
+			return (-1);
+	} else {
+		*nomem = true;
 		if ((k = calloc(1, sizeof *k)) == NULL)
 			return (-1);
 		if ((k->key = strdup(skel)) == NULL ||
@@ -50,8 +40,9 @@ nick_skel_hold(struct client *c)
 			free(k);
 			return (-1);
 		}
+		*nomem = false;
 	}
-	if (name_is_ascii(c->nick))
+	if (ascii)
 		k->nascii++;
 	else
 		k->wide = true;		/* then its only holder */
@@ -79,29 +70,45 @@ nick_skel_release(struct client *c)
 }
 
 /*
- * Give c the nick, already validated, free and not confusable: its NFC
- * form is what everyone sees.  -1 when out of memory.
+ * Give c the nick if it may have it: valid (its NFC form is what everyone
+ * sees), free in every letter case, and not confusable with one online.
+ * Each of the forms is computed once, here.  c keeps no nick on failure.
  */
-int
+enum nick_status
 nick_register(struct client *c, const char *nick)
 {
-	char	nfc[NAME_NICK_SIZE], fold[NAME_FOLD_MAX + 1];
+	struct server	*s = c->server;
+	char		 nfc[NAME_NICK_SIZE], fold[NAME_FOLD_MAX + 1];
+	char		 skel[NAME_SKEL_MAX + 1];
+	bool		 nomem;
 
 	if (name_nick_norm(nick, nfc, sizeof nfc) < 0 ||
-	    name_casefold(nfc, fold, sizeof fold) < 0)
-		return (-1);
+	    name_casefold(nfc, fold, sizeof fold) < 0 ||
+	    name_skeleton(nfc, skel, sizeof skel) < 0)
+		return (NICK_INVALID);
+	if (hash_find(s->nicks, fold) != NULL)
+		return (NICK_TAKEN);
 	if ((c->nick = strdup(nfc)) == NULL ||
 	    (c->fold = strdup(fold)) == NULL)
-		return (-1);
-	if (nick_skel_hold(c) != 0)
-		return (-1);
-	if (hash_insert(c->server->nicks, c->fold, c) != 0) {
-		nick_skel_release(c);
+		goto nomem;
+	if (nick_skel_hold(c, skel, &nomem) != 0) {
+		if (nomem)
+			goto nomem;
+		free(c->nick);
 		free(c->fold);
-		c->fold = NULL;
-		return (-1);
+		c->nick = c->fold = NULL;
+		return (NICK_CONFUSABLE);
 	}
-	return (0);
+	if (hash_insert(s->nicks, c->fold, c) != 0) {
+		nick_skel_release(c);
+		goto nomem;
+	}
+	return (NICK_OK);
+nomem:
+	free(c->nick);
+	free(c->fold);
+	c->nick = c->fold = NULL;
+	return (NICK_NOMEM);
 }
 
 /* Free c's nick for others; c keeps its name for the last words. */

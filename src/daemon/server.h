@@ -442,9 +442,16 @@ struct nick_skel {
 	bool		 wide;		/* one holder, not all ASCII */
 };
 
+enum nick_status {
+	NICK_OK,
+	NICK_INVALID,		/* not a nick by the protocol's rules */
+	NICK_TAKEN,		/* in use, in some letter case */
+	NICK_CONFUSABLE,	/* looks like one in use */
+	NICK_NOMEM
+};
+
 struct client	*nick_find(struct server *, const char *);
-bool		 nick_confusable(struct server *, const char *);
-int		 nick_register(struct client *, const char *);
+enum nick_status nick_register(struct client *, const char *);
 void		 nick_release(struct client *);
 
 /* presence.c: who is told when someone comes, goes, joins or parts. */
