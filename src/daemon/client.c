@@ -641,6 +641,37 @@ client_reap(struct client *c)
 }
 
 /*
+ * Read at most room bytes of c's socket into its input with one readv,
+ * past the freeze libevent keeps on it (no FIONREAD, as evbuffer_read
+ * would add).  Returns what readv returned; errno says why on -1.
+ */
+static ssize_t
+client_readv(struct client *c, size_t room)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec	 v[2];
+	ssize_t			 n = 0, left;
+	int			 nv, i, saved;
+
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, room, v, 2)) > 0) {
+		n = readv(bufferevent_getfd(c->bev), (struct iovec *)v, nv);
+		saved = errno;
+		for (i = 0, left = n; i < nv; i++) {
+			if (left <= 0)
+				v[i].iov_len = 0;
+			else if ((size_t)left < v[i].iov_len)
+				v[i].iov_len = left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, nv);
+		errno = saved;
+	}
+	evbuffer_freeze(in, 0);
+	return (n);
+}
+
+/*
  * What a lost plain socket still holds: what the peer sent before its
  * reset or before our write failed is readable until the kernel says
  * otherwise.  Returns the bytes read (0 at the end, or for TLS).
@@ -648,21 +679,17 @@ client_reap(struct client *c)
 static ssize_t
 client_read_rest(struct client *c)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	int		 n;
+	ssize_t	n;
 
 	if (!(c->flags & CLIENT_WRITEV))
 		return (0);
-	evbuffer_unfreeze(in, 0);
 	/*
 	 * A reset is reported once (the socket's error is then cleared) and
 	 * may come before data that is still queued: read on after it.
 	 */
-	n = evbuffer_read(in, bufferevent_getfd(c->bev), CLIENT_READ_MAX);
+	n = client_readv(c, CLIENT_READ_MAX);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		n = evbuffer_read(in, bufferevent_getfd(c->bev),
-		    CLIENT_READ_MAX);
-	evbuffer_freeze(in, 0);
+		n = client_readv(c, CLIENT_READ_MAX);
 	return (n > 0 ? n : 0);
 }
 
@@ -705,11 +732,8 @@ client_input(struct client *c)
 static void
 client_read_more(struct client *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec	 v[2];
-	size_t			 len = evbuffer_get_length(in), room;
-	ssize_t			 n;
-	int			 nv, i;
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	size_t		 len = evbuffer_get_length(in), room;
 
 	if (!(c->flags & CLIENT_WRITEV) || len < c->inlen + CLIENT_READ_MIN)
 		return;
@@ -717,24 +741,9 @@ client_read_more(struct client *c)
 	if (len >= room)
 		return;
 	room -= len;
-	if (room > CLIENT_READ_MAX)
-		room = CLIENT_READ_MAX;
-	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, room, v, 2)) > 0) {
-		n = readv(bufferevent_getfd(c->bev), (struct iovec *)v, nv);
-		/* End of file and errors are libevent's to see next time. */
-		for (i = 0; i < nv; i++) {
-			if (n <= 0)
-				v[i].iov_len = 0;
-			else if ((size_t)n < v[i].iov_len)
-				v[i].iov_len = n;
-			n -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, nv);
-	}
-	evbuffer_freeze(in, 0);
+	/* End of file and errors are libevent's to see next time. */
+	(void)client_readv(c, room < CLIENT_READ_MAX ? room : CLIENT_READ_MAX);
 }
-
 
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
