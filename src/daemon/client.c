@@ -314,17 +314,10 @@ client_error(struct client *c, enum errcode code, const char *re,
 	struct evt	e;
 	char		msg[512];
 	va_list		ap;
-	int		n;
 
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		n = vsnprintf(msg, sizeof msg, fmt, ap);
-		va_end(ap);
-		/* A long name cut short must not end inside a character. */
-		if (n >= (int)sizeof msg)
-			msg[utf8_trim(msg, sizeof msg - 1)] = '\0';
-	} else
-		snprintf(msg, sizeof msg, "%s", errcode_message(code));
+	va_start(ap, fmt);
+	errcode_vformat(msg, sizeof msg, code, fmt, ap);
+	va_end(ap);
 	log_debug("client %llu: error %s: %s", (unsigned long long)c->id,
 	    errcode_name(code), msg);
 	evt_init(&e, EVT_ERROR);

@@ -149,21 +149,11 @@ int
 cmd_error(struct request *req, enum errcode code, const char *fmt, ...)
 {
 	va_list	ap;
-	int	n;
 
 	req->code = code;
-	if (fmt == NULL) {
-		snprintf(req->message, sizeof req->message, "%s",
-		    errcode_message(code));
-		return (-1);
-	}
 	va_start(ap, fmt);
-	n = vsnprintf(req->message, sizeof req->message, fmt, ap);
+	errcode_vformat(req->message, sizeof req->message, code, fmt, ap);
 	va_end(ap);
-	/* A long name cut short must not end inside a character. */
-	if (n >= (int)sizeof req->message)
-		req->message[utf8_trim(req->message,
-		    sizeof req->message - 1)] = '\0';
 	return (-1);
 }
 

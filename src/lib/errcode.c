@@ -1,6 +1,8 @@
 /* errcode.c: the table of protocol error codes (stable wire strings) and their one-line messages,
  * shared by the daemon that sends them and the clients that show them; it knows nothing of when they apply. */
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
@@ -65,6 +67,26 @@ errcode_message(enum errcode e)
 	if ((unsigned)e >= ERR__COUNT)
 		return ("unknown error");
 	return (errcode_table[e].message);
+}
+
+/*
+ * The message of an error into buf: fmt's, or the code's own when fmt is
+ * NULL; a long one cut short on a character boundary, so that a name in
+ * it never ends inside a character.
+ */
+void
+errcode_vformat(char *buf, size_t len, enum errcode e, const char *fmt,
+    va_list ap)
+{
+	int	n;
+
+	if (fmt == NULL) {
+		snprintf(buf, len, "%s", errcode_message(e));
+		return;
+	}
+	n = vsnprintf(buf, len, fmt, ap);
+	if (n >= 0 && (size_t)n >= len)
+		buf[utf8_trim(buf, len - 1)] = '\0';
 }
 
 /* The code named s, or -1. */

@@ -4,6 +4,7 @@
 #ifndef EVCHAT_PROTO_H
 #define EVCHAT_PROTO_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -159,6 +160,8 @@ enum errcode {
 
 const char	*errcode_name(enum errcode);
 const char	*errcode_message(enum errcode);
+void		 errcode_vformat(char *, size_t, enum errcode, const char *,
+		     va_list);
 int		 errcode_lookup(const char *);
 
 /* addr.c: numeric "ADDR:PORT" and "[ADDR6]:PORT" as text. */

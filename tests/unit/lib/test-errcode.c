@@ -2,6 +2,7 @@
  * wire strings: names, messages, lookups and out-of-range codes; it knows nothing of when codes are sent. */
 
 #include <limits.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "unit.h"
@@ -103,6 +104,36 @@ test_errcode_unknown(void **state)
 	}
 }
 
+static void
+test_errcode_format(char *buf, size_t len, enum errcode e, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	errcode_vformat(buf, len, e, fmt, ap);
+	va_end(ap);
+}
+
+/* A message is the code's own, or fmt's cut on a character boundary. */
+static void
+test_errcode_vformat(void **state)
+{
+	char	buf[8];
+
+	test_errcode_format(buf, sizeof buf, ERR_NOT_REGISTERED, NULL);
+	assert_string_equal(buf, "send he");
+	test_errcode_format(buf, sizeof buf, ERR_BAD_REQUEST, "%s!", "ab");
+	assert_string_equal(buf, "ab!");
+	/* "abcde" then a two-byte "é" would end inside it: cut before. */
+	test_errcode_format(buf, sizeof buf, ERR_BAD_REQUEST, "%s",
+	    "abcdef\xc3\xa9");
+	assert_string_equal(buf, "abcdef");
+	test_errcode_format(buf, sizeof buf, ERR_BAD_REQUEST, "%s",
+	    "abcde\xc3\xa9xyz");
+	assert_string_equal(buf, "abcde\xc3\xa9");
+}
+
 int
 main(void)
 {
@@ -110,6 +141,7 @@ main(void)
 		cmocka_unit_test(test_errcode_names),
 		cmocka_unit_test(test_errcode_messages),
 		cmocka_unit_test(test_errcode_unknown),
+		cmocka_unit_test(test_errcode_vformat),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
