@@ -1,8 +1,6 @@
 /* cmd-history.c: the history request, paging back through a room's kept messages, and the replay that
  * it and join send (history:true msg frames to one client); it asks the store, never a backend. */
 
-#include <math.h>
-
 #include "server.h"
 #include "store.h"
 
@@ -15,30 +13,6 @@ const struct cmd_entry cmd_history_entry = {
 	.flags = CMD_REGISTERED,
 	.exec = cmd_history_exec,
 };
-
-/*
- * The optional whole number key of req, from min to max, def when absent:
- * join's history, and before and limit here.
- */
-int
-cmd_history_number(struct request *req, const char *key, double min,
-    double max, uint64_t def, uint64_t *out)
-{
-	const cJSON	*v;
-
-	*out = def;
-	if (cmd_get(req, key, cJSON_Number, false, &v) != 0)
-		return (-1);
-	if (v == NULL)
-		return (0);
-	if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < min ||
-	    v->valuedouble > max)
-		return (cmd_error(req, ERR_BAD_REQUEST,
-		    "%s must be a whole number from %.0f to %.0f", key, min,
-		    max));
-	*out = (uint64_t)v->valuedouble;
-	return (0);
-}
 
 /* Called by a fetch's callback: the page to c alone, as first delivered. */
 void
@@ -97,9 +71,9 @@ cmd_history_exec(struct client *c, struct request *req)
 
 	if (cmd_room_name(req, &name) != 0)
 		return (-1);
-	if (cmd_history_number(req, "before", 1, 9007199254740991.0, 0,
+	if (cmd_number(req, "before", 1, 9007199254740991.0, 0,
 	    &before) != 0 ||
-	    cmd_history_number(req, "limit", 1, STORE_PAGE_MAX,
+	    cmd_number(req, "limit", 1, STORE_PAGE_MAX,
 	    CMD_HISTORY_LIMIT, &limit) != 0)
 		return (-1);
 	r = room_find(c->server, name);

@@ -59,7 +59,7 @@ cmd_join_exec(struct client *c, struct request *req)
 	if (cmd_room_name(req, &name) != 0)
 		return (-1);
 	/* Asked for, never imposed: a v1 client sees no new frame. */
-	if (cmd_history_number(req, "history", 0, cf->history_max_replay, 0,
+	if (cmd_number(req, "history", 0, cf->history_max_replay, 0,
 	    &history) != 0)
 		return (-1);
 	want = cJSON_GetObjectItemCaseSensitive(req->obj, "history");

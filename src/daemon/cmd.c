@@ -1,6 +1,7 @@
 /* cmd.c: the command layer: the list of message types, the checks every request goes through (rate,
  * id, registration), the dispatch, and the one place a handler's refusal becomes an error reply. */
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,30 @@ cmd_get(struct request *req, const char *key, int type, bool required,
 			what = names[i].name;
 	}
 	return (cmd_error(req, ERR_BAD_REQUEST, "%s must be %s", key, what));
+}
+
+/*
+ * The optional whole number key of req, from min to max, def when absent
+ * (join's history, history's before and limit).
+ */
+int
+cmd_number(struct request *req, const char *key, double min,
+    double max, uint64_t def, uint64_t *out)
+{
+	const cJSON	*v;
+
+	*out = def;
+	if (cmd_get(req, key, cJSON_Number, false, &v) != 0)
+		return (-1);
+	if (v == NULL)
+		return (0);
+	if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < min ||
+	    v->valuedouble > max)
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "%s must be a whole number from %.0f to %.0f", key, min,
+		    max));
+	*out = (uint64_t)v->valuedouble;
+	return (0);
 }
 
 /* cmd_get for a string: *s is its value, or NULL when absent. */

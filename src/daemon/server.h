@@ -306,6 +306,8 @@ int		 cmd_get(struct request *, const char *, int, bool,
 		     const cJSON **);
 int		 cmd_string(struct request *, const char *, bool,
 		     const char **);
+int		 cmd_number(struct request *, const char *, double, double,
+		     uint64_t, uint64_t *);
 int		 cmd_room_name(struct request *, const char **);
 int		 cmd_reason(struct client *, struct request *, const char **);
 const char	*cmd_re(struct request *);
@@ -346,8 +348,6 @@ extern const struct cmd_entry cmd_history_entry;
 
 /* cmd-history.c: what join shares of the history request. */
 struct store_msg;
-int		 cmd_history_number(struct request *, const char *, double,
-		     double, uint64_t, uint64_t *);
 void		 cmd_history_replay(struct client *,
 		     const struct store_msg *const *, size_t);
 
