@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "server.h"
+#include "store.h"
 
 static void	client_read_cb(struct bufferevent *, void *);
 static void	client_event_cb(struct bufferevent *, short, void *);
@@ -429,7 +430,8 @@ client_lost(struct client *c, bool deferred)
 
 /*
  * Hold c's input while req waits for a verdict (a password check on the
- * worker, ticket): nothing it sends next is looked at before the answer.
+ * worker, ticket, or a page of history, c->store_ticket): nothing it sends
+ * next is looked at before the answer.
  * c keeps req's object (held) and the "re" it will answer with.
  */
 void
@@ -456,6 +458,8 @@ client_unhold(struct client *c)
 	if (c->auth_ticket != NULL)
 		auth_cancel(c->auth_ticket);
 	c->auth_ticket = NULL;
+	store_cancel(c->server->store, c->store_ticket);
+	c->store_ticket = NULL;
 	cJSON_Delete(c->held);
 	c->held = NULL;
 	cJSON_free(c->held_re);

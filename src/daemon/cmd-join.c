@@ -1,6 +1,8 @@
 /* cmd-join.c: the join request: the limits on membership, the joined reply with a page of the member
  * list and the presence the other members see; it knows nothing of sockets or wire formats. */
 
+#include <string.h>
+
 #include "server.h"
 #include "store.h"
 
@@ -54,6 +56,7 @@ cmd_join_exec(struct client *c, struct request *req)
 	const cJSON		*want;
 	struct cmd_join_ctx	 ctx;
 	struct store_query	 q;
+	struct store_ticket	*ticket;
 	uint64_t		 history;
 
 	if (cmd_room_name(req, &name) != 0)
@@ -94,18 +97,19 @@ cmd_join_exec(struct client *c, struct request *req)
 	ctx.req = req;
 	ctx.reply = reply;
 	ctx.done = ctx.failed = false;
+	memset(&q, 0, sizeof q);
 	q.fold = r->fold;
-	q.before = 0;
 	q.limit = history;
 	q.budget = cf->history_replay_bytes;
-	if (store_fetch(c->server->store, &q, cmd_join_replay_cb, &ctx) != 0)
-		cmd_join_replay_cb(&ctx, NULL, 0, false, "out of memory");
 	/*
-	 * The memory store answers at once, so no live message can come
-	 * between.  A store that answers later will need the joiner held
-	 * (client_hold, CMD_HELD, as hello's password check) until the
-	 * replay is sent, and ctx on the heap: not yet, none is built in.
+	 * At once, from what the store holds in memory (every backend keeps
+	 * at least history-max-replay of a room there), so that no live
+	 * message of the room can come between joined and the replay.
 	 */
+	q.at_once = true;
+	if (store_fetch(c->server->store, &q, cmd_join_replay_cb, &ctx,
+	    &ticket) != 0)
+		cmd_join_replay_cb(&ctx, NULL, 0, false, "out of memory");
 	if (!ctx.done) {
 		cJSON_Delete(reply);
 		return (cmd_close(req, ERR__COUNT, "history store failed"));

@@ -279,10 +279,11 @@ cmd_re(struct request *req)
 	const char	*text;
 	size_t		 len;
 
-	if (req->id == NULL)
-		return (NULL);
+	/* A held request keeps only its re (client_hold). */
 	if (req->re != NULL)
 		return (req->re);
+	if (req->id == NULL)
+		return (NULL);
 	if (req->text != NULL && (text = json_member_text(req->text, req->len,
 	    "id", &len)) != NULL) {
 		if ((req->re = cJSON_malloc(len + 1)) != NULL) {

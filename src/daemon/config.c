@@ -160,8 +160,8 @@ static const struct config_key config_keys[] = {
 	  .off = CONFIG_OFF(password_file), .arg = "FILE",
 	  .help = "file holding that hash" },
 	{ .name = "store", .type = CONFIG_STORE,
-	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "NAME",
-	  .help = "where room history is kept: memory" },
+	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "STORE",
+	  .help = "where history is kept: memory, sqlite:PATH" },
 	{ .name = "history-max", .type = CONFIG_COUNT,
 	  .off = CONFIG_OFF(history_max), .min = 0, .max = CONFIG_MAXN,
 	  .def = 10000, .arg = "N",
@@ -179,7 +179,7 @@ static const struct config_key config_keys[] = {
 	{ .name = "history-memory", .type = CONFIG_SIZE,
 	  .off = CONFIG_OFF(history_memory), .min = 64 << 10,
 	  .max = (size_t)1 << 40, .def = 64 << 20, .arg = "BYTES",
-	  .help = "most bytes of history (memory store)" },
+	  .help = "most bytes of history held in memory" },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
@@ -548,11 +548,8 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
 		return (0);
 	case CONFIG_STORE:
-		if (!store_known(s)) {
-			snprintf(why, whylen, "'%s' is not a store of this "
-			    "build (memory)", s);
+		if (!store_known(s, why, whylen))
 			return (-1);
-		}
 		str = config_field(cf, k);
 		free(*str);
 		if ((*str = strdup(s)) == NULL)

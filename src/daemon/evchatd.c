@@ -152,8 +152,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_open(cf->log_level, cf->syslog);
 	/* server_new owns cf from here on, also when it fails. */
-	if ((s = server_new(cf, argc, argv)) == NULL)
-		return (1);
+	if ((s = server_new(cf, argc, argv, &rc)) == NULL)
+		return (rc);
 	rc = server_run(s);
 	/*
 	 * Freeing the signal events gives back their default actions, which

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -20,10 +21,11 @@
 
 static const struct timeval server_tv_now = { 0, 0 };
 
+/* Every message's msgid: the store keeps them above all it has kept. */
 uint64_t
 server_msgid(struct server *s)
 {
-	return (++s->next_msgid);
+	return (store_msgid(s->store));
 }
 
 /* Wall-clock milliseconds, as cached by the loop for this pass. */
@@ -371,7 +373,7 @@ server_watchdog_start(struct server *s)
 	return (event_add(s->watchdog, &tv));
 }
 
-/* Every second: history past history-max-age goes, a few at a time. */
+/* Every second: history past its limits goes, a few at a time. */
 static void
 server_prune_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -384,21 +386,27 @@ server_prune_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The room history store of cf: its backend and limits are read at start
- * only (a reload keeps them); pruning by age runs from the loop.
+ * only (a reload keeps them); pruning runs from the loop.  A store that
+ * cannot open is a configuration error: EX_CONFIG.
  */
 static int
-server_store_start(struct server *s)
+server_store_start(struct server *s, int *status)
 {
 	const struct config	*cf = s->config;
 	struct store_limits	 lim;
 	struct timeval		 tv = { 1, 0 };
-	char			 err[128];
+	char			 err[512];
 
 	lim.max = cf->history_max;
 	lim.max_age_ms = (int64_t)cf->history_max_age * 1000;
 	lim.memory = cf->history_memory;
-	if ((s->store = store_new(cf->store, &lim, err, sizeof err)) == NULL) {
+	/* Replay on join comes from memory: a page at least. */
+	lim.cached = cf->history_max_replay > STORE_PAGE_MAX ?
+	    cf->history_max_replay : STORE_PAGE_MAX;
+	if ((s->store = store_new(cf->store, &lim, s->base, err,
+	    sizeof err)) == NULL) {
 		log_error("%s", err);
+		*status = EX_CONFIG;
 		return (-1);
 	}
 	if (!store_enabled(s->store))
@@ -406,7 +414,10 @@ server_store_start(struct server *s)
 	else if (strcmp(cf->store, "memory") == 0)
 		log_info("room history in memory: it does not survive a "
 		    "restart");
-	if (cf->history_max_age == 0 || !store_enabled(s->store))
+	else
+		log_info("room history in %s, msgids from %llu", cf->store,
+		    (unsigned long long)s->store->msgid + 1);
+	if (!store_enabled(s->store))
 		return (0);
 	s->prune = event_new(s->base, -1, EV_PERSIST, server_prune_cb, s);
 	if (s->prune == NULL)
@@ -414,13 +425,17 @@ server_store_start(struct server *s)
 	return (event_add(s->prune, &tv));
 }
 
-/* Build the server on cf (now owned by it); NULL if it cannot listen. */
+/*
+ * Build the server on cf (now owned by it); NULL if it cannot start, with
+ * the exit status in *status (sysexits(3)).
+ */
 struct server *
-server_new(struct config *cf, int argc, char **argv)
+server_new(struct config *cf, int argc, char **argv, int *status)
 {
 	struct server		*s;
 	char			 err[128];
 
+	*status = 1;		/* evchatd(8): "could not start" */
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		config_free(cf);
 		return (NULL);
@@ -473,7 +488,7 @@ server_new(struct config *cf, int argc, char **argv)
 	    event_add(s->sigusr1, NULL) != 0)
 		goto fail;
 	server_set_timeouts(s);
-	if (server_watchdog_start(s) != 0 || server_store_start(s) != 0)
+	if (server_watchdog_start(s) != 0 || server_store_start(s, status) != 0)
 		goto fail;
 	return (s);
 fail:

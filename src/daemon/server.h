@@ -398,6 +398,7 @@ struct client {
 	int64_t			 partial_ms;	/* a request began, 0: none */
 
 	struct auth_ticket	*auth_ticket;	/* the held hello's check */
+	struct store_ticket	*store_ticket;	/* the held history's page */
 	cJSON			*held;		/* the held request, and its re */
 	char			*held_re;
 
@@ -493,6 +494,7 @@ void		 listener_close_all(struct server *);
 struct auth_worker;
 struct auth_peer;
 struct auth_ticket;			/* one check under way */
+struct store_ticket;			/* store.h: a page under way */
 typedef void	auth_done_cb(void *, bool);
 
 struct auth {
@@ -579,13 +581,12 @@ struct server {
 	int64_t			 flushed_us;	/* last server_flush */
 	uint64_t		 next_client_id;
 	uint64_t		 told;		/* presence.c: last quit generation */
-	uint64_t		 next_msgid;
 	time_t			 started;
 	bool			 stopping;
 	struct server_stats	 stats;
 };
 
-struct server	*server_new(struct config *, int, char **);
+struct server	*server_new(struct config *, int, char **, int *);
 void		 server_free(struct server *);
 int		 server_run(struct server *);
 void		 server_stop(struct server *);

@@ -29,29 +29,35 @@ struct store_memory_room {
 
 struct store_memory {
 	struct store_limits			 limits;
+	store_dropped_cb			*dropped;	/* or NULL */
+	void					*dropped_arg;
 	struct hash				*rooms;	/* fold -> room */
 	TAILQ_HEAD(, store_memory_node)		 all;	/* oldest first */
 	size_t					 bytes;
 };
 
-static void	*store_memory_open(const struct store_limits *, char *, size_t);
+static void	*store_memory_open(const struct store_limits *, const char *,
+		    struct event_base *, char *, size_t);
 static void	 store_memory_close(void *);
+static uint64_t	 store_memory_last_msgid(void *);
 static int	 store_memory_append(void *, struct store_msg *);
 static int	 store_memory_fetch(void *, const struct store_query *,
-		    store_fetch_cb *, void *);
+		    store_fetch_cb *, void *, struct store_ticket **);
 static size_t	 store_memory_prune(void *, int64_t, size_t);
 
 const struct store_backend store_memory = {
 	.name = "memory",
 	.open = store_memory_open,
 	.close = store_memory_close,
+	.last_msgid = store_memory_last_msgid,
 	.append = store_memory_append,
 	.fetch = store_memory_fetch,
 	.prune = store_memory_prune,
 };
 
 static void *
-store_memory_open(const struct store_limits *lim, char *err, size_t errlen)
+store_memory_open(const struct store_limits *lim, const char *path,
+    struct event_base *base, char *err, size_t errlen)
 {
 	struct store_memory	*sm;
 
@@ -61,9 +67,34 @@ store_memory_open(const struct store_limits *lim, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
+	(void)path;
+	(void)base;
 	sm->limits = *lim;
 	TAILQ_INIT(&sm->all);
 	return (sm);
+}
+
+/* Nothing lasts: msgids start again with the process. */
+static uint64_t
+store_memory_last_msgid(void *p)
+{
+	(void)p;
+	return (0);
+}
+
+/*
+ * Called by the SQLite backend, which keeps its rooms' latest messages in
+ * a memory store: cb hears of each message dropped before its room's end
+ * (by count, age or the byte bound), after which that room's cache no
+ * longer holds all it has.
+ */
+void
+store_memory_watch(void *p, store_dropped_cb *cb, void *arg)
+{
+	struct store_memory	*sm = p;
+
+	sm->dropped = cb;
+	sm->dropped_arg = arg;
 }
 
 /* The i-th oldest message of r. */
@@ -82,6 +113,8 @@ store_memory_drop_oldest(struct store_memory *sm)
 
 	TAILQ_REMOVE(&sm->all, node, entry);
 	sm->bytes -= node->cost;
+	if (sm->dropped != NULL)
+		sm->dropped(sm->dropped_arg, r->fold);
 	r->head = (r->head + 1) % r->cap;
 	if (--r->n == 0) {
 		/* A room with no history left is forgotten. */
@@ -101,6 +134,7 @@ store_memory_close(void *p)
 
 	if (sm == NULL)
 		return;
+	sm->dropped = NULL;
 	while (!TAILQ_EMPTY(&sm->all))
 		store_memory_drop_oldest(sm);
 	hash_free(sm->rooms);
@@ -120,6 +154,8 @@ store_memory_grow(struct store_memory *sm, struct store_memory_room *r)
 
 		TAILQ_REMOVE(&sm->all, old, entry);
 		sm->bytes -= old->cost;
+		if (sm->dropped != NULL)
+			sm->dropped(sm->dropped_arg, r->fold);
 		r->head = (r->head + 1) % r->cap;
 		r->n--;
 		store_msg_free(old->msg);
@@ -199,10 +235,10 @@ store_memory_older(const struct store_memory_room *r, uint64_t msgid)
 	return (lo);
 }
 
-/* Synchronous: cb runs before this returns (callers must not count on it). */
+/* Synchronous: cb runs before this returns, and *ticket stays NULL. */
 static int
 store_memory_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
-    void *arg)
+    void *arg, struct store_ticket **ticket)
 {
 	struct store_memory		 *sm = p;
 	const struct store_memory_room	 *r;
@@ -210,6 +246,7 @@ store_memory_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 	size_t				  end, start, spent = 0, n, i;
 	const struct store_msg		 *m;
 
+	(void)ticket;
 	if ((r = hash_find(sm->rooms, q->fold)) == NULL || q->limit == 0) {
 		cb(arg, NULL, 0, false, NULL);
 		return (0);

@@ -6,53 +6,83 @@
 
 #include "store.h"
 
+const char store_cancelled[] = "cancelled";
+
 /* Every backend, by the name the store key gives it. */
 static const struct store_backend *const store_backends[] = {
 	&store_memory,
+	&store_sqlite,
 };
 
+/*
+ * The backend a store key names ("memory", "sqlite:PATH"), and in *path
+ * the part after the colon; NULL and the reason in err.
+ */
 static const struct store_backend *
-store_find(const char *name)
+store_find(const char *key, const char **path, char *err, size_t errlen)
 {
-	size_t	i;
+	const char	*colon = strchr(key, ':');
+	size_t		 len = colon != NULL ? (size_t)(colon - key) : strlen(key);
+	size_t		 i;
 
+	*path = colon != NULL ? colon + 1 : NULL;
 	for (i = 0; i < nitems(store_backends); i++) {
-		if (strcmp(store_backends[i]->name, name) == 0)
-			return (store_backends[i]);
+		if (strlen(store_backends[i]->name) != len ||
+		    strncmp(store_backends[i]->name, key, len) != 0)
+			continue;
+		if (store_backends[i]->path && (*path == NULL || **path == '\0')) {
+			snprintf(err, errlen, "store %s needs a file: %s:PATH",
+			    store_backends[i]->name, store_backends[i]->name);
+			return (NULL);
+		}
+		if (!store_backends[i]->path && *path != NULL) {
+			snprintf(err, errlen, "store %s takes no path",
+			    store_backends[i]->name);
+			return (NULL);
+		}
+		return (store_backends[i]);
 	}
+	snprintf(err, errlen, "'%.*s' is not a store of this evchatd "
+	    "(memory, sqlite:PATH)", (int)len, key);
 	return (NULL);
 }
 
 /* Called by config.c: the store key names a backend of this build. */
 bool
-store_known(const char *name)
+store_known(const char *key, char *err, size_t errlen)
 {
-	return (store_find(name) != NULL);
+	const char	*path;
+
+	return (store_find(key, &path, err, errlen) != NULL);
 }
 
-/* Called by server_new with the store key; NULL and a reason in err. */
+/*
+ * Called by server_new with the store key: the backend opens (a database
+ * is read, checked and its recent messages cached before this returns),
+ * and msgids go on above every one it has seen.  NULL and the reason in
+ * err.
+ */
 struct store *
-store_new(const char *name, const struct store_limits *lim, char *err,
-    size_t errlen)
+store_new(const char *key, const struct store_limits *lim,
+    struct event_base *base, char *err, size_t errlen)
 {
 	const struct store_backend	*b;
 	struct store			*st;
+	const char			*path;
 
-	if ((b = store_find(name)) == NULL) {
-		snprintf(err, errlen, "store %s is not built in (memory is)",
-		    name);
+	if ((b = store_find(key, &path, err, errlen)) == NULL)
 		return (NULL);
-	}
 	if ((st = calloc(1, sizeof *st)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
 	st->backend = b;
 	st->limits = *lim;
-	if ((st->state = b->open(lim, err, errlen)) == NULL) {
+	if ((st->state = b->open(lim, path, base, err, errlen)) == NULL) {
 		free(st);
 		return (NULL);
 	}
+	st->msgid = st->reserved = b->last_msgid(st->state);
 	return (st);
 }
 
@@ -63,6 +93,22 @@ store_free(struct store *st)
 		return;
 	st->backend->close(st->state);
 	free(st);
+}
+
+/*
+ * The next msgid, for every message, kept or not (server_msgid).  A
+ * backend that lasts is told ahead, a block at a time, how far msgids
+ * go, so that after a crash the next process starts above them all.
+ */
+uint64_t
+store_msgid(struct store *st)
+{
+	if (st->backend->reserve != NULL &&
+	    st->msgid + STORE_MSGID_BLOCK / 2 >= st->reserved) {
+		st->reserved = st->msgid + STORE_MSGID_BLOCK;
+		st->backend->reserve(st->state, st->reserved);
+	}
+	return (++st->msgid);
 }
 
 /* history-max 0 turns history off: nothing is kept, join asks for none. */
@@ -106,12 +152,21 @@ store_evt_size(struct evt *e)
 	return (f->size - FRAME_HEADER + strlen(STORE_HISTORY_MEMBER));
 }
 
+/* Another holder of sm: the SQLite writer, until its row is in. */
+struct store_msg *
+store_msg_ref(struct store_msg *sm)
+{
+	__atomic_add_fetch(&sm->refs, 1, __ATOMIC_RELAXED);
+	return (sm);
+}
+
+/* Drop a hold on sm; the last frees it, on whichever thread that is. */
 void
 store_msg_free(struct store_msg *sm)
 {
 	size_t	i;
 
-	if (sm == NULL)
+	if (sm == NULL || __atomic_sub_fetch(&sm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	free(sm->from);
 	free(sm->room);
@@ -139,6 +194,7 @@ store_append(struct store *st, const struct evt_msg *m, const char *fold,
 		return (0);
 	if ((sm = calloc(1, sizeof *sm)) == NULL)
 		return (-1);
+	sm->refs = 1;
 	sm->msgid = m->msgid;
 	sm->ts = m->ts;
 	sm->size = size != 0 ? size : store_msg_size(m);
@@ -162,16 +218,31 @@ fail:
 	return (-1);
 }
 
-/* Called by join and history; see store_fetch_cb for when cb runs. */
+/*
+ * Called by join and history; see store_fetch_cb for when cb runs.  When
+ * it will run later, *ticket is set, for store_cancel; else it is NULL.
+ */
 int
 store_fetch(struct store *st, const struct store_query *q,
-    store_fetch_cb *cb, void *arg)
+    store_fetch_cb *cb, void *arg, struct store_ticket **ticket)
 {
+	*ticket = NULL;
 	if (!store_enabled(st)) {
 		cb(arg, NULL, 0, false, NULL);
 		return (0);
 	}
-	return (st->backend->fetch(st->state, q, cb, arg));
+	return (st->backend->fetch(st->state, q, cb, arg, ticket));
+}
+
+/*
+ * The caller of a fetch answered later goes away: its cb runs once more,
+ * with store_cancelled, for it to free its arg.
+ */
+void
+store_cancel(struct store *st, struct store_ticket *ticket)
+{
+	if (st != NULL && ticket != NULL)
+		st->backend->cancel(st->state, ticket);
 }
 
 /* Called from the loop: drops at most budget messages past their age. */

@@ -51,6 +51,8 @@ static const struct {
 	    "room is full" },
 	[ERR_BAD_PASSWORD] = { "bad_password",
 	    "the server password is missing or wrong" },
+	[ERR_UNAVAILABLE] = { "unavailable",
+	    "the server cannot do that now: try again later" },
 };
 
 const char *

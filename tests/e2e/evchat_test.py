@@ -479,6 +479,30 @@ class Client:
                             members=members)
 
 
+def history_pages(c, room, limit, id=50):
+    """Page back through room's history with history requests until the
+    reply says no more: every message, oldest first, and the pages."""
+    msgs, before, pages = [], None, 0
+    while True:
+        req = {"type": "history", "room": room, "limit": limit, "id": id}
+        if before is not None:
+            req["before"] = before
+        c.send(req)
+        page = []
+        while True:
+            f = c.recv()
+            if f["type"] == "history":
+                break
+            assert f["type"] == "msg" and f.get("history") is True, f
+            page.append(f)
+        pages += 1
+        assert f["count"] == len(page) and f.get("re") == id, f
+        msgs = page + msgs
+        if not f["more"]:
+            return msgs, pages
+        before = page[0]["msgid"]
+
+
 def wait_any(clients, timeout):
     """Wait for a frame on any of clients; returns (client, frame), or
     (None, None) when timeout passes or every connection has ended."""

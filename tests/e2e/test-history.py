@@ -48,25 +48,9 @@ def test_paging_to_the_beginning(srv):
     a = srv.client("alice")
     a.join("hall")
     ids = say(a, "hall", 12)
-    seen, before = [], None
-    while True:
-        req = {"type": "history", "room": "hall", "limit": 5, "id": 50}
-        if before is not None:
-            req["before"] = before
-        a.send(req)
-        page = []
-        while True:
-            f = a.recv()
-            if f["type"] == "history":
-                break
-            assert f["type"] == "msg" and f["history"] is True, f
-            page.append(f["msgid"])
-        assert f["room"] == "hall" and f["count"] == len(page), f
-        seen = page + seen
-        if not f["more"]:
-            break
-        before = page[0]
-    assert seen == ids, (seen, ids)
+    msgs, pages = t.history_pages(a, "hall", 5)
+    assert [m["msgid"] for m in msgs] == ids, (msgs, ids)
+    assert all(m["room"] == "hall" for m in msgs) and pages == 3
     # The newest without before; a before past the start gives none.
     a.request({"type": "history", "room": "hall", "before": ids[0]},
               count=0, more=False)

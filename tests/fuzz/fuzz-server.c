@@ -66,13 +66,13 @@ fuzz_server_start(struct fuzz_server *fs)
 	struct sockaddr_storage	 ss;
 	struct bufferevent	*pair[2];
 	struct config		*cf;
-	int			 i;
+	int			 i, status;
 
 	/* As in evchatd: writing to a closed peer is an error, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	log_set_level(LOG_LEVEL_ERROR);
 	FUZZ_SERVER_CHECK((cf = config_new()) != NULL);
-	FUZZ_SERVER_CHECK((fs->s = server_new(cf, 0, NULL)) != NULL);
+	FUZZ_SERVER_CHECK((fs->s = server_new(cf, 0, NULL, &status)) != NULL);
 	/* Signals stay libFuzzer's, so that it can be stopped. */
 	event_del(fs->s->sigterm);
 	event_del(fs->s->sigint);

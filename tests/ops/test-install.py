@@ -90,10 +90,14 @@ def test_install_uninstall(tmp):
         with open(at("systemdsystemunitdir", "evchatd.service")) as f:
             unit = f.read()
         assert "\nExecStart=%s/evchatd\n" % d["sbindir"] in unit, unit
+        # Its store's directory, which the shipped config names.
+        assert "\nStateDirectory=evchatd\n" in unit, unit
 
-    # The installed daemon starts on the installed example.
+    # The installed daemon starts on the installed example (its store in
+    # a directory of the test's, not /var/lib/evchatd).
     daemon = at("sbindir", "evchatd")
     with o.Daemon("--config", conf, "--listen", "127.0.0.1:0",
+                  "--store", "sqlite:" + os.path.join(tmp, "evchat.db"),
                   binary=daemon) as p:
         p.wait_log(o.Daemon.LISTEN, "the listening line")
         c = t.Client(p.ports()[0])

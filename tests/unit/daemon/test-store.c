@@ -1,13 +1,26 @@
 /* test-store.c: unit tests of the room history interface (store.h): append, fetch, paging by before
- * and limit, the byte budget, retention by count, age and memory; each case takes the backend's name. */
+ * and limit, the byte budget, retention by count, age and memory; the same cases run on every backend. */
+
+#include <sys/stat.h>
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
 
 #include "unit.h"
 #include "store.h"
 
-/* The backend every case runs against; a new backend adds its name. */
-#define TEST_STORE_BACKEND	"memory"
+/*
+ * The backend the shared cases run against, set by each group's setup: a
+ * new backend adds a group.  A file backend gets a fresh file per store.
+ */
+static const char		*test_store_backend;
+static char			 test_store_dir[] = "/tmp/test-store.XXXXXX";
+static char			 test_store_key[320];
+static struct event_base	*test_store_base;
 
 /* What one fetch handed its callback. */
 struct test_store_page {
@@ -38,16 +51,55 @@ test_store_cb(void *arg, const struct store_msg *const *msgs, size_t n,
 	}
 }
 
+/* The database file of the sqlite group, removed with its WAL. */
+static const char *
+test_store_file(bool fresh)
+{
+	static char	 path[256];
+	char		 side[300];
+
+	snprintf(path, sizeof path, "%s/evchat.db", test_store_dir);
+	if (fresh) {
+		unlink(path);
+		snprintf(side, sizeof side, "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+	}
+	return (path);
+}
+
+static struct store *
+test_store_reopen(size_t max, int64_t age_ms, size_t memory, size_t cached,
+    bool fresh)
+{
+	struct store_limits	 lim = { max, age_ms, memory, cached };
+	struct store		*st;
+	char			 err[512];
+
+	if (strcmp(test_store_backend, "sqlite") == 0)
+		snprintf(test_store_key, sizeof test_store_key, "sqlite:%s",
+		    test_store_file(fresh));
+	else
+		snprintf(test_store_key, sizeof test_store_key, "%s",
+		    test_store_backend);
+	st = store_new(test_store_key, &lim, test_store_base, err,
+	    sizeof err);
+	if (st == NULL)
+		fail_msg("%s", err);
+	return (st);
+}
+
 static struct store *
 test_store_open(size_t max, int64_t age_ms, size_t memory)
 {
-	struct store_limits	 lim = { max, age_ms, memory };
-	struct store		*st;
-	char			 err[128];
+	return (test_store_reopen(max, age_ms, memory, 100, true));
+}
 
-	st = store_new(TEST_STORE_BACKEND, &lim, err, sizeof err);
-	assert_non_null(st);
-	return (st);
+static bool
+test_store_is(const char *backend)
+{
+	return (strcmp(test_store_backend, backend) == 0);
 }
 
 /* Message msgid of room, from alice, its text "m<msgid>", at ts. */
@@ -78,10 +130,15 @@ static void
 test_store_get(struct store *st, const char *room, uint64_t before,
     size_t limit, size_t budget, struct test_store_page *pg)
 {
-	struct store_query	 q = { room, before, limit, budget };
+	struct store_query	 q = { room, before, limit, budget, false };
+	struct store_ticket	*ticket;
 
 	memset(pg, 0, sizeof *pg);
-	assert_int_equal(store_fetch(st, &q, test_store_cb, pg), 0);
+	assert_int_equal(store_fetch(st, &q, test_store_cb, pg, &ticket), 0);
+	assert_true(ticket != NULL || pg->calls == 1);
+	while (pg->calls == 0)
+		assert_int_equal(event_base_loop(test_store_base,
+		    EVLOOP_ONCE), 0);
 	assert_int_equal(pg->calls, 1);
 }
 
@@ -232,6 +289,16 @@ test_store_memory(void **state)
 	test_store_get(st, "b", 0, 100, 0, &pg);
 	nb = pg.n;
 	assert_int_equal(pg.msgid[pg.n - 1], 1000);
+	if (test_store_is("sqlite")) {
+		/* The bound is the cache's: the file keeps every message. */
+		assert_int_equal(na, 100);
+		assert_int_equal(nb, 100);
+		test_store_get(st, "a", 3, 100, 0, &pg);
+		assert_int_equal(pg.n, 1);
+		assert_int_equal(pg.msgid[0], 1);
+		store_free(st);
+		return;
+	}
 	/* Some kept, far from all, and what is kept is the newest. */
 	assert_true(na > 10 && na < 100);
 	assert_true(nb >= na - 1 && nb <= na + 1);
@@ -266,26 +333,168 @@ test_store_evt_size(void **state)
 static void
 test_store_unknown(void **state)
 {
-	struct store_limits	 lim = { 10, 0, 0 };
-	char			 err[128];
+	struct store_limits	 lim = { 10, 0, 0, 10 };
+	char			 err[256];
 
-	assert_null(store_new("sqlite", &lim, err, sizeof err));
-	assert_non_null(strstr(err, "sqlite"));
+	assert_null(store_new("sqlite", &lim, NULL, err, sizeof err));
+	assert_non_null(strstr(err, "sqlite:PATH"));
+	assert_null(store_new("memory:/x", &lim, NULL, err, sizeof err));
+	assert_null(store_new("nosuch", &lim, NULL, err, sizeof err));
+	assert_non_null(strstr(err, "nosuch"));
+	assert_true(store_known("sqlite:/x", err, sizeof err));
 	store_free(NULL);
+}
+
+/* msgids go on above what the store has seen, also across a reopen. */
+static void
+test_store_msgid(void **state)
+{
+	struct store		*st = test_store_open(1000, 0, 0);
+	uint64_t		 a, b;
+
+	a = store_msgid(st);
+	b = store_msgid(st);
+	assert_true(b > a);
+	test_store_add(st, "r", b, 1000);
+	store_free(st);
+	st = test_store_reopen(1000, 0, 0, 100, false);
+	if (test_store_is("memory"))
+		assert_int_equal(store_msgid(st), 1);
+	else
+		assert_true(store_msgid(st) > b);
+	store_free(st);
+}
+
+/* sqlite: what was written is there after a reopen, cached or not. */
+static void
+test_store_sqlite_reopen(void **state)
+{
+	struct store		*st = test_store_reopen(1000, 0, 0, 3, true);
+	struct test_store_page	 pg;
+	uint64_t		 id;
+
+	for (id = 1; id <= 10; id++)
+		test_store_add(st, id % 2 ? "odd" : "even", id, 1000);
+	store_free(st);
+	st = test_store_reopen(1000, 0, 0, 3, false);
+	/* From the cache: the latest three. */
+	test_store_get(st, "odd", 0, 3, 0, &pg);
+	assert_int_equal(pg.n, 3);
+	assert_int_equal(pg.msgid[0], 5);
+	assert_true(pg.more);
+	/* From the file: past what the cache holds. */
+	test_store_get(st, "odd", 0, 100, 0, &pg);
+	assert_int_equal(pg.n, 5);
+	assert_int_equal(pg.msgid[0], 1);
+	assert_int_equal(pg.msgid[4], 9);
+	assert_string_equal(pg.text[0], "m1");
+	assert_false(pg.more);
+	test_store_get(st, "even", 6, 1, 0, &pg);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(pg.msgid[0], 4);
+	assert_true(pg.more);
+	/* New messages join the old in the same room. */
+	test_store_add(st, "odd", 11, 1000);
+	test_store_get(st, "odd", 0, 100, 0, &pg);
+	assert_int_equal(pg.n, 6);
+	assert_int_equal(pg.msgid[5], 11);
+	store_free(st);
+}
+
+/* sqlite: a file that is no database of ours is refused, untouched. */
+static void
+test_store_sqlite_refused(void **state)
+{
+	struct store_limits	 lim = { 10, 0, 0, 10 };
+	const char		*path = test_store_file(true);
+	char			 key[300], err[512], buf[64];
+	struct stat		 sb;
+	FILE			*f;
+	struct store		*st;
+	sqlite3			*db;
+
+	snprintf(key, sizeof key, "sqlite:%s", path);
+	/* Not a database at all. */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("this is not a database, and it is long enough to look "
+	    "like a header of one, or more than that\n", f);
+	fclose(f);
+	assert_null(store_new(key, &lim, test_store_base, err, sizeof err));
+	assert_non_null(strstr(err, path));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_int_equal(strncmp(buf, "this is not", 11), 0);
+	/* A newer schema. */
+	st = test_store_reopen(10, 0, 0, 10, true);
+	store_free(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(store_new(key, &lim, test_store_base, err, sizeof err));
+	assert_non_null(strstr(err, "newer"));
+	/* A directory where the file should be. */
+	snprintf(key, sizeof key, "sqlite:%s", test_store_dir);
+	assert_null(store_new(key, &lim, test_store_base, err, sizeof err));
+	assert_non_null(strstr(err, test_store_dir));
+}
+
+static int
+test_store_memory_setup(void **state)
+{
+	test_store_backend = "memory";
+	return ((test_store_base = event_base_new()) == NULL);
+}
+
+static int
+test_store_sqlite_setup(void **state)
+{
+	test_store_backend = "sqlite";
+	if (mkdtemp(test_store_dir) == NULL)
+		return (-1);
+	return ((test_store_base = event_base_new()) == NULL);
+}
+
+static int
+test_store_teardown(void **state)
+{
+	char	cmd[300];
+
+	if (test_store_is("sqlite")) {
+		snprintf(cmd, sizeof cmd, "rm -rf %s", test_store_dir);
+		(void)system(cmd);
+	}
+	event_base_free(test_store_base);
+	return (0);
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_store_fetch),
-		cmocka_unit_test(test_store_budget),
-		cmocka_unit_test(test_store_count),
-		cmocka_unit_test(test_store_age),
-		cmocka_unit_test(test_store_memory),
+	/* The cases every backend passes alike. */
+#define TEST_STORE_SHARED						\
+		cmocka_unit_test(test_store_fetch),			\
+		cmocka_unit_test(test_store_budget),			\
+		cmocka_unit_test(test_store_count),			\
+		cmocka_unit_test(test_store_age),			\
+		cmocka_unit_test(test_store_memory),			\
+		cmocka_unit_test(test_store_msgid)
+	const struct CMUnitTest memory[] = {
+		TEST_STORE_SHARED,
 		cmocka_unit_test(test_store_evt_size),
 		cmocka_unit_test(test_store_unknown),
 	};
+	const struct CMUnitTest sqlite[] = {
+		TEST_STORE_SHARED,
+		cmocka_unit_test(test_store_sqlite_reopen),
+		cmocka_unit_test(test_store_sqlite_refused),
+	};
+	int	rc;
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	rc = cmocka_run_group_tests_name("memory", memory,
+	    test_store_memory_setup, test_store_teardown);
+	return (rc + cmocka_run_group_tests_name("sqlite", sqlite,
+	    test_store_sqlite_setup, test_store_teardown));
 }

@@ -32,6 +32,7 @@ static const struct {
 	{ ERR_SERVER_FULL, "server_full" },
 	{ ERR_ROOM_FULL, "room_full" },		/* added by the limits */
 	{ ERR_BAD_PASSWORD, "bad_password" },	/* added with TLS */
+	{ ERR_UNAVAILABLE, "unavailable" },	/* added with the sqlite store */
 };
 
 static void
