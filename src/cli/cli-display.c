@@ -286,7 +286,7 @@ cli_display_history_start(struct cli *cli, struct evbuffer *b,
 int
 cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
-	const char	*from, *room, *to, *kind, *resume = NULL;
+	const char	*from, *room, *to, *kind, *resume = "";
 
 	from = json_get_string(obj, "from");
 	room = json_get_string(obj, "room");
@@ -299,19 +299,18 @@ cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	if (room != NULL) {
 		cli_display_put(b, "[");
 		cli_display_room(cli, b, room);
+		cli_display_colour(cli, b, resume);
 		cli_display_put(b, "] ");
 	} else if (to != NULL && cli_net_is_me(cli, from)) {
 		cli_display_put(b, "[pm -> ");
 		cli_display_nick(cli, b, to);
+		cli_display_colour(cli, b, resume);
 		cli_display_put(b, "] ");
 	} else
 		cli_display_put(b, "[pm] ");
-	if (resume != NULL)
-		cli_display_colour(cli, b, resume);
 	cli_display_put(b, "<");
 	cli_display_nick(cli, b, from);
-	if (resume != NULL)
-		cli_display_colour(cli, b, resume);
+	cli_display_colour(cli, b, resume);
 	cli_display_put(b, "> ");
 
 	if (kind == NULL || strcmp(kind, "text") == 0)
@@ -327,7 +326,7 @@ cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 		cli_display_add(b, kind);
 		cli_display_put(b, " message]");
 	}
-	if (resume != NULL)
+	if (*resume != '\0')
 		cli_display_colour(cli, b, CLI_DISPLAY_RESET);
 	return (0);
 }
