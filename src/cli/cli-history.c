@@ -233,8 +233,7 @@ cli_history_msg(struct cli *cli, const cJSON *obj)
 	uint64_t		 id;
 	bool			 replayed;
 
-	if ((h = cli_history_find(cli, json_get_string(obj, "room"))) == NULL ||
-	    h->join_id != 0)
+	if ((h = cli_history_find(cli, json_get_string(obj, "room"))) == NULL)
 		return (true);
 	replayed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj,
 	    "history"));

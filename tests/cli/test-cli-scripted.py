@@ -241,12 +241,15 @@ def test_valgrind_session(srv):
             f.write(b"ogg" * 100)
         eve = srv.client("eve")
         eve.join("general")
+        eve.request({"type": "msg", "room": "general", "text": "before"},
+                    "msg")
         ana = c.Cli(["--nick", "ana", "--history", "5", "--join", "general",
                      "--download-dir", tmp], srv.port, cwd=tmp,
                     timeout=t.TIMEOUT * t.SLOW_FACTOR,
                     prefix=[valgrind, "-q", "--leak-check=full",
                             "--error-exitcode=99"])
         ana.expect(r"^\* you joined general")
+        ana.expect(r"^\[history .*\] \[general\] <eve> before$")
         eve.expect("presence", nick="ana", event="join")
         eve.send({"type": "msg", "room": "general", "kind": "file",
                   "mime": "text/plain", "name": "got.txt",
