@@ -57,6 +57,8 @@ static enum cli_cmd_retval cli_cmd_quit(struct cli *, const char *,
 		    const char *);
 static enum cli_cmd_retval cli_cmd_help(struct cli *, const char *,
 		    const char *);
+static enum cli_cmd_retval cli_cmd_history(struct cli *, const char *,
+		    const char *);
 
 static const struct cli_cmd_entry cli_cmd_table[] = {
 	{ "join", "ROOM", "join ROOM (created if new) and make it current",
@@ -71,6 +73,9 @@ static const struct cli_cmd_entry cli_cmd_table[] = {
 	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_rooms },
 	{ "who", "[ROOM]", "list the members of ROOM, or everyone online",
 	  CLI_ARGS_OPT_WORD, CLI_COMPLETE_ROOM, cli_cmd_who },
+	{ "history", "[N]", "show N (50, at most 100) earlier messages of "
+	  "the current room",
+	  CLI_ARGS_OPT_WORD, CLI_COMPLETE_NONE, cli_cmd_history },
 	{ "sticker", "NAME", "send the sticker NAME to the current room",
 	  CLI_ARGS_WORD, CLI_COMPLETE_NONE, cli_cmd_sticker },
 	{ "audio", "FILE", "send an audio FILE to the current room",
@@ -143,9 +148,10 @@ cli_cmd_current(struct cli *cli)
 /*
  * Requests that change what later lines mean (which room is current) or
  * whose answer a script reads hold the next lines until answered, so piped
- * input runs as if typed by someone watching the replies.
+ * input runs as if typed by someone watching the replies.  cli-history.c
+ * sends its requests so too.
  */
-static void
+void
 cli_cmd_send_wait(struct cli *cli, cJSON *req)
 {
 	long long	id = cli->next_id;	/* req is the latest request */
@@ -170,7 +176,13 @@ cli_cmd_send_room(struct cli *cli, const char *type, const char *room)
 static enum cli_cmd_retval
 cli_cmd_join(struct cli *cli, const char *room, const char *unused)
 {
-	return (cli_cmd_send_room(cli, "join", room));
+	cJSON	*req;
+
+	req = cli_net_request(cli, "join");
+	cJSON_AddStringToObject(req, "room", room);
+	cli_history_join(cli, req, room);
+	cli_cmd_send_wait(cli, req);
+	return (CLI_CMD_NORMAL);
 }
 
 static enum cli_cmd_retval
@@ -195,6 +207,24 @@ cli_cmd_room(struct cli *cli, const char *room, const char *unused)
 	}
 	cli_names_add(&cli->joined, found);
 	cli_tty_prompt(cli);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_history(struct cli *cli, const char *count, const char *unused)
+{
+	const char	*room;
+	long		 n = CLI_HISTORY_DEFAULT;
+
+	if (count != NULL &&
+	    cli_number(count, 1, CLI_HISTORY_PAGE_MAX, &n) == -1) {
+		cli_display_notice(cli, true, "/history: not a number from 1 "
+		    "to %d: %s", CLI_HISTORY_PAGE_MAX, count);
+		return (CLI_CMD_ERROR);
+	}
+	if ((room = cli_cmd_current(cli)) == NULL)
+		return (CLI_CMD_ERROR);
+	cli_history_page(cli, room, (size_t)n);
 	return (CLI_CMD_NORMAL);
 }
 
@@ -405,9 +435,20 @@ cli_cmd_line(struct cli *cli, char *line)
 }
 
 /*
- * Run the queued input lines, in order, while registered and not waiting
- * for a reply.  Once input has ended and every line has run, quit: the
- * server's bye then confirms that all of them were handled.
+ * Whether the next input line may run: registered, and neither a reply
+ * nor a replay that it may depend on is still to come.
+ */
+bool
+cli_cmd_ready(struct cli *cli)
+{
+	return (!cli->finished && cli->state == CLI_READY &&
+	    cli->wait_id == 0 && !cli_history_busy(cli));
+}
+
+/*
+ * Run the queued input lines, in order, while cli_cmd_ready.  Once input
+ * has ended and every line has run, quit: the server's bye then confirms
+ * that all of them were handled.
  */
 void
 cli_cmd_drain(struct cli *cli)
@@ -415,7 +456,7 @@ cli_cmd_drain(struct cli *cli)
 	char	*line;
 	size_t	 len;
 
-	while (!cli->finished && cli->state == CLI_READY && cli->wait_id == 0) {
+	while (cli_cmd_ready(cli)) {
 		line = evbuffer_readln(cli->lines, &len, EVBUFFER_EOL_CRLF);
 		if (line == NULL) {
 			/* The last line may lack its newline. */
@@ -429,8 +470,8 @@ cli_cmd_drain(struct cli *cli)
 		cli_cmd_line(cli, line);
 		free(line);
 	}
-	if (!cli->finished && cli->state == CLI_READY && cli->wait_id == 0 &&
-	    cli->stdin_eof && evbuffer_get_length(cli->lines) == 0)
+	if (cli_cmd_ready(cli) && cli->stdin_eof &&
+	    evbuffer_get_length(cli->lines) == 0)
 		cli_net_quit(cli, NULL);
 	cli_input_update(cli);
 }

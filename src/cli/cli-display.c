@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 
@@ -17,6 +18,7 @@
 #define CLI_DISPLAY_INFO	"\033[2m"
 #define CLI_DISPLAY_ERROR	"\033[1;31m"
 #define CLI_DISPLAY_ME		"\033[1m"
+#define CLI_DISPLAY_HISTORY	"\033[2m"	/* the whole line */
 
 /* Nick colours: no red (errors) and no blue (rooms). */
 static const char *cli_display_nick_colours[] = {
@@ -230,35 +232,85 @@ cli_display_media(struct cli *cli, struct evbuffer *b, const cJSON *obj,
 }
 
 /*
+ * When a message was sent, in local time: the time of day, after the date
+ * unless it is today; nothing when ts is missing or absurd.
+ */
+static void
+cli_display_time(struct evbuffer *b, const cJSON *obj)
+{
+	const cJSON	*ts;
+	struct tm	 tm, today;
+	time_t		 t, now;
+	char		 s[32];
+
+	ts = cJSON_GetObjectItemCaseSensitive(obj, "ts");
+	/* Milliseconds, up to the year 9999. */
+	if (!cJSON_IsNumber(ts) || !(ts->valuedouble >= 0 &&
+	    ts->valuedouble < 253402300800000.0))
+		return;
+	t = (time_t)(ts->valuedouble / 1000);
+	now = time(NULL);
+	if (localtime_r(&t, &tm) == NULL || localtime_r(&now, &today) == NULL)
+		return;
+	if (strftime(s, sizeof s, tm.tm_year == today.tm_year &&
+	    tm.tm_yday == today.tm_yday ? "%H:%M" : "%Y-%m-%d %H:%M",
+	    &tm) != 0)
+		cli_display_put(b, s);
+}
+
+/*
+ * A replayed message starts with its time and is dimmed whole, the
+ * colours of its room and nicks then resuming the dimming; without
+ * colours a word marks it instead.
+ */
+static void
+cli_display_history_start(struct cli *cli, struct evbuffer *b,
+    const cJSON *obj)
+{
+	cli_display_colour(cli, b, CLI_DISPLAY_HISTORY);
+	cli_display_put(b, cli->colour ? "[" : "[history ");
+	cli_display_time(b, obj);
+	cli_display_put(b, "] ");
+}
+
+/*
  * The cli_display_fn of each server message type (cli.h), named by
  * cli-net.c's table of types and called by cli_display_frame.
  */
 
 /*
  * [general] <ana> hola, [pm] <ana> hi, and the sender's own copy of a
- * private message [pm -> bob] <ana> hi.
+ * private message [pm -> bob] <ana> hi.  A replayed one is
+ * [history 12:34] [general] <ana> hola, or dimmed [12:34] [general] ...
  */
 int
 cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
-	const char	*from, *room, *to, *kind;
+	const char	*from, *room, *to, *kind, *resume = "";
 
 	from = json_get_string(obj, "from");
 	room = json_get_string(obj, "room");
 	to = json_get_string(obj, "to");
 	kind = json_get_string(obj, "kind");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "history"))) {
+		cli_display_history_start(cli, b, obj);
+		resume = CLI_DISPLAY_HISTORY;
+	}
 	if (room != NULL) {
 		cli_display_put(b, "[");
 		cli_display_room(cli, b, room);
+		cli_display_colour(cli, b, resume);
 		cli_display_put(b, "] ");
 	} else if (to != NULL && cli_net_is_me(cli, from)) {
 		cli_display_put(b, "[pm -> ");
 		cli_display_nick(cli, b, to);
+		cli_display_colour(cli, b, resume);
 		cli_display_put(b, "] ");
 	} else
 		cli_display_put(b, "[pm] ");
 	cli_display_put(b, "<");
 	cli_display_nick(cli, b, from);
+	cli_display_colour(cli, b, resume);
 	cli_display_put(b, "> ");
 
 	if (kind == NULL || strcmp(kind, "text") == 0)
@@ -274,6 +326,8 @@ cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 		cli_display_add(b, kind);
 		cli_display_put(b, " message]");
 	}
+	if (*resume != '\0')
+		cli_display_colour(cli, b, CLI_DISPLAY_RESET);
 	return (0);
 }
 
@@ -343,6 +397,28 @@ cli_display_joined(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	cli_display_list(cli, b, obj, "members", cli_display_list_nick,
 	    "nobody");
 	cli_display_put(b, ")");
+	return (0);
+}
+
+/*
+ * The end of a page of history: how many came (repeats of messages shown
+ * already included) and whether older ones remain.
+ */
+int
+cli_display_history(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	const cJSON	*count;
+
+	count = cJSON_GetObjectItemCaseSensitive(obj, "count");
+	cli_display_info(cli, b);
+	cli_display_room(cli, b, json_get_string(obj, "room"));
+	if (cJSON_IsNumber(count))
+		evbuffer_add_printf(b, ": %.0f message%s of history",
+		    count->valuedouble, count->valuedouble == 1 ? "" : "s");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "more")))
+		cli_display_put(b, "; older ones with /history");
+	else
+		cli_display_put(b, "; no older ones");
 	return (0);
 }
 

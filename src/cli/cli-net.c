@@ -37,9 +37,9 @@ static void	cli_net_who(struct cli *, cJSON *);
 
 /*
  * Every server message type, in one row: what a received frame of it
- * changes in the session (here), then how it is shown (cli-display.c; NULL
- * when it has no human line).  A type not listed changes nothing and shows
- * only with --json.
+ * changes in the session (here; NULL when only cli-history.c keeps track
+ * of it), then how it is shown (cli-display.c; NULL when it has no human
+ * line).  A type not listed changes nothing and shows only with --json.
  */
 static const struct cli_net_type {
 	const char	*type;
@@ -48,6 +48,7 @@ static const struct cli_net_type {
 } cli_net_types[] = {
 	{ "bye",	cli_net_bye,		cli_display_bye },
 	{ "error",	cli_net_error,		cli_display_error },
+	{ "history",	NULL,			cli_display_history },
 	{ "joined",	cli_net_joined,		cli_display_joined },
 	{ "msg",	cli_net_msg,		cli_display_msg },
 	{ "parted",	cli_net_parted,		cli_display_parted },
@@ -91,8 +92,11 @@ cli_net_is_reply(const cJSON *obj, long long id)
 	return (id != 0 && cJSON_IsNumber(re) && re->valuedouble == (double)id);
 }
 
-/* A positive count from obj, or def when absent or out of reason. */
-static size_t
+/*
+ * A positive count from obj, or def when absent or out of reason: the
+ * limits of welcome, the replay count of joined.
+ */
+size_t
 cli_net_number(const cJSON *obj, const char *key, size_t def)
 {
 	const cJSON	*v;
@@ -465,7 +469,11 @@ cli_net_type_find(const char *type)
 	return (NULL);
 }
 
-/* One received frame: its type's row updates the session, then shows it. */
+/*
+ * One received frame: the rooms' history sees it first, and drops a
+ * message shown already; then its type's row updates the session, then
+ * shows it.
+ */
 static void
 cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
 {
@@ -473,7 +481,9 @@ cli_net_dispatch(struct cli *cli, cJSON *obj, const char *type)
 
 	if (cli_net_is_reply(obj, cli->wait_id))
 		cli->wait_id = 0;
-	if ((t = cli_net_type_find(type)) != NULL)
+	if (!cli_history_frame(cli, obj, type))
+		return;
+	if ((t = cli_net_type_find(type)) != NULL && t->update != NULL)
 		t->update(cli, obj);
 
 	/* What ended the session is said once, on stderr, by main. */

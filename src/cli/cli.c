@@ -29,6 +29,7 @@ static const struct option cli_long_options[] = {
 	{ "nick",		required_argument,	NULL, 'n' },
 	{ "join",		required_argument,	NULL, 'j' },
 	{ "json",		no_argument,		NULL, 'J' },
+	{ "history",		required_argument,	NULL, 'H' },
 	{ "download-dir",	required_argument,	NULL, 'd' },
 	{ "tls",		no_argument,		NULL, 'T' },
 	{ "ca",			required_argument,	NULL, 'C' },
@@ -44,9 +45,10 @@ static const int cli_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 #define CLI_USAGE \
 	"usage: " CLI_NAME " [--server [tls://]HOST:PORT] [--nick NICK] " \
 	"[--join ROOM]...\n" \
-	"                  [--json] [--download-dir DIR] [--tls] [--ca FILE] " \
-	"[--insecure]\n" \
-	"                  [--password-file FILE] [--help] [--version]\n"
+	"                  [--history N] [--json] [--download-dir DIR] " \
+	"[--tls] [--ca FILE]\n" \
+	"                  [--insecure] [--password-file FILE] [--help] " \
+	"[--version]\n"
 
 static void
 cli_usage(void)
@@ -66,6 +68,10 @@ cli_help(void)
 	    "  -n, --nick NICK         nick (default $EVCHAT_NICK, then the "
 	    "login name)\n"
 	    "  -j, --join ROOM         join ROOM once connected (repeatable)\n"
+	    "      --history N         on join, show the room's last N "
+	    "messages (default 50\n"
+	    "                          at a terminal, none in a script; 0: "
+	    "none)\n"
 	    "      --json              print every frame received as one JSON "
 	    "line\n"
 	    "  -d, --download-dir DIR  save received audio and files in DIR "
@@ -86,6 +92,26 @@ cli_help(void)
 	    "\n"
 	    "Lines starting with / are commands (/help lists them); other "
 	    "lines go to the\ncurrent room.\n");
+}
+
+/*
+ * Parse s, a whole decimal number from min to max, into *n; -1 when it is
+ * anything else.  For --history and /history.
+ */
+int
+cli_number(const char *s, long min, long max, long *n)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (-1);
+	*n = v;
+	return (0);
 }
 
 void *
@@ -157,8 +183,7 @@ cli_input_update(struct cli *cli)
 
 	if (cli->interactive || cli->ev_stdin == NULL)
 		return;
-	want = !cli->stdin_eof && !cli->finished &&
-	    cli->state == CLI_READY && cli->wait_id == 0 &&
+	want = !cli->stdin_eof && cli_cmd_ready(cli) &&
 	    evbuffer_get_length(cli->lines) < CLI_INPUT_MAX &&
 	    cli_net_pending(cli) < CLI_OUTPUT_MAX;
 	if (want)
@@ -230,6 +255,8 @@ cli_new(void)
 	cli = cli_xmalloc(sizeof *cli);
 	memset(cli, 0, sizeof *cli);
 	cli->download_fd = -1;
+	cli->history = -1;
+	TAILQ_INIT(&cli->histories);
 	cli->max_frame = FRAME_MAX_DEFAULT;
 	cli->max_text = TEXT_MAX_DEFAULT;
 	cli->max_media = MEDIA_MAX_DEFAULT;
@@ -260,6 +287,7 @@ cli_free(struct cli *cli)
 	cli_names_clear(&cli->joined);
 	cli_names_clear(&cli->nicks);
 	cli_names_clear(&cli->rooms);
+	cli_history_free(cli);
 	free(cli->server);
 	free(cli->nick);
 	free(cli->download_dir);
@@ -386,6 +414,7 @@ cli_options(struct cli *cli, int argc, char **argv)
 {
 	const char	*s, *password_file = NULL;
 	bool		 tls = false;
+	long		 n;
 	int		 ch;
 
 	while ((ch = getopt_long(argc, argv, "s:n:j:d:hV", cli_long_options,
@@ -404,6 +433,14 @@ cli_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'J':
 			cli->json = true;
+			break;
+		case 'H':
+			if (cli_number(optarg, 0, CLI_HISTORY_MAX, &n) == -1) {
+				warnx("--history: not a number from 0 to %d: "
+				    "%s", CLI_HISTORY_MAX, optarg);
+				return (1);
+			}
+			cli->history = (int)n;
 			break;
 		case 'd':
 			free(cli->download_dir);
@@ -532,6 +569,9 @@ main(int argc, char **argv)
 		return (status == -1 ? 0 : status);
 	}
 	cli->interactive = isatty(STDIN_FILENO);
+	/* A person joining wants the context; a script only what it asks. */
+	if (cli->history == -1)
+		cli->history = cli->interactive ? CLI_HISTORY_DEFAULT : 0;
 	cli->colour = !cli->json && cli_want_colour();
 
 	/* Connecting may fail at once: the loop must not start then. */

@@ -4,6 +4,8 @@
 #ifndef EVCHAT_CLI_H
 #define EVCHAT_CLI_H
 
+#include <sys/queue.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +36,15 @@ struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 #define CLI_OUTPUT_MAX		(256 * 1024)	/* unsent, pauses input */
 #define CLI_NAMES_MAX		512		/* names remembered */
 #define CLI_SAVE_TRIES		1000		/* name.1 ... name.999 */
+
+/*
+ * Room history: what a join replays at a terminal and a /history page by
+ * default, the protocol's largest page, and the largest replay any
+ * evchatd can be set to allow (its history-max-replay).
+ */
+#define CLI_HISTORY_DEFAULT	50
+#define CLI_HISTORY_PAGE_MAX	100
+#define CLI_HISTORY_MAX		10000000
 
 enum cli_state {
 	CLI_CONNECTING,		/* resolving and connecting */
@@ -67,6 +78,8 @@ struct cli {
 	bool			 json;
 	bool			 interactive;	/* stdin is a terminal */
 	bool			 colour;
+	int			 history;	/* replay asked on join, or 0;
+						   -1 until settled */
 
 	/* The loop and its events. */
 	struct event_base	*base;
@@ -104,6 +117,9 @@ struct cli {
 	struct cli_names	 joined;	/* current room last */
 	struct cli_names	 nicks;		/* seen, for completion */
 	struct cli_names	 rooms;		/* seen, for completion */
+	TAILQ_HEAD(, cli_history) histories;	/* cli-history.c's */
+	bool			 history_refused; /* that large a replay:
+						   page after joined */
 
 	/* How it ends. */
 	bool			 finished;
@@ -115,6 +131,7 @@ struct cli {
 void		 cli_finish(struct cli *, int, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 void		 cli_input_update(struct cli *);
+int		 cli_number(const char *, long, long, long *);
 void		*cli_xmalloc(size_t);
 char		*cli_xstrdup(const char *);
 char		*cli_xasprintf(const char *, ...)
@@ -123,6 +140,7 @@ char		*cli_xasprintf(const char *, ...)
 /* cli-net.c: the connection, frames in and out, protocol state. */
 int		 cli_net_connect(struct cli *, char **);
 void		 cli_net_free(struct cli *);
+size_t		 cli_net_number(const cJSON *, const char *, size_t);
 cJSON		*cli_net_request(struct cli *, const char *);
 int		 cli_net_send(struct cli *, cJSON *);
 void		 cli_net_quit(struct cli *, const char *);
@@ -143,9 +161,23 @@ enum cli_cmd_complete {
 	CLI_COMPLETE_FILE
 };
 
+bool		 cli_cmd_ready(struct cli *);
 void		 cli_cmd_drain(struct cli *);
+void		 cli_cmd_send_wait(struct cli *, cJSON *);
 const char	*cli_cmd_name(size_t);
 enum cli_cmd_complete cli_cmd_completion(const char *, size_t);
+
+/*
+ * cli-history.c: each joined room's replay and pages, and the msgids seen
+ * there, so that no message shows twice.
+ */
+struct cli_history;
+
+void		 cli_history_join(struct cli *, cJSON *, const char *);
+void		 cli_history_page(struct cli *, const char *, size_t);
+bool		 cli_history_frame(struct cli *, const cJSON *, const char *);
+bool		 cli_history_busy(struct cli *);
+void		 cli_history_free(struct cli *);
 
 /*
  * cli-display.c: received frames and local notices as output lines.  A
@@ -157,6 +189,7 @@ typedef int	 cli_display_fn(struct cli *, struct evbuffer *, const cJSON *);
 
 cli_display_fn	 cli_display_bye;
 cli_display_fn	 cli_display_error;
+cli_display_fn	 cli_display_history;
 cli_display_fn	 cli_display_joined;
 cli_display_fn	 cli_display_msg;
 cli_display_fn	 cli_display_parted;

@@ -1,5 +1,6 @@
 # test-cli-hostile.py: evchat-cli against a server that sends what it likes (a socket in this script): file
-# names escaping the download folder, junk frames, terminal escapes, a bye.  It knows nothing of the client's code.
+# names escaping the download folder, junk frames, terminal escapes, a bye, history replays out of the usual
+# order.  It knows nothing of the client's code.
 import base64
 import json
 import os
@@ -211,5 +212,104 @@ def test_json_shows_unknown_types(srv):
     assert "saved" not in frames[3], frames[3]
     assert err == ["evchat-cli: server closed the connection: server "
                    "shutting down"], err
+
+
+def text_msg(msgid, room, text, history=True):
+    """A room message, replayed (history) or live."""
+    f = {"type": "msg", "msgid": msgid, "ts": 1, "from": "eve",
+         "room": room, "text": text}
+    if history:
+        f["history"] = True
+    return f
+
+
+def answer_join(fake, room, asked, said):
+    """Read the client's join of room asking for asked messages; answer
+    joined saying said follow."""
+    j = fake.expect("join")
+    assert j["room"] == room and j["history"] == asked, j
+    fake.send({"type": "joined", "room": room, "members": ["ana"],
+               "history": said, "re": j["id"]})
+
+
+def answer_page(fake, room, before, frames, more):
+    """Read the client's history request; send frames and the reply."""
+    h = fake.expect("history")
+    assert (h["room"], h.get("before"), h["limit"]) == (room, before, 2), h
+    for f in frames:
+        fake.send(f)
+    fake.send({"type": "history", "room": room, "count": len(frames),
+               "more": more, "re": h["id"]})
+
+
+def quit_and_wait(fake, cli):
+    fake.expect("quit")
+    fake.send({"type": "bye", "reason": "client quit"})
+    status, out, err = cli.wait()
+    assert status == 0 and err == [], cli.show()
+    return out
+
+
+def test_history_shown_once(srv):
+    """A live message that a server delivers during the replay, then
+    replays, or replays and then delivers live, shows once."""
+    fake = FakeServer()
+    cli = c.Cli(["--nick", "ana", "--history", "3", "--join", "a"],
+                fake.port, env={"TZ": "UTC"})
+    try:
+        cli.send("/history 2")
+        fake.accept("ana")
+        answer_join(fake, "a", 3, 3)
+        fake.send(text_msg(11, "a", "a11"))
+        fake.send(text_msg(13, "a", "a13", history=False))
+        fake.send(text_msg(12, "a", "a12"))
+        fake.send(text_msg(13, "a", "a13"))
+        fake.send(text_msg(12, "a", "a12", history=False))
+        # The line after the join waited for the three: before is 11.
+        answer_page(fake, "a", 11, [text_msg(9, "a", "a9"),
+                                    text_msg(10, "a", "a10")], False)
+        cli.close()
+        out = quit_and_wait(fake, cli)
+    finally:
+        fake.close()
+    assert out[1:] == [
+        "* you joined a (members: ana)",
+        "[history 1970-01-01 00:00] [a] <eve> a11",
+        "[a] <eve> a13",
+        "[history 1970-01-01 00:00] [a] <eve> a12",
+        "[history 1970-01-01 00:00] [a] <eve> a9",
+        "[history 1970-01-01 00:00] [a] <eve> a10",
+        "* a: 2 messages of history; no older ones",
+    ], out
+
+
+def test_history_of_each_room_apart(srv):
+    """Each room pages back from its own oldest message; another room's
+    frames do not end a replay, and a joined that says more than was
+    asked for is held to what was asked."""
+    fake = FakeServer()
+    cli = c.Cli(["--nick", "ana", "--json", "--history", "2", "--join", "a",
+                 "--join", "b"], fake.port)
+    try:
+        cli.send("/history 2", "/room a", "/history 2")
+        fake.accept("ana")
+        answer_join(fake, "a", 2, 2)
+        fake.send(text_msg(5, "a", "a5"))
+        fake.send(text_msg(6, "a", "a6"))
+        answer_join(fake, "b", 2, 50)
+        fake.send(text_msg(10, "b", "b10"))
+        fake.send(text_msg(3, "a", "a3"))
+        fake.send(text_msg(12, "a", "a12", history=False))
+        fake.send(text_msg(11, "b", "b11"))
+        answer_page(fake, "b", 10, [], False)
+        answer_page(fake, "a", 3, [], False)
+        cli.close()
+        out = quit_and_wait(fake, cli)
+    finally:
+        fake.close()
+    texts = [f.get("text") for f in map(json.loads, out)
+             if f["type"] == "msg"]
+    assert texts == ["a5", "a6", "b10", "a3", "a12", "b11"], out
+
 
 t.run(globals())

@@ -124,7 +124,8 @@ def test_who_rooms_part_and_errors(srv):
     ], err
     helped = [l.split()[0] for l in out if l.startswith("/")]
     assert helped == ["/join", "/part", "/room", "/msg", "/rooms", "/who",
-                      "/sticker", "/audio", "/file", "/quit", "/help"], out
+                      "/history", "/sticker", "/audio", "/file", "/quit",
+                      "/help"], out
 
 
 @t.daemon_args("--max-media", "1000")
@@ -201,8 +202,8 @@ def test_environment_and_options(srv):
     assert status == 0 and out == ["evchat-cli 0.1"], (status, out, err)
     status, out, err = c.run(["--help"])
     assert status == 0 and out[0].startswith("usage: evchat-cli"), out
-    for opt in ("--server", "--nick", "--join", "--json", "--download-dir",
-                "--help", "--version"):
+    for opt in ("--server", "--nick", "--join", "--history", "--json",
+                "--download-dir", "--help", "--version"):
         assert any(opt in l for l in out), (opt, out)
     status, out, err = c.run(["--no-such-option"])
     assert status != 0 and out == [] and err, (status, out, err)
@@ -240,12 +241,15 @@ def test_valgrind_session(srv):
             f.write(b"ogg" * 100)
         eve = srv.client("eve")
         eve.join("general")
-        ana = c.Cli(["--nick", "ana", "--join", "general", "--download-dir",
-                     tmp], srv.port, cwd=tmp,
+        eve.request({"type": "msg", "room": "general", "text": "before"},
+                    "msg")
+        ana = c.Cli(["--nick", "ana", "--history", "5", "--join", "general",
+                     "--download-dir", tmp], srv.port, cwd=tmp,
                     timeout=t.TIMEOUT * t.SLOW_FACTOR,
                     prefix=[valgrind, "-q", "--leak-check=full",
                             "--error-exitcode=99"])
         ana.expect(r"^\* you joined general")
+        ana.expect(r"^\[history .*\] \[general\] <eve> before$")
         eve.expect("presence", nick="ana", event="join")
         eve.send({"type": "msg", "room": "general", "kind": "file",
                   "mime": "text/plain", "name": "got.txt",
@@ -253,7 +257,8 @@ def test_valgrind_session(srv):
         ana.expect(r"saved to .*/got\.txt$")
         ana.send("hi", "/msg eve psst", "/msg nobody x", "/sticker s",
                  "/audio v.ogg", "/who", "/who general", "/rooms", "/bogus",
-                 "/join other", "/room general", "/part other", "/help",
+                 "/join other", "/room general", "/history 2", "/history",
+                 "/part other", "/help",
                  "/part", "after part")
         ana.proc.stdin.write(b"\xff bad utf-8\n")
         out, err = ana.finish(0)

@@ -2,6 +2,7 @@
 # printed above a half-typed line that survives intact, completion, colours, Ctrl-D, signals, another nick.
 import re
 import signal
+import time
 
 import cli_test as c
 import evchat_test as t
@@ -93,6 +94,68 @@ def test_server_goes_away(srv):
     tail = tty.data[tty.pos:]
     assert tail.endswith(b"evchat-cli: server closed the connection: "
                          b"server shutting down\r\n"), tail
+
+
+def posted(srv, n):
+    """bob in general, and his n texts there; bob and their frames."""
+    bob = srv.client("bob")
+    bob.join("general")
+    return bob, [bob.request({"type": "msg", "room": "general",
+                              "text": "m%d" % i}, "msg") for i in range(n)]
+
+
+def when(frame):
+    """frame's time as the client shows it in UTC: HH:MM, after the date
+    when that is not today (the test may cross midnight)."""
+    tm = time.gmtime(frame["ts"] / 1000)
+    return rb"(?:%s )?%s" % (time.strftime("%Y-%m-%d", tm).encode(),
+                             time.strftime("%H:%M", tm).encode())
+
+
+def test_replay_dimmed_with_its_time(srv):
+    """At a terminal a join replays the room's last messages, 50 by
+    default, each dimmed whole (SGR 2 again after every colour) and
+    starting with its time; live messages are not dimmed."""
+    bob, sent = posted(srv, 3)
+    tty = c.PtyCli(["--nick", "ana", "--join", "general"], srv.port,
+                   env={"TZ": "UTC"})
+    col = rb"\x1b\[[0-9;]+m"
+    for f in sent:
+        tty.expect(rb"\x1b\[2m\[" + when(f) + rb"\] \[" + col +
+                   rb"general\x1b\[0m\x1b\[2m\] <" + col +
+                   rb"bob\x1b\[0m\x1b\[2m> " + f["text"].encode() +
+                   rb"\x1b\[0m\r\n")
+    bob.expect("presence", nick="ana", event="join")
+    bob.send({"type": "msg", "room": "general", "text": "live"})
+    m = tty.expect(rb"(.{4})\[" + col + rb"general\x1b\[0m\] <" + col +
+                   rb"bob\x1b\[0m> live\r\n")
+    assert not m.group(1).endswith(b"\x1b[2m"), m.group(0)
+    tty.proc.send_signal(signal.SIGTERM)
+    assert tty.wait() == 0
+
+
+def test_plain_mark_and_history_0(srv):
+    """Without colours a word marks replayed lines; --history 0 asks for
+    none, even at a terminal."""
+    bob, sent = posted(srv, 2)
+    tty = c.PtyCli(["--nick", "ana", "--join", "general"], srv.port,
+                   env={"NO_COLOR": "1", "TZ": "UTC"})
+    for f in sent:
+        tty.expect(rb"\r\[history " + when(f) + rb"\] \[general\] <bob> " +
+                   f["text"].encode() + rb"\r\n")
+    tty.type("/quit\r")
+    assert tty.wait() == 0
+    bob.expect("presence", nick="ana", event="quit")
+
+    tty = c.PtyCli(["--nick", "ana", "--history", "0", "--join", "general"],
+                   srv.port, env={"NO_COLOR": "1"})
+    tty.expect(rb"you joined general")
+    bob.expect("presence", nick="ana", event="join")
+    bob.send({"type": "msg", "room": "general", "text": "live"})
+    tty.expect(rb"\[general\] <bob> live\r\n")
+    assert b"m0" not in tty.data and b"history" not in tty.data, tty.data
+    tty.type("/quit\r")
+    assert tty.wait() == 0
 
 
 def offered(tty, code, offer):
