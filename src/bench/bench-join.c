@@ -79,16 +79,18 @@ static const struct bench_conn_ops bench_join_ops = {
 	NULL
 };
 
-/* The next message of room i; written by the caller's flush. */
-static void
+/* Queue the next message of room i, for the caller's flush; -1 if gone. */
+static int
 bench_join_send(struct bench_join *j, unsigned int i, uint64_t now)
 {
 	struct bench_join_room	*rm = &j->rooms[i];
 
 	bench_tmpl_fill(&j->tmpls[i], 'f', rm->sent, now);
 	if (bench_conn_send(j->conns[i], j->tmpls[i].buf,
-	    j->tmpls[i].len) == 0)
-		rm->sent++;
+	    j->tmpls[i].len) != 0)
+		return (-1);
+	rm->sent++;
+	return (0);
 }
 
 /* Send joins while fewer than --inflight replays are under way. */
@@ -281,12 +283,14 @@ bench_join_state(struct bench_conn *c)
 
 	if (bench_setup_state(j->b, room ? &j->rsetup : &j->csetup, c))
 		return;
-	if (c->errors > 0)
-		bench_fail(j->r, "%s: %s", c->nick, c->error);
-	if (c->flags & BENCH_CONN_CLOSED) {
+	if (c->flags & BENCH_CONN_CLOSED)
 		j->r->closed++;
+	/*
+	 * A refused request or a lost connection: what it waited for will not
+	 * come, so the run ends here rather than at the deadline.
+	 */
+	if (c->errors > 0 || (c->flags & BENCH_CONN_CLOSED)) {
 		bench_fail(j->r, "%s: %s", c->nick, c->error);
-		/* Nothing more will happen: the run is over. */
 		bench_loop_stop(j->b);
 		return;
 	}
@@ -307,8 +311,8 @@ bench_join_tick(evutil_socket_t fd, short what, void *arg)
 	uint64_t		 now = bench_now(), due;
 
 	due = o->fill + (uint64_t)((double)(now - j->t0) * j->rate / 1e9) + 1;
-	while (j->rooms[0].sent < due)
-		bench_join_send(j, 0, now);
+	while (j->rooms[0].sent < due && bench_join_send(j, 0, now) == 0)
+		;
 	bench_conn_flush(j->conns[0]);
 }
 

@@ -205,6 +205,17 @@ def test_join_history_off(srv):
     assert not r["ok"] and "first message" in r["why"], r
 
 
+@t.daemon_args(*LIMITS_OFF, "--max-members-per-room", "3")
+def test_join_refused(srv):
+    # The room's member and two clients fit; the third join is refused,
+    # which ends the run with the server's reason.
+    (r,) = bench(srv, "--fill", "5", "--clients", "3", "--history", "5",
+                 "--inflight", "1", "--rate", "0", "join", status=1)
+    assert not r["ok"] and not r["complete"], r
+    assert "room_full" in r["why"] and r["errors"] >= 1, r
+    assert r["ops"] == 2, r
+
+
 class FakeServer:
     """Just enough of the protocol for join, with a replay bug to order:
     "early" sends the newest message live before the last replayed one,
