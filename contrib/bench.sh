@@ -154,8 +154,8 @@ run() {
 	rss:yes)	args="--rooms 100 --fill 1000 --clients 1 --rate 0"
 			srv="--history-max 1000 --history-memory 1024M" ;;
 	esac
-	case " $skipped " in
-	*" $store "*) return 2 ;;
+	case "$store: $skipped " in
+	?*": "*" $store "*) return 2 ;;
 	esac
 	# shellcheck disable=SC2086
 	start_server "$store" $srv || return $?
@@ -203,19 +203,24 @@ for m in $modes; do
 	esac
 done
 
-# Side by side: what each store adds to a delivery, against the first.
+# Side by side: what each store adds to a delivery, against history off.
 if [ -n "$summary" ]; then
 	echo "broadcast: server CPU per delivery, by store (exactly once: ok):" >&2
 	# shellcheck disable=SC2086
 	printf '%s %s %s\n' $summary | awk '
 	{
-		if (NR == 1)
+		name[NR] = $1; ns[NR] = $2; ok[NR] = $3
+		if ($1 == "off" && $2 != "-")
 			base = $2
-		d = ""
-		if (NR > 1 && base + 0 > 0 && $2 != "-")
-			d = sprintf("%+.1f%%", 100 * ($2 - base) / base)
-		printf("  %-10s %10s ns %8s  %s\n", $1, \
-		    $2 == "-" ? "-" : sprintf("%.0f", $2), d, $3)
+	}
+	END {
+		for (i = 1; i <= NR; i++) {
+			d = ""
+			if (base > 0 && ns[i] != "-" && name[i] != "off")
+				d = sprintf("%+.1f%%", 100 * (ns[i] - base) / base)
+			printf("  %-10s %10s ns %8s  %s\n", name[i], \
+			    ns[i] == "-" ? "-" : sprintf("%.0f", ns[i]), d, ok[i])
+		}
 	}' >&2
 fi
 for s in $skipped; do
