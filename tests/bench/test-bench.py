@@ -329,6 +329,37 @@ def test_join_checks_the_replay(srv):
         fake.close()
 
 
+def test_make_bench_stores(srv):
+    # make bench's script runs broadcast once per store, labels each
+    # result with it, skips a store this evchatd lacks, and ends with the
+    # server's CPU per delivery of each, side by side.
+    env = dict(os.environ, EVCHAT_BENCH=BENCH,
+               BENCH_STORES="off memory nosuch")
+    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
+                          "bench.sh")
+    p = subprocess.run(["sh", script, "--quick", "broadcast"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    results = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [(r["store"], r["mode"], r["ok"]) for r in results] == [
+        ("off", "broadcast", True), ("memory", "broadcast", True)], results
+    for r in results:
+        assert r["lost"] == r["duplicated"] == r["out_of_order"] == 0, r
+    err = p.stderr.splitlines()
+    assert [line for line in err if line.startswith(
+        "# store nosuch: skipped: ") and "'nosuch'" in line], p.stderr
+    i = err.index("broadcast: server CPU per delivery, by store "
+                  "(exactly once: ok):")
+    rows = [line.split() for line in err[i + 1:]]
+    assert [row[0] for row in rows] == ["off", "memory", "nosuch:"], rows
+    assert rows[0][2:] == ["ns", "ok"], rows
+    assert rows[1][2] == "ns" and rows[1][3].endswith("%"), rows
+    assert rows[1][4] == "ok", rows
+    assert rows[2] == ["nosuch:", "skipped", "(not", "in", "this",
+                       "evchatd)"], rows
+
+
 def test_loopback_only(srv):
     for addr in ("192.0.2.1:7667", "10.0.0.1:%d" % srv.port,
                  "[2001:db8::1]:7667", "0.0.0.0:%d" % srv.port,
