@@ -2,10 +2,11 @@
 # contrib/bench.sh: `make bench`: the standard evchat-bench set, each run against a freshly started evchatd on
 # 127.0.0.1:0 with its limits off, pinned apart on two cores; it knows evchatd's command line, not its code.
 #
-# usage: bench.sh [--quick] [run ...]   (runs: broadcast idle pingpong join rss; default all five)
+# usage: bench.sh [--quick] [--repeat N] [run ...]   (runs: broadcast idle pingpong join rss; default all)
 # env:   EVCHATD, EVCHAT_BENCH (paths of the binaries), BENCH_OUT (a file that also gets the JSON lines),
 #        BENCH_STORES (default "off memory sqlite:": the history stores broadcast, join and rss run under)
-# broadcast runs once per store, so that what the store costs a delivery shows side by side at the end;
+# broadcast runs once per store (N times, the stores taking turns, with --repeat N: a busy machine moves
+# the figures more than a store does), so that what the store costs a delivery shows side by side at the end;
 # join (a replay to each of 1,000 joiners) and rss (1,000 rooms of 1,000 kept messages) once per store
 # that keeps history.  A store is evchatd's `store` value, passed through: "off" is history-max 0 instead,
 # and "sqlite:" without a path is a fresh file in the temporary directory.  A store the evchatd at hand
@@ -18,15 +19,26 @@ set -u
 EVCHATD=${EVCHATD:-src/evchatd}
 EVCHAT_BENCH=${EVCHAT_BENCH:-src/evchat-bench}
 quick=no
+repeat=1
 modes=
-for a in "$@"; do
-	case $a in
+usage() {
+	echo "usage: bench.sh [--quick] [--repeat N] [broadcast] [idle]" \
+	    "[pingpong] [join] [rss]" >&2
+	exit 64
+}
+while [ $# -gt 0 ]; do
+	case $1 in
 	--quick) quick=yes ;;
-	broadcast|idle|pingpong|join|rss) modes="$modes $a" ;;
-	*) echo "usage: bench.sh [--quick] [broadcast] [idle] [pingpong]" \
-	    "[join] [rss]" >&2
-	   exit 64 ;;
+	--repeat)
+		case ${2:-} in
+		[1-9]|[1-9][0-9]) repeat=$2 ;;
+		*) usage ;;
+		esac
+		shift ;;
+	broadcast|idle|pingpong|join|rss) modes="$modes $1" ;;
+	*) usage ;;
 	esac
+	shift
 done
 [ -n "$modes" ] || modes="broadcast idle pingpong join rss"
 stores=${BENCH_STORES:-off memory sqlite:}
@@ -189,9 +201,13 @@ run() {
 for m in $modes; do
 	case $m in
 	broadcast)
-		for s in $stores; do
-			run "$m" "$s"
-			[ $? -eq 1 ] && exit 1
+		i=0
+		while [ $i -lt "$repeat" ]; do
+			for s in $stores; do
+				run "$m" "$s"
+				[ $? -eq 1 ] && exit 1
+			done
+			i=$((i + 1))
 		done ;;
 	join|rss)
 		for s in $stores; do
@@ -203,23 +219,45 @@ for m in $modes; do
 	esac
 done
 
-# Side by side: what each store adds to a delivery, against history off.
+# Side by side: what each store adds to a delivery, against history off;
+# with --repeat, the median of each store's runs, then every run's figure.
 if [ -n "$summary" ]; then
 	echo "broadcast: server CPU per delivery, by store (exactly once: ok):" >&2
 	# shellcheck disable=SC2086
 	printf '%s %s %s\n' $summary | awk '
+	function median(s,	v, n, i, j, t) {
+		n = split(s, v, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
+	}
 	{
-		name[NR] = $1; ns[NR] = $2; ok[NR] = $3
-		if ($1 == "off" && $2 != "-")
-			base = $2
+		if (!($1 in ok)) {
+			name[++n] = $1
+			ok[$1] = "ok"
+		}
+		if ($2 != "-")
+			runs[$1] = runs[$1] " " $2
+		if ($3 != "ok")
+			ok[$1] = "FAIL"
 	}
 	END {
-		for (i = 1; i <= NR; i++) {
+		for (i = 1; i <= n; i++)
+			med[name[i]] = !(name[i] in runs) ? "-" : \
+			    median(runs[name[i]])
+		base = "off" in med && med["off"] != "-" ? med["off"] : 0
+		for (i = 1; i <= n; i++) {
+			m = med[name[i]]
 			d = ""
-			if (base > 0 && ns[i] != "-" && name[i] != "off")
-				d = sprintf("%+.1f%%", 100 * (ns[i] - base) / base)
-			printf("  %-10s %10s ns %8s  %s\n", name[i], \
-			    ns[i] == "-" ? "-" : sprintf("%.0f", ns[i]), d, ok[i])
+			if (base > 0 && m != "-" && name[i] != "off")
+				d = sprintf("%+.1f%%", 100 * (m - base) / base)
+			all = ""
+			if (split(runs[name[i]], v, " ") > 1)
+				all = " (" substr(runs[name[i]], 2) ")"
+			printf("  %-10s %10s ns %8s  %s%s\n", name[i], \
+			    m == "-" ? "-" : sprintf("%.0f", m), d, ok[name[i]], all)
 		}
 	}' >&2
 fi
