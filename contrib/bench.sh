@@ -173,7 +173,8 @@ run() {
 	start_server "$store" $srv || return $?
 	mode=$m
 	[ "$m" = rss ] && mode="join"
-	[ -n "$store" ] && echo "# $m: $mode $args, store ${store%%:*}" >&2
+	[ -n "$store" ] &&
+	    echo "# $m: $mode $args, store ${store%%:*}${srv:+, server $srv}" >&2
 	# shellcheck disable=SC2086
 	$gen_pin "$EVCHAT_BENCH" $header --server "127.0.0.1:$port" \
 	    --server-pid "$pid" $args "$mode" >"$tmp/out.json"
