@@ -166,9 +166,11 @@ run() {
 	rss:yes)	args="--rooms 100 --fill 1000 --clients 1 --rate 0"
 			srv="--history-max 1000 --history-memory 1024M" ;;
 	esac
-	case "$store: $skipped " in
-	?*": "*" $store "*) return 2 ;;
-	esac
+	if [ -n "$store" ]; then
+		case " $skipped " in
+		*" $store "*) return 2 ;;
+		esac
+	fi
 	# shellcheck disable=SC2086
 	start_server "$store" $srv || return $?
 	mode=$m
