@@ -2,25 +2,46 @@
 # contrib/bench.sh: `make bench`: the standard evchat-bench set, each run against a freshly started evchatd on
 # 127.0.0.1:0 with its limits off, pinned apart on two cores; it knows evchatd's command line, not its code.
 #
-# usage: bench.sh [--quick] [mode ...]     (modes: broadcast idle pingpong; default all three)
-# env:   EVCHATD, EVCHAT_BENCH (paths of the binaries), BENCH_OUT (a file that also gets the JSON lines)
-# The table goes to stderr, one JSON object per result to stdout; the exit status is evchat-bench's worst.
+# usage: bench.sh [--quick] [--repeat N] [run ...]   (runs: broadcast idle pingpong join rss; default all)
+# env:   EVCHATD, EVCHAT_BENCH (paths of the binaries), BENCH_OUT (a file that also gets the JSON lines),
+#        BENCH_STORES (default "off memory sqlite:": the history stores broadcast, join and rss run under)
+# broadcast runs once per store (N times, the stores taking turns, with --repeat N: a busy machine moves
+# the figures more than a store does), so that what the store costs a delivery shows side by side at the end;
+# join (a replay to each of 1,000 joiners) and rss (1,000 rooms of 1,000 kept messages) once per store
+# that keeps history.  A store is evchatd's `store` value, passed through: "off" is history-max 0 instead,
+# and "sqlite:" without a path is a fresh file in the temporary directory.  A store the evchatd at hand
+# was built without is skipped with a line saying so.
+# The table goes to stderr, one JSON object per result to stdout (with the member "store" added where a
+# store was set); the exit status is evchat-bench's worst.
 
 set -u
 
 EVCHATD=${EVCHATD:-src/evchatd}
 EVCHAT_BENCH=${EVCHAT_BENCH:-src/evchat-bench}
 quick=no
+repeat=1
 modes=
-for a in "$@"; do
-	case $a in
+usage() {
+	echo "usage: bench.sh [--quick] [--repeat N] [broadcast] [idle]" \
+	    "[pingpong] [join] [rss]" >&2
+	exit 64
+}
+while [ $# -gt 0 ]; do
+	case $1 in
 	--quick) quick=yes ;;
-	broadcast|idle|pingpong) modes="$modes $a" ;;
-	*) echo "usage: bench.sh [--quick] [broadcast] [idle] [pingpong]" >&2
-	   exit 64 ;;
+	--repeat)
+		case ${2:-} in
+		[1-9]|[1-9][0-9]) repeat=$2 ;;
+		*) usage ;;
+		esac
+		shift ;;
+	broadcast|idle|pingpong|join|rss) modes="$modes $1" ;;
+	*) usage ;;
 	esac
+	shift
 done
-[ -n "$modes" ] || modes="broadcast idle pingpong"
+[ -n "$modes" ] || modes="broadcast idle pingpong join rss"
+stores=${BENCH_STORES:-off memory sqlite:}
 
 for b in "$EVCHATD" "$EVCHAT_BENCH"; do
 	if [ ! -x "$b" ]; then
@@ -68,11 +89,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# start_server STORE [option ...]: STORE is "" (evchatd's default), "off" or a store value.
 start_server() {
+	store=$1
+	shift
 	log=$tmp/evchatd.log
 	: >"$log"
+	case $store in
+	'')	set -- "$@" ;;
+	off)	set -- --history-max 0 "$@" ;;
+	sqlite:) rm -f "$tmp/evchat.db" "$tmp/evchat.db-wal" "$tmp/evchat.db-shm"
+		set -- "--store=sqlite:$tmp/evchat.db" "$@" ;;
+	*)	set -- "--store=$store" "$@" ;;
+	esac
 	# shellcheck disable=SC2086
-	$srv_pin "$EVCHATD" --listen 127.0.0.1:0 $limits 2>"$log" &
+	$srv_pin "$EVCHATD" --listen 127.0.0.1:0 $limits "$@" 2>"$log" &
 	pid=$!
 	port=
 	n=0
@@ -83,6 +114,16 @@ start_server() {
 		sleep 0.1
 		n=$((n + 1))
 	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	# A store this build lacks is a skip, not a failure.
+	if [ -n "$store" ] &&
+	    grep -Eq 'not a store of this build|not built in' "$log"; then
+		echo "# store ${store%%:*}: skipped: $(head -n 1 "$log")" >&2
+		skipped="$skipped $store"
+		return 2
+	fi
 	echo "bench.sh: evchatd did not start:" >&2
 	cat "$log" >&2
 	return 1
@@ -100,9 +141,16 @@ echo "load average: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)" >&2
 echo "server: $srv_pin $EVCHATD --listen 127.0.0.1:0$limits" >&2
 echo "generator: $gen_pin $EVCHAT_BENCH" >&2
 
+# The server CPU per delivery of each broadcast run, for the summary.
+summary=
+skipped=
 status=0
 header=
-for m in $modes; do
+# run MODE STORE: one evchat-bench run against a fresh server; 2 when STORE is skipped.
+run() {
+	m=$1
+	store=$2
+	srv=
 	case $m:$quick in
 	broadcast:no)	args="--subscribers 100 --messages 200000 --window 2000" ;;
 	broadcast:yes)	args="--subscribers 10 --messages 20000 --window 2000" ;;
@@ -110,16 +158,113 @@ for m in $modes; do
 	idle:yes)	args="--connections 1000 --hold 1" ;;
 	pingpong:no)	args="--pairs 500 --time 10" ;;
 	pingpong:yes)	args="--pairs 50 --time 2" ;;
+	join:no)	args="--clients 1000 --fill 1000 --history 100 --rate 100" ;;
+	join:yes)	args="--clients 100 --fill 200 --history 100 --rate 100" ;;
+	# Every message kept: retention must not make the figure smaller.
+	rss:no)		args="--rooms 1000 --fill 1000 --clients 1 --rate 0"
+			srv="--history-max 1000 --history-memory 1024M" ;;
+	rss:yes)	args="--rooms 100 --fill 1000 --clients 1 --rate 0"
+			srv="--history-max 1000 --history-memory 1024M" ;;
 	esac
-	start_server || exit 1
+	if [ -n "$store" ]; then
+		case " $skipped " in
+		*" $store "*) return 2 ;;
+		esac
+	fi
+	# shellcheck disable=SC2086
+	start_server "$store" $srv || return $?
+	mode=$m
+	[ "$m" = rss ] && mode="join"
+	[ -n "$store" ] &&
+	    echo "# $m: $mode $args, store ${store%%:*}${srv:+, server $srv}" >&2
 	# shellcheck disable=SC2086
 	$gen_pin "$EVCHAT_BENCH" $header --server "127.0.0.1:$port" \
-	    --server-pid "$pid" $args "$m" >"$tmp/out.json"
+	    --server-pid "$pid" $args "$mode" >"$tmp/out.json"
 	rc=$?
+	stop_server
+	header=--no-header
+	# The store is the script's knowledge: it labels the JSON.
+	if [ -n "$store" ]; then
+		sed "s/^{/{\"store\":\"${store%%:*}\",/" "$tmp/out.json" \
+		    >"$tmp/out.tmp" && mv "$tmp/out.tmp" "$tmp/out.json"
+	fi
 	cat "$tmp/out.json"
 	[ -n "${BENCH_OUT:-}" ] && cat "$tmp/out.json" >>"$BENCH_OUT"
 	[ $rc -gt $status ] && status=$rc
-	stop_server
-	header=--no-header
+	if [ "$m" = broadcast ]; then
+		ns=$(sed -n 's/.*"ns_per_delivery":\([-+.0-9eE]*\).*/\1/p' \
+		    "$tmp/out.json")
+		ok=FAIL
+		grep -q '"ok":true' "$tmp/out.json" && ok=ok
+		summary="$summary ${store%%:*} ${ns:--} $ok"
+	fi
+	return 0
+}
+
+for m in $modes; do
+	case $m in
+	broadcast)
+		i=0
+		while [ $i -lt "$repeat" ]; do
+			for s in $stores; do
+				run "$m" "$s"
+				[ $? -eq 1 ] && exit 1
+			done
+			i=$((i + 1))
+		done ;;
+	join|rss)
+		for s in $stores; do
+			[ "$s" = off ] && continue
+			run "$m" "$s"
+			[ $? -eq 1 ] && exit 1
+		done ;;
+	*)	run "$m" "" || exit 1 ;;
+	esac
+done
+
+# Side by side: what each store adds to a delivery, against history off;
+# with --repeat, the median of each store's runs, then every run's figure.
+if [ -n "$summary" ]; then
+	echo "broadcast: server CPU per delivery, by store (exactly once: ok):" >&2
+	# shellcheck disable=SC2086
+	printf '%s %s %s\n' $summary | awk '
+	function median(s,	v, n, i, j, t) {
+		n = split(s, v, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
+	}
+	{
+		if (!($1 in ok)) {
+			name[++n] = $1
+			ok[$1] = "ok"
+		}
+		if ($2 != "-")
+			runs[$1] = runs[$1] " " $2
+		if ($3 != "ok")
+			ok[$1] = "FAIL"
+	}
+	END {
+		for (i = 1; i <= n; i++)
+			med[name[i]] = !(name[i] in runs) ? "-" : \
+			    median(runs[name[i]])
+		base = "off" in med && med["off"] != "-" ? med["off"] : 0
+		for (i = 1; i <= n; i++) {
+			m = med[name[i]]
+			d = ""
+			if (base > 0 && m != "-" && name[i] != "off")
+				d = sprintf("%+.1f%%", 100 * (m - base) / base)
+			all = ""
+			if (split(runs[name[i]], v, " ") > 1)
+				all = " (" substr(runs[name[i]], 2) ")"
+			printf("  %-10s %10s ns %8s  %s%s\n", name[i], \
+			    m == "-" ? "-" : sprintf("%.0f", m), d, ok[name[i]], all)
+		}
+	}' >&2
+fi
+for s in $skipped; do
+	echo "  ${s%%:*}: skipped (not in this evchatd)" >&2
 done
 exit $status

@@ -35,7 +35,7 @@ struct bench_bcast {
 	uint64_t		 bogus;		/* texts we never sent */
 };
 
-static void	bench_bcast_msg(struct bench_conn *, const char *, size_t,
+static void	bench_bcast_msg(struct bench_conn *, const struct bench_scan *,
 		    uint64_t);
 static void	bench_bcast_state(struct bench_conn *);
 static void	bench_bcast_drained(struct bench_conn *);
@@ -152,7 +152,7 @@ bench_bcast_drained(struct bench_conn *c)
 
 /* The hot path: one call per delivery. */
 static void
-bench_bcast_msg(struct bench_conn *c, const char *text, size_t len,
+bench_bcast_msg(struct bench_conn *c, const struct bench_scan *sc,
     uint64_t now)
 {
 	struct bench_bcast	*bc = c->arg;
@@ -163,8 +163,8 @@ bench_bcast_msg(struct bench_conn *c, const char *text, size_t len,
 
 	if (c == bc->pub)
 		return;		/* the echo of its own message */
-	if (bench_text_parse(text, len, o->size, &kind, &seq, &t) != 0 ||
-	    kind != 'b' || seq >= bc->sent) {
+	if (bench_text_parse(sc->text, sc->textlen, o->size, &kind, &seq,
+	    &t) != 0 || kind != 'b' || seq >= bc->sent) {
 		bc->bogus++;
 		return;
 	}

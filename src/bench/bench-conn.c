@@ -1,6 +1,6 @@
 /* bench-conn.c: one evchat-bench client connection: non-blocking connect (spread over 127.0.0.x source
- * addresses when ports run out), large raw reads, frames through the framing library, the protocol
- * replies every mode needs (welcome, joined, ping, error, bye); it knows no mode's purpose. */
+ * addresses when ports run out), large raw reads, frames through the framing library, the requests and
+ * replies the modes need (welcome, join, history, ping, error, bye); it knows no mode's purpose. */
 
 #include "config.h"
 
@@ -44,6 +44,8 @@ bench_conn_new(struct bench *b, const struct bench_conn_ops *ops, void *arg,
 	c->index = index;
 	c->fd = -1;
 	c->max_frame = FRAME_MAX_DEFAULT;
+	c->replay = -1;
+	c->paged = -1;
 	snprintf(c->nick, sizeof c->nick, "%s", nick);
 	if (room != NULL)
 		snprintf(c->room, sizeof c->room, "%s", room);
@@ -211,6 +213,51 @@ bench_conn_send_json(struct bench_conn *c, cJSON *obj)
 	return (json_encode(c->out, obj));
 }
 
+/*
+ * Queue a join of room, asking for history messages of replay unless
+ * history is negative (then the request has no history member, as a
+ * version-1 client's).  The joined reply sets c->replay.
+ */
+int
+bench_conn_join(struct bench_conn *c, const char *room, int64_t history)
+{
+	cJSON	*o;
+	int	 rc = -1;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return (-1);
+	if (cJSON_AddStringToObject(o, "type", "join") != NULL &&
+	    cJSON_AddStringToObject(o, "room", room) != NULL &&
+	    (history < 0 || cJSON_AddNumberToObject(o, "history",
+	    (double)history) != NULL))
+		rc = bench_conn_send_json(c, o);
+	cJSON_Delete(o);
+	return (rc);
+}
+
+/*
+ * Queue a history request: up to limit messages of room older than msgid
+ * before.  The replayed messages reach the mode's msg, then the reply sets
+ * c->paged and BENCH_CONN_PAGED.
+ */
+int
+bench_conn_history(struct bench_conn *c, const char *room, uint64_t before,
+    unsigned int limit)
+{
+	cJSON	*o;
+	int	 rc = -1;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return (-1);
+	if (cJSON_AddStringToObject(o, "type", "history") != NULL &&
+	    cJSON_AddStringToObject(o, "room", room) != NULL &&
+	    cJSON_AddNumberToObject(o, "before", (double)before) != NULL &&
+	    cJSON_AddNumberToObject(o, "limit", limit) != NULL)
+		rc = bench_conn_send_json(c, o);
+	cJSON_Delete(o);
+	return (rc);
+}
+
 /* Queue hello and, when the connection has a room, join: one write. */
 static int
 bench_conn_hello(struct bench_conn *c)
@@ -220,23 +267,13 @@ bench_conn_hello(struct bench_conn *c)
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return (-1);
-	if (cJSON_AddStringToObject(o, "type", "hello") == NULL ||
-	    cJSON_AddStringToObject(o, "nick", c->nick) == NULL ||
-	    cJSON_AddNumberToObject(o, "version", PROTO_VERSION) == NULL ||
-	    bench_conn_send_json(c, o) != 0)
-		goto out;
+	if (cJSON_AddStringToObject(o, "type", "hello") != NULL &&
+	    cJSON_AddStringToObject(o, "nick", c->nick) != NULL &&
+	    cJSON_AddNumberToObject(o, "version", PROTO_VERSION) != NULL)
+		rc = bench_conn_send_json(c, o);
 	cJSON_Delete(o);
-	o = NULL;
-	if (c->room[0] != '\0') {
-		if ((o = cJSON_CreateObject()) == NULL ||
-		    cJSON_AddStringToObject(o, "type", "join") == NULL ||
-		    cJSON_AddStringToObject(o, "room", c->room) == NULL ||
-		    bench_conn_send_json(c, o) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	cJSON_Delete(o);
+	if (rc == 0 && c->room[0] != '\0')
+		rc = bench_conn_join(c, c->room, -1);
 	return (rc);
 }
 
@@ -329,9 +366,17 @@ bench_conn_control(struct bench_conn *c, const char *p, size_t len)
 		v = cJSON_GetObjectItemCaseSensitive(o, "max_frame");
 		if (cJSON_IsNumber(v) && v->valuedouble >= 1)
 			c->max_frame = (size_t)v->valuedouble;
-	} else if (strcmp(type, "joined") == 0)
+	} else if (strcmp(type, "joined") == 0) {
 		c->flags |= BENCH_CONN_JOINED;
-	else if (strcmp(type, "ping") == 0) {
+		v = cJSON_GetObjectItemCaseSensitive(o, "history");
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0)
+			c->replay = (int64_t)v->valuedouble;
+	} else if (strcmp(type, "history") == 0) {
+		c->flags |= BENCH_CONN_PAGED;
+		v = cJSON_GetObjectItemCaseSensitive(o, "count");
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0)
+			c->paged = (int64_t)v->valuedouble;
+	} else if (strcmp(type, "ping") == 0) {
 		bench_conn_send(c, BENCH_CONN_PONG, sizeof BENCH_CONN_PONG - 1);
 	} else if (strcmp(type, "error") == 0) {
 		c->errors++;
@@ -362,6 +407,9 @@ bench_conn_frame(struct bench_conn *c, const char *p, size_t len,
 		bench_conn_note(c, "%s", "unreadable frame from the server");
 		return;
 	}
+	/* No mode wants them, and a join run gets one per member per join. */
+	if (bench_scan_is(sc.type, sc.typelen, "presence"))
+		return;
 	if (!bench_scan_is(sc.type, sc.typelen, "msg")) {
 		bench_conn_control(c, p, len);
 		return;
@@ -372,7 +420,7 @@ bench_conn_frame(struct bench_conn *c, const char *p, size_t len,
 		return;
 	}
 	if (c->ops->msg != NULL)
-		c->ops->msg(c, sc.text, sc.textlen, now);
+		c->ops->msg(c, &sc, now);
 }
 
 /*

@@ -17,7 +17,7 @@ struct bench_idle {
 	uint64_t		 msgs;		/* none expected */
 };
 
-static void	bench_idle_msg(struct bench_conn *, const char *, size_t,
+static void	bench_idle_msg(struct bench_conn *, const struct bench_scan *,
 		    uint64_t);
 static void	bench_idle_state(struct bench_conn *);
 
@@ -28,7 +28,7 @@ static const struct bench_conn_ops bench_idle_ops = {
 };
 
 static void
-bench_idle_msg(struct bench_conn *c, const char *text, size_t len,
+bench_idle_msg(struct bench_conn *c, const struct bench_scan *sc,
     uint64_t now)
 {
 	struct bench_idle	*bi = c->arg;

@@ -30,7 +30,7 @@ struct bench_pp {
 	uint64_t		 bogus;
 };
 
-static void	bench_pp_msg(struct bench_conn *, const char *, size_t,
+static void	bench_pp_msg(struct bench_conn *, const struct bench_scan *,
 		    uint64_t);
 static void	bench_pp_state(struct bench_conn *);
 
@@ -79,7 +79,7 @@ bench_pp_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-bench_pp_msg(struct bench_conn *c, const char *text, size_t len,
+bench_pp_msg(struct bench_conn *c, const struct bench_scan *sc,
     uint64_t now)
 {
 	struct bench_pp		*pp = c->arg;
@@ -89,8 +89,9 @@ bench_pp_msg(struct bench_conn *c, const char *text, size_t len,
 	uint64_t		 seq, at;
 	char			 kind;
 
-	if (bench_text_parse(text, len, o->size, &kind, &seq, &at) != 0 ||
-	    (kind != 'p' && kind != 'q') || seq >= pp->sent[pair]) {
+	if (bench_text_parse(sc->text, sc->textlen, o->size, &kind, &seq,
+	    &at) != 0 || (kind != 'p' && kind != 'q') ||
+	    seq >= pp->sent[pair]) {
 		pp->bogus++;
 		return;
 	}

@@ -195,6 +195,8 @@ bench_report(const struct bench_result *r)
 	srv = bench_meter_server(&r->meter);
 	self = bench_meter_self(&r->meter);
 	bench_report_row(r, secs, srv, self);
+	if (r->note[0] != '\0')
+		fprintf(stderr, "  %s\n", r->note);
 	fflush(stderr);
 
 	if ((o = cJSON_CreateObject()) == NULL)

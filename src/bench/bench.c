@@ -46,6 +46,11 @@ static const struct option bench_long_options[] = {
 	{ "hold",		required_argument,	NULL, 'H' },
 	{ "pairs",		required_argument,	NULL, 'P' },
 	{ "time",		required_argument,	NULL, 't' },
+	{ "clients",		required_argument,	NULL, 'c' },
+	{ "fill",		required_argument,	NULL, 'f' },
+	{ "rooms",		required_argument,	NULL, 'R' },
+	{ "history",		required_argument,	NULL, 'y' },
+	{ "inflight",		required_argument,	NULL, 'i' },
 	{ "kill-subscriber-after", required_argument,	NULL, BENCH_OPT_KILL },
 	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -60,6 +65,7 @@ static const struct {
 	{ "broadcast",	bench_broadcast },
 	{ "idle",	bench_idle },
 	{ "pingpong",	bench_pingpong },
+	{ "join",	bench_join },
 };
 
 static void
@@ -67,11 +73,12 @@ bench_usage(FILE *f)
 {
 	fprintf(f,
 "usage: evchat-bench [option ...] mode ...\n"
-"modes, run in the order given: broadcast, idle, pingpong\n"
+"modes, run in the order given: broadcast, idle, pingpong, join\n"
 "  -s, --server ADDR:PORT   loopback server address (default %s)\n"
 "  -p, --server-pid PID     measure the server's CPU and RSS from /proc\n"
 "  -d, --duration SEC       bound on each run, setup included (default 120)\n"
-"  -r, --rate R             fixed offered load: messages or round trips/s\n"
+"  -r, --rate R             fixed offered load: messages or round trips/s;\n"
+"                           join: live messages/s in the room (default %d)\n"
 "  -S, --subscribers N      broadcast: subscribers (default 100)\n"
 "  -m, --messages N         broadcast: messages to send (default 200000)\n"
 "  -w, --window N           broadcast: most messages ahead of the slowest\n"
@@ -82,12 +89,23 @@ bench_usage(FILE *f)
 "  -H, --hold SEC           idle: time held idle (default 2)\n"
 "  -P, --pairs N            pingpong: pairs (default 500)\n"
 "  -t, --time SEC           pingpong: time bouncing (default 10)\n"
+"  -c, --clients N          join: clients joining the room (default %u)\n"
+"  -y, --history N          join: messages each asks to be replayed\n"
+"                           (default %u)\n"
+"  -f, --fill N             join: messages put in each room first\n"
+"                           (default %u)\n"
+"  -R, --rooms N            join: rooms filled; the clients join the first\n"
+"                           (default 1)\n"
+"  -i, --inflight N         join: most joins awaiting their replay at once\n"
+"                           (default %u)\n"
 "  --kill-subscriber-after N  test aid: reset one subscriber after N\n"
 "                           messages, which must then be reported lost\n"
 "  --no-header              no table header on stderr\n"
 "  -h, --help               print this help, then exit\n"
 "  -V, --version            print the version, then exit\n",
-	    BENCH_SERVER_DEFAULT, BENCH_TEXT_DEFAULT, BENCH_TEXT_MIN);
+	    BENCH_SERVER_DEFAULT, BENCH_JOIN_RATE, BENCH_TEXT_DEFAULT,
+	    BENCH_TEXT_MIN, BENCH_JOIN_CLIENTS, BENCH_JOIN_HISTORY,
+	    BENCH_JOIN_FILL, BENCH_JOIN_INFLIGHT);
 }
 
 static int
@@ -161,6 +179,11 @@ bench_opts_init(struct bench_opts *o)
 	o->hold = 2;
 	o->pairs = 500;
 	o->time = 10;
+	o->clients = BENCH_JOIN_CLIENTS;
+	o->history = BENCH_JOIN_HISTORY;
+	o->fill = BENCH_JOIN_FILL;
+	o->rooms = 1;
+	o->inflight = BENCH_JOIN_INFLIGHT;
 	o->header = true;
 	snprintf(o->prefix, sizeof o->prefix, "b%ld", (long)getpid() % 100000);
 }
@@ -172,7 +195,7 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 	unsigned int	 pid;
 	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "s:p:d:r:S:m:w:z:n:g:H:P:t:hV",
+	while ((ch = getopt_long(argc, argv, "s:p:d:r:S:m:w:z:n:g:H:P:t:c:y:f:R:i:hV",
 	    bench_long_options, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -195,6 +218,7 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 		case 'r':
 			if (bench_opt_double(optarg, 0, &o->rate) != 0)
 				bad = "--rate";
+			o->rate_set = true;
 			break;
 		case 'S':
 			if (bench_opt_uint(optarg, 1, &o->subscribers) != 0)
@@ -232,6 +256,26 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 		case 't':
 			if (bench_opt_double(optarg, 0.1, &o->time) != 0)
 				bad = "--time";
+			break;
+		case 'c':
+			if (bench_opt_uint(optarg, 1, &o->clients) != 0)
+				bad = "--clients";
+			break;
+		case 'y':
+			if (bench_opt_uint(optarg, 1, &o->history) != 0)
+				bad = "--history";
+			break;
+		case 'f':
+			if (bench_opt_uint(optarg, 1, &o->fill) != 0)
+				bad = "--fill";
+			break;
+		case 'R':
+			if (bench_opt_uint(optarg, 1, &o->rooms) != 0)
+				bad = "--rooms";
+			break;
+		case 'i':
+			if (bench_opt_uint(optarg, 1, &o->inflight) != 0)
+				bad = "--inflight";
 			break;
 		case BENCH_OPT_KILL:
 			if (bench_opt_uint(optarg, 1, &o->kill_after) != 0)

@@ -1,5 +1,5 @@
 /* bench.h: evchat-bench, the loopback load generator: its one state struct, connections, histogram,
- * sequence accounting, /proc sampling and the three modes; it knows the wire protocol, not evchatd's code. */
+ * sequence accounting, /proc sampling and the four modes; it knows the wire protocol, not evchatd's code. */
 
 #ifndef EVCHAT_BENCH_H
 #define EVCHAT_BENCH_H
@@ -32,6 +32,13 @@ struct evbuffer;
 #define BENCH_TEXT_TIME		12
 #define BENCH_TEXT_MIN		33
 #define BENCH_TEXT_DEFAULT	128
+
+/* join's defaults: 1,000 clients replaying 100 of 1,000 in a busy room. */
+#define BENCH_JOIN_CLIENTS	1000
+#define BENCH_JOIN_HISTORY	100
+#define BENCH_JOIN_FILL		1000
+#define BENCH_JOIN_INFLIGHT	64
+#define BENCH_JOIN_RATE		100	/* live messages/s */
 
 #define BENCH_HIST_SUB_BITS	5
 #define BENCH_HIST_SUB		(1 << BENCH_HIST_SUB_BITS)
@@ -84,6 +91,8 @@ struct bench_scan {
 	size_t		 typelen;
 	const char	*text;		/* raw, NULL if escaped or absent */
 	size_t		 textlen;
+	uint64_t	 msgid;		/* 0 if absent */
+	bool		 history;	/* a replayed message */
 };
 
 int		 bench_scan(const char *, size_t, struct bench_scan *);
@@ -110,12 +119,17 @@ int		 bench_text_parse(const char *, size_t, size_t, char *,
 #define BENCH_CONN_JOINED	0x04
 #define BENCH_CONN_CLOSED	0x08
 #define BENCH_CONN_READY	0x10	/* counted by its setup */
+#define BENCH_CONN_PAGED	0x20	/* got the reply to history */
 
 struct bench_conn;
 
-/* What a mode does with the frames and state changes of its connections. */
+/*
+ * What a mode does with the frames and state changes of its connections;
+ * msg gets the msg frames whose text is plain (sc->text is not NULL).
+ */
 struct bench_conn_ops {
-	void	(*msg)(struct bench_conn *, const char *, size_t, uint64_t);
+	void	(*msg)(struct bench_conn *, const struct bench_scan *,
+		    uint64_t);
 	void	(*state)(struct bench_conn *);
 	void	(*drained)(struct bench_conn *);
 };
@@ -137,6 +151,8 @@ struct bench_conn {
 	char				 error[128];	/* first error or bye */
 	uint64_t			 errors;	/* error frames */
 	uint64_t			 bad;		/* unreadable frames */
+	int64_t				 replay;	/* joined's history, or -1 */
+	int64_t				 paged;		/* history's count, or -1 */
 };
 
 struct bench_conn *bench_conn_new(struct bench *, const struct bench_conn_ops *,
@@ -145,6 +161,9 @@ void		 bench_conn_free(struct bench_conn *);
 int		 bench_conn_start(struct bench_conn *, char *, size_t);
 void		 bench_conn_close(struct bench_conn *, bool);
 int		 bench_conn_send(struct bench_conn *, const void *, size_t);
+int		 bench_conn_join(struct bench_conn *, const char *, int64_t);
+int		 bench_conn_history(struct bench_conn *, const char *, uint64_t,
+		     unsigned int);
 int		 bench_conn_flush(struct bench_conn *);
 size_t		 bench_conn_pending(const struct bench_conn *);
 
@@ -198,6 +217,7 @@ struct bench_result {
 	uint64_t	 closed;	/* connections lost mid-run */
 	bool		 complete;	/* finished before the deadline */
 	char		 why[160];	/* first reason it failed */
+	char		 note[200];	/* a line under the row, if any */
 	cJSON		*json;		/* the mode's own fields */
 };
 
@@ -217,6 +237,7 @@ struct bench_opts {
 	pid_t			 server_pid;	/* 0: not measured */
 	double			 duration;	/* bound on one run, seconds */
 	double			 rate;		/* 0: as fast as possible */
+	bool			 rate_set;	/* given: join's default is not 0 */
 	unsigned int		 subscribers;
 	unsigned int		 messages;
 	unsigned int		 window;
@@ -226,6 +247,11 @@ struct bench_opts {
 	double			 hold;
 	unsigned int		 pairs;
 	double			 time;
+	unsigned int		 clients;
+	unsigned int		 fill;
+	unsigned int		 rooms;
+	unsigned int		 history;
+	unsigned int		 inflight;
 	unsigned int		 kill_after;	/* test aid, 0: off */
 	bool			 header;
 	char			 prefix[12];	/* of nicks and rooms */
@@ -250,5 +276,6 @@ void		 bench_fail(struct bench_result *, const char *, ...)
 int		 bench_broadcast(struct bench *, struct bench_result *);
 int		 bench_idle(struct bench *, struct bench_result *);
 int		 bench_pingpong(struct bench *, struct bench_result *);
+int		 bench_join(struct bench *, struct bench_result *);
 
 #endif /* EVCHAT_BENCH_H */
