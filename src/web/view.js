@@ -392,6 +392,7 @@ export class View {
 		$("compose").hidden = cur === null ||
 		    (cur.kind === "room" && !cur.joined);
 		$("older").hidden = cur === null || !cur.more;
+		$("toggle-members").hidden = cur === null || cur.kind !== "room";
 	}
 
 	renderMembers(chat, cur) {
