@@ -88,6 +88,7 @@ const hooks = {
 
 		chat.welcome(welcome);
 		if (fresh) {
+			prefs.save({ signedIn: true });
 			for (const r of [linkedRoom(), ...prefs.load().rooms])
 				if (r !== "")
 					rooms.set(Conversation.key("room", r), r);
@@ -109,10 +110,18 @@ const hooks = {
 		draw();
 	},
 
-	/* hello refused: back to the sign-in form, with the reason. */
+	/* hello refused: back to the sign-in form, with the reason; a wrong
+	   password is not kept, nor tried again on the next visit. */
 	refused(err) {
+		const was = chat.me !== null;
+
 		chat = new Chat();
-		view.signIn(prefs.load(), err.message);
+		prefs.save(err.code === "bad_password" ?
+		    { password: "", signedIn: false } : { signedIn: false });
+		if (was)
+			view.signIn(prefs.load(), err.message);
+		else
+			view.signInError(err.message);
 	},
 
 	frame(f) {
@@ -153,7 +162,7 @@ function waiting({ delay, reason }) {
 		const text = why + " Trying again in " + s + " s.";
 
 		if (chat.me === null)
-			view.signIn(prefs.load(), text);
+			view.signInError(text);
 		else
 			view.status(text, true);
 	};
@@ -179,7 +188,7 @@ function signOut() {
 	conn = null;
 	clearInterval(waitTicker);
 	chat = new Chat();
-	prefs.save({ password: "" });
+	prefs.save({ password: "", signedIn: false });
 	view.signIn(prefs.load());
 }
 
@@ -198,7 +207,8 @@ function step(delta) {
 	const i = list.findIndex((c) => c.key === chat.current);
 
 	if (list.length > 0)
-		show(list[(i + delta + list.length) % list.length].key);
+		show(list[i < 0 ? 0 : (i + delta + list.length) % list.length]
+		    .key);
 }
 
 function talkTo(nick) {
@@ -366,7 +376,9 @@ async function record() {
 	const ext = { "audio/ogg": ".ogg", "audio/webm": ".webm",
 	    "audio/mp4": ".m4a" };
 
-	if (recorder !== null && recorder.recording()) {
+	// A click while the browser still asks for the microphone finds a
+	// recorder that is not recording yet, and does nothing.
+	if (recorder !== null) {
 		recorder.stop();
 		return;
 	}
@@ -376,12 +388,14 @@ async function record() {
 		    (blob) => {
 			const mime = mediaType(blob.type);
 
+			recorder = null;
 			stopTicker();
 			sendMedia(to, "audio", blob, "voice-" +
 			    new Date(started).toISOString().slice(0, 19)
 			    .replace(/[T:]/g, "-") + (ext[mime] || ""));
 		    });
 	} catch (err) {
+		recorder = null;
 		view.error("Cannot record: " + err.message);
 		return;
 	}
@@ -397,8 +411,9 @@ function stopTicker() {
 
 /* Escape: a recording in progress is thrown away. */
 function escape() {
-	if (recorder !== null && recorder.recording()) {
+	if (recorder !== null) {
 		recorder.cancel();
+		recorder = null;
 		stopTicker();
 	}
 }
@@ -434,7 +449,8 @@ view.recordable(Recorder.supported(),
 {
 	const saved = prefs.load();
 
+	// Back on the page after signing in (and not out): in again at once.
 	view.signIn(saved);
-	if (saved.remember && saved.nick !== "")
+	if (saved.remember && saved.signedIn && saved.nick !== "")
 		signIn(saved);
 }

@@ -103,6 +103,12 @@ export function byteSize(n) {
  * for the microphone, and only on a secure page (HTTPS or localhost).
  */
 export class Recorder {
+	constructor() {
+		this.rec = null;		// the MediaRecorder, once started
+		this.cancelled = false;
+		this.timer = null;
+	}
+
 	static supported() {
 		return window.isSecureContext && "MediaRecorder" in window &&
 		    navigator.mediaDevices !== undefined;
@@ -120,7 +126,12 @@ export class Recorder {
 		    MediaRecorder.isTypeSupported(t));
 		const chunks = [];
 
-		this.cancelled = false;
+		if (this.cancelled) {
+			// Thrown away while the browser asked for the microphone.
+			for (const t of stream.getTracks())
+				t.stop();
+			return;
+		}
 		this.rec = new MediaRecorder(stream, { mimeType: type,
 		    audioBitsPerSecond: RECORD_BITS });
 		this.rec.ondataavailable = (ev) => chunks.push(ev.data);
@@ -142,7 +153,7 @@ export class Recorder {
 	}
 
 	recording() {
-		return this.rec !== undefined && this.rec.state === "recording";
+		return this.rec !== null && this.rec.state === "recording";
 	}
 
 	stop() {

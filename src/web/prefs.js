@@ -1,5 +1,5 @@
 // prefs.js: what the browser remembers between visits, in localStorage: the nick, the password
-// when the person asks for it, and the rooms to join again.  Knows nothing of the chat or the page.
+// when the person asks for it, whether signing in worked, and the rooms to join again.  Knows nothing of the chat or the page.
 
 const KEY = "evchat";
 
@@ -17,6 +17,7 @@ export function load() {
 		nick: typeof p.nick === "string" ? p.nick : "",
 		password: typeof p.password === "string" ? p.password : "",
 		remember: p.remember !== false,
+		signedIn: p.signedIn === true,	// the last sign-in worked
 		rooms: Array.isArray(p.rooms) ?
 		    p.rooms.filter((r) => typeof r === "string") : [],
 	};

@@ -3,6 +3,7 @@
 // (textContent, attributes by property), never as HTML.  Knows nothing of the connection.
 
 import { STICKERS, byteSize, isImage, toBlob } from "./media.js";
+import { fold } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,6 +27,56 @@ function button(text, cls, onclick) {
 	b.type = "button";
 	b.addEventListener("click", onclick);
 	return b;
+}
+
+/*
+ * Make parent's children exactly nodes, in order, moving only what must
+ * move: a node taken out of the page loses the keyboard focus, and an
+ * <audio> taken out stops playing, so a redraw must leave the others be.
+ */
+function syncChildren(parent, nodes) {
+	let at = parent.firstChild;
+
+	for (const n of nodes) {
+		if (n === at)
+			at = at.nextSibling;
+		else
+			parent.insertBefore(n, at);
+	}
+	while (at !== null) {
+		const next = at.nextSibling;
+
+		at.remove();
+		at = next;
+	}
+}
+
+/*
+ * A <ul> of one <li> per item, each kept from one redraw to the next by
+ * the item's key: make(item) builds it the first time, update(li, item)
+ * brings it up to date every time.
+ */
+class KeyedList {
+	constructor(parent, make, update) {
+		this.parent = parent;
+		this.make = make;
+		this.update = update;
+		this.nodes = new Map();		// key -> <li>
+	}
+
+	render(items, keyOf) {
+		const nodes = new Map();
+
+		for (const item of items) {
+			const key = keyOf(item);
+			const li = this.nodes.get(key) || this.make(item);
+
+			this.update(li, item);
+			nodes.set(key, li);
+		}
+		this.nodes = nodes;
+		syncChildren(this.parent, [...nodes.values()]);
+	}
 }
 
 const clock = new Intl.DateTimeFormat(undefined,
@@ -129,15 +180,32 @@ function mediaBody(f) {
 export class View {
 	/*
 	 * actions: what app.js does for the person: signIn({nick, password,
-	 * remember}), signOut(), show(key), talkTo(nick), join(name),
-	 * leave(), older(), say(text), sticker(name), record(), attach(file),
-	 * browse(), retry().
+	 * remember}), signOut(), show(key), step(delta), talkTo(nick),
+	 * join(name), leave(), older(), say(text), sticker(name), record(),
+	 * attach(file), escape(), browse(), retry().
 	 */
 	constructor(actions) {
 		this.actions = actions;
-		this.nodes = new WeakMap();	// entry -> its <li>, built once
+		this.chat = null;		// the state drawn last
+		this.entries = new WeakMap();	// log entry -> its <li>
 		this.errorTimer = null;
-		this.shown = null;		// conversation drawn in the log
+		this.shown = null;		// the conversation in the log
+		this.convs = {
+			room: new KeyedList($("room-list"), (c) =>
+			    this.conversation(c.key), (li, c) =>
+			    this.updateConversation(li, c)),
+			private: new KeyedList($("private-list"), (c) =>
+			    this.conversation(c.key), (li, c) =>
+			    this.updateConversation(li, c)),
+		};
+		this.people = new KeyedList($("people-list"),
+		    (n) => this.person(n), (li, n) => this.updatePerson(li, n));
+		this.members = new KeyedList($("member-list"),
+		    (n) => this.person(n), (li, n) => this.updatePerson(li, n));
+		this.rooms = new KeyedList($("all-rooms"),
+		    (r) => this.roomToJoin(r.name), (li, r) => {
+			li.querySelector(".count").textContent = " " + r.members;
+		    });
 		this.bind();
 	}
 
@@ -204,13 +272,18 @@ export class View {
 		document.addEventListener("keydown", (ev) => this.key(ev));
 	}
 
-	/* Keys for the whole page: Escape closes what is open, Alt+Up and
-	   Alt+Down go to the previous and next conversation. */
+	/* Keys for the whole page: Escape closes what is open (or throws a
+	   recording away), Alt+Up and Alt+Down go to the previous and next
+	   conversation. */
 	key(ev) {
 		if (ev.key === "Escape") {
-			this.toggle("stickers", "sticker-button", false);
-			this.toggle("side", "toggle-side", false);
-			this.toggle("members", "toggle-members", false);
+			for (const [panel, control] of [["stickers",
+			    "sticker-button"], ["side", "toggle-side"],
+			    ["members", "toggle-members"]])
+				if ($(panel).classList.contains("open")) {
+					this.toggle(panel, control, false);
+					$(control).focus();
+				}
 			this.actions.escape();
 		} else if (ev.altKey && (ev.key === "ArrowUp" ||
 		    ev.key === "ArrowDown")) {
@@ -219,8 +292,8 @@ export class View {
 		}
 	}
 
-	/* Open or close a panel (stickers; the side and members panels on a
-	   narrow screen), keeping its button's aria-expanded true. */
+	/* Open or close a panel (the stickers; the side and members panels
+	   on a narrow screen), its button's aria-expanded kept true. */
 	toggle(panel, control, open) {
 		const p = $(panel);
 		const show = open === undefined ? !p.classList.contains("open") :
@@ -230,8 +303,14 @@ export class View {
 		if (panel === "stickers")
 			p.hidden = !show;
 		$(control).setAttribute("aria-expanded", String(show));
-		if (show && panel !== "members")
+		if (show)
 			p.querySelector("button, input")?.focus();
+	}
+
+	/* Close the panels that cover the talk on a phone. */
+	closePanels() {
+		this.toggle("side", "toggle-side", false);
+		this.toggle("members", "toggle-members", false);
 	}
 
 	send() {
@@ -253,16 +332,23 @@ export class View {
 		$("text").focus();
 	}
 
+	/* The sign-in form, filled with the saved settings. */
 	signIn(p, error) {
 		$("chat").hidden = true;
 		$("signin").hidden = false;
 		$("signin-nick").value = p.nick;
 		$("signin-password").value = p.password;
 		$("signin-remember").checked = p.remember;
-		$("signin-submit").disabled = false;
-		$("signin-error").hidden = !error;
-		$("signin-error").textContent = error || "";
+		this.signInError(error);
 		(p.nick ? $("signin-submit") : $("signin-nick")).focus();
+	}
+
+	/* Why signing in failed (or when it will be tried again), leaving
+	   what the person typed as it is. */
+	signInError(text) {
+		$("signin-submit").disabled = false;
+		$("signin-error").hidden = !text;
+		$("signin-error").textContent = text || "";
 	}
 
 	signingIn() {
@@ -317,67 +403,97 @@ export class View {
 	/* Everything that depends on the chat state. */
 	render(chat) {
 		const cur = chat.get(chat.current);
+		const unread = chat.unreadTotal();
 
-		this.renderSide(chat);
-		this.renderHeader(cur);
-		this.renderMembers(chat, cur);
-		this.renderLog(chat, cur);
-		document.title = (chat.unreadTotal() > 0 ?
-		    "(" + chat.unreadTotal() + ") " : "") + "evchat";
-	}
-
-	renderSide(chat) {
-		const rooms = [];
-		const talks = [];
-
-		for (const c of chat.list()) {
-			const b = button("", "conv", () => {
-				this.toggle("side", "toggle-side", false);
-				this.actions.show(c.key);
-			});
-			const label = el("bdi", "name", c.kind === "room" ?
-			    c.name : "@" + c.name);
-
-			b.append(label);
-			if (c.unread > 0) {
-				b.append(el("span", "badge", String(c.unread)));
-				b.setAttribute("aria-label", label.textContent +
-				    ", " + c.unread + " unread");
-			}
-			if (c.key === chat.current)
-				b.setAttribute("aria-current", "true");
-			if (c.kind === "room" && !c.joined)
-				b.classList.add("away");
-			const li = el("li");
-
-			li.append(b);
-			(c.kind === "room" ? rooms : talks).push(li);
-		}
-		$("room-list").replaceChildren(...rooms);
-		$("private-list").replaceChildren(...talks);
-		$("people-list").replaceChildren(...chat.peopleList()
-		    .map((n) => this.person(chat, n)));
+		this.chat = chat;
+		for (const kind of ["room", "private"])
+			this.convs[kind].render(chat.list().filter((c) =>
+			    c.kind === kind), (c) => c.key);
+		this.people.render(chat.peopleList(), fold);
 		$("me").textContent = chat.me ? "Signed in as " + chat.me : "";
+		this.renderHeader(cur);
+		$("members-title").textContent = cur !== null &&
+		    cur.kind === "room" ? "Members (" + cur.members.size + ")" :
+		    "Members";
+		this.members.render(cur !== null && cur.kind === "room" ?
+		    cur.memberList() : [], fold);
+		this.renderLog(cur);
+		document.title = (unread > 0 ? "(" + unread + ") " : "") +
+		    "evchat";
 	}
 
-	/* A nick in a list: a button that opens a private talk with it. */
-	person(chat, nick) {
+	/* A conversation in the side panel: a button that shows it. */
+	conversation(key) {
 		const li = el("li");
-
-		if (chat.isMe(nick)) {
-			li.append(el("bdi", "nick self", nick + " (you)"));
-			return li;
-		}
-		const b = button("", "nick", () => {
-			this.toggle("side", "toggle-side", false);
-			this.toggle("members", "toggle-members", false);
-			this.actions.talkTo(nick);
+		const b = button("", "conv", () => {
+			this.closePanels();
+			this.actions.show(key);
 		});
 
-		b.append(el("bdi", "", nick));
-		b.title = "Talk privately with " + nick;
+		b.append(el("bdi", "name"), el("span", "badge"));
 		li.append(b);
 		return li;
+	}
+
+	updateConversation(li, c) {
+		const b = li.firstChild;
+		const name = c.kind === "room" ? c.name : "@" + c.name;
+
+		b.querySelector(".name").textContent = name;
+		b.querySelector(".badge").textContent = String(c.unread);
+		b.querySelector(".badge").hidden = c.unread === 0;
+		if (c.unread > 0)
+			b.setAttribute("aria-label", name + ", " + c.unread +
+			    " unread");
+		else
+			b.removeAttribute("aria-label");
+		if (c.key === this.chat.current)
+			b.setAttribute("aria-current", "true");
+		else
+			b.removeAttribute("aria-current");
+		b.classList.toggle("away", c.kind === "room" && !c.joined);
+	}
+
+	/* A nick in a list: a button that opens a private talk, or the
+	   person's own nick. */
+	person(nick) {
+		const li = el("li");
+		const b = button("", "nick", () => {
+			this.closePanels();
+			this.actions.talkTo(b.dataset.nick);
+		});
+
+		b.append(el("bdi"));
+		li.append(b, el("bdi", "nick self"));
+		return li;
+	}
+
+	updatePerson(li, nick) {
+		const [b, self] = li.children;
+		const me = this.chat.isMe(nick);
+
+		b.hidden = me;
+		self.hidden = !me;
+		b.dataset.nick = nick;
+		b.firstChild.textContent = me ? "" : nick;
+		b.title = "Talk privately with " + nick;
+		self.textContent = me ? nick + " (you)" : "";
+	}
+
+	/* A room of the "all rooms" list: a button that joins it. */
+	roomToJoin(name) {
+		const li = el("li");
+		const b = button("", "nick", () => this.actions.join(name));
+
+		b.append(el("bdi", "", name), el("span", "count"));
+		b.title = "Join " + name;
+		li.append(b);
+		return li;
+	}
+
+	/* The list of all rooms, every page of the rooms reply. */
+	allRooms(list) {
+		this.rooms.render(list, (r) => fold(r.name));
 	}
 
 	renderHeader(cur) {
@@ -395,22 +511,12 @@ export class View {
 		$("toggle-members").hidden = cur === null || cur.kind !== "room";
 	}
 
-	renderMembers(chat, cur) {
-		const room = cur !== null && cur.kind === "room";
-
-		$("members-title").textContent = room ?
-		    "Members (" + cur.members.size + ")" : "Members";
-		$("member-list").replaceChildren(...(room ?
-		    cur.memberList().map((n) => this.person(chat, n)) :
-		    []));
-	}
-
 	/*
 	 * The current conversation's entries, each <li> built once.  A log
 	 * scrolled to its end stays there; one grown at the top (older
 	 * messages) keeps the place the person was reading.
 	 */
-	renderLog(chat, cur) {
+	renderLog(cur) {
 		const log = $("log");
 		const list = $("messages");
 		const switched = cur !== this.shown;
@@ -420,16 +526,16 @@ export class View {
 		const first = list.firstChild;
 
 		this.shown = cur;
-		list.replaceChildren(...(cur === null ? [] :
-		    cur.entries.map((e) => this.entry(chat, e))));
+		syncChildren(list, cur === null ? [] :
+		    cur.entries.map((e) => this.entry(e)));
 		if (atEnd)
 			log.scrollTop = log.scrollHeight;
 		else if (list.firstChild !== first)
 			log.scrollTop = log.scrollHeight - fromEnd;
 	}
 
-	entry(chat, e) {
-		let li = this.nodes.get(e);
+	entry(e) {
+		let li = this.entries.get(e);
 
 		if (li)
 			return li;
@@ -440,30 +546,13 @@ export class View {
 		} else {
 			const f = e.frame;
 
-			if (chat.isMe(f.from))
+			if (this.chat.isMe(f.from))
 				li.classList.add("mine");
-			if (f.history === true)
-				li.classList.add("old");
 			li.append(el("bdi", "from", f.from), " ", timeOf(f.ts),
 			    typeof f.kind === "string" ? mediaBody(f) :
 			    textBody(typeof f.text === "string" ? f.text : ""));
 		}
-		this.nodes.set(e, li);
+		this.entries.set(e, li);
 		return li;
-	}
-
-	/* The list of all rooms (rooms replies, all pages), each a button
-	   that joins it. */
-	allRooms(list) {
-		$("all-rooms").replaceChildren(...list.map((r) => {
-			const li = el("li");
-			const b = button("", "nick", () => this.actions.join(r.name));
-
-			b.append(el("bdi", "", r.name), el("span", "count",
-			    " " + r.members));
-			b.title = "Join " + r.name;
-			li.append(b);
-			return li;
-		}));
 	}
 }
