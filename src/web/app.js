@@ -91,7 +91,8 @@ const hooks = {
 			prefs.save({ signedIn: true });
 			for (const r of [linkedRoom(), ...prefs.load().rooms])
 				if (r !== "")
-					rooms.set(Conversation.key("room", r), r);
+					rooms.set(Conversation.key("room", r),
+					    r);
 			if (rooms.size === 0)
 				rooms.set("", FIRST_ROOM);
 		}
@@ -101,7 +102,8 @@ const hooks = {
 		}
 		view.showChat();
 		view.status(null);
-		[...rooms.values()].forEach((r, i) => join(r, fresh && i === 0));
+		[...rooms.values()].forEach((r, i) =>
+		    join(r, fresh && i === 0));
 		allPages({ type: "who" }, (r) => r.nicks, (n) => n)
 		    .then((nicks) => {
 			chat.setPeople(nicks);
@@ -175,6 +177,7 @@ function signIn({ nick, password, remember }) {
 	if (nick === "")
 		return;
 	prefs.save({ nick, password, remember });
+	clearInterval(waitTicker);
 	if (conn !== null)
 		conn.stop();
 	chat = new Chat();

@@ -36,14 +36,14 @@ export class Connection {
 		this.hello = null;
 		this.stopped = true;
 		this.registered = false;	// a welcome came on some socket
-		this.attempt = 0;		// failed attempts since the last welcome
+		this.attempt = 0;		// failures since a welcome
 		this.retryTimer = null;
 		this.beatTimer = null;
 		this.heard = 0;			// Date.now() of the last frame
 		this.heartbeat = HEARTBEAT;
 		this.byeReason = null;
 		this.lastId = 0;
-		this.pending = new Map();	// request id -> {resolve, reject}
+		this.pending = new Map();	// id -> {resolve, reject}
 	}
 
 	/* Connect and register with hello ({nick, password}). */
@@ -74,7 +74,8 @@ export class Connection {
 	}
 
 	isOpen() {
-		return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+		return this.ws !== null &&
+		    this.ws.readyState === WebSocket.OPEN;
 	}
 
 	/*
@@ -96,7 +97,8 @@ export class Connection {
 	/* Length in bytes of obj as it would be sent, for the max_frame check
 	   that media need (MEDIA); the id adds a few bytes. */
 	static size(obj) {
-		return new TextEncoder().encode(JSON.stringify(obj)).length + 24;
+		return new TextEncoder().encode(JSON.stringify(obj)).length +
+		    24;
 	}
 
 	open() {
@@ -184,7 +186,8 @@ export class Connection {
 
 			this.pending.delete(obj.re);
 			if (obj.type === "error")
-				p.reject(new ProtocolError(obj.code, obj.message));
+				p.reject(new ProtocolError(obj.code,
+				    obj.message));
 			else
 				p.resolve(obj);
 			if (obj.type !== "msg")
@@ -242,8 +245,8 @@ export class Connection {
 			this.hooks.status("stopped");
 			return;
 		}
-		const delay = Math.min(BACKOFF_LAST,
-		    BACKOFF_FIRST * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+		const delay = Math.min(BACKOFF_LAST, BACKOFF_FIRST *
+		    2 ** this.attempt) * (0.75 + Math.random() / 2);
 
 		this.attempt++;
 		this.hooks.status("waiting", { delay, reason: this.byeReason });

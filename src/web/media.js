@@ -66,7 +66,8 @@ export function toBase64(blob) {
 	return new Promise((resolve, reject) => {
 		const r = new FileReader();
 
-		r.onload = () => resolve(r.result.slice(r.result.indexOf(",") + 1));
+		r.onload = () => resolve(r.result.slice(
+		    r.result.indexOf(",") + 1));
 		r.onerror = () => reject(r.error);
 		r.readAsDataURL(blob);
 	});
@@ -104,7 +105,7 @@ export function byteSize(n) {
  */
 export class Recorder {
 	constructor() {
-		this.rec = null;		// the MediaRecorder, once started
+		this.rec = null;		// the MediaRecorder, started
 		this.cancelled = false;
 		this.timer = null;
 	}
@@ -127,7 +128,8 @@ export class Recorder {
 		const chunks = [];
 
 		if (this.cancelled) {
-			// Thrown away while the browser asked for the microphone.
+			// Thrown away while the browser asked for the
+			// microphone.
 			for (const t of stream.getTracks())
 				t.stop();
 			return;
@@ -140,7 +142,8 @@ export class Recorder {
 			for (const t of stream.getTracks())
 				t.stop();
 			if (!this.cancelled)
-				onstop(new Blob(chunks, { type: this.rec.mimeType }));
+				onstop(new Blob(chunks,
+				    { type: this.rec.mimeType }));
 		};
 		this.rec.start();
 		this.timer = setTimeout(() => this.stop(), maxMs);

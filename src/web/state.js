@@ -51,7 +51,7 @@ export class Conversation {
 		this.unread = 0;
 		this.joined = false;		// rooms: a member right now
 		this.oldest = null;		// least msgid from this server
-		this.more = false;		// older messages may be asked for
+		this.more = false;		// older ones may be asked for
 	}
 
 	static key(kind, name) {

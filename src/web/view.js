@@ -204,7 +204,8 @@ export class View {
 		    (n) => this.person(n), (li, n) => this.updatePerson(li, n));
 		this.rooms = new KeyedList($("all-rooms"),
 		    (r) => this.roomToJoin(r.name), (li, r) => {
-			li.querySelector(".count").textContent = " " + r.members;
+			li.querySelector(".count").textContent = " " +
+			    r.members;
 		    });
 		this.bind();
 	}
@@ -261,7 +262,8 @@ export class View {
 		    this.toggle("members", "toggle-members"));
 		for (const [name, glyph] of STICKERS) {
 			const b = button(glyph, "sticker", () => {
-				this.toggle("stickers", "sticker-button", false);
+				this.toggle("stickers", "sticker-button",
+				    false);
 				a.sticker(name);
 			});
 
@@ -296,8 +298,8 @@ export class View {
 	   on a narrow screen), its button's aria-expanded kept true. */
 	toggle(panel, control, open) {
 		const p = $(panel);
-		const show = open === undefined ? !p.classList.contains("open") :
-		    open;
+		const show = open === undefined ?
+		    !p.classList.contains("open") : open;
 
 		p.classList.toggle("open", show);
 		if (panel === "stickers")
@@ -508,7 +510,8 @@ export class View {
 		$("compose").hidden = cur === null ||
 		    (cur.kind === "room" && !cur.joined);
 		$("older").hidden = cur === null || !cur.more;
-		$("toggle-members").hidden = cur === null || cur.kind !== "room";
+		$("toggle-members").hidden = cur === null ||
+		    cur.kind !== "room";
 	}
 
 	/*
@@ -542,7 +545,8 @@ export class View {
 		li = el("li", "entry");
 		if (e.frame === null) {
 			li.classList.add("notice");
-			li.append(timeOf(e.ts), " ", el("span", "text", e.text));
+			li.append(timeOf(e.ts), " ",
+			    el("span", "text", e.text));
 		} else {
 			const f = e.frame;
 
