@@ -55,16 +55,16 @@ def http(srv, request, timeout=None, port_=None):
 
 
 def read_response(s, head_only=False):
-    """One HTTP response from socket s: (status, headers, body)."""
+    """One HTTP response from socket s: (status, headers, body); nothing
+    past it is read, so that the next response stays in the socket."""
     data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
+    while not data.endswith(b"\r\n\r\n"):
+        chunk = s.recv(1)
         if not chunk:
             raise t.Closed("connection closed before a response head: %r"
                            % data)
         data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
+    lines = data[:-4].decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
     headers = {}
     for line in lines[1:]:
@@ -72,8 +72,9 @@ def read_response(s, head_only=False):
         headers[name.strip().lower()] = value.strip()
     want = 0 if head_only or status in (101, 304) else \
         int(headers.get("content-length", "0"))
+    body = b""
     while len(body) < want:
-        chunk = s.recv(65536)
+        chunk = s.recv(want - len(body))
         if not chunk:
             break
         body += chunk
@@ -171,9 +172,9 @@ class WsClient(t.Client):
     """A WebSocket connection to the web port speaking evchat JSON."""
 
     def __init__(self, port_, origin=None, timeout=None, auto_pong=False,
-                 name=None, extra=""):
+                 name=None, extra="", **kw):
         super().__init__(port_, timeout=timeout, auto_pong=auto_pong,
-                         name=name or "ws")
+                         name=name or "ws", **kw)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(handshake(key, origin=origin, extra=extra))
         data = b""
