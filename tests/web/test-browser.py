@@ -2,17 +2,19 @@
 # loads it from a test evchatd's web listener on loopback; it knows the page only by its element ids.
 """Two browser sessions and a TCP client chat through one evchatd.
 
-ana (a desktop window) and bob (a 360-pixel phone screen) open the page's
-link to a room, sign in and find there what a TCP client said before
-(history on join); they exchange room messages, a private message, a
-sticker, a file and a voice recording (Chromium's fake microphone), and see
-the TCP client's messages, whose nick holds markup, as text; a message
-holding an <img onerror> shows as text.  A key switches conversations, a
-refused join is shown on the page, and bob's page fits his screen.  The
-unit checks of state.js (state-checks.js) run in ana's browser.  The daemon
-is then restarted on the same web port, and both pages reconnect and
-rejoin the room by themselves.  Screenshots of both pages are left beside
-the test log.
+The daemon has a server password.  ana (a desktop window) and bob (a
+360-pixel phone screen) open the page's link to a room and sign in (ana
+first without the password, which the page shows refused); they find there
+what a TCP client said before (history on join); they exchange room
+messages, a private message, a sticker, a file and a voice recording
+(Chromium's fake microphone), and see the TCP client's messages, whose nick
+holds markup, as text; a message holding an <img onerror> shows as text.  A
+key switches conversations, a refused join is shown on the page, and bob's
+page fits his screen.  The unit checks of state.js (state-checks.js) run in
+ana's browser.  The daemon is then restarted on the same web port, and both
+pages reconnect and rejoin the room by themselves; bob's page, loaded
+again, signs in and rejoins with what the browser remembered.  Screenshots
+of both pages are left beside the test log.
 
 Skipped (77) when chromium, chromedriver or selenium is missing.
 """
@@ -22,12 +24,14 @@ import concurrent.futures
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 import evchat_test as t
 
 ROOM = "lab"
 NASTY = "<img src=x onerror=alert(1)>"
+PASSWORD = "open sesame"
 TERMINAL_NICK = "<i>carol"	# a valid nick that is also markup
 WAIT = 2 * t.TIMEOUT		# s, the longest any step may take
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -63,8 +67,19 @@ def find_tools():
     return chromium, driver
 
 
+def hash_password():
+    """The server password's hash, from evchatd --hash-password."""
+    r = subprocess.run([os.environ["EVCHATD"], "--hash-password"],
+                       input=PASSWORD + "\n", capture_output=True,
+                       text=True, timeout=t.TIMEOUT * 4)
+    m = re.fullmatch(r"password = (\$y\$\S+)\n", r.stdout)
+    assert m, "evchatd --hash-password: %r" % (r,)
+    return m.group(1)
+
+
 need_selenium()
 CHROMIUM, CHROMEDRIVER = find_tools()
+DAEMON_ARGS = ["--password", hash_password()]
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import (  # noqa: E402
@@ -143,9 +158,18 @@ class Page:
     def click(self, xpath):
         self.d.find_element(By.XPATH, xpath).click()
 
-    def sign_in(self, url, nick):
+    def sign_in(self, url, nick, password):
+        """Open url and sign in; without the password first, when
+        password is None, which the page must show refused."""
         self.d.get(url)
         self.el("signin-nick").send_keys(nick)
+        if password is None:
+            self.el("signin-submit").click()
+            self.wait("the password refused", lambda p:
+                      p.el("signin-error").is_displayed() and
+                      "password" in p.text("signin-error"))
+            password = PASSWORD
+        self.el("signin-password").send_keys(password)
         self.el("signin-submit").click()
 
     def keys(self, modifier, key):
@@ -231,11 +255,12 @@ def start_pages(specs):
         raise
 
 
-@t.daemon_args("--web-listen", "127.0.0.1:0")
+@t.daemon_args("--web-listen", "127.0.0.1:0", *DAEMON_ARGS)
 def test_browser(srv):
     srv.port, web = ports(srv)
     url = "http://127.0.0.1:%d/#%s" % (web, ROOM)
-    carol = srv.client(TERMINAL_NICK, auto_pong=True)
+    carol = srv.connect(auto_pong=True)
+    carol.hello(TERMINAL_NICK, password=PASSWORD)
     carol.join(ROOM)
     carol.request({"type": "msg", "room": ROOM, "text": "said before"},
                   "msg")
@@ -263,10 +288,10 @@ def test_browser(srv):
 
 def run_chat(srv, carol, url, ana, bob):
     # The link names the room: signing in joins it, with its history.
-    ana.sign_in(url, "ana")
+    ana.sign_in(url, "ana", None)
     ana.wait("history on join", lambda p: "said before" in
              p.text("messages"))
-    bob.sign_in(url, "bob")
+    bob.sign_in(url, "bob", PASSWORD)
     for p in (ana, bob):
         p.wait("all three members", lambda p: members(p) == sorted([
             TERMINAL_NICK, "ana (you)" if p is ana else "ana",
@@ -373,13 +398,14 @@ def run_chat(srv, carol, url, ana, bob):
 
 def run_restart(srv, web, ana, bob):
     """Stop the daemon and start another on the same web port: the pages
-    reconnect, rejoin the room and chat again."""
+    reconnect, rejoin the room and chat again.  Then bob's page is loaded
+    again, and signs in and joins with what the browser remembered."""
     status, _ = srv.stop()
     assert status == 0, "the daemon exited with %s" % status
     for p in (ana, bob):
         p.wait("the disconnection shown", lambda p:
                p.el("status").is_displayed())
-    again = t.Server(["--web-listen", "127.0.0.1:%d" % web])
+    again = t.Server(["--web-listen", "127.0.0.1:%d" % web] + DAEMON_ARGS)
     again.start()
     try:
         # The room's old members are shown until the rejoin's reply,
@@ -390,6 +416,10 @@ def run_restart(srv, web, ana, bob):
                 "bob (you)" if p is bob else "bob"], 3 * WAIT)
         bob.say("back again")
         ana.shows("back again")
+        bob.d.refresh()
+        bob.wait("the room after a reload", lambda p: members(p) ==
+                 ["ana", "bob (you)"])
+        bob.shows("back again")
         for p in (ana, bob):
             p.screenshot()
     finally:
