@@ -190,6 +190,7 @@ export class View {
 		this.entries = new WeakMap();	// log entry -> its <li>
 		this.errorTimer = null;
 		this.shown = null;		// the conversation in the log
+		this.atEnd = true;		// the log shows its last line
 		this.convs = {
 			room: new KeyedList($("room-list"), (c) =>
 			    this.conversation(c.key), (li, c) =>
@@ -272,6 +273,22 @@ export class View {
 			$("stickers").append(b);
 		}
 		document.addEventListener("keydown", (ev) => this.key(ev));
+
+		// A log that shows its end keeps showing it when it grows
+		// (a message, a picture or player laid out late) or shrinks
+		// (an error above it, a phone's keyboard).
+		const log = $("log");
+		const follow = new ResizeObserver(() => {
+			if (this.atEnd)
+				log.scrollTop = log.scrollHeight;
+		});
+
+		log.addEventListener("scroll", () => {
+			this.atEnd = log.scrollHeight - log.scrollTop -
+			    log.clientHeight < NEAR_BOTTOM;
+		});
+		follow.observe(log);
+		follow.observe($("messages"));
 	}
 
 	/* Keys for the whole page: Escape closes what is open (or throws a
@@ -522,16 +539,15 @@ export class View {
 	renderLog(cur) {
 		const log = $("log");
 		const list = $("messages");
-		const switched = cur !== this.shown;
-		const atEnd = switched || log.scrollHeight - log.scrollTop -
-		    log.clientHeight < NEAR_BOTTOM;
 		const fromEnd = log.scrollHeight - log.scrollTop;
 		const first = list.firstChild;
 
+		if (cur !== this.shown)
+			this.atEnd = true;
 		this.shown = cur;
 		syncChildren(list, cur === null ? [] :
 		    cur.entries.map((e) => this.entry(e)));
-		if (atEnd)
+		if (this.atEnd)
 			log.scrollTop = log.scrollHeight;
 		else if (list.firstChild !== first)
 			log.scrollTop = log.scrollHeight - fromEnd;

@@ -5,16 +5,17 @@
 The daemon has a server password.  ana (a desktop window) and bob (a
 360-pixel phone screen) open the page's link to a room and sign in (ana
 first without the password, which the page shows refused); they find there
-what a TCP client said before (history on join); they exchange room
-messages, a private message, a sticker, a file and a voice recording
-(Chromium's fake microphone), and see the TCP client's messages, whose nick
-holds markup, as text; a message holding an <img onerror> shows as text.  A
-key switches conversations, a refused join is shown on the page, and bob's
-page fits his screen.  The unit checks of state.js (state-checks.js) run in
-ana's browser.  The daemon is then restarted on the same web port, and both
-pages reconnect and rejoin the room by themselves; bob's page, loaded
-again, signs in and rejoins with what the browser remembered.  Screenshots
-of both pages are left beside the test log.
+what a TCP client said before (history on join, and "load older"); they
+exchange room messages, a private message, a sticker, a file and a voice
+recording (Chromium's fake microphone), and see the TCP client's messages,
+whose nick holds markup, as text; a message holding an <img onerror> shows
+as text.  A key switches conversations, a refused join is shown on the
+page, and bob's page fits his screen.  The unit checks of state.js
+(state-checks.js) run in ana's browser.  The daemon is then restarted on
+the same web port, and both pages reconnect and rejoin the room by
+themselves; bob's page, loaded again, signs in and rejoins with what the
+browser remembered.  Screenshots of both pages are left beside the test
+log.
 
 Skipped (77) when chromium, chromedriver or selenium is missing.
 """
@@ -32,6 +33,7 @@ import evchat_test as t
 ROOM = "lab"
 NASTY = "<img src=x onerror=alert(1)>"
 PASSWORD = "open sesame"
+HISTORY_JOIN = 50		# messages the page asks for on join (app.js)
 TERMINAL_NICK = "<i>carol"	# a valid nick that is also markup
 WAIT = 2 * t.TIMEOUT		# s, the longest any step may take
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -262,8 +264,10 @@ def test_browser(srv):
     carol = srv.connect(auto_pong=True)
     carol.hello(TERMINAL_NICK, password=PASSWORD)
     carol.join(ROOM)
-    carol.request({"type": "msg", "room": ROOM, "text": "said before"},
-                  "msg")
+    # More than a join replays: the first must wait for "load older".
+    for text in ["said before"] + ["filler %d" % i for i in
+                                   range(1, HISTORY_JOIN + 3)]:
+        carol.request({"type": "msg", "room": ROOM, "text": text}, "msg")
 
     pages = []
     try:
@@ -289,8 +293,13 @@ def test_browser(srv):
 def run_chat(srv, carol, url, ana, bob):
     # The link names the room: signing in joins it, with its history.
     ana.sign_in(url, "ana", None)
-    ana.wait("history on join", lambda p: "said before" in
-             p.text("messages"))
+    ana.shows("filler %d" % (HISTORY_JOIN + 2))
+    assert "said before" not in ana.texts("#messages .text")
+    ana.el("older").click()
+    ana.shows("said before")
+    ana.wait("no older messages left", lambda p:
+             not p.el("older").is_displayed())
+    assert len(ana.texts("#messages .text")) == HISTORY_JOIN + 3
     bob.sign_in(url, "bob", PASSWORD)
     for p in (ana, bob):
         p.wait("all three members", lambda p: members(p) == sorted([
