@@ -9,6 +9,7 @@ const $ = (id) => document.getElementById(id);
 
 const ERROR_SHOWN = 10000;	// ms an error stays up unless dismissed
 const NEAR_BOTTOM = 40;		// px: a log scrolled this close follows
+const TEXT_ROWS = 5;		// lines the message box grows to
 
 /* Create an element with a class and text; text is always text. */
 function el(tag, cls, text) {
@@ -229,6 +230,7 @@ export class View {
 			ev.preventDefault();
 			this.send();
 		});
+		$("text").addEventListener("input", () => this.fitText());
 		$("text").addEventListener("keydown", (ev) => {
 			if (ev.key === "Enter" && !ev.shiftKey &&
 			    !ev.isComposing) {
@@ -338,13 +340,23 @@ export class View {
 		if (t.trim() === "")
 			return;
 		$("text").value = "";
+		this.fitText();
 		this.actions.say(t);
+	}
+
+	/* The message box as tall as its lines, up to a few. */
+	fitText() {
+		const t = $("text");
+
+		t.rows = Math.min(TEXT_ROWS, t.value.split("\n").length);
 	}
 
 	/* Put back a text the server refused, unless a new one was begun. */
 	restoreText(text) {
-		if ($("text").value === "")
+		if ($("text").value === "") {
 			$("text").value = text;
+			this.fitText();
+		}
 	}
 
 	focusText() {

@@ -377,6 +377,7 @@ def run_chat(srv, carol, url, ana, bob):
              p.d.find_elements(By.XPATH, "//ul[@id='private-list']//button"
                                "[normalize-space(bdi)='@ana']/span"
                                "[@class='badge'][.='1']"))
+    assert bob.d.title == "(1) evchat", bob.d.title
     bob.open_conversation("@ana")
     bob.wait("the unread count gone", lambda p: not p.d.find_elements(
         By.XPATH, "//ul[@id='private-list']//span[@class='badge']"
