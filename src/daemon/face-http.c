@@ -64,6 +64,7 @@ struct face_http_request {
 	struct face_http_text	 field;		/* the header being read */
 	struct face_http_text	 value[HTTP_NHEADERS];
 	enum face_http_header	 which;		/* of the value being read */
+	bool			 in_value;	/* the last piece was a value */
 	bool			 twice;		/* a header above came twice */
 	bool			 body;		/* it announced a body */
 	bool			 complete;
@@ -94,10 +95,10 @@ face_http_on_field(http_parser *hp, const char *at, size_t len)
 {
 	struct face_http_request	*r = hp->data;
 
-	if (r->which != HTTP_OTHER || r->field.p == NULL ||
-	    r->field.p + r->field.len != at)
-		r->field.p = NULL;	/* a new field */
-	r->which = HTTP_OTHER;
+	if (r->in_value) {
+		r->in_value = false;
+		r->field.p = NULL;	/* the next header begins */
+	}
 	face_http_append(&r->field, at, len);
 	return (0);
 }
@@ -106,10 +107,9 @@ static int
 face_http_on_value(http_parser *hp, const char *at, size_t len)
 {
 	struct face_http_request	*r = hp->data;
-	struct face_http_text		*v;
 	size_t				 i;
 
-	if (r->field.p != NULL) {
+	if (!r->in_value) {
 		/* The field name is whole: which header is it? */
 		for (i = 0; i < HTTP_NHEADERS; i++) {
 			if (r->field.len == strlen(face_http_names[i]) &&
@@ -118,16 +118,14 @@ face_http_on_value(http_parser *hp, const char *at, size_t len)
 				break;
 		}
 		r->which = i;
-		r->field.p = NULL;
-		if (i < HTTP_NHEADERS && r->value[i].p != NULL)
+		r->in_value = true;
+		if (i < HTTP_NHEADERS && r->value[i].p != NULL) {
 			r->twice = true;
-		if (i < HTTP_NHEADERS)
 			r->value[i].p = NULL;
+		}
 	}
-	if (r->which == HTTP_OTHER)
-		return (0);
-	v = &r->value[r->which];
-	face_http_append(v, at, len);
+	if (r->which != HTTP_OTHER)
+		face_http_append(&r->value[r->which], at, len);
 	return (0);
 }
 
@@ -485,7 +483,6 @@ face_http_read(struct client *c, unsigned int budget)
 			return (FACE_READ_CLOSED);
 		}
 		memset(&r, 0, sizeof r);
-		r.which = HTTP_OTHER;
 		http_parser_init(&hp, HTTP_REQUEST);
 		hp.data = &r;
 		used = http_parser_execute(&hp, &face_http_settings, p, len);

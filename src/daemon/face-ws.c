@@ -30,12 +30,20 @@ const struct face face_ws = {
 	.free = face_ws_free,
 };
 
-/* A WebSocket client's own state, in client->face_state. */
+/*
+ * A WebSocket client's own state, in client->face_state.  wslay's context
+ * holds two 4 KiB buffers: it lives only while bytes are under way, and
+ * goes at a message boundary (face_ws_idle), so that an idle connection
+ * costs little more than a TCP one.
+ */
 struct face_ws {
 	struct client		*c;
-	wslay_event_context_ptr	 ctx;
+	wslay_event_context_ptr	 ctx;	/* NULL: between messages */
 	struct evbuffer		*in;	/* whole text messages, as frames */
 	struct evbuffer		*out;	/* wslay's control frames, made */
+	uint64_t		 fed;	/* bytes given to ctx */
+	uint64_t		 framed; /* bytes of the frames it ended */
+	uint64_t		 frame;	/* bytes of the frame under way */
 	bool			 data;	/* a data message is under way */
 	const char		*why;	/* why reading stopped, or NULL */
 	bool			 bye;	/* and whether to say bye then */
@@ -54,6 +62,7 @@ face_ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return (-1);
 	}
+	ws->fed += n;
 	return (n);
 }
 
@@ -78,10 +87,25 @@ face_ws_start_cb(wslay_event_context_ptr ctx,
 {
 	struct face_ws	*ws = user;
 
+	uint64_t	 len = arg->payload_length;
+
 	if (ws->c->partial_ms == 0)
 		ws->c->partial_ms = server_mono_ms();
 	if (!wslay_is_ctrl_frame(arg->opcode))
 		ws->data = true;
+	/*
+	 * The frame's bytes, its masked header in the shortest form: one
+	 * sent longer only keeps the context (framed never reaches fed).
+	 */
+	ws->frame = 2 + 4 + (len < 126 ? 0 : len < 65536 ? 2 : 8) + len;
+}
+
+static void
+face_ws_end_cb(wslay_event_context_ptr ctx, void *user)
+{
+	struct face_ws	*ws = user;
+
+	ws->framed += ws->frame;
 }
 
 /* Stop reading c with a close frame of code, saying why. */
@@ -145,8 +169,43 @@ static const struct wslay_event_callbacks face_ws_callbacks = {
 	.recv_callback = face_ws_recv_cb,
 	.send_callback = face_ws_send_cb,
 	.on_frame_recv_start_callback = face_ws_start_cb,
+	.on_frame_recv_end_callback = face_ws_end_cb,
 	.on_msg_recv_callback = face_ws_msg_cb,
 };
+
+/* wslay's context, made when bytes come (or the close goes); -1: no memory. */
+static int
+face_ws_context(struct face_ws *ws)
+{
+	if (ws->ctx != NULL)
+		return (0);
+	if (wslay_event_context_server_init(&ws->ctx, &face_ws_callbacks,
+	    ws) != 0) {
+		ws->ctx = NULL;
+		return (-1);
+	}
+	/* One message is one request: no larger than a frame. */
+	wslay_event_config_set_max_recv_msg_length(ws->ctx,
+	    ws->c->server->config->max_frame);
+	ws->fed = ws->framed = 0;
+	return (0);
+}
+
+/*
+ * Drop the context when it holds nothing: every byte it was given ended a
+ * frame, no message is under way, nothing waits to be sent and the
+ * connection is open.  The next bytes start a new one, as at the start.
+ */
+static void
+face_ws_idle(struct face_ws *ws)
+{
+	if (ws->ctx == NULL || ws->fed != ws->framed || ws->data ||
+	    !wslay_event_get_read_enabled(ws->ctx) ||
+	    wslay_event_want_write(ws->ctx))
+		return;
+	wslay_event_context_free(ws->ctx);
+	ws->ctx = NULL;
+}
 
 /*
  * The connection speaks WebSocket from now on (face-http.c has answered
@@ -161,19 +220,12 @@ face_ws_start(struct client *c, char *err, size_t errlen)
 		goto nomem;
 	ws->c = c;
 	if ((ws->in = evbuffer_new()) == NULL ||
-	    (ws->out = evbuffer_new()) == NULL ||
-	    wslay_event_context_server_init(&ws->ctx, &face_ws_callbacks,
-	    ws) != 0) {
+	    (ws->out = evbuffer_new()) == NULL) {
 		if (ws->in != NULL)
 			evbuffer_free(ws->in);
-		if (ws->out != NULL)
-			evbuffer_free(ws->out);
 		free(ws);
 		goto nomem;
 	}
-	/* One message is one request: no larger than a frame. */
-	wslay_event_config_set_max_recv_msg_length(ws->ctx,
-	    c->server->config->max_frame);
 	c->face = &face_ws;
 	c->face_state = ws;
 	return (0);
@@ -188,7 +240,8 @@ face_ws_free(struct client *c)
 {
 	struct face_ws	*ws = c->face_state;
 
-	wslay_event_context_free(ws->ctx);
+	if (ws->ctx != NULL)
+		wslay_event_context_free(ws->ctx);
 	evbuffer_free(ws->in);
 	evbuffer_free(ws->out);
 	free(ws);
@@ -211,7 +264,7 @@ face_ws_made(struct face_ws *ws)
 	struct frame	*f;
 	size_t		 len;
 
-	if (wslay_event_send(ws->ctx) != 0 ||
+	if (ws->ctx == NULL || wslay_event_send(ws->ctx) != 0 ||
 	    (len = evbuffer_get_length(ws->out)) == 0 ||
 	    (f = frame_alloc_raw(len)) == NULL)
 		return (NULL);
@@ -235,6 +288,8 @@ face_ws_end(struct client *c, const char *reason)
 		code = WSLAY_CODE_GOING_AWAY;
 	len = utf8_trim(reason, strlen(reason) < WS_REASON_MAX ?
 	    strlen(reason) : WS_REASON_MAX);
+	if (face_ws_context(ws) != 0)
+		return (NULL);
 	/* Refused (and so nothing) when a close is queued already. */
 	(void)wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason,
 	    len);
@@ -285,9 +340,9 @@ face_ws_read(struct client *c, unsigned int budget)
 	struct frame	*f;
 	enum face_read	 rd;
 
-	if (evbuffer_get_length(ws->in) == 0 &&
-	    wslay_event_get_read_enabled(ws->ctx)) {
-		if (wslay_event_recv(ws->ctx) != 0) {
+	if (evbuffer_get_length(ws->in) == 0 && ws->why == NULL &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0) {
+		if (face_ws_context(ws) != 0 || wslay_event_recv(ws->ctx) != 0) {
 			client_close(c, "out of memory", false);
 			return (FACE_READ_CLOSED);
 		}
@@ -298,12 +353,12 @@ face_ws_read(struct client *c, unsigned int budget)
 			client_send_frame(c, f);	/* pongs */
 			frame_unref(f);
 		}
+		face_ws_idle(ws);
 	}
 	rd = face_evchat_frames(c, ws->in, budget, false);
 	if (rd == FACE_READ_CLOSED || c->flags & CLIENT_CLOSING)
 		return (FACE_READ_CLOSED);
-	if (evbuffer_get_length(ws->in) == 0 &&
-	    !wslay_event_get_read_enabled(ws->ctx)) {
+	if (evbuffer_get_length(ws->in) == 0 && ws->why != NULL) {
 		client_close(c, ws->why, ws->bye);
 		return (FACE_READ_CLOSED);
 	}

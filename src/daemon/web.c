@@ -37,6 +37,19 @@
 	"X-Content-Type-Options: nosniff\r\n" \
 	"Referrer-Policy: no-referrer\r\n"
 
+/*
+ * A file's response head: its type, length and validator (the page is
+ * checked for a new version on each load, and a 304 costs little).
+ */
+#define WEB_FILE_HEAD \
+	"HTTP/1.1 200 OK\r\n" \
+	"Content-Type: %s\r\n" \
+	"Content-Length: %zu\r\n" \
+	"ETag: %s\r\n" \
+	"Cache-Control: no-cache\r\n" \
+	WEB_HEADERS \
+	"\r\n"
+
 static const struct {
 	const char	*ext;
 	const char	*type;
@@ -191,19 +204,10 @@ web_add(struct web *w, const char *path, const unsigned char *bytes,
 	if ((wf->path = strdup(path)) == NULL ||
 	    web_etag(bytes, len, wf->etag, sizeof wf->etag) != 0)
 		goto fail;
-#define WEB_FILE_HEAD \
-	"HTTP/1.1 200 OK\r\n" \
-	"Content-Type: %s\r\n" \
-	"Content-Length: %zu\r\n" \
-	"ETag: %s\r\n" \
-	"Cache-Control: no-cache\r\n" \
-	WEB_HEADERS \
-	"\r\n"
 	wf->get = web_frame((const char *)bytes, len, true, WEB_FILE_HEAD,
 	    type, len, wf->etag);
 	wf->head = web_frame(NULL, 0, false, WEB_FILE_HEAD, type, len,
 	    wf->etag);
-#undef WEB_FILE_HEAD
 	wf->not_modified = web_frame(NULL, 0, false,
 	    "HTTP/1.1 304 Not Modified\r\n"
 	    "ETag: %s\r\n"

@@ -149,6 +149,18 @@ def test_fragmented_message_with_ping_between(srv):
 
 
 @w.web()
+def test_fragments_across_reads(srv):
+    """A message's first fragment, read and answered around (its ping's
+    pong), then its last: the decoder's state lasts between reads."""
+    a = w.ws(srv, "alice")
+    text = b'{"type":"ping","id":"later"}'
+    a.send_raw(w.frame(1, text[:12], fin=False) + w.frame(9, b"sync"))
+    a.wait_control(10)
+    a.send_raw(w.frame(0, text[12:], fin=True))
+    a.expect_next("pong", re="later")
+
+
+@w.web()
 def test_unregistered_requests_answered(srv):
     """Before hello, a WebSocket client gets the same errors as TCP."""
     a = w.ws(srv)
@@ -165,8 +177,7 @@ def test_heartbeat_json_and_websocket_ping(srv):
     a = w.ws(srv, "alice")
     a.expect_next("ping", ts=t.ANY)
     # The WebSocket ping came right after, in the same write.
-    while not a.control(9):
-        a._fill(a.timeout)
+    a.wait_control(9)
     a.send_raw(w.frame(10, b""))        # what a browser answers
     a.expect_quiet()
 

@@ -24,6 +24,7 @@ import os
 import re
 import socket
 import struct
+import time
 
 import evchat_test as t
 
@@ -200,6 +201,16 @@ class WsClient(t.Client):
     def control(self, opcode):
         """The payloads of the control frames of opcode received so far."""
         return [p for o, p in self.reader.control if o == opcode]
+
+    def wait_control(self, opcode, timeout=None):
+        """Read until a control frame of opcode has come; returns the
+        payloads of those received."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while not self.control(opcode):
+            if self.eof or not self._fill(deadline):
+                raise t.Timeout("%s: no control frame %d; got %r" % (
+                    self, opcode, self.reader.control))
+        return self.control(opcode)
 
     @property
     def close_code(self):
