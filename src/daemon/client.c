@@ -98,6 +98,8 @@ client_free(struct client *c)
 	if (!(c->flags & CLIENT_DETACHED))
 		client_detach(c);
 	client_unhold(c);
+	if (c->face->free != NULL)
+		c->face->free(c);
 	log_debug("client %llu freed", (unsigned long long)c->id);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
@@ -254,11 +256,12 @@ client_queued(struct client *c)
 }
 
 /*
- * Queue one frame of c's face.  A closing client gets nothing after its
+ * Queue one frame of c's face (an event's, or one the face made itself: a
+ * reply of HTTP, a WebSocket pong).  A closing client gets nothing after its
  * bye; a client whose output would pass max-sendq is dropped, so that a
  * reader that stalls costs the others neither memory nor messages.
  */
-static void
+void
 client_send_frame(struct client *c, struct frame *f)
 {
 	size_t	max = c->server->config->max_sendq;
@@ -480,7 +483,8 @@ client_release(struct client *c)
 		return;
 	client_unhold(c);
 	if (!(c->flags & (CLIENT_CLOSING | CLIENT_INPUT_LEFT)) &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0) {
+	    (evbuffer_get_length(bufferevent_get_input(c->bev)) != 0 ||
+	    (c->face->buffered != NULL && c->face->buffered(c) != 0))) {
 		c->flags |= CLIENT_INPUT_LEFT;
 		TAILQ_INSERT_TAIL(&s->pending, c, pending_entry);
 		server_resume(s);
@@ -518,6 +522,12 @@ client_close(struct client *c, const char *reason, bool bye)
 		if ((f = evt_frame(&e, c->face)) != NULL)
 			(void)client_queue(c, f);
 		evt_clear(&e);
+	}
+	/* A face may end its stream its own way: a WebSocket close frame. */
+	if (!(c->flags & CLIENT_DEAD) && c->face->end != NULL &&
+	    (f = c->face->end(c, reason)) != NULL) {
+		(void)client_queue(c, f);
+		frame_unref(f);
 	}
 	client_unhold(c);
 	c->flags |= CLIENT_CLOSING;

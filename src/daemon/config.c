@@ -27,6 +27,7 @@
 enum config_type {
 	CONFIG_LISTEN,		/* char *[]: repeatable ADDR:PORT, or none */
 	CONFIG_CIDRS,		/* struct cidr []: ADDR[/BITS],... or none */
+	CONFIG_ORIGINS,		/* char *[]: SCHEME://HOST[:PORT],... or none */
 	CONFIG_DURATION,	/* unsigned int seconds, s or m suffix */
 	CONFIG_AGE,		/* the same, also h or d: long spans */
 	CONFIG_SIZE,		/* size_t bytes, K or M suffix */
@@ -153,6 +154,25 @@ static const struct config_key config_keys[] = {
 	{ .name = "tls-min-version", .type = CONFIG_TLS_VERSION,
 	  .off = CONFIG_OFF(tls_min_version), .min = 2, .max = 3, .def = 2,
 	  .arg = "VER", .help = "oldest TLS version: 1.2 or 1.3" },
+	{ .name = "web-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(web_listen), .noff = CONFIG_OFF(nweb_listen),
+	  .defs = "127.0.0.1:7680 [::1]:7680", .arg = "ADDR:PORT",
+	  .help = "repeatable; the web page and WebSocket" },
+	{ .name = "web-tls-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(web_tls_listen), .noff = CONFIG_OFF(nweb_tls_listen),
+	  .defs = "", .arg = "ADDR:PORT",
+	  .help = "repeatable; the same over TLS (HTTPS)" },
+	{ .name = "web-root", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(web_root), .arg = "DIR",
+	  .help = "serve the page from DIR; none: built in" },
+	{ .name = "web-origins", .type = CONFIG_ORIGINS,
+	  .off = CONFIG_OFF(web_origins), .noff = CONFIG_OFF(nweb_origins),
+	  .defs = "none", .arg = "LIST",
+	  .help = "other pages that may open /ws" },
+	{ .name = "web-trusted-proxies", .type = CONFIG_CIDRS,
+	  .off = CONFIG_OFF(web_proxies), .noff = CONFIG_OFF(nweb_proxies),
+	  .defs = "none", .arg = "LIST",
+	  .help = "whose X-Forwarded-For is believed" },
 	{ .name = "password", .type = CONFIG_HASH,
 	  .off = CONFIG_OFF(password), .arg = "HASH",
 	  .help = "hash of the server password" },
@@ -279,6 +299,7 @@ config_list_clear(struct config *cf, const struct config_key *k)
 
 	switch (k->type) {
 	case CONFIG_LISTEN:
+	case CONFIG_ORIGINS:
 		list = config_field(cf, k);
 		for (i = 0; i < *n; i++)
 			free((*list)[i]);
@@ -365,6 +386,83 @@ done:
 	return (0);
 
 fail:
+	free(l);
+	return (-1);
+}
+
+/*
+ * Whether s is a web origin as a browser sends it: http or https, "://",
+ * a host name or [IPv6] and an optional port, nothing after (no path).
+ */
+static bool
+config_origin_valid(const char *s)
+{
+	const char	*host;
+	size_t		 len;
+
+	if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else
+		return (false);
+	if (*host == '[')
+		len = strspn(host + 1, "0123456789abcdefABCDEF:.") + 1;
+	else
+		len = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (len == 0 || (*host == '[' && host[len++] != ']'))
+		return (false);
+	if (host[len] == ':' && host[len + 1] != '\0') {
+		len++;
+		len += strspn(host + len, "0123456789");
+	}
+	return (host[len] == '\0');
+}
+
+/* "none", or origins separated by commas, replacing the list. */
+static int
+config_set_origins(struct config *cf, const struct config_key *k,
+    const char *s, char *why, size_t whylen)
+{
+	char	**l = NULL, **nl, item[256], *one, *c;
+	const char *p;
+	size_t	  n = 0, len;
+
+	if (strcmp(s, "none") == 0)
+		goto done;
+	for (p = s;; p += len + 1) {
+		len = strcspn(p, ",");
+		snprintf(item, sizeof item, "%.*s", (int)len, p);
+		one = config_trim(item);
+		if (len >= sizeof item || !config_origin_valid(one)) {
+			snprintf(why, whylen, "'%.*s' is not an origin "
+			    "(http[s]://HOST[:PORT])", (int)len, p);
+			goto fail;
+		}
+		/* Browsers send origins in lower case. */
+		for (c = one; *c != '\0'; c++)
+			*c = tolower((unsigned char)*c);
+		if ((nl = reallocarray(l, n + 1, sizeof *l)) == NULL)
+			goto nomem;
+		l = nl;
+		if ((l[n] = strdup(one)) == NULL)
+			goto nomem;
+		n++;
+		if (p[len] == '\0')
+			break;
+	}
+done:
+	config_list_clear(cf, k);
+	*(char ***)config_field(cf, k) = l;
+	*config_length(cf, k) = n;
+	return (0);
+
+nomem:
+	snprintf(why, whylen, "out of memory");
+fail:
+	while (n > 0)
+		free(l[--n]);
 	free(l);
 	return (-1);
 }
@@ -497,6 +595,8 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		return (0);
 	case CONFIG_CIDRS:
 		return (config_set_cidrs(cf, k, s, why, whylen));
+	case CONFIG_ORIGINS:
+		return (config_set_origins(cf, k, s, why, whylen));
 	case CONFIG_DURATION:
 	case CONFIG_AGE:
 	case CONFIG_COUNT:
@@ -597,6 +697,13 @@ config_print_value(const struct config *cf, const struct config_key *k,
 		for (i = 0; i < n; i++)
 			fprintf(f, "%s%s", i == 0 ? "" : " ", list[i]);
 		break;
+	case CONFIG_ORIGINS:
+		list = *(char *const *const *)config_cfield(cf, k);
+		if ((n = config_clength(cf, k)) == 0)
+			fprintf(f, "none");
+		for (i = 0; i < n; i++)
+			fprintf(f, "%s%s", i == 0 ? "" : ",", list[i]);
+		break;
 	case CONFIG_CIDRS:
 		cidr = *(const struct cidr *const *)config_cfield(cf, k);
 		if ((n = config_clength(cf, k)) == 0)
@@ -665,6 +772,7 @@ config_new(void)
 			}
 			break;
 		case CONFIG_CIDRS:
+		case CONFIG_ORIGINS:
 		case CONFIG_STORE:
 			if (config_set(cf, k, k->defs, true, why,
 			    sizeof why) != 0) {
@@ -1066,17 +1174,32 @@ config_password_file(struct config *cf, struct config_state *st)
 	return (rc);
 }
 
-/* An address in both listen and tls-listen (port 0 aside), or NULL. */
+/*
+ * An address that two listener keys name (port 0 aside): *a and *b are set
+ * to the two keys.  NULL when none is.
+ */
 static const char *
-config_listen_twice(const struct config *cf)
+config_listen_twice(const struct config *cf, const struct config_key **a,
+    const struct config_key **b)
 {
-	size_t	i, j;
+	char *const	*la, *const *lb;
+	size_t		 i, j, x, y;
 
-	for (i = 0; i < cf->nlisten; i++) {
-		for (j = 0; j < cf->ntls_listen; j++) {
-			if (config_listen_same(cf->listen[i],
-			    cf->tls_listen[j]))
-				return (cf->listen[i]);
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].type != CONFIG_LISTEN)
+			continue;
+		for (j = i; j < CONFIG_NKEYS; j++) {
+			if (config_keys[j].type != CONFIG_LISTEN)
+				continue;
+			*a = &config_keys[i];
+			*b = &config_keys[j];
+			la = *(char *const *const *)config_cfield(cf, *a);
+			lb = *(char *const *const *)config_cfield(cf, *b);
+			/* Within one key, config_set refused it already. */
+			for (x = 0; i != j && x < config_clength(cf, *a); x++)
+				for (y = 0; y < config_clength(cf, *b); y++)
+					if (config_listen_same(la[x], lb[y]))
+						return (la[x]);
 		}
 	}
 	return (NULL);
@@ -1086,12 +1209,19 @@ config_listen_twice(const struct config *cf)
 static int
 config_check_secure(struct config *cf, struct config_state *st)
 {
-	const char	*addr;
-	char		 where[PATH_MAX + 32];
+	const struct config_key	*a, *b;
+	const char		*addr;
+	char			 where[PATH_MAX + 32];
 
 	if (cf->ntls_listen > 0 && cf->tls_cert == NULL) {
 		config_error(st, "%stls-listen needs tls-cert", config_where(st,
 		    "tls-listen", "tls-cert", where, sizeof where));
+		return (-1);
+	}
+	if (cf->nweb_tls_listen > 0 && cf->tls_cert == NULL) {
+		config_error(st, "%sweb-tls-listen needs tls-cert",
+		    config_where(st, "web-tls-listen", "tls-cert", where,
+		    sizeof where));
 		return (-1);
 	}
 	if (cf->tls_key != NULL && cf->tls_cert == NULL) {
@@ -1099,10 +1229,10 @@ config_check_secure(struct config *cf, struct config_state *st)
 		    "tls-key", "tls-cert", where, sizeof where));
 		return (-1);
 	}
-	if ((addr = config_listen_twice(cf)) != NULL) {
-		config_error(st, "%s'%s' is in both listen and tls-listen",
-		    config_where(st, "listen", "tls-listen", where,
-		    sizeof where), addr);
+	if ((addr = config_listen_twice(cf, &a, &b)) != NULL) {
+		config_error(st, "%s'%s' is in both %s and %s",
+		    config_where(st, a->name, b->name, where, sizeof where),
+		    addr, a->name, b->name);
 		return (-1);
 	}
 	if (cf->password != NULL && cf->password_file != NULL) {
@@ -1143,7 +1273,20 @@ config_is_set(const struct config_state *st, const char *name)
 static void
 config_adapt(struct config *cf, const struct config_state *st)
 {
-	size_t	media_frame = base64_encoded_len(cf->max_media);
+	size_t	media_frame = base64_encoded_len(cf->max_media), i;
+	bool	listeners = false;
+
+	/*
+	 * The built-in listeners of every kind go together: one listener
+	 * named anywhere replaces them all, so that --listen 127.0.0.1:0
+	 * opens that one and nothing that another instance may hold.
+	 */
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		if (config_keys[i].type == CONFIG_LISTEN && st->set[i])
+			listeners = true;
+	for (i = 0; listeners && i < CONFIG_NKEYS; i++)
+		if (config_keys[i].type == CONFIG_LISTEN && !st->set[i])
+			config_list_clear(cf, &config_keys[i]);
 
 	if (!config_is_set(st, "max-frame")) {
 		if (config_is_set(st, "max-text") &&

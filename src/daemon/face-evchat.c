@@ -10,7 +10,7 @@
 #include "server.h"
 
 static enum face_read	 face_evchat_read(struct client *, unsigned int);
-static struct frame	*face_evchat_render(const struct evt *);
+static struct frame	*face_evchat_render(struct evt *);
 
 const struct face face_evchat = {
 	.name = "evchat",
@@ -39,14 +39,16 @@ face_evchat_request(struct client *c, const char *payload, size_t len)
 }
 
 /*
- * Called by client.c when input has arrived: handle up to budget whole
- * frames, so that one busy client cannot starve the others.  A framing
- * error ends the connection: the stream cannot be resynchronised.
+ * Handle up to budget whole frames of in, so that one busy client cannot
+ * starve the others.  A framing error ends the connection: the stream
+ * cannot be resynchronised.  stream: in is the socket's own input, whose
+ * frames are timed from their first byte (slowloris); the WebSocket face
+ * hands its whole messages here as frames, and times them itself.
  */
-static enum face_read
-face_evchat_read(struct client *c, unsigned int budget)
+enum face_read
+face_evchat_frames(struct client *c, struct evbuffer *in, unsigned int budget,
+    bool stream)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	size_t			 max = c->server->config->max_frame;
 	enum frame_status	 st;
 	const char		*payload;
@@ -60,6 +62,8 @@ face_evchat_read(struct client *c, unsigned int budget)
 		st = frame_decode(in, max, &payload, &len);
 		switch (st) {
 		case FRAME_NEED:
+			if (!stream)
+				return (FACE_READ_DONE);
 			/* Time a frame from its first byte (slowloris). */
 			if (evbuffer_get_length(in) == 0)
 				c->partial_ms = 0;
@@ -80,7 +84,8 @@ face_evchat_read(struct client *c, unsigned int budget)
 		case FRAME_OK:
 			break;
 		}
-		c->partial_ms = 0;
+		if (stream)
+			c->partial_ms = 0;
 		c->server->stats.frames_in++;
 		c->server->stats.bytes_in += FRAME_HEADER + len;
 		face_evchat_request(c, payload, len);
@@ -91,6 +96,14 @@ face_evchat_read(struct client *c, unsigned int budget)
 	if (c->flags & CLIENT_HELD || frame_peek(in, max, &len) == FRAME_NEED)
 		return (FACE_READ_DONE);
 	return (FACE_READ_MORE);
+}
+
+/* Called by client.c when input has arrived on the socket. */
+static enum face_read
+face_evchat_read(struct client *c, unsigned int budget)
+{
+	return (face_evchat_frames(c, bufferevent_get_input(c->bev), budget,
+	    true));
 }
 
 /*
@@ -229,7 +242,7 @@ face_evchat_object(const struct evt *e)
 
 /* Called by evt_frame, once per event that an evchat client receives. */
 static struct frame *
-face_evchat_render(const struct evt *e)
+face_evchat_render(struct evt *e)
 {
 	struct frame	*f;
 	cJSON		*obj;

@@ -89,6 +89,23 @@ limit_cidr_match(const struct cidr *c, int family, const unsigned char *addr)
 	return (((c->addr[full] ^ addr[full]) & (0xff << (8 - rest))) == 0);
 }
 
+/* Whether sa is in one of the n ranges of list (web-trusted-proxies). */
+bool
+limit_cidr_any(const struct cidr *list, size_t n, const struct sockaddr *sa)
+{
+	unsigned char	addr[16];
+	size_t		i;
+	int		family;
+
+	if ((family = limit_addr(sa, addr)) == -1)
+		return (false);
+	for (i = 0; i < n; i++) {
+		if (limit_cidr_match(&list[i], family, addr))
+			return (true);
+	}
+	return (false);
+}
+
 /*
  * Count a new connection from sa against max-clients-per-ip.  Returns false
  * when the address is over its limit (nothing counted then).
@@ -100,17 +117,14 @@ limit_ip_add(struct server *s, struct client *c, const struct sockaddr *sa)
 	struct limit_ip		*ip;
 	unsigned char		 addr[16];
 	char			 key[INET6_ADDRSTRLEN];
-	size_t			 i;
 	int			 family;
 
 	if (cf->max_clients_per_ip == 0)
 		return (true);
 	if ((family = limit_addr(sa, addr)) == -1)
 		return (true);	/* a local socket */
-	for (i = 0; i < cf->nlimit_exempt; i++) {
-		if (limit_cidr_match(&cf->limit_exempt[i], family, addr))
-			return (true);
-	}
+	if (limit_cidr_any(cf->limit_exempt, cf->nlimit_exempt, sa))
+		return (true);
 	inet_ntop(family, addr, key, sizeof key);
 	if ((ip = hash_find(s->ips, key)) == NULL) {
 		if ((ip = calloc(1, sizeof *ip)) == NULL)

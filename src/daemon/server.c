@@ -6,6 +6,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,10 @@ server_accept(struct server *s, const struct face *face,
 		client_close(c, "server full", true);
 		return;
 	}
+	/* A trusted proxy speaks for others: face-http.c counts them. */
+	if (face == &face_http && limit_cidr_any(s->config->web_proxies,
+	    s->config->nweb_proxies, sa))
+		return;
 	if (!limit_ip_add(s, c, sa)) {
 		log_info("client %llu from %s refused: too many connections "
 		    "from that address", (unsigned long long)c->id, c->addr);
@@ -303,9 +308,22 @@ server_apply(struct server *s, struct config *cf)
 	}
 }
 
+/* What the web listeners serve, for the operator. */
+static void
+server_web_log(const struct server *s)
+{
+	if (s->config->nweb_listen + s->config->nweb_tls_listen == 0 &&
+	    !s->activated)
+		return;
+	log_info("web page: %zu files, %zu bytes, %s", s->web->nfiles,
+	    s->web->bytes, s->config->web_root != NULL ? s->config->web_root :
+	    "built in");
+}
+
 static void
 server_reload(struct server *s)
 {
+	struct web	*web;
 	struct config	*cf;
 	char		 err[512], msg[64];
 	struct timespec	 ts;
@@ -315,16 +333,21 @@ server_reload(struct server *s)
 	    (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	systemd_notify(msg);
 	cf = config_from_args(s->argc, s->argv, err, sizeof err);
-	if (cf == NULL) {
+	if (cf == NULL || (web = web_new(cf, err, sizeof err)) == NULL) {
 		log_warn("reload failed, keeping the old configuration: %s",
 		    err);
+		config_free(cf);
 		systemd_notify("READY=1");
 		return;
 	}
+	/* Responses queued already keep their own references. */
+	web_free(s->web);
+	s->web = web;
 	if (listener_reconcile(s, cf) != 0)
 		log_warn("reload: some listeners could not be opened");
 	server_apply(s, cf);
 	log_info("configuration reloaded");
+	server_web_log(s);
 	systemd_notify("READY=1");
 }
 
@@ -507,6 +530,7 @@ server_free(struct server *s)
 	while ((c = TAILQ_FIRST(&s->clients)) != NULL)
 		client_free(c);
 	listener_close_all(s);
+	web_free(s->web);
 	auth_clear(&s->auth);
 	if (s->reaper != NULL)
 		event_free(s->reaper);
@@ -549,10 +573,16 @@ server_free(struct server *s)
 int
 server_run(struct server *s)
 {
+	char	err[PATH_MAX + 128];
 	int	rc;
 
+	if ((s->web = web_new(s->config, err, sizeof err)) == NULL) {
+		log_error("%s", err);
+		return (1);
+	}
 	if (listener_open_all(s) != 0)
 		return (1);
+	server_web_log(s);
 	limit_log_off(s->config);
 	systemd_notify("READY=1");
 	log_info("%s %s ready", SERVER_NAME, PACKAGE_VERSION);

@@ -102,6 +102,15 @@ struct config {
 	char		*tls_cert;	/* PEM chain, or NULL: no TLS */
 	char		*tls_key;	/* PEM key, NULL: in tls_cert */
 	unsigned int	 tls_min_version; /* minor: 2 (TLS 1.2) or 3 */
+	char		**web_listen;	/* the page and /ws, plain HTTP */
+	size_t		 nweb_listen;
+	char		**web_tls_listen; /* the same over TLS */
+	size_t		 nweb_tls_listen;
+	char		*web_root;	/* the page's files, NULL: built in */
+	char		**web_origins;	/* "scheme://host[:port]", lower case */
+	size_t		 nweb_origins;
+	struct cidr	*web_proxies;	/* X-Forwarded-For believed from */
+	size_t		 nweb_proxies;
 	char		*password;	/* crypt(3) hash, or NULL */
 	char		*password_file;	/* holds the hash, or NULL */
 	char		*password_hash;	/* in force: one of the two */
@@ -180,6 +189,8 @@ int		 room_cmp(const void *, const void *);
  */
 enum face_id {
 	FACE_EVCHAT,		/* length-prefixed JSON frames */
+	FACE_HTTP,		/* a web listener's requests, until /ws */
+	FACE_WS,		/* WebSocket text messages of JSON */
 	FACE_COUNT
 };
 
@@ -193,10 +204,27 @@ struct face {
 	const char	*name;
 	enum face_id	 id;
 	enum face_read	(*read)(struct client *, unsigned int);
-	struct frame	*(*render)(const struct evt *);
+	struct frame	*(*render)(struct evt *);
+	/*
+	 * Optional, for a face that keeps state of its own in
+	 * client->face_state: the input it decoded but has not handed on
+	 * yet (client_release resumes it), the last bytes of its stream
+	 * after the bye (client_close), and the state's end (client_free).
+	 */
+	size_t		 (*buffered)(const struct client *);
+	struct frame	*(*end)(struct client *, const char *);
+	void		 (*free)(struct client *);
 };
 
 extern const struct face face_evchat;
+extern const struct face face_http;
+extern const struct face face_ws;
+
+/* face-evchat.c: the frame loop, shared with the WebSocket face. */
+enum face_read	 face_evchat_frames(struct client *, struct evbuffer *,
+		     unsigned int, bool);
+/* face-ws.c: the switch from HTTP, once the handshake is answered. */
+int		 face_ws_start(struct client *, char *, size_t);
 
 /*
  * evt.c: an event, what the core tells clients.  The core fills one on its
@@ -373,6 +401,7 @@ struct client {
 	struct server		*server;
 	const struct face	*face;
 	struct bufferevent	*bev;
+	void			*face_state;	/* the face's own, or NULL */
 	struct frame		**outq;		/* queued, not yet written */
 	size_t			 noutq;
 	size_t			 outcap;
@@ -423,6 +452,7 @@ struct client	*client_new(struct server *, const struct face *,
 void		 client_free(struct client *);
 void		 client_close(struct client *, const char *, bool);
 void		 client_send(struct client *, struct evt *);
+void		 client_send_frame(struct client *, struct frame *);
 void		 client_error(struct client *, enum errcode, const char *,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 client_registered(struct client *);
@@ -466,6 +496,8 @@ void		 presence_offline(struct client *);
 enum limit_verdict { LIMIT_OK, LIMIT_REFUSED, LIMIT_KICK };
 
 int		 limit_cidr_parse(const char *, struct cidr *);
+bool		 limit_cidr_any(const struct cidr *, size_t,
+		     const struct sockaddr *);
 bool		 limit_ip_add(struct server *, struct client *,
 		     const struct sockaddr *);
 void		 limit_ip_remove(struct server *, struct client *);
@@ -475,10 +507,12 @@ enum limit_verdict limit_rate(struct client *, bool);
 void		 limit_log_off(const struct config *);
 
 /* listener.c: the listening sockets, reconciled with the config on reload. */
+struct listener_kind;
 struct listener {
-	char			*addr;		/* as configured */
-	struct evconnlistener	*evl;
-	bool			 tls;
+	struct server			*server;
+	char				*addr;	/* as configured */
+	struct evconnlistener		*evl;
+	const struct listener_kind	*kind;
 };
 
 int		 listener_open_all(struct server *);
@@ -524,6 +558,39 @@ int		 tls_check(const struct config *, char *, size_t);
 int		 tls_reload(struct server *, const struct config *);
 void		 tls_free(struct server *);
 
+/*
+ * web.c: the web page's files, built in or read from web-root, each with
+ * its whole response made once and shared by every request for it.
+ */
+struct web_file {
+	char		*path;		/* as requested: "/index.html" */
+	const char	*type;		/* Content-Type */
+	char		 etag[20];	/* quoted */
+	struct frame	*get;		/* 200: head and body */
+	struct frame	*head;		/* 200: head only, for HEAD */
+	struct frame	*not_modified;	/* 304 */
+};
+
+struct web {
+	struct web_file	*files;
+	size_t		 nfiles;
+	size_t		 bytes;		/* of the files, for the log */
+};
+
+/* web-files.c, generated from src/web by web-embed.sh. */
+struct web_builtin {
+	const char		*path;
+	const unsigned char	*bytes;
+	size_t			 size;
+};
+extern const struct web_builtin	web_builtin[];
+extern const size_t		web_nbuiltin;
+
+struct web	*web_new(const struct config *, char *, size_t);
+void		 web_free(struct web *);
+const struct web_file *web_find(const struct web *, const char *, size_t);
+struct frame	*web_response(int, const char *, const char *);
+
 /* server.c: the one server struct. */
 struct server_stats {
 	uint64_t	 frames_in;
@@ -540,8 +607,9 @@ struct server {
 	int			 argc;		/* for reload */
 	char			**argv;
 
-	struct listener		*listeners;
+	struct listener		**listeners;
 	size_t			 nlisteners;
+	struct web		*web;		/* web.c: the page's files */
 	bool			 activated;	/* listeners from systemd */
 	struct ssl_ctx_st	*tls_ctx;	/* tls.c: for new TLS clients */
 	struct auth		 auth;		/* auth.c: password checks */

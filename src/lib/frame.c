@@ -113,6 +113,23 @@ frame_alloc(size_t len)
 	return (f);
 }
 
+/*
+ * A frame of size bytes that the caller fills whole, header included: a
+ * unit of another wire format (an HTTP response, WebSocket frames), queued
+ * and shared like an evchat frame.  The caller owns one reference.
+ */
+struct frame *
+frame_alloc_raw(size_t size)
+{
+	struct frame	*f;
+
+	if (size == 0 || (f = malloc(sizeof *f + size)) == NULL)
+		return (NULL);
+	f->refs = 1;
+	f->size = size;
+	return (f);
+}
+
 /* Shrink a frame_alloc'd frame whose payload came out shorter. */
 void
 frame_truncate(struct frame *f, size_t len)

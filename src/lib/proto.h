@@ -66,6 +66,7 @@ enum frame_status frame_decode(struct evbuffer *, size_t, const char **,
 void		frame_consume(struct evbuffer *, size_t);
 int		frame_encode(struct evbuffer *, const void *, size_t);
 struct frame	*frame_alloc(size_t);
+struct frame	*frame_alloc_raw(size_t);
 void		 frame_truncate(struct frame *, size_t);
 struct frame	*frame_new(const void *, size_t);
 struct frame	*frame_ref(struct frame *);

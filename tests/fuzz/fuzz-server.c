@@ -1,5 +1,6 @@
-/* fuzz-server.c: libFuzzer target for the whole request path: a few fake connections (bufferevent pairs)
- * feed frames through evchatd's clients, handlers and rooms; it knows the wire format, not the handlers. */
+/* fuzz-server.c: libFuzzer targets for the whole request path: a few fake connections (bufferevent pairs)
+ * feed frames through evchatd's clients, handlers and rooms; it knows the wire formats, not the handlers.
+ * Built twice: fuzz-server speaks evchat frames, fuzz-web (FUZZ_WEB) HTTP heads then WebSocket frames. */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -24,12 +25,21 @@
  *	L		run the loop once
  *	E<n>		end of file from client n
  *	T<n>		client n's read timeout fires, if armed
- *	F<n>payload	(or any other letter) payload as one frame
+ *	F<n>payload	(or any other letter) payload as one frame: for
+ *			fuzz-web, one masked WebSocket text frame
+ * fuzz-web's connections start on a web listener's face: a record R of a
+ * request head (the seeds' handshake to /ws) comes first.
  */
 #define FUZZ_SERVER_SEP0	0xff
 #define FUZZ_SERVER_SEP1	'\n'
 #define FUZZ_SERVER_CLIENTS	3
 #define FUZZ_SERVER_PASSES	16	/* loop passes to settle at the end */
+
+#ifdef FUZZ_WEB
+#define FUZZ_SERVER_FACE	face_http
+#else
+#define FUZZ_SERVER_FACE	face_evchat
+#endif
 
 struct fuzz_server {
 	struct server		*s;
@@ -66,6 +76,7 @@ fuzz_server_start(struct fuzz_server *fs)
 	struct sockaddr_storage	 ss;
 	struct bufferevent	*pair[2];
 	struct config		*cf;
+	char			 err[256];
 	int			 i, status;
 
 	/* As in evchatd: writing to a closed peer is an error, not death. */
@@ -73,6 +84,8 @@ fuzz_server_start(struct fuzz_server *fs)
 	log_set_level(LOG_LEVEL_ERROR);
 	FUZZ_SERVER_CHECK((cf = config_new()) != NULL);
 	FUZZ_SERVER_CHECK((fs->s = server_new(cf, 0, NULL, &status)) != NULL);
+	FUZZ_SERVER_CHECK((fs->s->web = web_new(fs->s->config, err,
+	    sizeof err)) != NULL);
 	/* Signals stay libFuzzer's, so that it can be stopped. */
 	event_del(fs->s->sigterm);
 	event_del(fs->s->sigint);
@@ -83,7 +96,7 @@ fuzz_server_start(struct fuzz_server *fs)
 		    pair) == 0);
 		fuzz_server_addr(&ss, i);
 		/* Not direct: libevent writes a pair, as it would TLS. */
-		FUZZ_SERVER_CHECK(client_new(fs->s, &face_evchat, pair[0],
+		FUZZ_SERVER_CHECK(client_new(fs->s, &FUZZ_SERVER_FACE, pair[0],
 		    (struct sockaddr *)&ss, false) != NULL);
 		/* What the server sends moves into this end's input. */
 		fs->peer[i] = pair[1];
@@ -128,12 +141,52 @@ fuzz_server_timeout(struct fuzz_server *fs, int i)
 	    0);
 }
 
+/* Write payload as the record F says: an evchat frame or, for fuzz-web,
+ * a WebSocket text frame masked as a browser's are. */
+static void
+fuzz_server_frame(struct bufferevent *peer, const uint8_t *p, size_t len)
+{
+#ifdef FUZZ_WEB
+	static const unsigned char key[4] = { 0x12, 0x34, 0x56, 0x78 };
+	unsigned char	hdr[14], b;
+	size_t		n = 0, i;
+
+	hdr[n++] = 0x81;
+	if (len < 126)
+		hdr[n++] = 0x80 | len;
+	else if (len < 65536) {
+		hdr[n++] = 0x80 | 126;
+		hdr[n++] = len >> 8 & 0xff;
+		hdr[n++] = len & 0xff;
+	} else {
+		hdr[n++] = 0x80 | 127;
+		for (i = 0; i < 8; i++)
+			hdr[n++] = (uint64_t)len >> (56 - 8 * i) & 0xff;
+	}
+	memcpy(hdr + n, key, sizeof key);
+	n += sizeof key;
+	bufferevent_write(peer, hdr, n);
+	for (i = 0; i < len; i++) {
+		b = p[i] ^ key[i % 4];
+		bufferevent_write(peer, &b, 1);
+	}
+#else
+	unsigned char	hdr[FRAME_HEADER];
+
+	hdr[0] = (len >> 24) & 0xff;
+	hdr[1] = (len >> 16) & 0xff;
+	hdr[2] = (len >> 8) & 0xff;
+	hdr[3] = len & 0xff;
+	bufferevent_write(peer, hdr, sizeof hdr);
+	bufferevent_write(peer, p, len);
+#endif
+}
+
 /* Carry out one record. */
 static void
 fuzz_server_record(struct fuzz_server *fs, const uint8_t *p, size_t len)
 {
 	struct bufferevent	*peer;
-	unsigned char		 hdr[FRAME_HEADER];
 	int			 op, i = 0;
 
 	if (len == 0)
@@ -160,16 +213,12 @@ fuzz_server_record(struct fuzz_server *fs, const uint8_t *p, size_t len)
 		fuzz_server_timeout(fs, i);
 		break;
 	default:
-		hdr[0] = (len >> 24) & 0xff;
-		hdr[1] = (len >> 16) & 0xff;
-		hdr[2] = (len >> 8) & 0xff;
-		hdr[3] = len & 0xff;
-		bufferevent_write(peer, hdr, sizeof hdr);
-		bufferevent_write(peer, p, len);
+		fuzz_server_frame(peer, p, len);
 		break;
 	}
 }
 
+#ifndef FUZZ_WEB
 /*
  * What one connection received must be whole frames, each a JSON object with
  * a string type; an error carries a known code; nothing follows a bye.
@@ -202,6 +251,7 @@ fuzz_server_output(struct evbuffer *in)
 	}
 	FUZZ_SERVER_CHECK(evbuffer_get_length(in) == 0);
 }
+#endif
 
 /* Rooms, members and the nick table must agree with each other. */
 static void
@@ -259,7 +309,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The pairs' far ends go first: they belong to the server's base. */
 	for (i = 0; i < FUZZ_SERVER_CLIENTS; i++) {
+#ifndef FUZZ_WEB
 		fuzz_server_output(bufferevent_get_input(fs.peer[i]));
+#endif
 		bufferevent_free(fs.peer[i]);
 	}
 	server_free(fs.s);

@@ -12,6 +12,9 @@ of crashes found by fuzzing, kept as regression tests) are left alone.
 fuzz-frame input: one byte that picks max_frame (top two bits: 16, 256,
 1024 or 4096 bytes) and how the stream is cut into pieces, then the stream.
 
+fuzz-web input: as fuzz-server's, on web connections: F is a masked
+WebSocket text frame, and the seeds' first R records a handshake to /ws.
+
 fuzz-server input: records separated by the bytes 0xff 0x0a; a record is an
 operation letter, a client digit (0-2) and a body: F (a frame of the body),
 R (the body's bytes as they are), L (run the loop once), E (end of file),
@@ -382,6 +385,61 @@ def server_seeds():
     return s
 
 
+HANDSHAKE = (b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+             b"Connection: Upgrade\r\nOrigin: http://127.0.0.1\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             b"Sec-WebSocket-Version: 13\r\n\r\n")
+
+
+def ws(opcode, payload, fin=True, mask=b"\x01\x02\x03\x04"):
+    """A client WebSocket frame, masked unless mask is None."""
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | opcode])
+    m = 0 if mask is None else 0x80
+    if n < 126:
+        head += bytes([m | n])
+    else:
+        head += bytes([m | 126]) + struct.pack(">H", n)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def web_seeds():
+    """name -> fuzz-web input: HTTP requests, then WebSocket traffic (F
+    records are masked text frames there)."""
+    s = {}
+    up = lambda c=0: rec("R", c, HANDSHAKE)
+    s["http-get"] = server(rec("R", 0, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                                       b"HEAD /index.html HTTP/1.0\r\n\r\n"),
+                           rec("L"))
+    s["http-refusals"] = server(
+        rec("R", 0, b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2"
+                    b"\r\n\r\nab"),
+        rec("R", 1, b"GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n"
+                    b"\x00garbage\r\n\r\n"),
+        rec("R", 2, b"GET / HTTP/1.1\r\nX: " + b"a" * 2000), rec("L"),
+        rec("T", 2), rec("L"))
+    s["ws-chat"] = server(
+        up(0), up(1), rec("L"), F(0, hello("a")), F(1, hello("b")),
+        F(0, {"type": "join", "room": "r"}), F(1, {"type": "join", "room": "r"}),
+        rec("L"), F(0, {"type": "msg", "room": "r", "text": "hi"}),
+        F(1, {"type": "msg", "to": "a", "text": "yo"}), rec("L"),
+        F(0, {"type": "quit"}), rec("E", 1), rec("L"))
+    s["ws-control"] = server(
+        up(0), rec("L"), F(0, hello("a")),
+        rec("R", 0, ws(9, b"ping") + ws(1, b'{"type":', fin=False) +
+            ws(10, b"") + ws(0, b'"ping"}')),
+        rec("L"), rec("T", 0), rec("L"),
+        rec("R", 0, ws(8, b"\x03\xe8bye")), rec("L"))
+    s["ws-broken"] = server(
+        up(0), up(1), up(2), rec("L"),
+        rec("R", 0, ws(2, b"\x00\x01")),
+        rec("R", 1, ws(1, b'"\xff"')),
+        rec("R", 2, ws(1, b'{"type":"ping"}', mask=None)), rec("L"))
+    return s
+
+
 def write(directory, seeds):
     os.makedirs(directory, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -398,6 +456,7 @@ def main():
             os.path.dirname(os.path.abspath(__file__)))
     write(os.path.join(here, "corpus-frame"), frame_seeds())
     write(os.path.join(here, "corpus-server"), server_seeds())
+    write(os.path.join(here, "corpus-web"), web_seeds())
 
 
 if __name__ == "__main__":
