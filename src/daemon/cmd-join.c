@@ -50,7 +50,7 @@ cmd_join_exec(struct client *c, struct request *req)
 	struct room		*r;
 	const char		*name;
 	struct cmd_page		 pg;
-	cJSON			*reply;
+	cJSON			*reply, *accounts;
 	const cJSON		*want;
 	struct cmd_join_ctx	 ctx;
 	struct store_query	 q;
@@ -82,8 +82,10 @@ cmd_join_exec(struct client *c, struct request *req)
 	cJSON_AddStringToObject(reply, "room", r->name);
 	/* A long member list is cut: who {room, after} pages the rest. */
 	cmd_page_init(&pg, c, req, r->name);
+	accounts = cJSON_CreateArray();
 	cJSON_AddItemToObject(reply, "members", cmd_who_nicks(r->members,
-	    r->nmembers, NULL, &pg));
+	    r->nmembers, NULL, &pg, accounts));
+	cmd_who_accounts(reply, accounts);
 	cmd_page_end(&pg, reply);
 	if (want == NULL) {
 		cmd_reply(c, req, reply);

@@ -382,30 +382,62 @@ server_prune_cb(evutil_socket_t fd, short what, void *arg)
 	store_prune(s->store, server_now_ms(s), STORE_PRUNE_STEP);
 }
 
+/* store_loader's callbacks at start: the core's tables take what was kept. */
+static int
+server_load_account(void *arg, const struct store_account *sa)
+{
+	struct server	*s = arg;
+
+	return (account_load(&s->accounts, sa));
+}
+
+static int
+server_load_room(void *arg, const struct store_room *sr)
+{
+	return (0);
+}
+
+static int
+server_load_ban(void *arg, const struct store_ban *sb)
+{
+	return (0);
+}
+
 /*
- * The room history store of cf: its backend and limits are read at start
- * only (a reload keeps them); pruning by age runs from the loop.
+ * The store of cf: room history and the lasting state.  Its backend and
+ * limits are read at start only (a reload keeps them); what it kept is
+ * loaded into the core's tables now; pruning by age runs from the loop.
  */
 static int
 server_store_start(struct server *s)
 {
 	const struct config	*cf = s->config;
 	struct store_limits	 lim;
+	struct store_loader	 loader = { server_load_account,
+				    server_load_room, server_load_ban, s };
 	struct timeval		 tv = { 1, 0 };
 	char			 err[128];
 
 	lim.max = cf->history_max;
 	lim.max_age_ms = (int64_t)cf->history_max_age * 1000;
 	lim.memory = cf->history_memory;
+
 	if ((s->store = store_new(cf->store, &lim, err, sizeof err)) == NULL) {
 		log_error("%s", err);
 		return (-1);
 	}
+	if (account_table_init(&s->accounts, s->store) != 0)
+		return (-1);
+	if (store_load(s->store, &loader, err, sizeof err) != 0) {
+		log_error("store %s: %s", cf->store, err);
+		return (-1);
+	}
 	if (!store_enabled(s->store))
 		log_info("room history off (history-max = 0)");
-	else if (strcmp(cf->store, "memory") == 0)
-		log_info("room history in memory: it does not survive a "
-		    "restart");
+	if (!store_persistent(s->store))
+		log_info("%s in memory: they do not survive a restart",
+		    store_enabled(s->store) ? "room history, accounts, room "
+		    "owners and bans" : "accounts, room owners and bans");
 	if (cf->history_max_age == 0 || !store_enabled(s->store))
 		return (0);
 	s->prune = event_new(s->base, -1, EV_PERSIST, server_prune_cb, s);
@@ -505,6 +537,7 @@ server_free(struct server *s)
 		event_free(s->trim);
 	if (s->prune != NULL)
 		event_free(s->prune);
+	account_table_clear(&s->accounts);
 	store_free(s->store);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);

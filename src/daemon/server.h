@@ -40,6 +40,7 @@
 
 #include "proto.h"
 
+struct auth_ticket;
 struct bufferevent;
 struct evconnlistener;
 struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
@@ -111,6 +112,9 @@ struct config {
 	unsigned int	 history_max_replay; /* messages a join may ask */
 	size_t		 history_replay_bytes;
 	size_t		 history_memory; /* bytes, the memory store */
+	bool		 guests;	/* nicks without an account */
+	char		**operators;	/* account folds */
+	size_t		 noperators;
 };
 
 struct config	*config_new(void);
@@ -124,11 +128,14 @@ enum config_action {
 	CONFIG_CHECK,		/* --check-config */
 	CONFIG_HELP,		/* -h, --help */
 	CONFIG_VERSION,		/* -V, --version */
-	CONFIG_HASH_PASSWORD	/* --hash-password */
+	CONFIG_HASH_PASSWORD,	/* --hash-password */
+	CONFIG_ACCOUNT		/* --account ACTION [NICK] */
 };
 
 int		 config_args_action(int, char **, char *, size_t);
 void		 config_usage(FILE *);
+void		 config_args_account(int, char **, const char **,
+		     const char **);
 
 /* log.c */
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
@@ -271,6 +278,10 @@ evt_frame(struct evt *e, const struct face *f)
 	return (e->frames[f->id]);
 }
 
+/* auth.c's callbacks: a check's verdict, a new hash (NULL: none made). */
+typedef void	auth_done_cb(void *, bool);
+typedef void	auth_hashed_cb(void *, const char *);
+
 /* cmd.c: requests, one dispatcher, one table of message types. */
 struct request {
 	const char	*text;		/* the JSON as sent, or NULL */
@@ -292,6 +303,7 @@ struct cmd_entry {
 #define CMD_REGISTERED	0x1	/* only after hello */
 #define CMD_UNLIMITED	0x2	/* our ping's answer: not rate-limited */
 #define CMD_PING	0x4	/* limited by the ping budget */
+#define CMD_SECRET	0x8	/* carries passwords: cmd_wipe after */
 	int		(*exec)(struct client *, struct request *);
 };
 
@@ -313,6 +325,16 @@ int		 cmd_reason(struct client *, struct request *, const char **);
 const char	*cmd_re(struct request *);
 cJSON		*cmd_object(const char *);
 void		 cmd_reply(struct client *, struct request *, cJSON *);
+void		 cmd_wipe(cJSON *);
+cJSON		*cmd_held(struct request *, const char *);
+void		 cmd_resume(struct client *, struct request *, const char *);
+void		 cmd_resumed(struct client *, struct request *, int);
+int		 cmd_hold(struct client *, struct request *,
+		     struct auth_ticket *, cJSON *);
+int		 cmd_check_password(struct client *, struct request *,
+		     const char *, auth_done_cb *);
+int		 cmd_hash_password(struct client *, struct request *,
+		     const char *, auth_hashed_cb *);
 
 /*
  * cmd.c: a list in a reply (rooms, who, joined), cut to a byte budget so
@@ -320,9 +342,10 @@ void		 cmd_reply(struct client *, struct request *, cJSON *);
  */
 /*
  * The reply around the list, room name and re apart: the longest is
- * {"type":"joined","room":,"members":[],"more":true,"re":} at 56 bytes.
+ * {"type":"joined","room":,"members":[],"accounts":[],"more":true,"re":}
+ * at 70 bytes.
  */
-#define CMD_PAGE_ENVELOPE	64
+#define CMD_PAGE_ENVELOPE	72
 struct cmd_page {
 	size_t		 left;		/* bytes the list may still take */
 	size_t		 n;		/* entries taken */
@@ -333,7 +356,8 @@ void		 cmd_page_init(struct cmd_page *, struct client *,
 bool		 cmd_page_take(struct cmd_page *, size_t);
 void		 cmd_page_end(struct cmd_page *, cJSON *);
 cJSON		*cmd_who_nicks(struct client *const *, size_t, const char *,
-		     struct cmd_page *);
+		     struct cmd_page *, cJSON *);
+void		 cmd_who_accounts(cJSON *, cJSON *);
 
 extern const struct cmd_entry cmd_hello_entry;
 extern const struct cmd_entry cmd_join_entry;
@@ -345,6 +369,9 @@ extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_rooms_entry;
 extern const struct cmd_entry cmd_who_entry;
 extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_register_entry;
+extern const struct cmd_entry cmd_passwd_entry;
+extern const struct cmd_entry cmd_unregister_entry;
 
 /* cmd-history.c: what join shares of the history request. */
 struct store_msg;
@@ -368,6 +395,8 @@ void		 cmd_history_replay(struct client *,
 #define CLIENT_LINGER		0x400	/* counted in server->nlinger */
 #define CLIENT_HELD		0x800	/* a request awaits a verdict: no
 					   input is looked at until then */
+#define CLIENT_SECURE		0x1000	/* TLS or loopback: may send an
+					   account password */
 
 struct client {
 	struct server		*server;
@@ -383,6 +412,7 @@ struct client {
 	int			 flags;
 
 	char			*nick;		/* NULL until hello; NFC */
+	struct account		*account;	/* logged in to, or NULL */
 	char			*fold;		/* its full case folding */
 	struct nick_skel	*skel;		/* nick.c: its skeleton's count */
 
@@ -454,6 +484,44 @@ struct client	*nick_find(struct server *, const char *);
 enum nick_status nick_register(struct client *, const char *);
 void		 nick_release(struct client *);
 
+/*
+ * account.c: accounts, by case-folded nick; the store is written behind
+ * (NULL: not kept anywhere).  A session logged in to one points to it.
+ */
+#define ACCOUNT_PASSWORD_MIN	8	/* characters */
+
+struct account {
+	char		*nick;		/* NFC, as registered */
+	char		*fold;		/* the key */
+	char		*hash;		/* yescrypt */
+	int64_t		 created_ms;
+};
+
+struct account_table {
+	struct hash	*byfold;	/* fold -> account */
+	struct store	*store;
+};
+
+struct store_account;
+int		 account_table_init(struct account_table *, struct store *);
+void		 account_table_clear(struct account_table *);
+struct account	*account_find(const struct account_table *, const char *);
+size_t		 account_count(const struct account_table *);
+struct account	*account_next(const struct account_table *, size_t *);
+const char	*account_password_weak(const char *);
+struct account	*account_add(struct account_table *, const char *,
+		     const char *, int64_t, const char **);
+int		 account_set_hash(struct account_table *, struct account *,
+		     const char *);
+void		 account_remove(struct account_table *, struct account *);
+int		 account_load(struct account_table *,
+		     const struct store_account *);
+
+/* admin.c: evchatd --account; the callback reads a new password. */
+typedef char	*admin_read_cb(void);
+int		 admin_account(const struct config *, const char *,
+		     const char *, admin_read_cb *, FILE *, char *, size_t);
+
 /* presence.c: who is told when someone comes, goes, joins or parts. */
 void		 presence_room(struct client *, struct room *, const char *,
 		     const char *);
@@ -485,15 +553,16 @@ int		 listener_reconcile(struct server *, const struct config *);
 void		 listener_close_all(struct server *);
 
 /*
- * auth.c: the server password.  Checks run on one worker thread and come
- * back to the loop as a callback; wrong ones are answered later and later
- * per address.  Only auth.c looks inside.
+ * auth.c: passwords, the server's and the accounts'.  Checks and new
+ * hashes run on one worker thread and come back to the loop as a
+ * callback; wrong guesses are answered later and later per address and
+ * per account.  Only auth.c looks inside.
  */
 #define AUTH_DIGEST_LEN		32
+#define AUTH_HASH_MAX		512	/* libxcrypt's hashes take 384 */
 struct auth_worker;
 struct auth_peer;
-struct auth_ticket;			/* one check under way */
-typedef void	auth_done_cb(void *, bool);
+struct auth_ticket;			/* one job under way */
 
 struct auth {
 	struct event_base		*base;
@@ -514,7 +583,10 @@ bool		 auth_hash_valid(const char *);
 int		 auth_init(struct auth *, struct event_base *, char *, size_t);
 void		 auth_clear(struct auth *);
 struct auth_ticket *auth_check_start(struct auth *, const char *,
-		     const char *, const char *, auth_done_cb *, void *);
+		     const char *, const char *, const char *, auth_done_cb *,
+		     void *);
+struct auth_ticket *auth_hash_start(struct auth *, const char *,
+		     auth_hashed_cb *, void *);
 void		 auth_cancel(struct auth_ticket *);
 
 /* tls.c: the TLS listeners' context, kept across a bad reload. */
@@ -544,6 +616,7 @@ struct server {
 	struct ssl_ctx_st	*tls_ctx;	/* tls.c: for new TLS clients */
 	struct auth		 auth;		/* auth.c: password checks */
 
+	struct account_table	 accounts;	/* account.c */
 	struct hash		*nicks;		/* fold -> client */
 	struct hash		*skels;		/* skeleton -> nick_skel */
 	struct hash		*rooms;		/* fold -> room */

@@ -51,6 +51,16 @@ static const struct {
 	    "room is full" },
 	[ERR_BAD_PASSWORD] = { "bad_password",
 	    "the server password is missing or wrong" },
+	[ERR_NICK_REGISTERED] = { "nick_registered",
+	    "nick is registered: its account password is needed" },
+	[ERR_INSECURE] = { "insecure",
+	    "passwords travel over TLS or loopback only" },
+	[ERR_NOT_PERMITTED] = { "not_permitted",
+	    "not permitted" },
+	[ERR_MUTED] = { "muted",
+	    "muted in that room" },
+	[ERR_BANNED] = { "banned",
+	    "banned from that room or server" },
 };
 
 const char *

@@ -37,6 +37,8 @@ DEFAULTS = {
     "history-max-replay": ["100"],
     "history-replay-bytes": ["262144"],
     "history-memory": ["67108864"],
+    "guests": ["yes"],
+    "operators": ["none"],
 }
 
 
@@ -384,7 +386,7 @@ def test_help(tmp):
     keys = check_config("--config", write(tmp, "empty.conf", ""))
     want = {"--" + k for k in keys} | {"-h", "--help", "-V", "--version",
                                       "--config", "--check-config",
-                                      "--hash-password"}
+                                      "--hash-password", "--account"}
     assert options == want, "help lists %s, want %s" % (
         sorted(options), sorted(want))
     assert evchatd("-h").stdout == r.stdout
