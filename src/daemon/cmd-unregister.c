@@ -28,6 +28,7 @@ cmd_unregister_verdict(void *arg, bool ok)
 		    (unsigned long long)c->id, c->addr, c->account->nick);
 		reply = cmd_object("unregistered");
 		cJSON_AddStringToObject(reply, "nick", c->account->nick);
+		room_forget_account(c->server, c->account->fold);
 		account_remove(&c->server->accounts, c->account);
 		c->account = NULL;
 		cmd_reply(c, &req, reply);

@@ -24,6 +24,15 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_register_entry,
 	&cmd_passwd_entry,
 	&cmd_unregister_entry,
+	&cmd_claim_entry,
+	&cmd_moderator_entry,
+	&cmd_topic_entry,
+	&cmd_kick_entry,
+	&cmd_ban_entry,
+	&cmd_unban_entry,
+	&cmd_mute_entry,
+	&cmd_unmute_entry,
+	&cmd_kill_entry,
 };
 
 static const struct cmd_entry *

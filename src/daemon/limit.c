@@ -89,6 +89,18 @@ limit_cidr_match(const struct cidr *c, int family, const unsigned char *addr)
 	return (((c->addr[full] ^ addr[full]) & (0xff << (8 - rest))) == 0);
 }
 
+/* Whether sa is in the range c (ban.c's server-wide bans). */
+bool
+limit_cidr_has(const struct cidr *c, const struct sockaddr *sa)
+{
+	unsigned char	addr[16];
+	int		family;
+
+	if ((family = limit_addr(sa, addr)) == -1)
+		return (false);
+	return (limit_cidr_match(c, family, addr));
+}
+
 /*
  * Count a new connection from sa against max-clients-per-ip.  Returns false
  * when the address is over its limit (nothing counted then).

@@ -47,6 +47,7 @@ server_accept(struct server *s, const struct face *face,
     struct bufferevent *bev, const struct sockaddr *sa, bool direct)
 {
 	struct client	*c;
+	struct ban	*b;
 	unsigned int	 max = s->config->max_clients;
 
 	s->stats.accepted++;
@@ -59,6 +60,12 @@ server_accept(struct server *s, const struct face *face,
 		    (unsigned long long)c->id, c->addr, max);
 		client_error(c, ERR_SERVER_FULL, NULL, NULL);
 		client_close(c, "server full", true);
+		return;
+	}
+	if ((b = ban_addr_match(s, sa)) != NULL) {
+		log_info("client %llu from %s refused: banned by %s",
+		    (unsigned long long)c->id, c->addr, b->by);
+		ban_refuse(c, b);
 		return;
 	}
 	if (!limit_ip_add(s, c, sa)) {
@@ -394,13 +401,13 @@ server_load_account(void *arg, const struct store_account *sa)
 static int
 server_load_room(void *arg, const struct store_room *sr)
 {
-	return (0);
+	return (room_load(arg, sr));
 }
 
 static int
 server_load_ban(void *arg, const struct store_ban *sb)
 {
-	return (0);
+	return (ban_load(arg, sb));
 }
 
 /*
@@ -467,6 +474,7 @@ server_new(struct config *cf, int argc, char **argv)
 	TAILQ_INIT(&s->touched);
 	TAILQ_INIT(&s->watchers);
 	TAILQ_INIT(&s->due);
+	TAILQ_INIT(&s->bans);
 
 	/*
 	 * No EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST: a bufferevent closes its
@@ -551,7 +559,10 @@ server_free(struct server *s)
 		event_free(s->sigusr1);
 	hash_free(s->nicks);
 	hash_free(s->skels);
+	if (s->rooms != NULL)
+		room_free_all(s);
 	hash_free(s->rooms);
+	ban_free_all(s);
 	if (s->ips != NULL)
 		limit_ip_free_all(s);
 	hash_free(s->ips);

@@ -162,18 +162,41 @@ void		*hash_remove(struct hash *, const char *);
 size_t		 hash_count(const struct hash *);
 void		*hash_next(const struct hash *, size_t *);
 
-/* room.c: rooms and their members; a broadcast hands one event to each. */
+/*
+ * room.c: rooms and their members; a broadcast hands one event to each.
+ * A claimed room, or one with a topic, lasts when it empties: that state
+ * is written behind to the store (room_keep) and loaded at start.
+ */
 struct room {
 	char		 *name;		/* case first used */
 	char		 *fold;		/* case-folded: the key */
 	struct client	**members;
 	size_t		  nmembers;
 	size_t		  cap;
+
+	char		 *owner;	/* account fold, or NULL */
+	char		**moderators;	/* account folds */
+	size_t		  nmoderators;
+	char		 *topic;	/* or NULL */
+	char		 *topic_by;
+	int64_t		  topic_ms;
+	char		 *first;	/* first account to join: may claim */
+	char		**muted;	/* nick folds, until the room empties */
+	size_t		  nmuted;
 };
 
+struct store_room;
 struct room	*room_find(struct server *, const char *);
 struct room	*room_join(struct server *, const char *, struct client *);
 void		 room_part(struct room *, struct client *);
+void		 room_free_all(struct server *);
+int		 room_keep(struct server *, struct room *);
+int		 room_load(struct server *, const struct store_room *);
+bool		 room_listed(char *const *, size_t, const char *);
+int		 room_list_set(char ***, size_t *, const char *, bool);
+int		 room_set(char **, const char *);
+int		 room_fold(const char *, char *, char *);
+void		 room_forget_account(struct server *, const char *);
 bool		 room_has(const struct room *, const struct client *);
 void		 room_broadcast(struct room *, struct evt *,
 		     const struct client *);
@@ -240,7 +263,10 @@ struct evt_presence {
 	const char	*room;		/* NULL: server-wide */
 	const char	*nick;
 	const char	*event;
-	const char	*reason;	/* or NULL */
+	const char	*reason;	/* or NULL, as the three below */
+	const char	*by;		/* the moderator */
+	const char	*sanction;	/* a part's: "kick" or "ban" */
+	const char	*topic;		/* a topic event's text */
 };
 
 struct evt_error {
@@ -372,6 +398,20 @@ extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_register_entry;
 extern const struct cmd_entry cmd_passwd_entry;
 extern const struct cmd_entry cmd_unregister_entry;
+extern const struct cmd_entry cmd_claim_entry;
+extern const struct cmd_entry cmd_moderator_entry;
+extern const struct cmd_entry cmd_topic_entry;
+extern const struct cmd_entry cmd_kick_entry;
+extern const struct cmd_entry cmd_ban_entry;
+extern const struct cmd_entry cmd_unban_entry;
+extern const struct cmd_entry cmd_mute_entry;
+extern const struct cmd_entry cmd_unmute_entry;
+extern const struct cmd_entry cmd_kill_entry;
+
+/* cmd-topic.c and cmd-ban.c: what join and unban share of them. */
+void		 cmd_topic_members(const struct room *, cJSON *);
+int		 cmd_ban_mask(struct client *, struct request *, struct room **,
+		     char *, size_t);
 
 /* cmd-history.c: what join shares of the history request. */
 struct store_msg;
@@ -517,6 +557,55 @@ void		 account_remove(struct account_table *, struct account *);
 int		 account_load(struct account_table *,
 		     const struct store_account *);
 
+/*
+ * ban.c: bans, of a room (mask: a nick or account, case-folded) or of the
+ * whole server (room "", mask: an address range); written behind to the
+ * store, loaded at start; an expired one goes when next looked at.
+ */
+struct ban {
+	char			*room;		/* fold, or "": server-wide */
+	char			*mask;
+	char			*by;
+	char			*reason;	/* or NULL */
+	int64_t			 set_ms;
+	int64_t			 expires_ms;	/* 0: never */
+	struct cidr		 range;		/* server-wide: mask parsed */
+	TAILQ_ENTRY(ban)	 entry;
+};
+TAILQ_HEAD(bans, ban);
+
+struct store_ban;
+struct ban	*ban_add(struct server *, const char *, const char *,
+		     const char *, const char *, int64_t);
+bool		 ban_remove(struct server *, const char *, const char *);
+struct ban	*ban_room_match(struct server *, const char *,
+		     const struct client *);
+struct ban	*ban_addr_match(struct server *, const struct sockaddr *);
+int		 ban_load(struct server *, const struct store_ban *);
+void		 ban_refuse(struct client *, const struct ban *);
+void		 ban_free_all(struct server *);
+
+/* role.c: who may moderate: operators, room owners and moderators. */
+enum role {
+	ROLE_NONE,
+	ROLE_MODERATOR,
+	ROLE_OWNER,
+	ROLE_OPERATOR
+};
+
+enum role	 role_of_fold(const struct server *, const struct room *,
+		     const char *);
+enum role	 role_of(const struct client *, const struct room *);
+int		 role_room(struct client *, struct request *, enum role,
+		     struct room **);
+int		 role_target(struct client *, struct request *, struct room *,
+		     struct client **);
+void		 role_presence(struct room *, const char *, const char *,
+		     const struct client *, const char *, const char *,
+		     const char *);
+void		 role_remove(struct room *, struct client *,
+		     const struct client *, const char *, const char *);
+
 /* admin.c: evchatd --account; the callback reads a new password. */
 typedef char	*admin_read_cb(void);
 int		 admin_account(const struct config *, const char *,
@@ -540,6 +629,7 @@ void		 limit_ip_free_all(struct server *);
 void		 limit_rate_init(struct client *);
 enum limit_verdict limit_rate(struct client *, bool);
 void		 limit_log_off(const struct config *);
+bool		 limit_cidr_has(const struct cidr *, const struct sockaddr *);
 
 /* listener.c: the listening sockets, reconciled with the config on reload. */
 struct listener {
@@ -617,6 +707,7 @@ struct server {
 	struct auth		 auth;		/* auth.c: password checks */
 
 	struct account_table	 accounts;	/* account.c */
+	struct bans		 bans;		/* ban.c */
 	struct hash		*nicks;		/* fold -> client */
 	struct hash		*skels;		/* skeleton -> nick_skel */
 	struct hash		*rooms;		/* fold -> room */
