@@ -131,7 +131,7 @@ struct auth_ticket {
 	struct auth			*auth;
 	struct auth_peer		*peer;		/* NULL: known password,
 							   or a new hash */
-	struct auth_peer		*acct;		/* NULL: not an account */
+	struct auth_peer		*acct;		/* NULL: no account */
 	auth_done_cb			*cb;		/* NULL: cancelled */
 	auth_hashed_cb			*hashed;	/* a new hash's */
 	void				*arg;
@@ -141,7 +141,7 @@ struct auth_ticket {
 	char				 out[AUTH_HASH_MAX];	/* made */
 	unsigned char			 digest[AUTH_DIGEST_LEN];
 	bool				 ok;
-	bool				 started;	/* given to the worker */
+	bool				 started;	/* the worker has had it */
 	bool				 acct_queued;	/* on acct->tickets */
 	TAILQ_ENTRY(auth_ticket)	 entry;		/* auth->tickets */
 	TAILQ_ENTRY(auth_ticket)	 peer_entry;	/* peer->tickets */

@@ -34,6 +34,7 @@ cmd_register_hashed(void *arg, const char *hash)
 		    c->nick, why);
 	else {
 		c->account = a;
+		room_first(c);
 		log_info("client %llu (%s) registered account %s",
 		    (unsigned long long)c->id, c->addr, a->nick);
 		reply = cmd_object("registered");

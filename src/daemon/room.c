@@ -242,6 +242,24 @@ room_load(struct server *s, const struct store_room *sr)
 }
 
 /*
+ * c joined, or registered an account: in the rooms it is in where no
+ * account came before it, it is the first, who may claim the room.  A
+ * failure (no memory) only leaves the claim to a later one.
+ */
+void
+room_first(struct client *c)
+{
+	size_t	i;
+
+	if (c->account == NULL)
+		return;
+	for (i = 0; i < c->nrooms; i++) {
+		if (c->rooms[i]->first == NULL && c->rooms[i]->owner == NULL)
+			(void)room_set(&c->rooms[i]->first, c->account->fold);
+	}
+}
+
+/*
  * Add c to the room called name, creating it.  The caller has checked that c
  * is not a member yet.  Returns the room, or NULL when out of memory.
  */
@@ -275,10 +293,7 @@ room_join(struct server *s, const char *name, struct client *c)
 	}
 	r->members[r->nmembers++] = c;
 	c->rooms[c->nrooms++] = r;
-	/* The first account in a new room may claim it; a failure only
-	   leaves the claim to a later one. */
-	if (r->first == NULL && r->owner == NULL && c->account != NULL)
-		(void)room_set(&r->first, c->account->fold);
+	room_first(c);
 	return (r);
 fail:
 	if (created)

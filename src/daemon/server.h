@@ -197,6 +197,7 @@ int		 room_list_set(char ***, size_t *, const char *, bool);
 int		 room_set(char **, const char *);
 int		 room_fold(const char *, char *, char *);
 void		 room_forget_account(struct server *, const char *);
+void		 room_first(struct client *);
 bool		 room_has(const struct room *, const struct client *);
 void		 room_broadcast(struct room *, struct evt *,
 		     const struct client *);
