@@ -118,6 +118,8 @@ struct auth_worker {
 struct auth_peer {
 	char				 key[AUTH_KEY_MAX];
 	unsigned int			 failures;
+	bool				 hashing;	/* an account's check is
+							   with the worker */
 	int64_t				 last_ms;	/* last failure */
 	TAILQ_HEAD(, auth_ticket)	 tickets;	/* the first is running */
 	TAILQ_ENTRY(auth_peer)		 entry;		/* auth->peers_lru */
@@ -312,34 +314,47 @@ auth_run(struct auth *a, struct auth_ticket *t)
 }
 
 /*
- * Run t if its turn has come: first of its address's checks and of its
- * account's.  An address's next check waits for the answer (delay
- * included), so that many connections gain nothing; an account's waits
- * for the verdict only, so that guessers at an account cannot keep its
- * owner out by queueing delays ahead of the owner's login.  Called for the
- * new first ones whenever one goes.
+ * Run t if its turn has come: first of its address's checks, and no other
+ * check of its account with the worker.  An address's next check waits
+ * for the answer (delay included), so that many connections gain nothing;
+ * an account's, for the verdict only, so that guessers cannot keep its
+ * owner out by queueing their delays ahead of the owner's login.  Called
+ * for the new first ones whenever one goes.  Returns whether t runs.
  */
-static void
+static bool
 auth_try_run(struct auth *a, struct auth_ticket *t)
 {
 	if (t == NULL || t->started ||
 	    t != TAILQ_FIRST(&t->peer->tickets) ||
-	    (t->acct_queued && t != TAILQ_FIRST(&t->acct->tickets)))
-		return;
+	    (t->acct_queued && t->acct->hashing))
+		return (false);
+	if (t->acct_queued)
+		t->acct->hashing = true;
 	auth_run(a, t);
+	return (true);
 }
 
-/* Take t off its account's queue, and let the account's next check run. */
+/*
+ * Take t off its account's queue at its verdict, and run the account's
+ * next check whose address lets it (one held back by its address's delay
+ * does not hold up the others, the owner's among them).
+ */
 static void
 auth_unqueue_account(struct auth *a, struct auth_ticket *t)
 {
 	struct auth_peer	*acct = t->acct;
+	struct auth_ticket	*u;
 
 	if (acct == NULL || !t->acct_queued)
 		return;
 	t->acct_queued = false;
 	TAILQ_REMOVE(&acct->tickets, t, acct_entry);
-	auth_try_run(a, TAILQ_FIRST(&acct->tickets));
+	if (t->started)
+		acct->hashing = false;
+	TAILQ_FOREACH(u, &acct->tickets, acct_entry) {
+		if (auth_try_run(a, u))
+			break;
+	}
 }
 
 /*

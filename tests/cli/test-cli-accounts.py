@@ -56,6 +56,8 @@ def test_password_asked_without_echo(srv):
     owner.close()
     tty = c.PtyCli(["--nick", "ana"], srv.port, env={"NO_COLOR": "1"})
     tty.expect(rb"account password of ana \(empty: another nick\): ")
+    with open("/proc/%d/cmdline" % tty.proc.pid, "rb") as f:
+        assert PW.encode() not in f.read()
     tty.type(PW + "\r")
     tty.expect(rb"connected to .* as ana")
     tty.type("/passwd\r")

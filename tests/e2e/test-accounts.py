@@ -72,6 +72,29 @@ def test_guesses_slowed_per_account(srv):
         fails
 
 
+@t.daemon_args("--max-clients-per-ip", "0", "--rate", "0")
+def test_guessers_held_by_their_address_do_not_hold_the_owner(srv):
+    """Guesses from one address wait for that address's delay; waiting,
+    they must not keep the account's other checks (its owner's) queued."""
+    register(srv, "ned").close()
+    gs = []
+    for i in range(4):
+        g = srv.connect(bind="127.0.0.40")
+        g.send({"type": "hello", "nick": "ned", "id": 1,
+                "account_password": "guess number %d" % i})
+        gs.append(g)
+    # The third is answered in a second: the fourth waits for that.
+    srv.wait_log(r"failure 3 of the account, 3 of the address, answered "
+                 r"in 1000 ms")
+    c = srv.connect(bind="127.0.0.41")
+    assert c.hello("ned", account_password=PW)["account"]
+    for g in gs:
+        g.expect_next("error", code="bad_password", re=1)
+    log = srv.stderr
+    assert log.index("logged in to account ned") < \
+        log.index("failure 4 of the account"), log
+
+
 def test_guest_welcome_says_no_account(srv):
     c = srv.connect()
     assert c.hello("carol")["account"] is False
@@ -152,18 +175,39 @@ def test_guests_no(srv):
     c.expect_next("error", code="not_permitted", re=2)
 
 
+@t.daemon_args("--log-level", "debug")
 def test_account_password_never_echoed(srv):
-    secret = "Sekr1t-never-shown"
-    c = register(srv, "lou", secret)
-    c.request({"type": "passwd", "old": secret, "new": secret + "2"},
-              "password_changed")
+    """No frame any client gets, and no log line even at debug, holds an
+    account password: register, passwd, hello right and wrong, unregister."""
+    secrets = ["Sekr1t-one-never-shown", "Sekr1t-two-never-shown",
+               "Sekr1t-wrong-never-shown"]
+    seen = []
+    watcher = srv.client("watcher", presence=True)
+    watcher.join("room")
+    c = srv.client("lou")
+    c.join("room")
+    seen.append(c.request({"type": "register", "password": secrets[0]},
+                          "registered"))
+    seen.append(c.request({"type": "passwd", "old": secrets[0],
+                           "new": secrets[1]}, "password_changed"))
+    seen.append(c.request({"type": "passwd", "old": secrets[2],
+                           "new": secrets[0]}, code="bad_password"))
+    seen += c.drain()
     c.close()
     d = srv.connect()
-    d.send({"type": "hello", "nick": "lou", "account_password": secret})
-    frames = [d.expect_next("error", code="bad_password"),
-              d.expect_bye("bad password")]
-    assert all(secret not in str(f) for f in frames), frames
-    assert secret not in srv.stderr
+    d.send({"type": "hello", "nick": "lou", "account_password": secrets[2]})
+    seen += [d.expect_next("error", code="bad_password"),
+             d.expect_bye("bad password")]
+    e = srv.connect()
+    seen.append(e.hello("lou", account_password=secrets[1]))
+    seen.append(e.request({"type": "unregister", "password": secrets[1]},
+                          "unregistered"))
+    seen += watcher.drain()
+    assert len(seen) > 8, seen
+    for secret in secrets:
+        assert all(secret not in str(f) for f in seen), (secret, seen)
+        assert secret not in srv.stderr, secret
+    assert "client 2: register" in srv.stderr    # debug lines were on
 
 
 def evchatd(*args, password=None):
