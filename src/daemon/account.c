@@ -7,14 +7,89 @@
 #include "server.h"
 #include "store.h"
 
+/*
+ * The accounts whose nicks share a skeleton (UTS #39), counted as nick.c
+ * counts the nicks online: a nick that is not all ASCII looks like any of
+ * them, an ASCII one only like those that are not.
+ */
+struct account_skel {
+	char		*key;
+	unsigned int	 nascii;
+	unsigned int	 nwide;
+};
+
 /* Called by server_new and the --account tool; the store may be NULL. */
 int
 account_table_init(struct account_table *t, struct store *st)
 {
 	t->store = st;
-	if ((t->byfold = hash_new()) == NULL)
+	if ((t->byfold = hash_new()) == NULL ||
+	    (t->byskel = hash_new()) == NULL)
 		return (-1);
 	return (0);
+}
+
+/* Count a under its skeleton; 0, or -1 when out of memory. */
+static int
+account_skel_hold(struct account_table *t, struct account *a)
+{
+	struct account_skel	*k;
+	char			 skel[NAME_SKEL_MAX + 1];
+
+	if (name_skeleton(a->nick, skel, sizeof skel) < 0 ||
+	    (a->skel = strdup(skel)) == NULL)
+		return (-1);
+	if ((k = hash_find(t->byskel, skel)) == NULL) {
+		if ((k = calloc(1, sizeof *k)) == NULL)
+			return (-1);
+		if ((k->key = strdup(skel)) == NULL ||
+		    hash_insert(t->byskel, k->key, k) != 0) {
+			free(k->key);
+			free(k);
+			return (-1);
+		}
+	}
+	if (name_is_ascii(a->nick))
+		k->nascii++;
+	else
+		k->nwide++;
+	return (0);
+}
+
+static void
+account_skel_release(struct account_table *t, struct account *a)
+{
+	struct account_skel	*k;
+
+	if (a->skel == NULL || (k = hash_find(t->byskel, a->skel)) == NULL)
+		return;
+	if (name_is_ascii(a->nick))
+		k->nascii--;
+	else
+		k->nwide--;
+	if (k->nascii + k->nwide > 0)
+		return;
+	hash_remove(t->byskel, k->key);
+	free(k->key);
+	free(k);
+}
+
+/*
+ * Whether nick, that is no account's, looks like one (hello refuses it
+ * to a guest, as nick.c refuses a look-alike of a nick online).
+ */
+bool
+account_confusable(const struct account_table *t, const char *nick)
+{
+	const struct account_skel	*k;
+	char				 nfc[NAME_NICK_SIZE];
+	char				 skel[NAME_SKEL_MAX + 1];
+
+	if (name_nick_norm(nick, nfc, sizeof nfc) < 0 ||
+	    name_skeleton(nfc, skel, sizeof skel) < 0 ||
+	    (k = hash_find(t->byskel, skel)) == NULL)
+		return (false);
+	return (!name_is_ascii(nfc) || k->nwide > 0);
 }
 
 static void
@@ -24,6 +99,7 @@ account_free(struct account *a)
 		return;
 	free(a->nick);
 	free(a->fold);
+	free(a->skel);
 	if (a->hash != NULL)
 		explicit_bzero(a->hash, strlen(a->hash));
 	free(a->hash);
@@ -40,11 +116,13 @@ account_table_clear(struct account_table *t)
 		return;
 	while ((a = hash_next(t->byfold, &pos)) != NULL) {
 		hash_remove(t->byfold, a->fold);
+		account_skel_release(t, a);
 		account_free(a);
 		pos = 0;
 	}
 	hash_free(t->byfold);
-	t->byfold = NULL;
+	hash_free(t->byskel);
+	t->byfold = t->byskel = NULL;
 }
 
 /* The account of nick, in any letter case, or NULL. */
@@ -126,8 +204,15 @@ account_insert(struct account_table *t, const char *nick, const char *hash,
 		account_free(a);
 		return (NULL);
 	}
+	if (account_skel_hold(t, a) != 0) {
+		hash_remove(t->byfold, a->fold);
+		account_skel_release(t, a);
+		account_free(a);
+		return (NULL);
+	}
 	if (keep && account_put(t, a) != 0) {
 		hash_remove(t->byfold, a->fold);
+		account_skel_release(t, a);
 		account_free(a);
 		*why = "the store cannot keep it";
 		return (NULL);
@@ -165,6 +250,7 @@ void
 account_remove(struct account_table *t, struct account *a)
 {
 	hash_remove(t->byfold, a->fold);
+	account_skel_release(t, a);
 	if (t->store != NULL)
 		(void)store_account_del(t->store, a->fold);
 	account_free(a);

@@ -130,6 +130,11 @@ cmd_hello_account(struct client *c, struct request *req)
 	if (a == NULL && !s->config->guests)
 		return (cmd_error(req, ERR_NOT_PERMITTED, "this server admits "
 		    "registered nicks only"));
+	if (a == NULL && account_confusable(&s->accounts,
+	    json_get_string(req->obj, "nick")))
+		return (cmd_error(req, ERR_NICK_REGISTERED, "nick %s is "
+		    "confusable with a registered one",
+		    json_get_string(req->obj, "nick")));
 	if (a == NULL)
 		return (cmd_hello_register(c, req, NULL));
 	if (password == NULL)

@@ -534,12 +534,14 @@ void		 nick_release(struct client *);
 struct account {
 	char		*nick;		/* NFC, as registered */
 	char		*fold;		/* the key */
+	char		*skel;		/* name_skeleton: its look-alikes */
 	char		*hash;		/* yescrypt */
 	int64_t		 created_ms;
 };
 
 struct account_table {
 	struct hash	*byfold;	/* fold -> account */
+	struct hash	*byskel;	/* skeleton -> account_skel */
 	struct store	*store;
 };
 
@@ -547,6 +549,8 @@ struct store_account;
 int		 account_table_init(struct account_table *, struct store *);
 void		 account_table_clear(struct account_table *);
 struct account	*account_find(const struct account_table *, const char *);
+bool		 account_confusable(const struct account_table *,
+		     const char *);
 size_t		 account_count(const struct account_table *);
 struct account	*account_next(const struct account_table *, size_t *);
 const char	*account_password_weak(const char *);

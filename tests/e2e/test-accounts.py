@@ -34,6 +34,27 @@ def test_register_then_hello_needs_the_password(srv):
     assert w["account"] is True and w["nick"] == "ANA", w
 
 
+def test_look_alikes_of_a_registered_nick(srv):
+    """A guest cannot take a nick that looks like an account's (the same
+    skeleton, one of them not all ASCII), even while it is offline; ASCII
+    look-alikes stay free, as they are between nicks online."""
+    register(srv, "ana").close()
+    register(srv, "Jos\u00e9").close()
+    register(srv, "bill").close()
+    for nick in ("\u0430na", "\u0430NA", "Jose\u0301x"[:-1]):
+        g = srv.connect()
+        g.send({"type": "hello", "nick": nick, "id": 1})
+        if nick.startswith("Jose"):
+            # The same nick once normalized: the account itself.
+            g.expect_next("error", code="nick_registered", re=1)
+            continue
+        g.expect_next("error", code="nick_registered", re=1,
+                      message="nick %s is confusable with a registered one"
+                      % nick)
+    assert srv.connect().hello("bi11")["account"] is False
+    assert srv.connect().hello("Jose")["account"] is False
+
+
 def test_wrong_password_costs_the_connection(srv):
     register(srv, "bob").close()
     c = srv.connect()
