@@ -70,7 +70,11 @@ struct store_account {
 	int64_t		 created_ms;	/* registered at */
 };
 
-/* What lasts of a room once claimed: its owner, moderators and topic. */
+/*
+ * What lasts of a room that is claimed or has a topic: owner, moderators
+ * and topic.  room_put gives the whole of it after any change; room_del
+ * comes when nothing of it lasts any more.
+ */
 struct store_room {
 	const char	*name;		/* NFC, as first used: shown */
 	const char	*fold;		/* its case folding: the key */
@@ -78,8 +82,8 @@ struct store_room {
 	const char *const *moderators;	/* account folds, none owner */
 	size_t		 nmoderators;
 	const char	*topic;		/* or NULL: none */
-	const char	*topic_by;	/* nick that set it, NULL with topic */
-	int64_t		 topic_ms;	/* set at, 0 with no topic */
+	const char	*topic_by;	/* nick that set it; NULL: no topic */
+	int64_t		 topic_ms;	/* set at; 0: no topic */
 };
 
 /*
