@@ -119,7 +119,7 @@ start_server() {
 	pid=
 	# A store this build lacks is a skip, not a failure.
 	if [ -n "$store" ] &&
-	    grep -Eq 'not a store of this build|not built in' "$log"; then
+	    grep -Eq 'not a store of this (build|evchatd)|not built in' "$log"; then
 		echo "# store ${store%%:*}: skipped: $(head -n 1 "$log")" >&2
 		skipped="$skipped $store"
 		return 2

@@ -16,6 +16,7 @@ enum cli_cmd_args {
 	CLI_ARGS_WORD,		/* /join ROOM */
 	CLI_ARGS_OPT_WORD,	/* /part [ROOM] */
 	CLI_ARGS_WORD_TEXT,	/* /msg NICK TEXT */
+	CLI_ARGS_WORD_OPT_TEXT,	/* /kick NICK [REASON] */
 	CLI_ARGS_TEXT,		/* /audio FILE (spaces and all) */
 	CLI_ARGS_OPT_TEXT	/* /quit [REASON] */
 };
@@ -59,6 +60,24 @@ static enum cli_cmd_retval cli_cmd_help(struct cli *, const char *,
 		    const char *);
 static enum cli_cmd_retval cli_cmd_history(struct cli *, const char *,
 		    const char *);
+static enum cli_cmd_retval cli_cmd_register(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_passwd(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_claim(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_topic(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_kick(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_ban(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_unban(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_mute(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_unmute(struct cli *, const char *,
+		    const char *);
 
 static const struct cli_cmd_entry cli_cmd_table[] = {
 	{ "join", "ROOM", "join ROOM (created if new) and make it current",
@@ -82,6 +101,24 @@ static const struct cli_cmd_entry cli_cmd_table[] = {
 	  CLI_ARGS_TEXT, CLI_COMPLETE_FILE, cli_cmd_audio },
 	{ "file", "FILE", "send FILE to the current room",
 	  CLI_ARGS_TEXT, CLI_COMPLETE_FILE, cli_cmd_file },
+	{ "register", "", "make your nick an account (asks its password)",
+	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_register },
+	{ "passwd", "", "change your account's password (asks both)",
+	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_passwd },
+	{ "claim", "", "become the owner of the current room",
+	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_claim },
+	{ "topic", "[TEXT]", "show the current room's topic, or set it",
+	  CLI_ARGS_OPT_TEXT, CLI_COMPLETE_NONE, cli_cmd_topic },
+	{ "kick", "NICK [TEXT]", "put NICK out of the current room",
+	  CLI_ARGS_WORD_OPT_TEXT, CLI_COMPLETE_NICK, cli_cmd_kick },
+	{ "ban", "MASK [TEXT]", "ban MASK (a nick) from the current room",
+	  CLI_ARGS_WORD_OPT_TEXT, CLI_COMPLETE_NICK, cli_cmd_ban },
+	{ "unban", "MASK", "lift a ban of the current room",
+	  CLI_ARGS_WORD, CLI_COMPLETE_NICK, cli_cmd_unban },
+	{ "mute", "NICK", "stop NICK's messages to the current room",
+	  CLI_ARGS_WORD, CLI_COMPLETE_NICK, cli_cmd_mute },
+	{ "unmute", "NICK", "let NICK speak again in the current room",
+	  CLI_ARGS_WORD, CLI_COMPLETE_NICK, cli_cmd_unmute },
 	{ "quit", "[REASON]", "leave the server and exit",
 	  CLI_ARGS_OPT_TEXT, CLI_COMPLETE_NONE, cli_cmd_quit },
 	{ "help", "", "list the commands",
@@ -334,6 +371,225 @@ cli_cmd_quit(struct cli *cli, const char *reason, const char *unused)
 	return (CLI_CMD_NORMAL);
 }
 
+/*
+ * A request about the current room: member key names who (none when
+ * NULL), with text under text_key when given; waited for, as /join.
+ */
+static enum cli_cmd_retval
+cli_cmd_moderate(struct cli *cli, const char *type, const char *key,
+    const char *who, const char *text_key, const char *text)
+{
+	const char	*room;
+	cJSON		*req;
+
+	if ((room = cli_cmd_current(cli)) == NULL)
+		return (CLI_CMD_ERROR);
+	req = cli_net_request(cli, type);
+	cJSON_AddStringToObject(req, "room", room);
+	if (key != NULL)
+		cJSON_AddStringToObject(req, key, who);
+	if (text != NULL)
+		cJSON_AddStringToObject(req, text_key, text);
+	cli_cmd_send_wait(cli, req);
+	return (CLI_CMD_NORMAL);
+}
+
+static enum cli_cmd_retval
+cli_cmd_claim(struct cli *cli, const char *unused1, const char *unused2)
+{
+	return (cli_cmd_moderate(cli, "claim", NULL, NULL, NULL, NULL));
+}
+
+static enum cli_cmd_retval
+cli_cmd_topic(struct cli *cli, const char *text, const char *unused)
+{
+	return (cli_cmd_moderate(cli, "topic", NULL, NULL, "text", text));
+}
+
+static enum cli_cmd_retval
+cli_cmd_kick(struct cli *cli, const char *nick, const char *reason)
+{
+	return (cli_cmd_moderate(cli, "kick", "nick", nick, "reason",
+	    reason));
+}
+
+static enum cli_cmd_retval
+cli_cmd_ban(struct cli *cli, const char *mask, const char *reason)
+{
+	return (cli_cmd_moderate(cli, "ban", "mask", mask, "reason", reason));
+}
+
+static enum cli_cmd_retval
+cli_cmd_unban(struct cli *cli, const char *mask, const char *unused)
+{
+	return (cli_cmd_moderate(cli, "unban", "mask", mask, NULL, NULL));
+}
+
+static enum cli_cmd_retval
+cli_cmd_mute(struct cli *cli, const char *nick, const char *unused)
+{
+	return (cli_cmd_moderate(cli, "mute", "nick", nick, NULL, NULL));
+}
+
+static enum cli_cmd_retval
+cli_cmd_unmute(struct cli *cli, const char *nick, const char *unused)
+{
+	return (cli_cmd_moderate(cli, "unmute", "nick", nick, NULL, NULL));
+}
+
+/*
+ * The lines after /register or /passwd wait while the passwords are asked
+ * (a line that cannot be an id holds them), and go on once the request is
+ * sent or the asking ends.
+ */
+#define CLI_CMD_ASKING	(-1)
+
+static void
+cli_cmd_asked(struct cli *cli)
+{
+	cli_forget(&cli->asked);
+	if (cli->wait_id == CLI_CMD_ASKING)
+		cli->wait_id = 0;
+	cli_cmd_drain(cli);
+}
+
+/* Send a password request: type with the members and values given. */
+static void
+cli_cmd_send_secret(struct cli *cli, const char *type, const char *k1,
+    const char *v1, const char *k2, const char *v2)
+{
+	cJSON	*req;
+
+	req = cli_net_request(cli, type);
+	cJSON_AddStringToObject(req, k1, v1);
+	if (k2 != NULL)
+		cJSON_AddStringToObject(req, k2, v2);
+	cli->wait_id = 0;
+	cli_cmd_send_wait(cli, req);
+}
+
+/* The new password, typed twice: the second answer. */
+static void
+cli_cmd_register_again(struct cli *cli, const char *again)
+{
+	if (again == NULL || cli->asked == NULL ||
+	    strcmp(again, cli->asked) != 0)
+		cli_display_notice(cli, true, "the passwords differ: not "
+		    "registered");
+	else
+		cli_cmd_send_secret(cli, "register", "password", cli->asked,
+		    NULL, NULL);
+	cli_cmd_asked(cli);
+}
+
+static void
+cli_cmd_register_first(struct cli *cli, const char *password)
+{
+	if (password == NULL || *password == '\0') {
+		cli_cmd_asked(cli);
+		return;
+	}
+	cli->asked = cli_xstrdup(password);
+	if (cli_tty_ask_secret(cli, "again: ", cli_cmd_register_again) != 0)
+		cli_cmd_asked(cli);
+}
+
+/*
+ * /register: at a terminal the password is asked for twice, without echo;
+ * a script gives it with --account-password-file, read again now.
+ */
+static enum cli_cmd_retval
+cli_cmd_register(struct cli *cli, const char *unused1, const char *unused2)
+{
+	char	*password, *cause;
+
+	if (cli->interactive) {
+		if (cli_tty_ask_secret(cli, "new account password: ",
+		    cli_cmd_register_first) != 0)
+			return (CLI_CMD_ERROR);
+		cli->wait_id = CLI_CMD_ASKING;
+		return (CLI_CMD_NORMAL);
+	}
+	if (cli->account_file == NULL) {
+		cli_display_notice(cli, true, "/register needs a terminal or "
+		    "--account-password-file");
+		return (CLI_CMD_ERROR);
+	}
+	if ((password = cli_password_read(cli->account_file, &cause)) ==
+	    NULL) {
+		cli_display_notice(cli, true, "%s", cause);
+		free(cause);
+		return (CLI_CMD_ERROR);
+	}
+	cli_cmd_send_secret(cli, "register", "password", password, NULL,
+	    NULL);
+	cli_forget(&password);
+	return (CLI_CMD_NORMAL);
+}
+
+/* /passwd's questions: the old password, the new one, the new again. */
+static void
+cli_cmd_passwd_again(struct cli *cli, const char *again)
+{
+	char	*old, *new;
+
+	/* cli->asked holds "old\nnew": neither may hold a newline. */
+	old = cli->asked;
+	if (again == NULL || old == NULL || (new = strchr(old, '\n')) == NULL ||
+	    strcmp(new + 1, again) != 0) {
+		cli_display_notice(cli, true, "the passwords differ: not "
+		    "changed");
+		cli_cmd_asked(cli);
+		return;
+	}
+	*new++ = '\0';
+	cli_cmd_send_secret(cli, "passwd", "old", old, "new", new);
+	explicit_bzero(new, strlen(new));
+	cli_cmd_asked(cli);
+}
+
+static void
+cli_cmd_passwd_new(struct cli *cli, const char *new)
+{
+	char	*both;
+
+	if (new == NULL || *new == '\0' || cli->asked == NULL) {
+		cli_cmd_asked(cli);
+		return;
+	}
+	both = cli_xasprintf("%s\n%s", cli->asked, new);
+	cli_forget(&cli->asked);
+	cli->asked = both;
+	if (cli_tty_ask_secret(cli, "again: ", cli_cmd_passwd_again) != 0)
+		cli_cmd_asked(cli);
+}
+
+static void
+cli_cmd_passwd_old(struct cli *cli, const char *old)
+{
+	if (old == NULL || *old == '\0') {
+		cli_cmd_asked(cli);
+		return;
+	}
+	cli->asked = cli_xstrdup(old);
+	if (cli_tty_ask_secret(cli, "new account password: ",
+	    cli_cmd_passwd_new) != 0)
+		cli_cmd_asked(cli);
+}
+
+/* /passwd: at a terminal only, where the three answers are not echoed. */
+static enum cli_cmd_retval
+cli_cmd_passwd(struct cli *cli, const char *unused1, const char *unused2)
+{
+	if (!cli->interactive || cli_tty_ask_secret(cli,
+	    "account password: ", cli_cmd_passwd_old) != 0) {
+		cli_display_notice(cli, true, "/passwd needs a terminal");
+		return (CLI_CMD_ERROR);
+	}
+	cli->wait_id = CLI_CMD_ASKING;
+	return (CLI_CMD_NORMAL);
+}
+
 static enum cli_cmd_retval
 cli_cmd_help(struct cli *cli, const char *unused1, const char *unused2)
 {
@@ -401,6 +657,11 @@ cli_cmd_exec(struct cli *cli, char *line)
 		a = cli_cmd_word(&line);
 		b = line;
 		bad = a == NULL || *b == '\0';
+		break;
+	case CLI_ARGS_WORD_OPT_TEXT:
+		a = cli_cmd_word(&line);
+		b = *line != '\0' ? line : NULL;
+		bad = a == NULL;
 		break;
 	case CLI_ARGS_TEXT:
 		a = line;

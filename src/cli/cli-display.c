@@ -334,12 +334,14 @@ cli_display_msg(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 int
 cli_display_presence(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 {
-	const char	*nick, *event, *room, *reason;
+	const char	*nick, *event, *room, *reason, *by, *sanction;
 
 	nick = json_get_string(obj, "nick");
 	event = json_get_string(obj, "event");
 	room = json_get_string(obj, "room");
 	reason = json_get_string(obj, "reason");
+	by = json_get_string(obj, "by");
+	sanction = json_get_string(obj, "sanction");
 	if (nick == NULL || event == NULL)
 		return (-1);
 	cli_display_info(cli, b);
@@ -347,9 +349,27 @@ cli_display_presence(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	if (strcmp(event, "join") == 0 && room != NULL) {
 		cli_display_put(b, " joined ");
 		cli_display_room(cli, b, room);
+	} else if (strcmp(event, "part") == 0 && room != NULL && by != NULL) {
+		cli_display_put(b, strcmp(sanction != NULL ? sanction : "",
+		    "ban") == 0 ? " was banned from " : " was kicked from ");
+		cli_display_room(cli, b, room);
+		cli_display_put(b, " by ");
+		cli_display_nick(cli, b, by);
 	} else if (strcmp(event, "part") == 0 && room != NULL) {
 		cli_display_put(b, " left ");
 		cli_display_room(cli, b, room);
+	} else if (strcmp(event, "topic") == 0 && room != NULL) {
+		cli_display_put(b, " set the topic of ");
+		cli_display_room(cli, b, room);
+		cli_display_put(b, ": ");
+		cli_display_add(b, json_get_string(obj, "topic"));
+	} else if ((strcmp(event, "mute") == 0 ||
+	    strcmp(event, "unmute") == 0) && room != NULL && by != NULL) {
+		cli_display_put(b, event[0] == 'm' ? " was muted in " :
+		    " may speak again in ");
+		cli_display_room(cli, b, room);
+		cli_display_put(b, " by ");
+		cli_display_nick(cli, b, by);
 	} else if (strcmp(event, "quit") == 0)
 		cli_display_put(b, " quit");
 	else if (strcmp(event, "online") == 0)
@@ -363,6 +383,86 @@ cli_display_presence(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 		cli_display_add(b, reason);
 		cli_display_put(b, ")");
 	}
+	return (0);
+}
+
+/*
+ * The replies of accounts and moderation, one line each: what was done,
+ * to whom, where.
+ */
+int
+cli_display_reply(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	static const struct {
+		const char	*type;
+		const char	*done;	/* after the nick or mask */
+	} done[] = {
+		{ "kicked", " was kicked from " },
+		{ "banned", " is banned from " },
+		{ "unbanned", " is no longer banned from " },
+		{ "muted", " is muted in " },
+		{ "unmuted", " may speak again in " },
+	};
+	const char	*type = json_get_string(obj, "type");
+	const char	*room = json_get_string(obj, "room");
+	const char	*nick = json_get_string(obj, "nick");
+	const char	*mask = json_get_string(obj, "mask");
+	const char	*who = nick != NULL ? nick : mask;
+	const cJSON	*v;
+	size_t		 i;
+
+	cli_display_info(cli, b);
+	for (i = 0; i < nitems(done); i++) {
+		if (strcmp(type, done[i].type) != 0 || who == NULL)
+			continue;
+		cli_display_add(b, who);
+		cli_display_put(b, done[i].done);
+		if (room != NULL)
+			cli_display_room(cli, b, room);
+		else
+			cli_display_put(b, "the server");
+		return (0);
+	}
+	if (strcmp(type, "registered") == 0 && nick != NULL) {
+		cli_display_put(b, "account ");
+		cli_display_nick(cli, b, nick);
+		cli_display_put(b, " registered: you are logged in to it");
+	} else if (strcmp(type, "password_changed") == 0)
+		cli_display_put(b, "account password changed");
+	else if (strcmp(type, "unregistered") == 0 && nick != NULL) {
+		cli_display_put(b, "account ");
+		cli_display_nick(cli, b, nick);
+		cli_display_put(b, " dropped: you are a guest");
+	} else if (strcmp(type, "killed") == 0 && nick != NULL) {
+		cli_display_nick(cli, b, nick);
+		cli_display_put(b, " was disconnected");
+	} else if (strcmp(type, "claimed") == 0 && room != NULL) {
+		cli_display_put(b, "you own ");
+		cli_display_room(cli, b, room);
+	} else if (strcmp(type, "topic") == 0 && room != NULL) {
+		cli_display_put(b, "topic of ");
+		cli_display_room(cli, b, room);
+		if ((v = cJSON_GetObjectItemCaseSensitive(obj, "topic")) ==
+		    NULL) {
+			cli_display_put(b, ": none");
+			return (0);
+		}
+		cli_display_put(b, ": ");
+		cli_display_add(b, json_get_string(obj, "topic"));
+		cli_display_put(b, " (set by ");
+		cli_display_add(b, json_get_string(obj, "topic_by"));
+		cli_display_put(b, ")");
+	} else if (strcmp(type, "moderators") == 0 && room != NULL) {
+		cli_display_room(cli, b, room);
+		cli_display_put(b, ": moderators");
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(obj,
+		    "moderators")) {
+			cli_display_put(b, " ");
+			cli_display_add(b, cJSON_IsString(v) ? v->valuestring :
+			    "?");
+		}
+	} else
+		return (-1);
 	return (0);
 }
 

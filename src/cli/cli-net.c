@@ -23,7 +23,6 @@
 
 static void	cli_net_bye(struct cli *, cJSON *);
 static void	cli_net_error(struct cli *, cJSON *);
-static void	cli_net_hello(struct cli *);
 static void	cli_net_joined(struct cli *, cJSON *);
 static void	cli_net_msg(struct cli *, cJSON *);
 static void	cli_net_parted(struct cli *, cJSON *);
@@ -34,6 +33,7 @@ static void	cli_net_renick(struct cli *, const char *);
 static void	cli_net_rooms(struct cli *, cJSON *);
 static void	cli_net_welcome(struct cli *, cJSON *);
 static void	cli_net_who(struct cli *, cJSON *);
+static void	cli_net_reply(struct cli *, cJSON *);
 
 /*
  * Every server message type, in one row: what a received frame of it
@@ -57,6 +57,19 @@ static const struct cli_net_type {
 	{ "rooms",	cli_net_rooms,		cli_display_rooms },
 	{ "welcome",	cli_net_welcome,	cli_display_welcome },
 	{ "who",	cli_net_who,		cli_display_who },
+	/* Accounts and moderation: a line each, nothing to remember. */
+	{ "registered",	cli_net_reply,		cli_display_reply },
+	{ "password_changed", cli_net_reply,	cli_display_reply },
+	{ "unregistered", cli_net_reply,	cli_display_reply },
+	{ "claimed",	cli_net_reply,		cli_display_reply },
+	{ "moderators",	cli_net_reply,		cli_display_reply },
+	{ "topic",	cli_net_reply,		cli_display_reply },
+	{ "kicked",	cli_net_reply,		cli_display_reply },
+	{ "banned",	cli_net_reply,		cli_display_reply },
+	{ "unbanned",	cli_net_reply,		cli_display_reply },
+	{ "muted",	cli_net_reply,		cli_display_reply },
+	{ "unmuted",	cli_net_reply,		cli_display_reply },
+	{ "killed",	cli_net_reply,		cli_display_reply },
 };
 
 /*
@@ -190,14 +203,18 @@ cli_net_quit(struct cli *cli, const char *reason)
 	cli_input_update(cli);
 }
 
+/* The passwords hello sends: wiped once registered or at the end. */
 static void
 cli_net_password_free(struct cli *cli)
 {
-	if (cli->password == NULL)
-		return;
-	explicit_bzero(cli->password, strlen(cli->password));
-	free(cli->password);
-	cli->password = NULL;
+	cli_forget(&cli->password);
+	cli_forget(&cli->account_password);
+}
+
+/* A reply that changes nothing the client keeps. */
+static void
+cli_net_reply(struct cli *cli, cJSON *obj)
+{
 }
 
 static void
@@ -314,6 +331,44 @@ cli_net_renick(struct cli *cli, const char *nick)
 }
 
 /*
+ * The answer to cli_net_ask_account: the account password, sent with the
+ * same nick (the server keeps the connection open after nick_registered);
+ * nothing asks for another nick instead.
+ */
+static void
+cli_net_account(struct cli *cli, const char *password)
+{
+	if (cli->state != CLI_HELLO)
+		return;
+	if (password == NULL || *password == '\0') {
+		if (password == NULL || cli_net_ask_nick(cli) == -1)
+			cli_net_quit(cli, NULL);
+		return;
+	}
+	cli_forget(&cli->account_password);
+	cli->account_password = cli_xstrdup(password);
+	cli_net_hello(cli);
+}
+
+/* A registered nick: a person at the terminal types its password. */
+static int
+cli_net_ask_account(struct cli *cli)
+{
+	char	*q, *nick;
+	int	 rc;
+
+	if (!cli->interactive)
+		return (-1);
+	nick = cli_display_clean(cli->nick);
+	q = cli_xasprintf("account password of %s (empty: another nick): ",
+	    nick);
+	rc = cli_tty_ask_secret(cli, q, cli_net_account);
+	free(q);
+	free(nick);
+	return (rc);
+}
+
+/*
  * An error answering hello ends the client, as it cannot do anything else,
  * unless a person at the terminal can choose another nick.
  */
@@ -338,9 +393,17 @@ cli_net_error(struct cli *cli, cJSON *obj)
 			cli_finish(cli, 1, "nick refused: %s: %s", c, m);
 		break;
 	case ERR_BAD_PASSWORD:
-		cli_finish(cli, 1, "password refused: %s%s", m,
-		    cli->password_sent ? "" : " (give it with --password-file "
-		    "or EVCHAT_PASSWORD)");
+		if (cli->account_sent)
+			cli_finish(cli, 1, "account password refused: %s", m);
+		else
+			cli_finish(cli, 1, "password refused: %s%s", m,
+			    cli->password_sent ? "" : " (give it with "
+			    "--password-file or EVCHAT_PASSWORD)");
+		break;
+	case ERR_NICK_REGISTERED:
+		if (cli_net_ask_account(cli) == -1)
+			cli_finish(cli, 1, "%s (give its account password with "
+			    "--account-password-file)", m);
 		break;
 	default:
 		cli_finish(cli, 1, "registration refused: %s: %s", c, m);
@@ -432,6 +495,12 @@ cli_net_presence(struct cli *cli, cJSON *obj)
 		return;
 	if ((room = json_get_string(obj, "room")) != NULL)
 		cli_names_add(&cli->rooms, room);
+	/* Put out of a room by a moderator: it is no longer joined. */
+	if (room != NULL && strcmp(event, "part") == 0 &&
+	    cli_net_is_me(cli, nick)) {
+		cli_names_remove(&cli->joined, room);
+		cli_tty_prompt(cli);
+	}
 	if (strcmp(event, "quit") == 0 || strcmp(event, "offline") == 0)
 		cli_names_remove(&cli->nicks, nick);
 	else if (strcmp(event, "join") == 0 || strcmp(event, "online") == 0)
@@ -545,7 +614,7 @@ cli_net_write_cb(struct bufferevent *bev, void *arg)
  * checks it first each time.  A script gets no second hello, so it is wiped
  * at once; at a terminal it stays until welcome (or cli_net_free).
  */
-static void
+void
 cli_net_hello(struct cli *cli)
 {
 	cJSON	*req;
@@ -557,6 +626,11 @@ cli_net_hello(struct cli *cli)
 	if (cli->password != NULL) {
 		cJSON_AddStringToObject(req, "password", cli->password);
 		cli->password_sent = true;
+	}
+	if (cli->account_password != NULL) {
+		cJSON_AddStringToObject(req, "account_password",
+		    cli->account_password);
+		cli->account_sent = true;
 	}
 	cli_net_send(cli, req);
 	if (!cli->interactive)

@@ -86,8 +86,14 @@ static void
 cli_tty_answer(struct cli *cli, char *line)
 {
 	void	(*cb)(struct cli *, const char *) = cli->ask_cb;
+	bool	 secret = cli->ask_secret;
 
 	cli->ask_cb = NULL;
+	if (secret) {
+		cli->ask_secret = false;
+		rl_redisplay_function = rl_redisplay;
+		fputc('\n', rl_outstream);
+	}
 	if (line == NULL)
 		cli_tty_stop(cli);
 	cli->in_line = true;
@@ -95,7 +101,20 @@ cli_tty_answer(struct cli *cli, char *line)
 	if (cli->ask_cb == NULL)
 		cli_tty_prompt(cli);
 	cli->in_line = false;
+	if (line != NULL && secret)
+		explicit_bzero(line, strlen(line));
 	free(line);
+}
+
+/*
+ * Readline's display while a secret is typed: the question alone, never
+ * the characters, as getpass(3) would.
+ */
+static void
+cli_tty_redisplay_secret(void)
+{
+	fprintf(rl_outstream, "\r\033[K%s", rl_display_prompt);
+	fflush(rl_outstream);
 }
 
 /* Readline calls this with each line typed, or NULL for Ctrl-D. */
@@ -243,6 +262,22 @@ cli_tty_ask(struct cli *cli, const char *question, const char *offer,
 	rl_point = rl_end;
 	rl_forced_update_display();
 	return (0);
+}
+
+/*
+ * cli_tty_ask for a password: nothing typed is shown nor kept in the
+ * history, and the line is wiped once cb has it.  cli-net.c asks for an
+ * account password with it, cli-cmd.c for /register and /passwd.
+ */
+int
+cli_tty_ask_secret(struct cli *cli, const char *question,
+    void (*cb)(struct cli *, const char *))
+{
+	if (cli_tty_cli == NULL)
+		return (-1);
+	cli->ask_secret = true;
+	rl_redisplay_function = cli_tty_redisplay_secret;
+	return (cli_tty_ask(cli, question, "", cb));
 }
 
 void

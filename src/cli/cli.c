@@ -35,6 +35,7 @@ static const struct option cli_long_options[] = {
 	{ "ca",			required_argument,	NULL, 'C' },
 	{ "insecure",		no_argument,		NULL, 'I' },
 	{ "password-file",	required_argument,	NULL, 'P' },
+	{ "account-password-file", required_argument,	NULL, 'A' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -47,8 +48,9 @@ static const int cli_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 	"[--join ROOM]...\n" \
 	"                  [--history N] [--json] [--download-dir DIR] " \
 	"[--tls] [--ca FILE]\n" \
-	"                  [--insecure] [--password-file FILE] [--help] " \
-	"[--version]\n"
+	"                  [--insecure] [--password-file FILE] " \
+	"[--account-password-file FILE]\n" \
+	"                  [--help] [--version]\n"
 
 static void
 cli_usage(void)
@@ -87,6 +89,11 @@ cli_help(void)
 	    "                          send the server password on FILE's "
 	    "first line\n"
 	    "                          (default $EVCHAT_PASSWORD)\n"
+	    "      --account-password-file FILE\n"
+	    "                          log in to the nick's account with the "
+	    "password on\n"
+	    "                          FILE's first line (/register uses it "
+	    "too)\n"
 	    "  -h, --help              show this help\n"
 	    "  -V, --version           show the version\n"
 	    "\n"
@@ -292,17 +299,31 @@ cli_free(struct cli *cli)
 	free(cli->nick);
 	free(cli->download_dir);
 	free(cli->ca_file);
+	free(cli->account_file);
+	cli_forget(&cli->asked);
 	free(cli->prompt);
 	free(cli->me);
 	free(cli->cause);
 	free(cli);
 }
 
+/* Wipe and free a password, and forget it. */
+void
+cli_forget(char **password)
+{
+	if (*password == NULL)
+		return;
+	explicit_bzero(*password, strlen(*password));
+	free(*password);
+	*password = NULL;
+}
+
 /*
  * The password on the first line of path.  A file that others may read has
- * leaked it already; a pipe, as from a password manager, is fine.
+ * leaked it already; a pipe, as from a password manager, is fine.  For the
+ * server password and the account password (read again by /register).
  */
-static char *
+char *
 cli_password_read(const char *path, char **cause)
 {
 	FILE		*f;
@@ -391,6 +412,12 @@ cli_options_secure(struct cli *cli, bool tls, const char *password_file)
 		}
 	} else if ((s = getenv("EVCHAT_PASSWORD")) != NULL && *s != '\0')
 		cli->password = cli_xstrdup(s);
+	if (cli->account_file != NULL && (cli->account_password =
+	    cli_password_read(cli->account_file, &cause)) == NULL) {
+		warnx("%s", cause);
+		free(cause);
+		return (1);
+	}
 
 	if (cli->insecure)
 		warnx("warning: --insecure: the server's certificate is not "
@@ -458,6 +485,10 @@ cli_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'P':
 			password_file = optarg;
+			break;
+		case 'A':
+			free(cli->account_file);
+			cli->account_file = cli_xstrdup(optarg);
 			break;
 		case 'h':
 			cli_help();

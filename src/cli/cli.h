@@ -72,6 +72,8 @@ struct cli {
 	char			*nick;		/* asked for */
 	char			*download_dir;
 	char			*password;	/* sent in hello, then wiped */
+	char			*account_password; /* hello's, then wiped */
+	char			*account_file;	/* --account-password-file */
 	char			*ca_file;	/* --ca, or NULL: system's */
 	bool			 tls;		/* server is tls:// */
 	bool			 insecure;	/* no certificate check */
@@ -102,6 +104,9 @@ struct cli {
 	void			(*ask_cb)(struct cli *, const char *);
 					/* takes the next line, or NULL */
 	char			*ask_offer;	/* to pre-fill, or NULL */
+	bool			 ask_secret;	/* not echoed, no history */
+	char			*asked;		/* a secret kept for the
+					   next question, or NULL */
 
 	/* The session. */
 	enum cli_state		 state;
@@ -110,6 +115,7 @@ struct cli {
 	long long		 wait_id;	/* lines wait for it */
 	char			*me;		/* registered nick */
 	bool			 password_sent;
+	bool			 account_sent;	/* account_password */
 	size_t			 max_frame;
 	size_t			 max_text;
 	size_t			 max_media;
@@ -133,12 +139,15 @@ void		 cli_finish(struct cli *, int, const char *, ...)
 void		 cli_input_update(struct cli *);
 int		 cli_number(const char *, long, long, long *);
 void		*cli_xmalloc(size_t);
+char		*cli_password_read(const char *, char **);
+void		 cli_forget(char **);
 char		*cli_xstrdup(const char *);
 char		*cli_xasprintf(const char *, ...)
 		     __attribute__((format(printf, 1, 2)));
 
 /* cli-net.c: the connection, frames in and out, protocol state. */
 int		 cli_net_connect(struct cli *, char **);
+void		 cli_net_hello(struct cli *);
 void		 cli_net_free(struct cli *);
 size_t		 cli_net_number(const cJSON *, const char *, size_t);
 cJSON		*cli_net_request(struct cli *, const char *);
@@ -197,6 +206,7 @@ cli_display_fn	 cli_display_presence;
 cli_display_fn	 cli_display_rooms;
 cli_display_fn	 cli_display_welcome;
 cli_display_fn	 cli_display_who;
+cli_display_fn	 cli_display_reply;
 void		 cli_display_frame(struct cli *, const cJSON *,
 		     cli_display_fn *);
 void		 cli_display_notice(struct cli *, bool, const char *, ...)
@@ -210,6 +220,8 @@ void		 cli_tty_print(struct cli *, const char *, size_t);
 void		 cli_tty_prompt(struct cli *);
 void		 cli_tty_resize(struct cli *);
 int		 cli_tty_ask(struct cli *, const char *, const char *,
+		     void (*)(struct cli *, const char *));
+int		 cli_tty_ask_secret(struct cli *, const char *,
 		     void (*)(struct cli *, const char *));
 
 /* cli-media.c: stickers, audio and files, sent and saved. */

@@ -1,5 +1,6 @@
-/* auth.c: the server password: its yescrypt hash, checked by one worker thread off the loop, with
- * wrong guesses slowed per address; it knows nothing of clients or the config file, never logs a password. */
+/* auth.c: passwords (the server's, the accounts'): yescrypt hashes made and checked by one worker thread
+ * off the loop, wrong guesses slowed per address and per account; it knows nothing of clients or the
+ * config file, and never logs a password. */
 
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -30,11 +31,13 @@
 #define AUTH_METHOD	"$y$"
 
 /*
- * Wrong guesses from one address: the first AUTH_FREE_FAILURES are answered
- * at once (a typo is not an attack), then each answer is held back twice as
- * long as the one before, up to AUTH_DELAY_MAX_MS.  An address forgets its
- * failures after AUTH_FORGET_MS without one.  At most AUTH_PEERS_MAX idle
- * addresses are remembered, the least recently failed go first.
+ * Wrong guesses from one address, or at one account: the first
+ * AUTH_FREE_FAILURES are answered at once (a typo is not an attack), then
+ * each answer is held back twice as long as the one before, up to
+ * AUTH_DELAY_MAX_MS; a check that concerns both waits for the longer.  An
+ * address or account forgets its failures after AUTH_FORGET_MS without
+ * one.  At most AUTH_PEERS_MAX idle ones are remembered, the least
+ * recently failed go first.
  */
 #define AUTH_FREE_FAILURES	2
 #define AUTH_DELAY_MIN_MS	1000
@@ -107,29 +110,44 @@ struct auth_worker {
 	bool				 running;
 };
 
-/* One address's recent failures and its checks, run one at a time. */
+/*
+ * One address's or account's recent failures and its checks, run one at a
+ * time.  An account's key is "@" and its fold; no address begins so.
+ */
+#define AUTH_KEY_MAX	(NAME_FOLD_MAX + 2)
 struct auth_peer {
-	char				 key[INET6_ADDRSTRLEN + 4];
+	char				 key[AUTH_KEY_MAX];
 	unsigned int			 failures;
+	bool				 hashing;	/* an account's check is
+							   with the worker */
 	int64_t				 last_ms;	/* last failure */
 	TAILQ_HEAD(, auth_ticket)	 tickets;	/* the first is running */
 	TAILQ_ENTRY(auth_peer)		 entry;		/* auth->peers_lru */
 };
 
-/* One check, from auth_check_start until its verdict is delivered. */
+/*
+ * One job, from auth_check_start (or auth_hash_start) until its verdict
+ * (or new hash) is delivered.
+ */
 struct auth_ticket {
 	struct auth			*auth;
-	struct auth_peer		*peer;		/* NULL: known password */
+	struct auth_peer		*peer;		/* NULL: known password,
+							   or a new hash */
+	struct auth_peer		*acct;		/* NULL: no account */
 	auth_done_cb			*cb;		/* NULL: cancelled */
+	auth_hashed_cb			*hashed;	/* a new hash's */
 	void				*arg;
 	struct event			*timer;		/* delivers the verdict */
-	char				*hash;		/* a reload may free it */
+	char				*hash;		/* NULL: make one */
 	char				*password;	/* NULL once hashed */
+	char				 out[AUTH_HASH_MAX];	/* made */
 	unsigned char			 digest[AUTH_DIGEST_LEN];
 	bool				 ok;
-	bool				 busy;		/* the worker has it */
+	bool				 started;	/* the worker has had it */
+	bool				 acct_queued;	/* on acct->tickets */
 	TAILQ_ENTRY(auth_ticket)	 entry;		/* auth->tickets */
 	TAILQ_ENTRY(auth_ticket)	 peer_entry;	/* peer->tickets */
+	TAILQ_ENTRY(auth_ticket)	 acct_entry;	/* acct->tickets */
 	TAILQ_ENTRY(auth_ticket)	 work_entry;	/* todo, then done */
 };
 
@@ -178,7 +196,11 @@ auth_worker_main(void *arg)
 		TAILQ_REMOVE(&w->todo, t, work_entry);
 		pthread_mutex_unlock(&w->lock);
 
-		t->ok = auth_crypt(t->hash, t->password);
+		if (t->hash != NULL)
+			t->ok = auth_crypt(t->hash, t->password);
+		else
+			t->ok = auth_hash(t->password, t->out,
+			    sizeof t->out) == 0;
 		explicit_bzero(t->password, strlen(t->password));
 
 		pthread_mutex_lock(&w->lock);
@@ -249,14 +271,12 @@ auth_peer_free(struct auth *a, struct auth_peer *p)
 	free(p);
 }
 
-/* The entry of addr's address, made (evicting the oldest idle) if new. */
+/* The entry of key, made (evicting the oldest idle) if new. */
 static struct auth_peer *
-auth_peer_get(struct auth *a, const char *addr)
+auth_peer_get(struct auth *a, const char *key)
 {
 	struct auth_peer	*p, *old;
-	char			 key[sizeof p->key];
 
-	auth_peer_key(key, sizeof key, addr);
 	if ((p = hash_find(a->peers, key)) != NULL)
 		return (p);
 	if (a->npeers >= AUTH_PEERS_MAX) {
@@ -269,7 +289,7 @@ auth_peer_get(struct auth *a, const char *addr)
 	}
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return (NULL);
-	memcpy(p->key, key, sizeof p->key);
+	snprintf(p->key, sizeof p->key, "%s", key);
 	TAILQ_INIT(&p->tickets);
 	if (hash_insert(a->peers, p->key, p) != 0) {
 		free(p);
@@ -280,18 +300,81 @@ auth_peer_get(struct auth *a, const char *addr)
 	return (p);
 }
 
-/* Hand p's first check to the worker. */
+/* Hand t to the worker. */
 static void
-auth_peer_run(struct auth *a, struct auth_peer *p)
+auth_run(struct auth *a, struct auth_ticket *t)
 {
 	struct auth_worker	*w = a->worker;
-	struct auth_ticket	*t = TAILQ_FIRST(&p->tickets);
 
-	t->busy = true;
+	t->started = true;
 	pthread_mutex_lock(&w->lock);
 	TAILQ_INSERT_TAIL(&w->todo, t, work_entry);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Run t if its turn has come: first of its address's checks, and no other
+ * check of its account with the worker.  An address's next check waits
+ * for the answer (delay included), so that many connections gain nothing;
+ * an account's, for the verdict only, so that guessers cannot keep its
+ * owner out by queueing their delays ahead of the owner's login.  Called
+ * for the new first ones whenever one goes.  Returns whether t runs.
+ */
+static bool
+auth_try_run(struct auth *a, struct auth_ticket *t)
+{
+	if (t == NULL || t->started ||
+	    t != TAILQ_FIRST(&t->peer->tickets) ||
+	    (t->acct_queued && t->acct->hashing))
+		return (false);
+	if (t->acct_queued)
+		t->acct->hashing = true;
+	auth_run(a, t);
+	return (true);
+}
+
+/*
+ * Take t off its account's queue at its verdict, and run the account's
+ * next check whose address lets it (one held back by its address's delay
+ * does not hold up the others, the owner's among them).
+ */
+static void
+auth_unqueue_account(struct auth *a, struct auth_ticket *t)
+{
+	struct auth_peer	*acct = t->acct;
+	struct auth_ticket	*u;
+
+	if (acct == NULL || !t->acct_queued)
+		return;
+	t->acct_queued = false;
+	TAILQ_REMOVE(&acct->tickets, t, acct_entry);
+	if (t->started)
+		acct->hashing = false;
+	TAILQ_FOREACH(u, &acct->tickets, acct_entry) {
+		if (auth_try_run(a, u))
+			break;
+	}
+}
+
+/*
+ * Take t off its address's and account's queues, let their next checks
+ * run, and forget an address or account left without failures.
+ */
+static void
+auth_unqueue(struct auth *a, struct auth_ticket *t)
+{
+	struct auth_peer	*p = t->peer, *acct = t->acct;
+
+	if (p == NULL)
+		return;
+	TAILQ_REMOVE(&p->tickets, t, peer_entry);
+	auth_unqueue_account(a, t);
+	auth_try_run(a, TAILQ_FIRST(&p->tickets));
+	if (TAILQ_EMPTY(&p->tickets) && p->failures == 0)
+		auth_peer_free(a, p);
+	if (acct != NULL && TAILQ_EMPTY(&acct->tickets) && acct->failures == 0)
+		auth_peer_free(a, acct);
 }
 
 static void
@@ -316,22 +399,33 @@ auth_deliver_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct auth_ticket	*t = arg;
 	struct auth		*a = t->auth;
-	struct auth_peer	*p = t->peer;
 	auth_done_cb		*cb = t->cb;
+	auth_hashed_cb		*hashed = t->hashed;
 	void			*cbarg = t->arg;
+	char			 out[AUTH_HASH_MAX];
 	bool			 ok = t->ok;
 
 	TAILQ_REMOVE(&a->tickets, t, entry);
-	if (p != NULL) {
-		TAILQ_REMOVE(&p->tickets, t, peer_entry);
-		if (!TAILQ_EMPTY(&p->tickets))
-			auth_peer_run(a, p);
-		else if (p->failures == 0)
-			auth_peer_free(a, p);
-	}
+	auth_unqueue(a, t);
+	memcpy(out, t->out, sizeof out);
 	auth_ticket_free(t);
-	if (cb != NULL)
+	if (hashed != NULL)
+		hashed(cbarg, ok ? out : NULL);
+	else if (cb != NULL)
 		cb(cbarg, ok);
+}
+
+/* One more failure of p, an address or an account; its delay, in ms. */
+static unsigned int
+auth_fail(struct auth *a, struct auth_peer *p, int64_t now)
+{
+	if (p->failures > 0 && now - p->last_ms >= AUTH_FORGET_MS)
+		p->failures = 0;
+	p->failures++;
+	p->last_ms = now;
+	TAILQ_REMOVE(&a->peers_lru, p, entry);
+	TAILQ_INSERT_TAIL(&a->peers_lru, p, entry);
+	return (auth_delay_ms(p->failures));
 }
 
 /*
@@ -343,28 +437,31 @@ auth_deliver_cb(evutil_socket_t fd, short what, void *arg)
 static void
 auth_verdict(struct auth *a, struct auth_ticket *t)
 {
-	struct auth_peer	*p = t->peer;
+	struct auth_peer	*p = t->peer, *acct = t->acct;
 	struct timeval		 tv;
 	int64_t			 now = server_mono_ms();
-	unsigned int		 ms = 0;
+	unsigned int		 ms = 0, ams;
 
-	t->busy = false;
 	free(t->password);		/* wiped by the worker */
 	t->password = NULL;
-	if (t->ok) {
+	if (t->hash == NULL)
+		;			/* a new hash: no guess */
+	else if (t->ok && acct == NULL) {
 		a->known = auth_digest(a, t->hash, a->hash);
 		memcpy(a->pass, t->digest, sizeof a->pass);
-	} else {
-		if (p->failures > 0 && now - p->last_ms >= AUTH_FORGET_MS)
-			p->failures = 0;
-		p->failures++;
-		p->last_ms = now;
-		TAILQ_REMOVE(&a->peers_lru, p, entry);
-		TAILQ_INSERT_TAIL(&a->peers_lru, p, entry);
-		ms = auth_delay_ms(p->failures);
+	} else if (!t->ok && acct == NULL) {
+		ms = auth_fail(a, p, now);
 		log_info("wrong password from %s: failure %u, answered in "
 		    "%u ms", p->key, p->failures, ms);
+	} else if (!t->ok) {
+		ms = auth_fail(a, p, now);
+		if ((ams = auth_fail(a, acct, now)) > ms)
+			ms = ams;
+		log_info("wrong password for account %s from %s: failure %u "
+		    "of the account, %u of the address, answered in %u ms",
+		    acct->key + 1, p->key, acct->failures, p->failures, ms);
 	}
+	auth_unqueue_account(a, t);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(t->timer, &tv);
@@ -496,20 +593,23 @@ auth_clear(struct auth *a)
 
 /*
  * Check password against hash for a client at addr (its "HOST:PORT" as
- * client.c writes it); cb(arg, ok) is called later from the loop, never
- * from here.  The password is copied, and wiped once hashed; the caller
- * may wipe its own at once.  A password that matched before is answered
- * at once; any other is hashed by the worker, one check per address at a
- * time, and a wrong one is answered only after its address's delay.
- * Returns the check, for auth_cancel, or NULL (out of memory: no callback).
+ * client.c writes it), of the account whose fold is account (NULL: the
+ * server password); cb(arg, ok) is called later from the loop, never from
+ * here.  The password is copied, and wiped once hashed; the caller may
+ * wipe its own at once.  The server password, once it matched, is
+ * answered at once; any other is hashed by the worker, one check per
+ * address and per account at a time, and a wrong one is answered only
+ * after the longer of its address's and its account's delays.  Returns
+ * the check, for auth_cancel, or NULL (out of memory: no callback).
  */
 struct auth_ticket *
 auth_check_start(struct auth *a, const char *hash, const char *password,
-    const char *addr, auth_done_cb *cb, void *arg)
+    const char *addr, const char *account, auth_done_cb *cb, void *arg)
 {
 	struct auth_ticket	*t;
 	struct auth_peer	*p;
 	unsigned char		 dh[AUTH_DIGEST_LEN];
+	char			 key[AUTH_KEY_MAX];
 
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return (NULL);
@@ -520,7 +620,7 @@ auth_check_start(struct auth *a, const char *hash, const char *password,
 	    (t->hash = strdup(hash)) == NULL ||
 	    !auth_digest(a, password, t->digest))
 		goto fail;
-	if (a->known && auth_digest(a, hash, dh) &&
+	if (account == NULL && a->known && auth_digest(a, hash, dh) &&
 	    CRYPTO_memcmp(dh, a->hash, sizeof dh) == 0 &&
 	    CRYPTO_memcmp(t->digest, a->pass, sizeof a->pass) == 0) {
 		t->ok = true;
@@ -528,15 +628,25 @@ auth_check_start(struct auth *a, const char *hash, const char *password,
 		event_active(t->timer, EV_TIMEOUT, 0);
 		return (t);
 	}
+	auth_peer_key(key, sizeof key, addr);
 	if (auth_worker_start(a->worker) != 0 ||
 	    (t->password = strdup(password)) == NULL ||
-	    (p = auth_peer_get(a, addr)) == NULL)
+	    (p = auth_peer_get(a, key)) == NULL)
 		goto fail;
 	t->peer = p;
-	TAILQ_INSERT_TAIL(&a->tickets, t, entry);
 	TAILQ_INSERT_TAIL(&p->tickets, t, peer_entry);
-	if (TAILQ_FIRST(&p->tickets) == t)
-		auth_peer_run(a, p);
+	if (account != NULL) {
+		snprintf(key, sizeof key, "@%s", account);
+		if ((t->acct = auth_peer_get(a, key)) == NULL) {
+			TAILQ_REMOVE(&p->tickets, t, peer_entry);
+			t->peer = NULL;
+			goto fail;
+		}
+		TAILQ_INSERT_TAIL(&t->acct->tickets, t, acct_entry);
+		t->acct_queued = true;
+	}
+	TAILQ_INSERT_TAIL(&a->tickets, t, entry);
+	auth_try_run(a, t);
 	return (t);
 fail:
 	auth_ticket_free(t);
@@ -544,9 +654,38 @@ fail:
 }
 
 /*
+ * Hash password with a new salt on the worker (yescrypt costs the loop
+ * tens of milliseconds otherwise); cb(arg, hash) is called later from the
+ * loop, hash NULL if it failed.  Returns the job, for auth_cancel, or NULL
+ * (out of memory: no callback).  Called by register and passwd.
+ */
+struct auth_ticket *
+auth_hash_start(struct auth *a, const char *password, auth_hashed_cb *cb,
+    void *arg)
+{
+	struct auth_ticket	*t;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return (NULL);
+	t->auth = a;
+	t->hashed = cb;
+	t->arg = arg;
+	if ((t->timer = evtimer_new(a->base, auth_deliver_cb, t)) == NULL ||
+	    auth_worker_start(a->worker) != 0 ||
+	    (t->password = strdup(password)) == NULL) {
+		auth_ticket_free(t);
+		return (NULL);
+	}
+	TAILQ_INSERT_TAIL(&a->tickets, t, entry);
+	auth_run(a, t);
+	return (t);
+}
+
+/*
  * The caller of t is going away (a client freed before its verdict): it
- * is never called back.  A check already hashing or held back still runs
- * its course, so that hanging up early does not skip the address's delay.
+ * is never called back.  A job already started still runs its course, so
+ * that hanging up early does not skip a delay; one still waiting its turn
+ * goes now.
  */
 void
 auth_cancel(struct auth_ticket *t)
@@ -554,9 +693,10 @@ auth_cancel(struct auth_ticket *t)
 	struct auth	*a = t->auth;
 
 	t->cb = NULL;
-	if (t->peer == NULL || t == TAILQ_FIRST(&t->peer->tickets))
+	t->hashed = NULL;
+	if (t->peer == NULL || t->started)
 		return;
-	TAILQ_REMOVE(&t->peer->tickets, t, peer_entry);
 	TAILQ_REMOVE(&a->tickets, t, entry);
+	auth_unqueue(a, t);
 	auth_ticket_free(t);
 }

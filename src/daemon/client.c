@@ -29,6 +29,26 @@ static void	client_queue_release(struct client *, size_t,
 static void	client_detach(struct client *);
 static void	client_unhold(struct client *);
 
+/* Whether sa is on the loopback interface (127/8, ::1, or 127/8 mapped). */
+static bool
+client_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		    sin6->sin6_addr.s6_addr[12] == 127));
+	}
+	return (false);
+}
+
 /*
  * A client on bev, which it owns from now on (a socket from server_accept,
  * or one end of a pair in the fuzzer).
@@ -48,6 +68,12 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 	c->bev = bev;
 	if (direct)
 		c->flags |= CLIENT_WRITEV;
+	/*
+	 * Nobody on the way can read what it sends: TLS (every connection
+	 * not direct is, or a fuzzer's pair) or the loopback interface.
+	 */
+	if (!direct || client_loopback(sa))
+		c->flags |= CLIENT_SECURE;
 	c->id = ++s->next_client_id;
 	if (addr_format(sa, c->addr, sizeof c->addr) != 0)
 		snprintf(c->addr, sizeof c->addr, "local");
@@ -463,6 +489,7 @@ client_unhold(struct client *c)
 	c->auth_ticket = NULL;
 	store_cancel(c->server->store, c->store_ticket);
 	c->store_ticket = NULL;
+	cmd_wipe(c->held);
 	cJSON_Delete(c->held);
 	c->held = NULL;
 	cJSON_free(c->held_re);

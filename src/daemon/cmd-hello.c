@@ -1,5 +1,5 @@
-/* cmd-hello.c: the hello request: server password, version check, nick validation and registration,
- * the welcome reply; it knows nothing of rooms, and never logs a password. */
+/* cmd-hello.c: the hello request: server password, version check, the account password of a registered
+ * nick, nick validation and registration, the welcome reply; it knows nothing of rooms, never logs a password. */
 
 #include <string.h>
 
@@ -9,7 +9,7 @@ static int	cmd_hello_exec(struct client *, struct request *);
 
 const struct cmd_entry cmd_hello_entry = {
 	.type = "hello",
-	.flags = 0,
+	.flags = CMD_SECRET,
 	.exec = cmd_hello_exec,
 };
 
@@ -28,15 +28,13 @@ cmd_hello_welcome(struct client *c, struct request *req)
 	cJSON_AddNumberToObject(reply, "max_frame", (double)cf->max_frame);
 	cJSON_AddNumberToObject(reply, "max_text", (double)cf->max_text);
 	cJSON_AddNumberToObject(reply, "max_media", (double)cf->max_media);
+	cJSON_AddBoolToObject(reply, "account", c->account != NULL);
 	cmd_reply(c, req, reply);
 }
 
-/*
- * Register the nick of a hello whose password (if any) is right: the rest
- * of hello's checks, then welcome.
- */
+/* The checks of hello's own members, before any nick is looked up. */
 static int
-cmd_hello_register(struct client *c, struct request *req)
+cmd_hello_check(struct request *req)
 {
 	const cJSON	*nick, *version, *presence;
 
@@ -50,33 +48,109 @@ cmd_hello_register(struct client *c, struct request *req)
 	    version->valuedouble != PROTO_VERSION))
 		return (cmd_error(req, ERR_BAD_REQUEST, "unsupported protocol "
 		    "version (this server speaks %d)", PROTO_VERSION));
-	if (cmd_get(req, "presence", cJSON_True, false, &presence) != 0)
-		return (-1);
-	switch (nick_register(c, nick->valuestring)) {
+	return (cmd_get(req, "presence", cJSON_True, false, &presence));
+}
+
+/*
+ * Register the nick of a hello whose passwords (if any) are right, logged
+ * in to account a (NULL: a guest), then welcome.
+ */
+static int
+cmd_hello_register(struct client *c, struct request *req, struct account *a)
+{
+	const char	*nick = json_get_string(req->obj, "nick");
+
+	switch (nick_register(c, nick)) {
 	case NICK_OK:
 		break;
 	case NICK_INVALID:
 		return (cmd_error(req, ERR_INVALID_NICK, NULL));
 	case NICK_TAKEN:
 		return (cmd_error(req, ERR_NICK_TAKEN,
-		    "nick %s is already in use", nick->valuestring));
+		    "nick %s is already in use", nick));
 	case NICK_CONFUSABLE:
 		return (cmd_error(req, ERR_NICK_TAKEN,
-		    "nick %s is confusable with one in use",
-		    nick->valuestring));
+		    "nick %s is confusable with one in use", nick));
 	case NICK_NOMEM:
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	}
+	c->account = a;
+	if (a != NULL)
+		log_info("client %llu (%s) logged in to account %s",
+		    (unsigned long long)c->id, c->addr, a->nick);
 	client_registered(c);
 	cmd_hello_welcome(c, req);
-	presence_online(c, cJSON_IsTrue(presence));
+	presence_online(c, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    req->obj, "presence")));
 	return (0);
 }
 
 /*
- * The password's verdict, from auth.c's worker through the loop (never
- * for a client closed meanwhile: closing cancels the check).  The hello
- * goes on where it stopped, then the client's later input.
+ * The account password's verdict (never for a client closed meanwhile).
+ * The account is looked up again: it may have gone while the hash ran.
+ */
+static void
+cmd_hello_logged(void *arg, bool ok)
+{
+	struct client	*c = arg;
+	struct request	 req;
+	int		 rc;
+
+	cmd_resume(c, &req, "hello");
+	if (ok)
+		rc = cmd_hello_register(c, &req, account_find(
+		    &c->server->accounts, json_get_string(req.obj, "nick")));
+	else {
+		req.close = "bad password";
+		rc = cmd_error(&req, ERR_BAD_PASSWORD,
+		    "wrong account password");
+	}
+	cmd_resumed(c, &req, rc);
+}
+
+/*
+ * A registered nick is had with its account's password only, checked off
+ * the loop as the server password is, and slowed per account too; a hello
+ * without one may try another nick, a wrong one ends the connection.  Any
+ * other nick is a guest's, unless the server admits none.
+ */
+static int
+cmd_hello_account(struct client *c, struct request *req)
+{
+	struct server		*s = c->server;
+	struct account		*a;
+	struct auth_ticket	*ticket;
+	const char		*password;
+	cJSON			*held;
+
+	if (cmd_hello_check(req) != 0 ||
+	    cmd_string(req, "account_password", false, &password) != 0)
+		return (-1);
+	a = account_find(&s->accounts, json_get_string(req->obj, "nick"));
+	if (a == NULL && !s->config->guests)
+		return (cmd_error(req, ERR_NOT_PERMITTED, "this server admits "
+		    "registered nicks only"));
+	if (a == NULL && account_confusable(&s->accounts,
+	    json_get_string(req->obj, "nick")))
+		return (cmd_error(req, ERR_NICK_REGISTERED, "nick %s is "
+		    "confusable with a registered one",
+		    json_get_string(req->obj, "nick")));
+	if (a == NULL)
+		return (cmd_hello_register(c, req, NULL));
+	if (password == NULL)
+		return (cmd_error(req, ERR_NICK_REGISTERED, "nick %s is "
+		    "registered: its account password is needed", a->nick));
+	if ((held = cmd_held(req, "account_password")) == NULL)
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	ticket = auth_check_start(&s->auth, a->hash, password, c->addr,
+	    a->fold, cmd_hello_logged, c);
+	return (cmd_hold(c, req, ticket, held));
+}
+
+/*
+ * The server password's verdict, from auth.c's worker through the loop
+ * (never for a client closed meanwhile: closing cancels the check).  The
+ * hello goes on where it stopped, then the client's later input.
  */
 static void
 cmd_hello_verdict(void *arg, bool ok)
@@ -85,23 +159,14 @@ cmd_hello_verdict(void *arg, bool ok)
 	struct request	 req;
 	int		 rc;
 
-	c->auth_ticket = NULL;
-	memset(&req, 0, sizeof req);
-	req.type = "hello";
-	req.obj = c->held;
-	req.id = cJSON_GetObjectItemCaseSensitive(req.obj, "id");
-	req.re = c->held_re;
-	c->held = NULL;
-	c->held_re = NULL;
+	cmd_resume(c, &req, "hello");
 	if (ok)
-		rc = cmd_hello_register(c, &req);
+		rc = cmd_hello_account(c, &req);
 	else {
 		req.close = "bad password";
 		rc = cmd_error(&req, ERR_BAD_PASSWORD, "wrong password");
 	}
-	cmd_done(c, &req, rc);
-	cJSON_Delete(req.obj);
-	client_release(c);
+	cmd_resumed(c, &req, rc);
 }
 
 /*
@@ -121,23 +186,16 @@ cmd_hello_exec(struct client *c, struct request *req)
 	if (c->flags & CLIENT_REGISTERED)
 		return (cmd_error(req, ERR_ALREADY_REGISTERED, NULL));
 	if (hash == NULL)
-		return (cmd_hello_register(c, req));
+		return (cmd_hello_account(c, req));
 	password = cJSON_GetObjectItemCaseSensitive(req->obj, "password");
 	if (!cJSON_IsString(password)) {
 		req->close = "bad password";
 		return (cmd_error(req, ERR_BAD_PASSWORD, password == NULL ?
 		    "this server needs a password" : "wrong password"));
 	}
-	if ((held = cJSON_Duplicate(req->obj, 1)) == NULL)
+	if ((held = cmd_held(req, "password")) == NULL)
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
-	cJSON_DeleteItemFromObjectCaseSensitive(held, "password");
 	ticket = auth_check_start(&s->auth, hash, password->valuestring,
-	    c->addr, cmd_hello_verdict, c);
-	explicit_bzero(password->valuestring, strlen(password->valuestring));
-	if (ticket == NULL) {
-		cJSON_Delete(held);
-		return (cmd_close(req, ERR__COUNT, "out of memory"));
-	}
-	client_hold(c, req, ticket, held);
-	return (CMD_HELD);
+	    c->addr, NULL, cmd_hello_verdict, c);
+	return (cmd_hold(c, req, ticket, held));
 }

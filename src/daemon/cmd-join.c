@@ -45,6 +45,23 @@ cmd_join_replay_cb(void *arg, const struct store_msg *const *msgs, size_t n,
 	cmd_history_replay(ctx->client, msgs, n);
 }
 
+/*
+ * The topic members of joined, when there is a topic, take from the
+ * page's budget: {"topic":,"topic_by":,"topic_ts":} and their values.
+ */
+#define CMD_JOIN_TOPIC_ENVELOPE	64
+static void
+cmd_join_topic_budget(struct cmd_page *pg, const struct room *r)
+{
+	size_t	len;
+
+	if (r->topic == NULL)
+		return;
+	len = CMD_JOIN_TOPIC_ENVELOPE + json_string_len(r->topic) +
+	    json_string_len(r->topic_by);
+	pg->left = len < pg->left ? pg->left - len : 0;
+}
+
 static int
 cmd_join_exec(struct client *c, struct request *req)
 {
@@ -52,12 +69,14 @@ cmd_join_exec(struct client *c, struct request *req)
 	struct room		*r;
 	const char		*name;
 	struct cmd_page		 pg;
-	cJSON			*reply;
+	cJSON			*reply, *accounts;
 	const cJSON		*want;
 	struct cmd_join_ctx	 ctx;
 	struct store_query	 q;
 	struct store_ticket	*ticket;
+	struct ban		*b;
 	uint64_t		 history;
+	char			 nfc[NAME_ROOM_SIZE], fold[NAME_FOLD_MAX + 1];
 
 	if (cmd_room_name(req, &name) != 0)
 		return (-1);
@@ -74,6 +93,12 @@ cmd_join_exec(struct client *c, struct request *req)
 	    c->nrooms >= cf->max_rooms_per_client)
 		return (cmd_error(req, ERR_TOO_MANY_ROOMS,
 		    "already in %u rooms", cf->max_rooms_per_client));
+	if (room_fold(name, nfc, fold) == 0 &&
+	    (b = ban_room_match(c->server, fold, c)) != NULL &&
+	    role_of(c, r) == ROLE_NONE)
+		return (cmd_error(req, ERR_BANNED, "banned from %s%s%s",
+		    r != NULL ? r->name : nfc, b->reason != NULL ? ": " : "",
+		    b->reason != NULL ? b->reason : ""));
 	if (r != NULL && cf->max_members_per_room != 0 &&
 	    r->nmembers >= cf->max_members_per_room)
 		return (cmd_error(req, ERR_ROOM_FULL, "%s has %u members",
@@ -83,10 +108,14 @@ cmd_join_exec(struct client *c, struct request *req)
 	log_debug("%s joined %s", c->nick, r->name);
 	reply = cmd_object("joined");
 	cJSON_AddStringToObject(reply, "room", r->name);
+	cmd_topic_members(r, reply);
 	/* A long member list is cut: who {room, after} pages the rest. */
 	cmd_page_init(&pg, c, req, r->name);
+	cmd_join_topic_budget(&pg, r);
+	accounts = cJSON_CreateArray();
 	cJSON_AddItemToObject(reply, "members", cmd_who_nicks(r->members,
-	    r->nmembers, NULL, &pg));
+	    r->nmembers, NULL, &pg, accounts));
+	cmd_who_accounts(reply, accounts);
 	cmd_page_end(&pg, reply);
 	if (want == NULL) {
 		cmd_reply(c, req, reply);

@@ -138,6 +138,9 @@ cmd_msg_exec(struct client *c, struct request *req)
 		if (r == NULL || !room_has(r, c))
 			return (cmd_error(req, ERR_NOT_IN_ROOM, "not in %s",
 			    room));
+		if (room_listed(r->muted, r->nmuted, c->fold))
+			return (cmd_error(req, ERR_MUTED, "muted in %s",
+			    r->name));
 	} else if ((t = nick_find(c->server, to)) == NULL)
 		return (cmd_error(req, ERR_NO_SUCH_USER, "%s is not online",
 		    to));

@@ -41,7 +41,9 @@ cmd_rooms_exec(struct client *c, struct request *req)
 	if (v == NULL)
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	while ((r = hash_next(s->rooms, &pos)) != NULL) {
-		if (after == NULL || name_cmp(r->fold, after) > 0)
+		/* A claimed room lasts empty: it is listed when in use. */
+		if (r->nmembers > 0 &&
+		    (after == NULL || name_cmp(r->fold, after) > 0))
 			v[n++] = r;
 	}
 	qsort(v, n, sizeof *v, room_cmp);

@@ -26,15 +26,17 @@ cmd_who_cmp(const void *a, const void *b)
 /*
  * The nicks of the n clients of v whose folded nick sorts after the folded
  * after (all when after is NULL), in that order, as many as pg lets in:
- * the list of who and of joined.  Out of memory gives an empty list.
+ * the list of who and of joined.  Those logged in to an account are also
+ * added to accounts (a v1 client, which knows only the first list, sees
+ * it unchanged).  Out of memory gives an empty list.
  */
 cJSON *
 cmd_who_nicks(struct client *const *v, size_t n, const char *after,
-    struct cmd_page *pg)
+    struct cmd_page *pg, cJSON *accounts)
 {
 	struct client	**keep;
 	cJSON		 *a;
-	size_t		  nkeep = 0, i;
+	size_t		  nkeep = 0, i, len;
 
 	a = cJSON_CreateArray();
 	if ((keep = reallocarray(NULL, n + 1, sizeof *keep)) == NULL)
@@ -45,17 +47,36 @@ cmd_who_nicks(struct client *const *v, size_t n, const char *after,
 	}
 	qsort(keep, nkeep, sizeof *keep, cmd_who_cmp);
 	for (i = 0; i < nkeep; i++) {
-		if (!cmd_page_take(pg, json_string_len(keep[i]->nick)))
+		len = json_string_len(keep[i]->nick);
+		if (!cmd_page_take(pg, keep[i]->account != NULL ? 2 * len + 1 :
+		    len))
 			break;
 		cJSON_AddItemToArray(a, cJSON_CreateString(keep[i]->nick));
+		if (keep[i]->account != NULL)
+			cJSON_AddItemToArray(accounts,
+			    cJSON_CreateString(keep[i]->nick));
 	}
 	free(keep);
 	return (a);
 }
 
+/*
+ * The "accounts" member of who and joined, when any nick listed is logged
+ * in (absent otherwise, as protocol v1 had it); accounts is owned.
+ */
+void
+cmd_who_accounts(cJSON *reply, cJSON *accounts)
+{
+	if (cJSON_GetArraySize(accounts) > 0)
+		cJSON_AddItemToObject(reply, "accounts", accounts);
+	else
+		cJSON_Delete(accounts);
+}
+
 /* Every registered nick after after, a page of them. */
 static cJSON *
-cmd_who_everyone(struct server *s, const char *after, struct cmd_page *pg)
+cmd_who_everyone(struct server *s, const char *after, struct cmd_page *pg,
+    cJSON *accounts)
 {
 	struct client	**v;
 	cJSON		 *a;
@@ -66,7 +87,7 @@ cmd_who_everyone(struct server *s, const char *after, struct cmd_page *pg)
 		return (cJSON_CreateArray());
 	while ((v[n] = hash_next(s->nicks, &pos)) != NULL)
 		n++;
-	a = cmd_who_nicks(v, n, after, pg);
+	a = cmd_who_nicks(v, n, after, pg, accounts);
 	free(v);
 	return (a);
 }
@@ -77,7 +98,7 @@ cmd_who_exec(struct client *c, struct request *req)
 	const char	*room, *after;
 	struct room	*r = NULL;
 	struct cmd_page	 pg;
-	cJSON		*reply;
+	cJSON		*reply, *accounts;
 
 	if (cmd_string(req, "room", false, &room) != 0 ||
 	    cmd_string(req, "after", false, &after) != 0)
@@ -85,14 +106,16 @@ cmd_who_exec(struct client *c, struct request *req)
 	if (room != NULL && (r = room_find(c->server, room)) == NULL)
 		return (cmd_error(req, ERR_NO_SUCH_ROOM, "no room %s", room));
 	reply = cmd_object("who");
+	accounts = cJSON_CreateArray();
 	cmd_page_init(&pg, c, req, r != NULL ? r->name : NULL);
 	if (r != NULL) {
 		cJSON_AddStringToObject(reply, "room", r->name);
 		cJSON_AddItemToObject(reply, "nicks", cmd_who_nicks(r->members,
-		    r->nmembers, after, &pg));
+		    r->nmembers, after, &pg, accounts));
 	} else
 		cJSON_AddItemToObject(reply, "nicks",
-		    cmd_who_everyone(c->server, after, &pg));
+		    cmd_who_everyone(c->server, after, &pg, accounts));
+	cmd_who_accounts(reply, accounts);
 	cmd_page_end(&pg, reply);
 	cmd_reply(c, req, reply);
 	return (0);

@@ -21,6 +21,18 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_rooms_entry,
 	&cmd_who_entry,
 	&cmd_history_entry,
+	&cmd_register_entry,
+	&cmd_passwd_entry,
+	&cmd_unregister_entry,
+	&cmd_claim_entry,
+	&cmd_moderator_entry,
+	&cmd_topic_entry,
+	&cmd_kick_entry,
+	&cmd_ban_entry,
+	&cmd_unban_entry,
+	&cmd_mute_entry,
+	&cmd_unmute_entry,
+	&cmd_kill_entry,
 };
 
 static const struct cmd_entry *
@@ -121,6 +133,8 @@ cmd_process(struct client *c, struct request *req)
 	log_debug("client %llu: %s", (unsigned long long)c->id, req->type);
 	rc = ce->exec(c, req);
 done:
+	if (ce != NULL && ce->flags & CMD_SECRET)
+		cmd_wipe(req->obj);
 	cmd_done(c, req, rc);
 }
 
@@ -370,4 +384,156 @@ cmd_page_end(struct cmd_page *pg, cJSON *reply)
 {
 	if (pg->more)
 		cJSON_AddTrueToObject(reply, "more");
+}
+
+/*
+ * The members of requests that carry a password: wiped before the memory
+ * they were parsed into is freed, and never copied where they are not
+ * needed (hello, register, passwd, unregister).
+ */
+static const char *const cmd_secrets[] = {
+	"password", "account_password", "old", "new",
+};
+
+/* Overwrite the passwords obj holds (a request, or a held copy of one). */
+void
+cmd_wipe(cJSON *obj)
+{
+	cJSON	*v;
+	size_t	 i;
+
+	if (obj == NULL)
+		return;
+	for (i = 0; i < nitems(cmd_secrets); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(obj, cmd_secrets[i]);
+		if (cJSON_IsString(v))
+			explicit_bzero(v->valuestring, strlen(v->valuestring));
+	}
+}
+
+/*
+ * What client_hold keeps of req while a check or a hash runs: a copy
+ * without drop, the password just handed to auth.c (NULL: all kept; the
+ * others are wiped with the copy).  NULL when out of memory.
+ */
+cJSON *
+cmd_held(struct request *req, const char *drop)
+{
+	cJSON	*held;
+
+	if ((held = cJSON_Duplicate(req->obj, 1)) == NULL)
+		return (NULL);
+	if (drop != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(held, drop);
+	return (held);
+}
+
+/*
+ * The request c held, back from its verdict: req made from what was kept
+ * (the handler owns req->obj, and gives it to cmd_resumed).
+ */
+void
+cmd_resume(struct client *c, struct request *req, const char *type)
+{
+	c->auth_ticket = NULL;
+	memset(req, 0, sizeof *req);
+	req->code = ERR__COUNT;
+	req->type = type;
+	req->obj = c->held;
+	req->id = cJSON_GetObjectItemCaseSensitive(req->obj, "id");
+	req->re = c->held_re;
+	c->held = NULL;
+	c->held_re = NULL;
+}
+
+/*
+ * A resumed request is answered (rc as from exec): the reply or error
+ * goes out, and c's input is taken up again unless it is held anew.
+ */
+void
+cmd_resumed(struct client *c, struct request *req, int rc)
+{
+	cmd_done(c, req, rc);
+	cmd_wipe(req->obj);
+	cJSON_Delete(req->obj);
+	req->obj = NULL;
+	if (rc != CMD_HELD)
+		client_release(c);
+}
+
+/*
+ * The password of req is with auth.c (ticket, NULL when out of memory):
+ * wipe it, and hold c with held, cmd_held's copy, until the answer.
+ * Returns CMD_HELD, or closes.  For hello and cmd_hold_password.
+ */
+int
+cmd_hold(struct client *c, struct request *req, struct auth_ticket *ticket,
+    cJSON *held)
+{
+	cmd_wipe(req->obj);
+	if (ticket == NULL) {
+		cmd_wipe(held);
+		cJSON_Delete(held);
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	}
+	client_hold(c, req, ticket, held);
+	return (CMD_HELD);
+}
+
+/*
+ * Hold req while auth.c checks (done) or hashes (hashed) the password in
+ * member key of req, checked present and a string: the key is left out of
+ * what is held, and wiped.  Returns CMD_HELD, or the error (out of memory
+ * closes).
+ */
+static int
+cmd_hold_password(struct client *c, struct request *req, const char *key,
+    auth_done_cb *done, auth_hashed_cb *hashed)
+{
+	struct auth		*a = &c->server->auth;
+	struct auth_ticket	*ticket;
+	const char		*password, *why;
+	cJSON			*held;
+
+	if (!(c->flags & CLIENT_SECURE))
+		return (cmd_error(req, ERR_INSECURE, NULL));
+	if (cmd_string(req, key, true, &password) != 0)
+		return (-1);
+	if (hashed != NULL && (why = account_password_weak(password)) != NULL)
+		return (cmd_error(req, ERR_BAD_REQUEST, "%s", why));
+	if ((held = cmd_held(req, key)) == NULL)
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	if (hashed != NULL)
+		ticket = auth_hash_start(a, password, hashed, c);
+	else
+		ticket = auth_check_start(a, c->account->hash, password,
+		    c->addr, c->account->fold, done, c);
+	return (cmd_hold(c, req, ticket, held));
+}
+
+/*
+ * For passwd and unregister: the password in member key must be that of
+ * the account c is logged in to; cb(c, ok) has the verdict, off the loop
+ * and slowed per account as hello's.  Returns CMD_HELD or the error.
+ */
+int
+cmd_check_password(struct client *c, struct request *req, const char *key,
+    auth_done_cb *cb)
+{
+	if (c->account == NULL)
+		return (cmd_error(req, ERR_NOT_PERMITTED, "not logged in to "
+		    "an account"));
+	return (cmd_hold_password(c, req, key, cb, NULL));
+}
+
+/*
+ * For register and passwd: a yescrypt hash of the new password in member
+ * key, made off the loop; cb(c, hash) has it.  Returns CMD_HELD or the
+ * error (a weak password is refused here).
+ */
+int
+cmd_hash_password(struct client *c, struct request *req, const char *key,
+    auth_hashed_cb *cb)
+{
+	return (cmd_hold_password(c, req, key, NULL, cb));
 }

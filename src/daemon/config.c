@@ -37,7 +37,8 @@ enum config_type {
 	CONFIG_FILE,		/* char *path, or none */
 	CONFIG_HASH,		/* char *crypt(3) hash, or none */
 	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
-	CONFIG_STORE		/* char *name of a store backend */
+	CONFIG_STORE,		/* char *name of a store backend */
+	CONFIG_NICKS		/* char *[]: nicks, case-folded, or none */
 };
 
 /*
@@ -200,6 +201,12 @@ static const struct config_key config_keys[] = {
 	  .off = CONFIG_OFF(history_memory), .min = 64 << 10,
 	  .max = (size_t)1 << 40, .def = 64 << 20, .arg = "BYTES",
 	  .help = "most bytes of history held in memory" },
+	{ .name = "guests", .type = CONFIG_BOOL,
+	  .off = CONFIG_OFF(guests), .max = 1, .def = 1, .arg = "BOOL",
+	  .help = "nicks without an account may hello" },
+	{ .name = "operators", .type = CONFIG_NICKS,
+	  .off = CONFIG_OFF(operators), .noff = CONFIG_OFF(noperators),
+	  .arg = "LIST", .help = "accounts that are server operators" },
 };
 #define CONFIG_NKEYS	nitems(config_keys)
 
@@ -220,6 +227,8 @@ static const struct config_option config_options[] = {
 	  "check the configuration, print it, then exit" },
 	{ 0, "hash-password", NULL, CONFIG_HASH_PASSWORD,
 	  "hash a password read on stdin for the config, then exit" },
+	{ 0, "account", "ACTION", CONFIG_ACCOUNT,
+	  "add, passwd or delete NICK, or list, in the store; exit" },
 	{ 0, "config", "FILE", CONFIG_RUN,
 	  "read FILE (must exist) instead of the default" },
 };
@@ -228,6 +237,8 @@ static const struct config_option config_options[] = {
 struct config_args {
 	const struct config_option *flag;	/* NULL: run */
 	const char		 *path;
+	const char		 *account;	/* --account's action */
+	const char		 *account_nick;	/* and its NICK */
 	const struct config_key	**keys;		/* options that set a key */
 	const char		**values;
 	size_t			  n;
@@ -300,6 +311,7 @@ config_list_clear(struct config *cf, const struct config_key *k)
 	switch (k->type) {
 	case CONFIG_LISTEN:
 	case CONFIG_ORIGINS:
+	case CONFIG_NICKS:
 		list = config_field(cf, k);
 		for (i = 0; i < *n; i++)
 			free((*list)[i]);
@@ -349,6 +361,21 @@ config_trim(char *s)
 	return (s);
 }
 
+/*
+ * The item of a comma-separated list at p, trimmed, into item (cut when
+ * longer than size); *one is it.  Returns its length as written, so that
+ * the next item is at p + len + 1 unless p[len] ends the list.
+ */
+static size_t
+config_item(const char *p, char *item, size_t size, char **one)
+{
+	size_t	len = strcspn(p, ",");
+
+	snprintf(item, size, "%.*s", (int)len, p);
+	*one = config_trim(item);
+	return (len);
+}
+
 /* "none", or ADDR[/BITS] ranges separated by commas, replacing the list. */
 static int
 config_set_cidrs(struct config *cf, const struct config_key *k,
@@ -362,9 +389,7 @@ config_set_cidrs(struct config *cf, const struct config_key *k,
 	if (strcmp(s, "none") == 0)
 		goto done;
 	for (p = s;; p += len + 1) {
-		len = strcspn(p, ",");
-		snprintf(item, sizeof item, "%.*s", (int)len, p);
-		one = config_trim(item);
+		len = config_item(p, item, sizeof item, &one);
 		if ((nl = reallocarray(l, n + 1, sizeof *l)) == NULL) {
 			snprintf(why, whylen, "out of memory");
 			goto fail;
@@ -463,6 +488,55 @@ nomem:
 fail:
 	while (n > 0)
 		free(l[--n]);
+	free(l);
+	return (-1);
+}
+
+/*
+ * "none", or nicks separated by commas, replacing the list; each is kept
+ * case-folded, the form accounts are found by.
+ */
+static int
+config_set_nicks(struct config *cf, const struct config_key *k,
+    const char *s, char *why, size_t whylen)
+{
+	char		***list = config_field(cf, k), **l = NULL, **nl;
+	char		  item[NAME_NICK_SIZE + 16], nfc[NAME_NICK_SIZE];
+	char		  fold[NAME_FOLD_MAX + 1], *one;
+	const char	 *p;
+	size_t		  n = 0, len, i;
+
+	if (strcmp(s, "none") == 0)
+		goto done;
+	for (p = s;; p += len + 1) {
+		len = config_item(p, item, sizeof item, &one);
+		if (len >= sizeof item || name_nick_norm(one, nfc,
+		    sizeof nfc) < 0 || name_casefold(nfc, fold,
+		    sizeof fold) < 0) {
+			snprintf(why, whylen, "'%.*s' is not a nick", (int)len,
+			    p);
+			goto fail;
+		}
+		if ((nl = reallocarray(l, n + 1, sizeof *l)) == NULL)
+			goto nomem;
+		l = nl;
+		if ((l[n] = strdup(fold)) == NULL)
+			goto nomem;
+		n++;
+		if (p[len] == '\0')
+			break;
+	}
+done:
+	config_list_clear(cf, k);
+	*list = l;
+	*config_length(cf, k) = n;
+	return (0);
+
+nomem:
+	snprintf(why, whylen, "out of memory");
+fail:
+	for (i = 0; i < n; i++)
+		free(l[i]);
 	free(l);
 	return (-1);
 }
@@ -597,6 +671,8 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		return (config_set_cidrs(cf, k, s, why, whylen));
 	case CONFIG_ORIGINS:
 		return (config_set_origins(cf, k, s, why, whylen));
+	case CONFIG_NICKS:
+		return (config_set_nicks(cf, k, s, why, whylen));
 	case CONFIG_DURATION:
 	case CONFIG_AGE:
 	case CONFIG_COUNT:
@@ -691,11 +767,13 @@ config_print_value(const struct config *cf, const struct config_key *k,
 
 	switch (k->type) {
 	case CONFIG_LISTEN:
+	case CONFIG_NICKS:
 		list = *(char *const *const *)config_cfield(cf, k);
 		if ((n = config_clength(cf, k)) == 0)
 			fprintf(f, "none");
 		for (i = 0; i < n; i++)
-			fprintf(f, "%s%s", i == 0 ? "" : " ", list[i]);
+			fprintf(f, "%s%s", i == 0 ? "" : k->type ==
+			    CONFIG_NICKS ? ", " : " ", list[i]);
 		break;
 	case CONFIG_ORIGINS:
 		list = *(char *const *const *)config_cfield(cf, k);
@@ -788,6 +866,7 @@ config_new(void)
 			break;
 		case CONFIG_FILE:
 		case CONFIG_HASH:
+		case CONFIG_NICKS:
 			break;		/* none */
 		case CONFIG_SIZE:
 			*(size_t *)config_field(cf, k) = k->def;
@@ -932,6 +1011,42 @@ config_option_find(char letter, const char *name, size_t len)
 }
 
 /*
+ * --account ACTION [NICK]: list takes no NICK, the others one, the next
+ * word; *i moves past it.  It acts as a flag: the first one given wins.
+ */
+static int
+config_args_account_parse(struct config_args *ca,
+    const struct config_option *o, const char *value, int argc, char **argv,
+    int *i, char *err, size_t errlen)
+{
+	static const char *const	 actions[] = { "add", "passwd",
+					    "delete", "list" };
+	size_t				 j;
+
+	for (j = 0; j < nitems(actions); j++) {
+		if (strcmp(actions[j], value) == 0)
+			break;
+	}
+	if (j == nitems(actions)) {
+		snprintf(err, errlen, "--account %s: not add, passwd, delete "
+		    "or list", value);
+		return (-1);
+	}
+	if (strcmp(value, "list") != 0) {
+		if (*i + 1 == argc) {
+			snprintf(err, errlen, "--account %s needs a NICK",
+			    value);
+			return (-1);
+		}
+		ca->account_nick = argv[++*i];
+	}
+	ca->account = value;
+	if (ca->flag == NULL || o < ca->flag)
+		ca->flag = o;
+	return (0);
+}
+
+/*
  * Sorts the command line out without applying it: the flag, the file and
  * the options that set keys.  Only mistakes of form are found here.
  */
@@ -1000,6 +1115,10 @@ config_args_parse(int argc, char **argv, struct config_args *ca, char *err,
 		if (k != NULL) {
 			ca->keys[ca->n] = k;
 			ca->values[ca->n++] = flag ? "yes" : value;
+		} else if (o->action == CONFIG_ACCOUNT) {
+			if (config_args_account_parse(ca, o, value, argc, argv,
+			    &i, err, errlen) != 0)
+				goto fail;
 		} else if (!flag)
 			ca->path = value;
 		else if (ca->flag == NULL || o < ca->flag)
@@ -1023,6 +1142,25 @@ config_args_action(int argc, char **argv, char *err, size_t errlen)
 	action = ca.flag != NULL ? ca.flag->action : CONFIG_RUN;
 	config_args_free(&ca);
 	return (action);
+}
+
+/*
+ * The action and NICK (NULL for list) of --account, for evchatd.c once
+ * config_args_action said CONFIG_ACCOUNT; pointers into argv.
+ */
+void
+config_args_account(int argc, char **argv, const char **action,
+    const char **nick)
+{
+	struct config_args	ca;
+	char			err[128];
+
+	*action = *nick = NULL;
+	if (config_args_parse(argc, argv, &ca, err, sizeof err) != 0)
+		return;
+	*action = ca.account;
+	*nick = ca.account_nick;
+	config_args_free(&ca);
 }
 
 /* Reads the file into cf; a missing file is fine unless required. */

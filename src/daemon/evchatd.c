@@ -77,14 +77,13 @@ evchatd_forget(char *password)
 }
 
 /*
- * --hash-password: print the config line that holds the hash of the
- * password on stdin; a terminal is asked twice, against typing mistakes.
+ * A new password from stdin, or NULL (said why); a terminal is asked
+ * twice, against typing mistakes.  --hash-password and --account use it.
  */
-static int
-evchatd_hash_password(void)
+static char *
+evchatd_new_password(void)
 {
-	char	*password, *again = NULL, hash[EVCHATD_HASH_MAX];
-	int	 rc = EX_DATAERR;
+	char	*password, *again = NULL;
 
 	password = evchatd_read_password("Password: ");
 	if (password != NULL && isatty(STDIN_FILENO))
@@ -94,7 +93,28 @@ evchatd_hash_password(void)
 	else if (isatty(STDIN_FILENO) &&
 	    (again == NULL || strcmp(password, again) != 0))
 		fprintf(stderr, "%s: the passwords differ\n", SERVER_NAME);
-	else if (auth_hash(password, hash, sizeof hash) != 0) {
+	else {
+		evchatd_forget(again);
+		return (password);
+	}
+	evchatd_forget(password);
+	evchatd_forget(again);
+	return (NULL);
+}
+
+/*
+ * --hash-password: print the config line that holds the hash of the
+ * password on stdin.
+ */
+static int
+evchatd_hash_password(void)
+{
+	char	*password, hash[EVCHATD_HASH_MAX];
+	int	 rc = EX_DATAERR;
+
+	if ((password = evchatd_new_password()) == NULL)
+		return (rc);
+	if (auth_hash(password, hash, sizeof hash) != 0) {
 		fprintf(stderr, "%s: cannot hash the password: %s\n",
 		    SERVER_NAME, strerror(errno));
 		rc = 1;
@@ -103,7 +123,28 @@ evchatd_hash_password(void)
 		rc = fflush(stdout) == 0 ? 0 : EX_IOERR;
 	}
 	evchatd_forget(password);
-	evchatd_forget(again);
+	return (rc);
+}
+
+/*
+ * --account ACTION [NICK] on the configured store; the password of add
+ * and passwd from stdin only, never from the command line (ps shows it).
+ */
+static int
+evchatd_account(struct config *cf, int argc, char **argv)
+{
+	const char	*action, *nick;
+	char		 err[1024];
+	int		 rc;
+
+	config_args_account(argc, argv, &action, &nick);
+	log_open(cf->log_level, false);
+	rc = admin_account(cf, action, nick, evchatd_new_password, stdout,
+	    err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "%s: --account %s: %s\n", SERVER_NAME, action,
+		    err);
+	config_free(cf);
 	return (rc);
 }
 
@@ -136,6 +177,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", SERVER_NAME, err);
 		return (EX_CONFIG);
 	}
+	if (action == CONFIG_ACCOUNT)
+		return (evchatd_account(cf, argc, argv));
 	if (action == CONFIG_CHECK) {
 		/* A certificate that does not load would stop the start. */
 		if (tls_check(cf, err, sizeof err) != 0) {

@@ -216,6 +216,14 @@ face_evchat_object(const struct evt *e)
 		if (e->presence.reason != NULL)
 			cJSON_AddStringToObject(obj, "reason",
 			    e->presence.reason);
+		if (e->presence.by != NULL)
+			cJSON_AddStringToObject(obj, "by", e->presence.by);
+		if (e->presence.sanction != NULL)
+			cJSON_AddStringToObject(obj, "sanction",
+			    e->presence.sanction);
+		if (e->presence.topic != NULL)
+			cJSON_AddStringToObject(obj, "topic",
+			    e->presence.topic);
 		return (obj);
 	case EVT_ERROR:
 		obj = cmd_object("error");

@@ -106,6 +106,13 @@ limit_cidr_any(const struct cidr *list, size_t n, const struct sockaddr *sa)
 	return (false);
 }
 
+/* Whether sa is in the range c (ban.c's server-wide bans). */
+bool
+limit_cidr_has(const struct cidr *c, const struct sockaddr *sa)
+{
+	return (limit_cidr_any(c, 1, sa));
+}
+
 /*
  * Count a new connection from sa against max-clients-per-ip.  Returns false
  * when the address is over its limit (nothing counted then).

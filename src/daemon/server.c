@@ -50,6 +50,7 @@ server_accept(struct server *s, const struct face *face,
     struct bufferevent *bev, const struct sockaddr *sa, bool direct)
 {
 	struct client	*c;
+	struct ban	*b;
 	unsigned int	 max = s->config->max_clients;
 
 	s->stats.accepted++;
@@ -62,6 +63,12 @@ server_accept(struct server *s, const struct face *face,
 		    (unsigned long long)c->id, c->addr, max);
 		client_error(c, ERR_SERVER_FULL, NULL, NULL);
 		client_close(c, "server full", true);
+		return;
+	}
+	if ((b = ban_addr_match(s, sa)) != NULL) {
+		log_info("client %llu from %s refused: banned by %s",
+		    (unsigned long long)c->id, c->addr, b->by);
+		ban_refuse(c, b);
 		return;
 	}
 	/* A trusted proxy speaks for others: face-http.c counts them. */
@@ -407,16 +414,41 @@ server_prune_cb(evutil_socket_t fd, short what, void *arg)
 	store_prune(s->store, server_now_ms(s), STORE_PRUNE_STEP);
 }
 
+/* store_loader's callbacks at start: the core's tables take what was kept. */
+static int
+server_load_account(void *arg, const struct store_account *sa)
+{
+	struct server	*s = arg;
+
+	return (account_load(&s->accounts, sa));
+}
+
+static int
+server_load_room(void *arg, const struct store_room *sr)
+{
+	return (room_load(arg, sr));
+}
+
+static int
+server_load_ban(void *arg, const struct store_ban *sb)
+{
+	return (ban_load(arg, sb));
+}
+
 /*
- * The room history store of cf: its backend and limits are read at start
- * only (a reload keeps them); pruning runs from the loop.  A store that
- * cannot open is a configuration error: EX_CONFIG.
+ * The store of cf: room history and the lasting state (accounts, room
+ * owners, bans).  Its backend and limits are read at start only (a reload
+ * keeps them); what it kept is loaded into the core's tables now; pruning
+ * runs from the loop.  A store that cannot open or load is a configuration
+ * error: EX_CONFIG.
  */
 static int
 server_store_start(struct server *s, int *status)
 {
 	const struct config	*cf = s->config;
 	struct store_limits	 lim;
+	struct store_loader	 loader = { server_load_account,
+				    server_load_room, server_load_ban, s };
 	struct timeval		 tv = { 1, 0 };
 	char			 err[512];
 
@@ -432,13 +464,22 @@ server_store_start(struct server *s, int *status)
 		*status = EX_CONFIG;
 		return (-1);
 	}
+	if (account_table_init(&s->accounts, s->store) != 0)
+		return (-1);
+	if (store_load(s->store, &loader, err, sizeof err) != 0) {
+		log_error("store %s: %s", cf->store, err);
+		*status = EX_CONFIG;
+		return (-1);
+	}
 	if (!store_enabled(s->store))
 		log_info("room history off (history-max = 0)");
-	else if (strcmp(cf->store, "memory") == 0)
-		log_info("room history in memory: it does not survive a "
-		    "restart");
+	if (!store_persistent(s->store))
+		log_info("%s in memory: they do not survive a restart",
+		    store_enabled(s->store) ? "room history, accounts, room "
+		    "owners and bans" : "accounts, room owners and bans");
 	else
-		log_info("room history in %s, msgids from %llu", cf->store,
+		log_info("history, accounts, room owners and bans in %s, "
+		    "msgids from %llu", cf->store,
 		    (unsigned long long)s->store->msgid + 1);
 	if (!store_enabled(s->store))
 		return (0);
@@ -473,6 +514,7 @@ server_new(struct config *cf, int argc, char **argv, int *status)
 	TAILQ_INIT(&s->touched);
 	TAILQ_INIT(&s->watchers);
 	TAILQ_INIT(&s->due);
+	TAILQ_INIT(&s->bans);
 
 	/*
 	 * No EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST: a bufferevent closes its
@@ -544,6 +586,7 @@ server_free(struct server *s)
 		event_free(s->trim);
 	if (s->prune != NULL)
 		event_free(s->prune);
+	account_table_clear(&s->accounts);
 	store_free(s->store);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);
@@ -557,7 +600,10 @@ server_free(struct server *s)
 		event_free(s->sigusr1);
 	hash_free(s->nicks);
 	hash_free(s->skels);
+	if (s->rooms != NULL)
+		room_free_all(s);
 	hash_free(s->rooms);
+	ban_free_all(s);
 	if (s->ips != NULL)
 		limit_ip_free_all(s);
 	hash_free(s->ips);

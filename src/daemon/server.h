@@ -40,6 +40,7 @@
 
 #include "proto.h"
 
+struct auth_ticket;
 struct bufferevent;
 struct evconnlistener;
 struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
@@ -120,6 +121,9 @@ struct config {
 	unsigned int	 history_max_replay; /* messages a join may ask */
 	size_t		 history_replay_bytes;
 	size_t		 history_memory; /* bytes, the memory store */
+	bool		 guests;	/* nicks without an account */
+	char		**operators;	/* account folds */
+	size_t		 noperators;
 };
 
 struct config	*config_new(void);
@@ -133,11 +137,14 @@ enum config_action {
 	CONFIG_CHECK,		/* --check-config */
 	CONFIG_HELP,		/* -h, --help */
 	CONFIG_VERSION,		/* -V, --version */
-	CONFIG_HASH_PASSWORD	/* --hash-password */
+	CONFIG_HASH_PASSWORD,	/* --hash-password */
+	CONFIG_ACCOUNT		/* --account ACTION [NICK] */
 };
 
 int		 config_args_action(int, char **, char *, size_t);
 void		 config_usage(FILE *);
+void		 config_args_account(int, char **, const char **,
+		     const char **);
 
 /* log.c */
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
@@ -164,18 +171,42 @@ void		*hash_remove(struct hash *, const char *);
 size_t		 hash_count(const struct hash *);
 void		*hash_next(const struct hash *, size_t *);
 
-/* room.c: rooms and their members; a broadcast hands one event to each. */
+/*
+ * room.c: rooms and their members; a broadcast hands one event to each.
+ * A claimed room, or one with a topic, lasts when it empties: that state
+ * is written behind to the store (room_keep) and loaded at start.
+ */
 struct room {
 	char		 *name;		/* case first used */
 	char		 *fold;		/* case-folded: the key */
 	struct client	**members;
 	size_t		  nmembers;
 	size_t		  cap;
+
+	char		 *owner;	/* account fold, or NULL */
+	char		**moderators;	/* account folds */
+	size_t		  nmoderators;
+	char		 *topic;	/* or NULL */
+	char		 *topic_by;
+	int64_t		  topic_ms;
+	char		 *first;	/* first account to join: may claim */
+	char		**muted;	/* nick folds, until the room empties */
+	size_t		  nmuted;
 };
 
+struct store_room;
 struct room	*room_find(struct server *, const char *);
 struct room	*room_join(struct server *, const char *, struct client *);
 void		 room_part(struct room *, struct client *);
+void		 room_free_all(struct server *);
+int		 room_keep(struct server *, struct room *);
+int		 room_load(struct server *, const struct store_room *);
+bool		 room_listed(char *const *, size_t, const char *);
+int		 room_list_set(char ***, size_t *, const char *, bool);
+int		 room_set(char **, const char *);
+int		 room_fold(const char *, char *, char *);
+void		 room_forget_account(struct server *, const char *);
+void		 room_first(struct client *);
 bool		 room_has(const struct room *, const struct client *);
 void		 room_broadcast(struct room *, struct evt *,
 		     const struct client *);
@@ -261,7 +292,10 @@ struct evt_presence {
 	const char	*room;		/* NULL: server-wide */
 	const char	*nick;
 	const char	*event;
-	const char	*reason;	/* or NULL */
+	const char	*reason;	/* or NULL, as the three below */
+	const char	*by;		/* the moderator */
+	const char	*sanction;	/* a part's: "kick" or "ban" */
+	const char	*topic;		/* a topic event's text */
 };
 
 struct evt_error {
@@ -299,6 +333,10 @@ evt_frame(struct evt *e, const struct face *f)
 	return (e->frames[f->id]);
 }
 
+/* auth.c's callbacks: a check's verdict, a new hash (NULL: none made). */
+typedef void	auth_done_cb(void *, bool);
+typedef void	auth_hashed_cb(void *, const char *);
+
 /* cmd.c: requests, one dispatcher, one table of message types. */
 struct request {
 	const char	*text;		/* the JSON as sent, or NULL */
@@ -320,6 +358,7 @@ struct cmd_entry {
 #define CMD_REGISTERED	0x1	/* only after hello */
 #define CMD_UNLIMITED	0x2	/* our ping's answer: not rate-limited */
 #define CMD_PING	0x4	/* limited by the ping budget */
+#define CMD_SECRET	0x8	/* carries passwords: cmd_wipe after */
 	int		(*exec)(struct client *, struct request *);
 };
 
@@ -341,6 +380,16 @@ int		 cmd_reason(struct client *, struct request *, const char **);
 const char	*cmd_re(struct request *);
 cJSON		*cmd_object(const char *);
 void		 cmd_reply(struct client *, struct request *, cJSON *);
+void		 cmd_wipe(cJSON *);
+cJSON		*cmd_held(struct request *, const char *);
+void		 cmd_resume(struct client *, struct request *, const char *);
+void		 cmd_resumed(struct client *, struct request *, int);
+int		 cmd_hold(struct client *, struct request *,
+		     struct auth_ticket *, cJSON *);
+int		 cmd_check_password(struct client *, struct request *,
+		     const char *, auth_done_cb *);
+int		 cmd_hash_password(struct client *, struct request *,
+		     const char *, auth_hashed_cb *);
 
 /*
  * cmd.c: a list in a reply (rooms, who, joined), cut to a byte budget so
@@ -348,9 +397,10 @@ void		 cmd_reply(struct client *, struct request *, cJSON *);
  */
 /*
  * The reply around the list, room name and re apart: the longest is
- * {"type":"joined","room":,"members":[],"more":true,"re":} at 56 bytes.
+ * {"type":"joined","room":,"members":[],"accounts":[],"more":true,"re":}
+ * at 70 bytes.
  */
-#define CMD_PAGE_ENVELOPE	64
+#define CMD_PAGE_ENVELOPE	72
 struct cmd_page {
 	size_t		 left;		/* bytes the list may still take */
 	size_t		 n;		/* entries taken */
@@ -361,7 +411,8 @@ void		 cmd_page_init(struct cmd_page *, struct client *,
 bool		 cmd_page_take(struct cmd_page *, size_t);
 void		 cmd_page_end(struct cmd_page *, cJSON *);
 cJSON		*cmd_who_nicks(struct client *const *, size_t, const char *,
-		     struct cmd_page *);
+		     struct cmd_page *, cJSON *);
+void		 cmd_who_accounts(cJSON *, cJSON *);
 
 extern const struct cmd_entry cmd_hello_entry;
 extern const struct cmd_entry cmd_join_entry;
@@ -373,6 +424,23 @@ extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_rooms_entry;
 extern const struct cmd_entry cmd_who_entry;
 extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_register_entry;
+extern const struct cmd_entry cmd_passwd_entry;
+extern const struct cmd_entry cmd_unregister_entry;
+extern const struct cmd_entry cmd_claim_entry;
+extern const struct cmd_entry cmd_moderator_entry;
+extern const struct cmd_entry cmd_topic_entry;
+extern const struct cmd_entry cmd_kick_entry;
+extern const struct cmd_entry cmd_ban_entry;
+extern const struct cmd_entry cmd_unban_entry;
+extern const struct cmd_entry cmd_mute_entry;
+extern const struct cmd_entry cmd_unmute_entry;
+extern const struct cmd_entry cmd_kill_entry;
+
+/* cmd-topic.c and cmd-ban.c: what join and unban share of them. */
+void		 cmd_topic_members(const struct room *, cJSON *);
+int		 cmd_ban_mask(struct client *, struct request *, struct room **,
+		     char *, size_t);
 
 /* cmd-history.c: what join shares of the history request. */
 struct store_msg;
@@ -396,6 +464,8 @@ void		 cmd_history_replay(struct client *,
 #define CLIENT_LINGER		0x400	/* counted in server->nlinger */
 #define CLIENT_HELD		0x800	/* a request awaits a verdict: no
 					   input is looked at until then */
+#define CLIENT_SECURE		0x1000	/* TLS or loopback: may send an
+					   account password */
 
 struct client {
 	struct server		*server;
@@ -412,6 +482,7 @@ struct client {
 	int			 flags;
 
 	char			*nick;		/* NULL until hello; NFC */
+	struct account		*account;	/* logged in to, or NULL */
 	char			*fold;		/* its full case folding */
 	struct nick_skel	*skel;		/* nick.c: its skeleton's count */
 
@@ -485,6 +556,97 @@ struct client	*nick_find(struct server *, const char *);
 enum nick_status nick_register(struct client *, const char *);
 void		 nick_release(struct client *);
 
+/*
+ * account.c: accounts, by case-folded nick; the store is written behind
+ * (NULL: not kept anywhere).  A session logged in to one points to it.
+ */
+#define ACCOUNT_PASSWORD_MIN	8	/* characters */
+
+struct account {
+	char		*nick;		/* NFC, as registered */
+	char		*fold;		/* the key */
+	char		*skel;		/* name_skeleton: its look-alikes */
+	char		*hash;		/* yescrypt */
+	int64_t		 created_ms;
+};
+
+struct account_table {
+	struct hash	*byfold;	/* fold -> account */
+	struct hash	*byskel;	/* skeleton -> account_skel */
+	struct store	*store;
+};
+
+struct store_account;
+int		 account_table_init(struct account_table *, struct store *);
+void		 account_table_clear(struct account_table *);
+struct account	*account_find(const struct account_table *, const char *);
+bool		 account_confusable(const struct account_table *,
+		     const char *);
+size_t		 account_count(const struct account_table *);
+struct account	*account_next(const struct account_table *, size_t *);
+const char	*account_password_weak(const char *);
+struct account	*account_add(struct account_table *, const char *,
+		     const char *, int64_t, const char **);
+int		 account_set_hash(struct account_table *, struct account *,
+		     const char *);
+void		 account_remove(struct account_table *, struct account *);
+int		 account_load(struct account_table *,
+		     const struct store_account *);
+
+/*
+ * ban.c: bans, of a room (mask: a nick or account, case-folded) or of the
+ * whole server (room "", mask: an address range); written behind to the
+ * store, loaded at start; an expired one goes when next looked at.
+ */
+struct ban {
+	char			*room;		/* fold, or "": server-wide */
+	char			*mask;
+	char			*by;
+	char			*reason;	/* or NULL */
+	int64_t			 set_ms;
+	int64_t			 expires_ms;	/* 0: never */
+	struct cidr		 range;		/* server-wide: mask parsed */
+	TAILQ_ENTRY(ban)	 entry;
+};
+TAILQ_HEAD(bans, ban);
+
+struct store_ban;
+struct ban	*ban_add(struct server *, const char *, const char *,
+		     const char *, const char *, int64_t);
+bool		 ban_remove(struct server *, const char *, const char *);
+struct ban	*ban_room_match(struct server *, const char *,
+		     const struct client *);
+struct ban	*ban_addr_match(struct server *, const struct sockaddr *);
+int		 ban_load(struct server *, const struct store_ban *);
+void		 ban_refuse(struct client *, const struct ban *);
+void		 ban_free_all(struct server *);
+
+/* role.c: who may moderate: operators, room owners and moderators. */
+enum role {
+	ROLE_NONE,
+	ROLE_MODERATOR,
+	ROLE_OWNER,
+	ROLE_OPERATOR
+};
+
+enum role	 role_of_fold(const struct server *, const struct room *,
+		     const char *);
+enum role	 role_of(const struct client *, const struct room *);
+int		 role_room(struct client *, struct request *, enum role,
+		     struct room **);
+int		 role_target(struct client *, struct request *, struct room *,
+		     struct client **);
+void		 role_presence(struct room *, const char *, const char *,
+		     const struct client *, const char *, const char *,
+		     const char *);
+void		 role_remove(struct room *, struct client *,
+		     const struct client *, const char *, const char *);
+
+/* admin.c: evchatd --account; the callback reads a new password. */
+typedef char	*admin_read_cb(void);
+int		 admin_account(const struct config *, const char *,
+		     const char *, admin_read_cb *, FILE *, char *, size_t);
+
 /* presence.c: who is told when someone comes, goes, joins or parts. */
 void		 presence_room(struct client *, struct room *, const char *,
 		     const char *);
@@ -505,6 +667,7 @@ void		 limit_ip_free_all(struct server *);
 void		 limit_rate_init(struct client *);
 enum limit_verdict limit_rate(struct client *, bool);
 void		 limit_log_off(const struct config *);
+bool		 limit_cidr_has(const struct cidr *, const struct sockaddr *);
 
 /* listener.c: the listening sockets, reconciled with the config on reload. */
 struct listener_kind;
@@ -520,16 +683,17 @@ int		 listener_reconcile(struct server *, const struct config *);
 void		 listener_close_all(struct server *);
 
 /*
- * auth.c: the server password.  Checks run on one worker thread and come
- * back to the loop as a callback; wrong ones are answered later and later
- * per address.  Only auth.c looks inside.
+ * auth.c: passwords, the server's and the accounts'.  Checks and new
+ * hashes run on one worker thread and come back to the loop as a
+ * callback; wrong guesses are answered later and later per address and
+ * per account.  Only auth.c looks inside.
  */
 #define AUTH_DIGEST_LEN		32
+#define AUTH_HASH_MAX		512	/* libxcrypt's hashes take 384 */
 struct auth_worker;
 struct auth_peer;
-struct auth_ticket;			/* one check under way */
+struct auth_ticket;			/* one job under way */
 struct store_ticket;			/* store.h: a page under way */
-typedef void	auth_done_cb(void *, bool);
 
 struct auth {
 	struct event_base		*base;
@@ -550,7 +714,10 @@ bool		 auth_hash_valid(const char *);
 int		 auth_init(struct auth *, struct event_base *, char *, size_t);
 void		 auth_clear(struct auth *);
 struct auth_ticket *auth_check_start(struct auth *, const char *,
-		     const char *, const char *, auth_done_cb *, void *);
+		     const char *, const char *, const char *, auth_done_cb *,
+		     void *);
+struct auth_ticket *auth_hash_start(struct auth *, const char *,
+		     auth_hashed_cb *, void *);
 void		 auth_cancel(struct auth_ticket *);
 
 /* tls.c: the TLS listeners' context, kept across a bad reload. */
@@ -614,6 +781,8 @@ struct server {
 	struct ssl_ctx_st	*tls_ctx;	/* tls.c: for new TLS clients */
 	struct auth		 auth;		/* auth.c: password checks */
 
+	struct account_table	 accounts;	/* account.c */
+	struct bans		 bans;		/* ban.c */
 	struct hash		*nicks;		/* fold -> client */
 	struct hash		*skels;		/* skeleton -> nick_skel */
 	struct hash		*rooms;		/* fold -> room */

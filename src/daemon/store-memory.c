@@ -44,6 +44,13 @@ static int	 store_memory_append(void *, struct store_msg *);
 static int	 store_memory_fetch(void *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
 static size_t	 store_memory_prune(void *, int64_t, size_t);
+static int	 store_memory_account_put(void *, const struct store_account *);
+static int	 store_memory_room_put(void *, const struct store_room *);
+static int	 store_memory_ban_put(void *, const struct store_ban *);
+static int	 store_memory_del(void *, const char *);
+static int	 store_memory_ban_del(void *, const char *, const char *);
+static int	 store_memory_load(void *, const struct store_loader *, char *,
+		    size_t);
 
 const struct store_backend store_memory = {
 	.name = "memory",
@@ -53,7 +60,57 @@ const struct store_backend store_memory = {
 	.append = store_memory_append,
 	.fetch = store_memory_fetch,
 	.prune = store_memory_prune,
+	.persistent = false,
+	.account_put = store_memory_account_put,
+	.account_del = store_memory_del,
+	.room_put = store_memory_room_put,
+	.room_del = store_memory_del,
+	.ban_put = store_memory_ban_put,
+	.ban_del = store_memory_ban_del,
+	.load = store_memory_load,
 };
+
+/*
+ * The lasting state: the core's own tables are its truth, and this store
+ * has nowhere to keep a copy that would outlive them.  Nothing to do.
+ */
+static int
+store_memory_account_put(void *p, const struct store_account *a)
+{
+	return (0);
+}
+
+static int
+store_memory_room_put(void *p, const struct store_room *r)
+{
+	return (0);
+}
+
+static int
+store_memory_ban_put(void *p, const struct store_ban *b)
+{
+	return (0);
+}
+
+static int
+store_memory_del(void *p, const char *fold)
+{
+	return (0);
+}
+
+static int
+store_memory_ban_del(void *p, const char *room, const char *mask)
+{
+	return (0);
+}
+
+/* Nothing was kept by an earlier process: nothing to call back. */
+static int
+store_memory_load(void *p, const struct store_loader *l, char *err,
+    size_t errlen)
+{
+	return (0);
+}
 
 static void *
 store_memory_open(const struct store_limits *lim, const char *path,

@@ -42,6 +42,35 @@ static const char *const store_sqlite_steps[] = {
 	"  key   TEXT PRIMARY KEY,      -- msgid_reserved: msgids given up to\n"
 	"  value INTEGER NOT NULL\n"
 	") WITHOUT ROWID;\n",
+	/* 1 -> 2: accounts, and what lasts of rooms: owners, topics, bans. */
+	"CREATE TABLE accounts (\n"
+	"  fold    TEXT PRIMARY KEY,    -- the nick's case folding: the key\n"
+	"  nick    TEXT NOT NULL,       -- as registered\n"
+	"  hash    TEXT NOT NULL,       -- yescrypt, as crypt(3) makes it\n"
+	"  created INTEGER NOT NULL     -- ms since 1970-01-01 UTC\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE rooms (\n"
+	"  fold     TEXT PRIMARY KEY,   -- the room's case folding: the key\n"
+	"  name     TEXT NOT NULL,      -- as first used\n"
+	"  owner    TEXT,               -- an account's fold, NULL: unclaimed\n"
+	"  topic    TEXT,\n"
+	"  topic_by TEXT,               -- the nick that set it\n"
+	"  topic_ts INTEGER             -- when: ms since 1970-01-01 UTC\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE moderators (\n"
+	"  room    TEXT NOT NULL,       -- rooms.fold\n"
+	"  account TEXT NOT NULL,       -- accounts.fold\n"
+	"  PRIMARY KEY (room, account)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE bans (\n"
+	"  room    TEXT NOT NULL,       -- a room's fold, '': server-wide\n"
+	"  mask    TEXT NOT NULL,       -- a nick's fold, or ADDR/BITS\n"
+	"  by      TEXT NOT NULL,       -- the nick that banned\n"
+	"  reason  TEXT,\n"
+	"  set_ts  INTEGER NOT NULL,    -- ms since 1970-01-01 UTC\n"
+	"  expires INTEGER NOT NULL,    -- ms since 1970-01-01 UTC, 0: never\n"
+	"  PRIMARY KEY (room, mask)\n"
+	") WITHOUT ROWID;\n",
 };
 #define STORE_SQLITE_VERSION	((int)nitems(store_sqlite_steps))
 
@@ -55,6 +84,14 @@ enum store_sqlite_sql {
 	STORE_SQLITE_RESERVE,
 	STORE_SQLITE_PRUNE_AGE,
 	STORE_SQLITE_PRUNE_ROOM,
+	STORE_SQLITE_ACCOUNT_PUT,
+	STORE_SQLITE_ACCOUNT_DEL,
+	STORE_SQLITE_ROOM_PUT,
+	STORE_SQLITE_ROOM_DEL,
+	STORE_SQLITE_MOD_CLEAR,
+	STORE_SQLITE_MOD_ADD,
+	STORE_SQLITE_BAN_PUT,
+	STORE_SQLITE_BAN_DEL,
 	STORE_SQLITE_NSQL
 };
 
@@ -87,13 +124,43 @@ static const char *const store_sqlite_sql[STORE_SQLITE_NSQL] = {
 	    "WHERE fold = ?1 AND msgid < (SELECT msgid FROM messages "
 	    "WHERE fold = ?1 ORDER BY msgid DESC LIMIT 1 OFFSET ?3 - 1) "
 	    "ORDER BY msgid LIMIT ?2)",
+	[STORE_SQLITE_ACCOUNT_PUT] =
+	    "INSERT OR REPLACE INTO accounts (fold, nick, hash, created) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[STORE_SQLITE_ACCOUNT_DEL] = "DELETE FROM accounts WHERE fold = ?1",
+	[STORE_SQLITE_ROOM_PUT] =
+	    "INSERT OR REPLACE INTO rooms (fold, name, owner, topic, "
+	    "topic_by, topic_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STORE_SQLITE_ROOM_DEL] = "DELETE FROM rooms WHERE fold = ?1",
+	[STORE_SQLITE_MOD_CLEAR] = "DELETE FROM moderators WHERE room = ?1",
+	[STORE_SQLITE_MOD_ADD] =
+	    "INSERT OR IGNORE INTO moderators (room, account) VALUES (?1, ?2)",
+	[STORE_SQLITE_BAN_PUT] =
+	    "INSERT OR REPLACE INTO bans (room, mask, by, reason, set_ts, "
+	    "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STORE_SQLITE_BAN_DEL] =
+	    "DELETE FROM bans WHERE room = ?1 AND mask = ?2",
+};
+
+/*
+ * One statement of a change to the lasting state, with its values copied:
+ * the thread runs it after what was queued before.  A NULL text binds NULL.
+ */
+#define STORE_SQLITE_ARGS	6
+struct store_sqlite_step {
+	enum store_sqlite_sql	 sql;
+	size_t			 n;
+	char			*text[STORE_SQLITE_ARGS];
+	int64_t			 num[STORE_SQLITE_ARGS];
+	bool			 is_num[STORE_SQLITE_ARGS];
 };
 
 enum store_sqlite_op {
 	STORE_SQLITE_APPEND,	/* write a batch of messages */
 	STORE_SQLITE_FETCH,	/* read a page the cache cannot give */
 	STORE_SQLITE_PRUNE,	/* drop what is past the limits, a step */
-	STORE_SQLITE_MSGIDS	/* reserve msgids up to msgid */
+	STORE_SQLITE_MSGIDS,	/* reserve msgids up to msgid */
+	STORE_SQLITE_STATE	/* accounts, rooms, bans: steps */
 };
 
 /*
@@ -112,6 +179,8 @@ struct store_sqlite_job {
 	int64_t				 now_ms; /* FETCH, PRUNE: for the age */
 	uint64_t			 msgid;	/* MSGIDS */
 	bool				 more;	/* PRUNE: a step was not enough */
+	struct store_sqlite_step	*steps;	/* STATE */
+	size_t				 nsteps;
 	char				 err[256];
 	TAILQ_ENTRY(store_sqlite_job)	 entry;
 };
@@ -165,6 +234,14 @@ static int	 store_sqlite_fetch(void *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
 static void	 store_sqlite_cancel(void *, struct store_ticket *);
 static size_t	 store_sqlite_prune(void *, int64_t, size_t);
+static int	 store_sqlite_account_put(void *, const struct store_account *);
+static int	 store_sqlite_account_del(void *, const char *);
+static int	 store_sqlite_room_put(void *, const struct store_room *);
+static int	 store_sqlite_room_del(void *, const char *);
+static int	 store_sqlite_ban_put(void *, const struct store_ban *);
+static int	 store_sqlite_ban_del(void *, const char *, const char *);
+static int	 store_sqlite_load_state(void *, const struct store_loader *,
+		    char *, size_t);
 
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
@@ -177,6 +254,14 @@ const struct store_backend store_sqlite = {
 	.fetch = store_sqlite_fetch,
 	.cancel = store_sqlite_cancel,
 	.prune = store_sqlite_prune,
+	.persistent = true,
+	.account_put = store_sqlite_account_put,
+	.account_del = store_sqlite_account_del,
+	.room_put = store_sqlite_room_put,
+	.room_del = store_sqlite_room_del,
+	.ban_put = store_sqlite_ban_put,
+	.ban_del = store_sqlite_ban_del,
+	.load = store_sqlite_load_state,
 };
 
 /* The wall clock, as message times are kept: for history-max-age. */
@@ -202,11 +287,16 @@ store_sqlite_job_new(enum store_sqlite_op op)
 static void
 store_sqlite_job_free(struct store_sqlite_job *job)
 {
-	size_t	i;
+	size_t	i, k;
 
 	for (i = 0; i < job->n; i++)
 		store_msg_free(job->msgs[i]);
 	free(job->msgs);
+	for (i = 0; i < job->nsteps; i++) {
+		for (k = 0; k < job->steps[i].n; k++)
+			free(job->steps[i].text[k]);
+	}
+	free(job->steps);
 	free((char *)job->q.fold);
 	free(job);
 }
@@ -473,6 +563,30 @@ fail:
 	store_sqlite_err(ss, "pruning history", job->err, sizeof job->err);
 }
 
+/* The worker: one step of a change to the lasting state. */
+static int
+store_sqlite_step_run(struct store_sqlite *ss,
+    const struct store_sqlite_step *step)
+{
+	sqlite3_stmt	*st = ss->sql[step->sql];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < step->n; i++) {
+		if (step->is_num[i])
+			sqlite3_bind_int64(st, (int)i + 1, step->num[i]);
+		else if (step->text[i] != NULL)
+			sqlite3_bind_text(st, (int)i + 1, step->text[i], -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, (int)i + 1);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 /* The worker: one statement without rows, such as BEGIN. */
 static int
 store_sqlite_exec(struct store_sqlite *ss, enum store_sqlite_sql which)
@@ -530,6 +644,14 @@ store_sqlite_run(struct store_sqlite *ss, struct store_sqlite_jobs *work)
 			if (store_sqlite_exec(ss, STORE_SQLITE_RESERVE) != 0)
 				store_sqlite_err(ss, "reserving msgids", err,
 				    sizeof err);
+			break;
+		case STORE_SQLITE_STATE:
+			for (i = 0; i < job->nsteps && err[0] == '\0'; i++) {
+				if (store_sqlite_step_run(ss, &job->steps[i]) !=
+				    0)
+					store_sqlite_err(ss, "writing accounts, "
+					    "rooms or bans", err, sizeof err);
+			}
 			break;
 		}
 		if (err[0] != '\0')
@@ -668,6 +790,7 @@ store_sqlite_answers_cb(evutil_socket_t fd, short what, void *arg)
 			/* FALLTHROUGH */
 		case STORE_SQLITE_APPEND:
 		case STORE_SQLITE_MSGIDS:
+		case STORE_SQLITE_STATE:
 			/* One line for a run of failures, one for the end. */
 			if (job->err[0] != '\0') {
 				if (!ss->failing)
@@ -749,6 +872,9 @@ store_sqlite_load(struct store_sqlite *ss, int64_t now_ms, char *err,
 
 	if (store_sqlite_load_msgid(ss, err, errlen) != 0)
 		return (-1);
+	/* History off, or only the --account tool: nothing to cache. */
+	if (ss->limits.cached == 0 || ss->limits.max == 0)
+		return (0);
 	/* Skip from room to room on the index: one probe each. */
 	rc = sqlite3_prepare_v2(ss->db, "WITH RECURSIVE r(fold) AS ("
 	    "SELECT min(fold) FROM messages UNION ALL SELECT (SELECT "
@@ -915,6 +1041,12 @@ store_sqlite_db_open(struct store_sqlite *ss, char *err, size_t errlen)
 {
 	int	i;
 
+	/* The loop reads the lasting state at start beside the thread. */
+	if (sqlite3_threadsafe() == 0) {
+		snprintf(err, errlen, "%s: this SQLite is built without "
+		    "threads", ss->path);
+		return (-1);
+	}
 	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		store_sqlite_err(ss, "cannot open", err, errlen);
@@ -1207,4 +1339,287 @@ store_sqlite_prune(void *p, int64_t now_ms, size_t budget)
 	ss->pruning = true;
 	store_sqlite_submit(ss, job);
 	return (n);
+}
+
+/*
+ * The lasting state, written behind: each change is a job of steps with
+ * its values copied, run by the thread in order after what came before.
+ */
+static struct store_sqlite_step *
+store_sqlite_step(struct store_sqlite_job *job, enum store_sqlite_sql sql)
+{
+	struct store_sqlite_step	*steps;
+
+	steps = reallocarray(job->steps, job->nsteps + 1, sizeof *steps);
+	if (steps == NULL)
+		return (NULL);
+	job->steps = steps;
+	memset(&steps[job->nsteps], 0, sizeof *steps);
+	steps[job->nsteps].sql = sql;
+	return (&steps[job->nsteps++]);
+}
+
+/* A text value of step (NULL binds NULL); -1 when out of memory. */
+static int
+store_sqlite_text(struct store_sqlite_step *step, const char *text)
+{
+	size_t	i = step->n++;
+
+	return (text != NULL && (step->text[i] = strdup(text)) == NULL ?
+	    -1 : 0);
+}
+
+static void
+store_sqlite_num(struct store_sqlite_step *step, int64_t num)
+{
+	step->is_num[step->n] = true;
+	step->num[step->n++] = num;
+}
+
+/* A job of steps is complete: to the thread, or dropped when it is not. */
+static int
+store_sqlite_state(struct store_sqlite *ss, struct store_sqlite_job *job,
+    int rc)
+{
+	if (rc != 0) {
+		store_sqlite_job_free(job);
+		return (-1);
+	}
+	store_sqlite_submit(ss, job);
+	return (0);
+}
+
+static int
+store_sqlite_account_put(void *p, const struct store_account *a)
+{
+	struct store_sqlite_job		*job;
+	struct store_sqlite_step	*st;
+	int				 rc = -1;
+
+	if ((job = store_sqlite_job_new(STORE_SQLITE_STATE)) == NULL)
+		return (-1);
+	if ((st = store_sqlite_step(job, STORE_SQLITE_ACCOUNT_PUT)) != NULL) {
+		rc = store_sqlite_text(st, a->fold) | store_sqlite_text(st,
+		    a->nick) | store_sqlite_text(st, a->hash);
+		store_sqlite_num(st, a->created_ms);
+	}
+	return (store_sqlite_state(p, job, rc));
+}
+
+/* A deletion by one key: an account, or a room with its moderators. */
+static int
+store_sqlite_del(void *p, enum store_sqlite_sql sql, const char *fold)
+{
+	struct store_sqlite_job		*job;
+	struct store_sqlite_step	*st;
+	int				 rc = -1;
+
+	if ((job = store_sqlite_job_new(STORE_SQLITE_STATE)) == NULL)
+		return (-1);
+	if ((st = store_sqlite_step(job, sql)) != NULL)
+		rc = store_sqlite_text(st, fold);
+	if (rc == 0 && sql == STORE_SQLITE_ROOM_DEL)
+		rc = (st = store_sqlite_step(job, STORE_SQLITE_MOD_CLEAR)) ==
+		    NULL ? -1 : store_sqlite_text(st, fold);
+	return (store_sqlite_state(p, job, rc));
+}
+
+static int
+store_sqlite_account_del(void *p, const char *fold)
+{
+	return (store_sqlite_del(p, STORE_SQLITE_ACCOUNT_DEL, fold));
+}
+
+static int
+store_sqlite_room_del(void *p, const char *fold)
+{
+	return (store_sqlite_del(p, STORE_SQLITE_ROOM_DEL, fold));
+}
+
+/* The whole of a room's lasting state: its row, then its moderators. */
+static int
+store_sqlite_room_put(void *p, const struct store_room *r)
+{
+	struct store_sqlite_job		*job;
+	struct store_sqlite_step	*st;
+	size_t				 i;
+	int				 rc = -1;
+
+	if ((job = store_sqlite_job_new(STORE_SQLITE_STATE)) == NULL)
+		return (-1);
+	if ((st = store_sqlite_step(job, STORE_SQLITE_ROOM_PUT)) == NULL)
+		goto out;
+	rc = store_sqlite_text(st, r->fold) | store_sqlite_text(st, r->name) |
+	    store_sqlite_text(st, r->owner) | store_sqlite_text(st, r->topic) |
+	    store_sqlite_text(st, r->topic_by);
+	store_sqlite_num(st, r->topic_ms);
+	if (rc != 0 || (st = store_sqlite_step(job,
+	    STORE_SQLITE_MOD_CLEAR)) == NULL ||
+	    (rc = store_sqlite_text(st, r->fold)) != 0)
+		goto out;
+	for (i = 0; i < r->nmoderators && rc == 0; i++) {
+		if ((st = store_sqlite_step(job, STORE_SQLITE_MOD_ADD)) == NULL)
+			rc = -1;
+		else
+			rc = store_sqlite_text(st, r->fold) |
+			    store_sqlite_text(st, r->moderators[i]);
+	}
+out:
+	return (store_sqlite_state(p, job, st == NULL ? -1 : rc));
+}
+
+static int
+store_sqlite_ban_put(void *p, const struct store_ban *b)
+{
+	struct store_sqlite_job		*job;
+	struct store_sqlite_step	*st;
+	int				 rc = -1;
+
+	if ((job = store_sqlite_job_new(STORE_SQLITE_STATE)) == NULL)
+		return (-1);
+	if ((st = store_sqlite_step(job, STORE_SQLITE_BAN_PUT)) != NULL) {
+		rc = store_sqlite_text(st, b->room) | store_sqlite_text(st,
+		    b->mask) | store_sqlite_text(st, b->by) |
+		    store_sqlite_text(st, b->reason);
+		store_sqlite_num(st, b->set_ms);
+		store_sqlite_num(st, b->expires_ms);
+	}
+	return (store_sqlite_state(p, job, rc));
+}
+
+static int
+store_sqlite_ban_del(void *p, const char *room, const char *mask)
+{
+	struct store_sqlite_job		*job;
+	struct store_sqlite_step	*st;
+	int				 rc = -1;
+
+	if ((job = store_sqlite_job_new(STORE_SQLITE_STATE)) == NULL)
+		return (-1);
+	if ((st = store_sqlite_step(job, STORE_SQLITE_BAN_DEL)) != NULL)
+		rc = store_sqlite_text(st, room) | store_sqlite_text(st, mask);
+	return (store_sqlite_state(p, job, rc));
+}
+
+/* Column i of a row as text, NULL when NULL. */
+static const char *
+store_sqlite_col(sqlite3_stmt *st, int i)
+{
+	return ((const char *)sqlite3_column_text(st, i));
+}
+
+/* Each moderator of fold, into a list for its room's callback. */
+static int
+store_sqlite_load_mods(struct store_sqlite *ss, const char *fold,
+    char ***mods, size_t *n)
+{
+	sqlite3_stmt	*st;
+	char		**l;
+	int		  rc;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT account FROM moderators "
+	    "WHERE room = ?1 ORDER BY account", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_text(st, 1, fold, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((l = reallocarray(*mods, *n + 1, sizeof *l)) == NULL)
+			break;
+		*mods = l;
+		if ((l[*n] = strdup(store_sqlite_col(st, 0))) == NULL)
+			break;
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/*
+ * Called once at start, on the loop (the thread is idle: nothing has been
+ * queued yet): every account, room and ban to the loader.
+ */
+static int
+store_sqlite_load_state(void *p, const struct store_loader *l, char *err,
+    size_t errlen)
+{
+	struct store_sqlite	*ss = p;
+	sqlite3_stmt		*st = NULL;
+	struct store_account	 a;
+	struct store_room	 r;
+	struct store_ban	 b;
+	char			**mods = NULL;
+	size_t			  nmods = 0, i;
+	int			  rc, stop = 0;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT fold, nick, hash, created "
+	    "FROM accounts ORDER BY fold", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.fold = store_sqlite_col(st, 0);
+		a.nick = store_sqlite_col(st, 1);
+		a.hash = store_sqlite_col(st, 2);
+		a.created_ms = sqlite3_column_int64(st, 3);
+		stop = l->account(l->arg, &a);
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (stop != 0 || sqlite3_prepare_v2(ss->db, "SELECT fold, name, owner, "
+	    "topic, topic_by, topic_ts FROM rooms ORDER BY fold", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto refused;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.fold = store_sqlite_col(st, 0);
+		r.name = store_sqlite_col(st, 1);
+		r.owner = store_sqlite_col(st, 2);
+		r.topic = store_sqlite_col(st, 3);
+		r.topic_by = store_sqlite_col(st, 4);
+		r.topic_ms = sqlite3_column_int64(st, 5);
+		if (store_sqlite_load_mods(ss, r.fold, &mods, &nmods) != 0)
+			goto fail;
+		r.moderators = (const char *const *)mods;
+		r.nmoderators = nmods;
+		stop = l->room(l->arg, &r);
+		for (i = 0; i < nmods; i++)
+			free(mods[i]);
+		free(mods);
+		mods = NULL;
+		nmods = 0;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (stop != 0 || sqlite3_prepare_v2(ss->db, "SELECT room, mask, by, "
+	    "reason, set_ts, expires FROM bans ORDER BY room, mask", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto refused;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b.room = store_sqlite_col(st, 0);
+		b.mask = store_sqlite_col(st, 1);
+		b.by = store_sqlite_col(st, 2);
+		b.reason = store_sqlite_col(st, 3);
+		b.set_ms = sqlite3_column_int64(st, 4);
+		b.expires_ms = sqlite3_column_int64(st, 5);
+		stop = l->ban(l->arg, &b);
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (stop != 0)
+		goto refused;
+	return (0);
+fail:
+	store_sqlite_err(ss, "reading accounts, rooms and bans", err, errlen);
+	sqlite3_finalize(st);
+	for (i = 0; i < nmods; i++)
+		free(mods[i]);
+	free(mods);
+	return (-1);
+refused:
+	if (stop != 0)
+		snprintf(err, errlen, "%s: an account, room or ban it holds "
+		    "was refused", ss->path);
+	else
+		store_sqlite_err(ss, "reading accounts, rooms and bans", err,
+		    errlen);
+	return (-1);
 }

@@ -272,3 +272,61 @@ store_msg_evt(const struct store_msg *sm, struct evt *e)
 	e->msg.nfields = sm->nfields;
 	e->msg.history = true;
 }
+
+/*
+ * The lasting state, written behind: the core calls these after changing
+ * its own tables (account.c, room.c, ban.c), the --account tool after
+ * load.  Each returns at once; see struct store_backend.
+ */
+
+/* Whether anything given to the store outlives the process. */
+bool
+store_persistent(const struct store *st)
+{
+	return (st != NULL && st->backend->persistent);
+}
+
+int
+store_account_put(struct store *st, const struct store_account *a)
+{
+	return (st->backend->account_put(st->state, a));
+}
+
+int
+store_account_del(struct store *st, const char *fold)
+{
+	return (st->backend->account_del(st->state, fold));
+}
+
+int
+store_room_put(struct store *st, const struct store_room *r)
+{
+	return (st->backend->room_put(st->state, r));
+}
+
+int
+store_room_del(struct store *st, const char *fold)
+{
+	return (st->backend->room_del(st->state, fold));
+}
+
+int
+store_ban_put(struct store *st, const struct store_ban *b)
+{
+	return (st->backend->ban_put(st->state, b));
+}
+
+/* room is the room's fold, or "" for a server-wide ban. */
+int
+store_ban_del(struct store *st, const char *room, const char *mask)
+{
+	return (st->backend->ban_del(st->state, room, mask));
+}
+
+/* Called once at start (server_new, the --account tool). */
+int
+store_load(struct store *st, const struct store_loader *l, char *err,
+    size_t errlen)
+{
+	return (st->backend->load(st->state, l, err, errlen));
+}

@@ -1,5 +1,5 @@
-/* store.h: room history behind one interface (store.c) and its backends (store-*.c, a table of hooks
- * each, as faces are); callers see kept messages and callbacks, never rows, files or sockets. */
+/* store.h: room history and the lasting state (accounts, rooms, bans) behind one interface (store.c)
+ * and its backends (store-*.c, a table of hooks each); callers see copies and callbacks, never rows or files. */
 
 #ifndef EVCHAT_STORE_H
 #define EVCHAT_STORE_H
@@ -75,8 +75,71 @@ typedef void	store_fetch_cb(void *, const struct store_msg *const *, size_t,
 extern const char store_cancelled[];
 
 /*
- * A backend: open gets the part of the store key after "name:" (NULL when
- * there is none), and the loop, for a backend that works off it.
+ * The lasting state.  The core keeps it in memory and is its truth; the
+ * store is written behind (each put or del returns at once, never waits
+ * on a disk, and copies what it is given: pointers are borrowed for the
+ * call) and read once, by load, at start.  Folds are name_casefold forms;
+ * times are wall-clock milliseconds.
+ */
+
+/* An account: a nick that is someone's. */
+struct store_account {
+	const char	*nick;		/* NFC, as registered: shown */
+	const char	*fold;		/* its case folding: the key */
+	const char	*hash;		/* yescrypt crypt(3) string */
+	int64_t		 created_ms;	/* registered at */
+};
+
+/*
+ * What lasts of a room that is claimed or has a topic: owner, moderators
+ * and topic.  room_put gives the whole of it after any change; room_del
+ * comes when nothing of it lasts any more.
+ */
+struct store_room {
+	const char	*name;		/* NFC, as first used: shown */
+	const char	*fold;		/* its case folding: the key */
+	const char	*owner;		/* account fold, or NULL: unclaimed */
+	const char *const *moderators;	/* account folds, none owner */
+	size_t		 nmoderators;
+	const char	*topic;		/* or NULL: none */
+	const char	*topic_by;	/* nick that set it; NULL: no topic */
+	int64_t		 topic_ms;	/* set at; 0: no topic */
+};
+
+/*
+ * A ban: of a room (room is its fold, mask an account or nick fold) or
+ * server-wide (room is "", mask an address range ADDR/BITS).  The key is
+ * (room, mask).
+ */
+struct store_ban {
+	const char	*room;		/* fold, or "": server-wide */
+	const char	*mask;		/* fold, or ADDR/BITS server-wide */
+	const char	*by;		/* nick of the one who banned */
+	const char	*reason;	/* or NULL */
+	int64_t		 set_ms;
+	int64_t		 expires_ms;	/* 0: never */
+};
+
+/*
+ * What load calls back, once for each thing kept and synchronously,
+ * accounts first, then rooms, then bans; pointers valid for the call.
+ * A callback returning non-zero stops the load, which fails.
+ */
+struct store_loader {
+	int		(*account)(void *, const struct store_account *);
+	int		(*room)(void *, const struct store_room *);
+	int		(*ban)(void *, const struct store_ban *);
+	void		 *arg;
+};
+
+/*
+ * A backend's hooks.  put and del return 0 once the change is queued (or
+ * kept), -1 when it could not even be queued (out of memory); a write that
+ * fails later is the backend's to log.  load returns 0, or -1 with why in
+ * err (then the server does not start).
+ *
+ * open gets the part of the store key after "name:" (NULL when there is
+ * none), and the loop, for a backend that works off it.
  */
 struct store_backend {
 	const char	*name;
@@ -91,6 +154,15 @@ struct store_backend {
 			    store_fetch_cb *, void *, struct store_ticket **);
 	void		 (*cancel)(void *, struct store_ticket *);
 	size_t		 (*prune)(void *, int64_t, size_t);
+	bool		 persistent;	/* keeps anything across a restart */
+	int		 (*account_put)(void *, const struct store_account *);
+	int		 (*account_del)(void *, const char *);	/* fold */
+	int		 (*room_put)(void *, const struct store_room *);
+	int		 (*room_del)(void *, const char *);	/* fold */
+	int		 (*ban_put)(void *, const struct store_ban *);
+	int		 (*ban_del)(void *, const char *, const char *);
+	int		 (*load)(void *, const struct store_loader *, char *,
+			    size_t);
 };
 
 extern const struct store_backend store_memory;
@@ -125,5 +197,15 @@ int		 store_fetch(struct store *, const struct store_query *,
 void		 store_cancel(struct store *, struct store_ticket *);
 size_t		 store_prune(struct store *, int64_t, size_t);
 void		 store_msg_evt(const struct store_msg *, struct evt *);
+bool		 store_persistent(const struct store *);
+int		 store_account_put(struct store *,
+		    const struct store_account *);
+int		 store_account_del(struct store *, const char *);
+int		 store_room_put(struct store *, const struct store_room *);
+int		 store_room_del(struct store *, const char *);
+int		 store_ban_put(struct store *, const struct store_ban *);
+int		 store_ban_del(struct store *, const char *, const char *);
+int		 store_load(struct store *, const struct store_loader *, char *,
+		    size_t);
 
 #endif /* EVCHAT_STORE_H */

@@ -53,6 +53,16 @@ static const struct {
 	    "the server password is missing or wrong" },
 	[ERR_UNAVAILABLE] = { "unavailable",
 	    "the server cannot do that now: try again later" },
+	[ERR_NICK_REGISTERED] = { "nick_registered",
+	    "nick is registered: its account password is needed" },
+	[ERR_INSECURE] = { "insecure",
+	    "passwords travel over TLS or loopback only" },
+	[ERR_NOT_PERMITTED] = { "not_permitted",
+	    "not permitted" },
+	[ERR_MUTED] = { "muted",
+	    "muted in that room" },
+	[ERR_BANNED] = { "banned",
+	    "banned from that room or server" },
 };
 
 const char *

@@ -10,7 +10,7 @@ from evchat_test import ABSENT, ANY
 def test_welcome_fields(srv):
     c = srv.connect()
     c.send({"type": "hello", "nick": "Alice", "version": 1, "id": 1})
-    c.expect_next("welcome", exact=True, nick="Alice",
+    c.expect_next("welcome", exact=True, nick="Alice", account=False,
                   server=lambda s: re.fullmatch(r"evchatd \d+\.\d+", s),
                   version=1, heartbeat=30, max_frame=262144, max_text=4096,
                   max_media=160 * 1024, re=1)

@@ -111,6 +111,54 @@ def test_ping_timeout(srv):
     stop(srv, p)
 
 
+@t.daemon_args("--operators", "teacher")
+def test_accounts_and_moderation(srv):
+    """Accounts, held requests and the lasting state: a register hashed by
+    the worker, a claimed room left empty, bans and a topic left for
+    SIGTERM to free, every moderation request once."""
+    n = [100]
+
+    def req(c, obj, reply=None, **fields):
+        """obj answered: other frames (presence) may come first."""
+        n[0] += 1
+        c.send(dict(obj, id=n[0]))
+        return c.expect(reply or "error", re=n[0], **fields)
+
+    a = srv.client("teacher")
+    a.join("class")
+    a.send({"type": "register", "password": "correct horse", "id": 1})
+    a.expect("registered", re=1, timeout=60)
+    req(a, {"type": "claim", "room": "class"}, "claimed")
+    b = srv.client("kid")
+    b.join("class")
+    req(a, {"type": "moderator", "room": "class", "nick": "teacher"},
+        "moderators")
+    req(a, {"type": "topic", "room": "class", "text": "t"}, "topic")
+    req(a, {"type": "mute", "room": "class", "nick": "kid"}, "muted")
+    req(b, {"type": "msg", "room": "class", "text": "x"}, code="muted")
+    req(a, {"type": "unmute", "room": "class", "nick": "kid"}, "unmuted")
+    req(a, {"type": "kick", "room": "class", "nick": "kid", "reason": "r"},
+        "kicked")
+    req(b, {"type": "join", "room": "class"}, "joined")
+    req(a, {"type": "ban", "room": "class", "mask": "kid", "duration": 60},
+        "banned")
+    req(b, {"type": "join", "room": "class"}, code="banned")
+    req(a, {"type": "ban", "room": "other", "mask": "x"},
+        code="no_such_room")
+    req(a, {"type": "ban", "mask": "127.0.0.99"}, "banned")
+    req(a, {"type": "ban", "mask": "10.0.0.0/8"}, "banned")
+    req(a, {"type": "unban", "mask": "10.0.0.0/8"}, "unbanned")
+    req(a, {"type": "kill", "nick": "kid", "reason": "done"}, "killed")
+    b.expect("bye", reason="killed by teacher: done")
+    req(a, {"type": "part", "room": "class"}, "parted")
+    g = srv.connect()
+    g.send({"type": "hello", "nick": "TEACHER"})
+    g.expect_error("nick_registered")
+    g.close()
+    a.drain()
+    stop(srv, a)
+
+
 if not VALGRIND:
     t.skip_exit("valgrind not found (Debian package valgrind)")
 if not shutil.which(VALGRIND):

@@ -83,6 +83,11 @@ fuzz_server_start(struct fuzz_server *fs)
 	signal(SIGPIPE, SIG_IGN);
 	log_set_level(LOG_LEVEL_ERROR);
 	FUZZ_SERVER_CHECK((cf = config_new()) != NULL);
+	/* An operator account, so that every moderation path is reached. */
+	FUZZ_SERVER_CHECK((cf->operators = calloc(1,
+	    sizeof *cf->operators)) != NULL);
+	FUZZ_SERVER_CHECK((cf->operators[0] = strdup("root")) != NULL);
+	cf->noperators = 1;
 	FUZZ_SERVER_CHECK((fs->s = server_new(cf, 0, NULL, &status)) != NULL);
 	FUZZ_SERVER_CHECK((fs->s->web = web_new(fs->s->config, err,
 	    sizeof err)) != NULL);

@@ -380,6 +380,64 @@ def server_seeds():
         F(2, {"type": "ping"}), rec("L"), rec("T", 0), rec("L"), rec("T", 1),
         rec("L"), rec("R", 2, b"\x00\x00"), rec("L"), rec("T", 2), rec("L"),
         rec("T", 2), rec("L"), rec("T", 1), F(1, hello("late")))
+    # Accounts: hashes are made off the loop, so L lets verdicts in.
+    pw = "password one"
+    s["accounts"] = server(
+        F(0, hello("ana")), F(0, {"type": "register", "password": pw,
+                                  "id": 1}),
+        rec("L"), rec("L"), F(1, hello("ANA")),
+        F(1, hello("ana", account_password="wrong password")),
+        F(2, hello("ana", account_password=pw)), rec("L"),
+        F(0, {"type": "passwd", "old": pw, "new": "password two"}),
+        F(0, {"type": "passwd", "old": 5, "new": "short"}),
+        F(0, {"type": "register", "password": "x"}), rec("L"), rec("L"),
+        F(0, {"type": "unregister", "password": "wrong"}), rec("L"),
+        F(0, {"type": "unregister", "password": "password two"}),
+        F(0, {"type": "who"}), rec("L"))
+    s["moderation"] = server(
+        F(0, hello("root")), F(0, {"type": "register", "password": pw}),
+        F(1, hello("teacher")), F(1, {"type": "register", "password": pw}),
+        F(2, hello("kid")), rec("L"), rec("L"),
+        F(1, {"type": "join", "room": "class"}),
+        F(1, {"type": "claim", "room": "class"}),
+        F(2, {"type": "join", "room": "CLASS"}),
+        F(2, {"type": "claim", "room": "class"}),
+        F(1, {"type": "moderator", "room": "class", "nick": "root"}),
+        F(1, {"type": "moderator", "room": "class", "nick": "kid",
+              "remove": True}),
+        F(1, {"type": "topic", "room": "class", "text": "today"}),
+        F(2, {"type": "topic", "room": "class"}),
+        F(1, {"type": "mute", "room": "class", "nick": "kid"}),
+        F(2, {"type": "msg", "room": "class", "text": "hey"}),
+        F(1, {"type": "unmute", "room": "class", "nick": "KID"}),
+        F(1, {"type": "kick", "room": "class", "nick": "kid",
+              "reason": "out"}),
+        F(1, {"type": "ban", "room": "class", "mask": "Kid",
+              "duration": 60, "reason": "spam"}),
+        F(2, {"type": "join", "room": "class"}),
+        F(1, {"type": "unban", "room": "class", "mask": "kid"}),
+        F(1, {"type": "unban", "room": "class", "mask": "kid"}),
+        F(2, {"type": "kick", "room": "class", "nick": "teacher"}),
+        F(0, {"type": "ban", "mask": "192.0.2.3/32", "reason": "x"}),
+        F(0, {"type": "ban", "mask": "2001:db8::/32"}),
+        F(0, {"type": "unban", "mask": "192.0.2.3"}),
+        F(0, {"type": "kill", "nick": "kid", "reason": "bye"}),
+        F(1, {"type": "topic", "room": "class", "text": ""}),
+        F(1, {"type": "part", "room": "class"}))
+    s["moderation-bad"] = server(
+        F(0, hello("a")), F(0, {"type": "join", "room": "r"}),
+        F(0, {"type": "claim", "room": 1}), F(0, {"type": "claim"}),
+        F(0, {"type": "kick", "room": "r"}),
+        F(0, {"type": "kick", "room": "none", "nick": "a"}),
+        F(0, {"type": "ban", "room": "r", "mask": "a b"}),
+        F(0, {"type": "ban", "mask": "not an address"}),
+        F(0, {"type": "ban", "room": "r", "mask": "a", "duration": 0}),
+        F(0, {"type": "ban", "room": "r", "mask": "a", "duration": 1e20}),
+        F(0, {"type": "mute", "room": "r", "nick": "nobody"}),
+        F(0, {"type": "moderator", "room": "r", "nick": "a",
+              "remove": "yes"}),
+        F(0, {"type": "topic", "room": "r", "text": "t" * 4097}),
+        F(0, {"type": "kill", "nick": "a"}))
     s["empty-input"] = b""
     s["ops-only"] = server(rec("L"), rec("E", 2), rec("X"), b"", b"Q")
     return s

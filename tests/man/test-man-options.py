@@ -9,8 +9,8 @@ import sys
 import tempfile
 
 # The options that act instead of setting a key (evchatd.8 says so too).
-ACTIONS = {"--check-config", "--config", "--hash-password", "--help",
-           "--version"}
+ACTIONS = {"--account", "--check-config", "--config", "--hash-password",
+           "--help", "--version"}
 
 MACRO = re.compile(r"^\.\s*([A-Z][a-z]|%[A-Z])\b")
 ALLCAPS = re.compile(r"^[A-Z][A-Z0-9_:\[\].-]*$")

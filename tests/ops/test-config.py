@@ -42,6 +42,8 @@ DEFAULTS = {
     "history-max-replay": ["100"],
     "history-replay-bytes": ["262144"],
     "history-memory": ["67108864"],
+    "guests": ["yes"],
+    "operators": ["none"],
 }
 
 
@@ -224,7 +226,24 @@ FILE_ERRORS = [
     ("limit-exempt = none\nlimit-exempt = ::1\n", 2,
      r"duplicate key 'limit-exempt' \(first on line 1\)"),
     ("rate = -1\n", 1, r"rate: '-1' is not a number"),
+    ("operators = ana, two words\n", 1,
+     r"operators: ' two words' is not a nick"),
+    ("operators = ana,,bob\n", 1, r"operators: '' is not a nick"),
+    ("guests = maybe\n", 1, r"guests: 'maybe' is not yes, no, true or false"),
 ]
+
+
+def test_operators(tmp):
+    """Nicks separated by commas, kept case-folded as accounts are
+    found; none by default."""
+    cases = [
+        ("none", "none"),
+        ("Ana", "ana"),
+        (" Ana ,TEACHER,  \u00c9l\u00e8ve ", "ana, teacher, \u00e9l\u00e8ve"),
+    ]
+    for value, shown in cases:
+        path = write(tmp, "o.conf", "operators = %s\n" % value)
+        assert check_config("--config", path)["operators"] == [shown]
 
 
 def test_file_errors(tmp):
@@ -391,7 +410,7 @@ def test_help(tmp):
     keys = check_config("--config", write(tmp, "empty.conf", ""))
     want = {"--" + k for k in keys} | {"-h", "--help", "-V", "--version",
                                       "--config", "--check-config",
-                                      "--hash-password"}
+                                      "--hash-password", "--account"}
     assert options == want, "help lists %s, want %s" % (
         sorted(options), sorted(want))
     assert evchatd("-h").stdout == r.stdout

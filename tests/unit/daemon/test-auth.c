@@ -79,7 +79,7 @@ test_auth_start(struct test_auth *ta, int n, const char *password,
 
 	test_checks[n].ta = ta;
 	test_checks[n].n = n;
-	t = auth_check_start(&ta->auth, ta->hash, password, addr,
+	t = auth_check_start(&ta->auth, ta->hash, password, addr, NULL,
 	    test_auth_done, &test_checks[n]);
 	assert_non_null(t);
 	return (t);

@@ -33,6 +33,11 @@ static const struct {
 	{ ERR_ROOM_FULL, "room_full" },		/* added by the limits */
 	{ ERR_BAD_PASSWORD, "bad_password" },	/* added with TLS */
 	{ ERR_UNAVAILABLE, "unavailable" },	/* added with the sqlite store */
+	{ ERR_NICK_REGISTERED, "nick_registered" },	/* with accounts */
+	{ ERR_INSECURE, "insecure" },
+	{ ERR_NOT_PERMITTED, "not_permitted" },		/* moderation */
+	{ ERR_MUTED, "muted" },
+	{ ERR_BANNED, "banned" },
 };
 
 static void
