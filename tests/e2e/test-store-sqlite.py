@@ -37,7 +37,7 @@ def restart(srv):
     srv.close_clients()
     status, err = srv.stop()
     assert status == 0, err
-    again = t.Server(srv.args)
+    again = t.Server(srv.args, prefix=srv.prefix)
     return again.start()
 
 

@@ -441,6 +441,39 @@ test_store_sqlite_refused(void **state)
 	assert_non_null(strstr(err, test_store_dir));
 }
 
+/* sqlite: a file of an older schema is brought up to date, kept whole. */
+static void
+test_store_sqlite_migrate(void **state)
+{
+	struct store		*st = test_store_reopen(1000, 0, 0, 100, true);
+	struct test_store_page	 pg;
+	sqlite3			*db;
+	sqlite3_stmt		*q;
+
+	test_store_add(st, "r", 7, 1000);
+	store_free(st);
+	/* Back to version 1: what it had before accounts. */
+	assert_int_equal(sqlite3_open(test_store_file(false), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE accounts; DROP TABLE "
+	    "rooms; DROP TABLE moderators; DROP TABLE bans; "
+	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = test_store_reopen(1000, 0, 0, 100, false);
+	test_store_get(st, "r", 0, 10, 0, &pg);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(pg.msgid[0], 7);
+	store_free(st);
+	assert_int_equal(sqlite3_open(test_store_file(false), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version "
+	    "FROM pragma_user_version), (SELECT count(*) FROM accounts)", -1,
+	    &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	assert_int_equal(sqlite3_column_int(q, 1), 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 static int
 test_store_memory_setup(void **state)
 {
@@ -490,6 +523,7 @@ main(void)
 		TEST_STORE_SHARED,
 		cmocka_unit_test(test_store_sqlite_reopen),
 		cmocka_unit_test(test_store_sqlite_refused),
+		cmocka_unit_test(test_store_sqlite_migrate),
 	};
 	int	rc;
 
