@@ -924,7 +924,9 @@ store_sqlite_load(struct store_sqlite *ss, int64_t now_ms, char *err,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	qsort(all->msgs, all->n, sizeof *all->msgs, store_sqlite_by_msgid);
+	if (all->n > 1)
+		qsort(all->msgs, all->n, sizeof *all->msgs,
+		    store_sqlite_by_msgid);
 	for (i = 0; i < all->n; i++) {
 		store_msg_evt(all->msgs[i], &e);
 		all->msgs[i]->size = store_msg_size(&e.msg);

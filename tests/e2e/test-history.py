@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 # test-history.py: end-to-end tests of room history: the replay a join asks for, the history request
 # paging back, the byte budget, retention by count, members only, bad arguments and v1 bytes unchanged.
+import time
+
 import evchat_test as t
 from evchat_test import ABSENT
 
@@ -150,6 +152,22 @@ def test_history_outlives_the_room(srv):
     b.expect_next("msg", text="secret")
     b.request({"type": "join", "room": "hall", "history": 10}, "joined",
               history=3)
+
+
+@t.daemon_args(*LIMITS, "--history-max-age", "2s")
+def test_retention_by_age(srv):
+    a = srv.client("alice")
+    a.join("hall")
+    say(a, "hall", 3)
+    # Pruned from the loop, once a second: past 2 s and a prune, gone.
+    time.sleep(3.5)
+    fresh = say(a, "hall", 1, 10)
+    msgs, _ = t.history_pages(a, "hall", 100)
+    assert [m["msgid"] for m in msgs] == fresh, msgs
+    b = srv.client("bob")
+    b.send({"type": "join", "room": "hall", "history": 100, "id": 3})
+    b.expect_next("joined", room="hall", history=1, re=3)
+    b.expect_next("msg", text="m10", history=True)
 
 
 t.run(globals())

@@ -4,6 +4,7 @@
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -113,6 +114,29 @@ def test_retention_by_count_holds_in_the_file(srv):
         assert int(out.stdout) <= 60, out.stdout
 
 
+@t.daemon_args(*store("age", "--history-max-age", "2s"))
+def test_retention_by_age_in_the_file(srv):
+    a = srv.client("alice")
+    a.join("hall")
+    say(a, "hall", 30)
+    time.sleep(3.5)          # past the age and a prune of the file
+    say(a, "hall", 1, 100)
+    srv = restart(srv)
+    try:
+        b = srv.client("bob")
+        b.join("hall")
+        texts, _ = page_all(b, "hall", 100)
+        assert texts == ["m100"], texts
+    finally:
+        srv.stop()
+    # Deleted from the file, not only hidden (m100 may have aged too).
+    con = sqlite3.connect(db("age"))
+    n = con.execute("SELECT count(*) FROM messages WHERE content "
+                    "NOT LIKE '%m100%'").fetchone()[0]
+    con.close()
+    assert n == 0, n
+
+
 def test_kill_9_under_traffic(_):
     path = db("kill")
     args = store("kill", "--max-sendq", "0")
@@ -210,7 +234,6 @@ def test_newer_schema_is_refused(_):
     path = db("newer")
     srv = t.Server(store("newer")).start()
     assert srv.stop()[0] == 0
-    import sqlite3
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 42")
     con.commit()
