@@ -29,8 +29,11 @@ static void	client_queue_release(struct client *, size_t,
 static void	client_detach(struct client *);
 static void	client_unhold(struct client *);
 
-/* Whether sa is on the loopback interface (127/8, ::1, or 127/8 mapped). */
-static bool
+/*
+ * Whether sa is on the loopback interface (127/8, ::1, or 127/8 mapped).
+ * Called by client_new, and by face-http.c for an address a proxy gives.
+ */
+bool
 client_loopback(const struct sockaddr *sa)
 {
 	const struct sockaddr_in	*sin;

@@ -270,6 +270,13 @@ face_http_forwarded(struct client *c, const struct face_http_request *r)
 		return (true);
 	limit_ip_remove(c->server, c);
 	(void)addr_format((struct sockaddr *)&ss, c->addr, sizeof c->addr);
+	/*
+	 * The proxy's own loopback or TLS says nothing of the way from the
+	 * user to it; X-Forwarded-Proto does (register and passwd need it).
+	 */
+	if (!face_http_is(r, HTTP_FORWARDED_PROTO, "https") &&
+	    !client_loopback((struct sockaddr *)&ss))
+		c->flags &= ~CLIENT_SECURE;
 	log_debug("client %llu is %s, by its proxy", (unsigned long long)c->id,
 	    c->addr);
 	return (limit_ip_add(c->server, c, (struct sockaddr *)&ss));

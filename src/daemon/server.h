@@ -533,6 +533,7 @@ void		 client_lost(struct client *, bool);
 void		 client_hold(struct client *, struct request *,
 		     struct auth_ticket *, cJSON *);
 void		 client_release(struct client *);
+bool		 client_loopback(const struct sockaddr *);
 void		 client_due(struct client *);
 void		 client_expire(struct client *);
 int		 client_flush(struct client *);

@@ -144,6 +144,21 @@ def test_forwarded_for_trusted(srv):
     w.ws(srv, "carol", extra="X-Forwarded-For: 192.0.2.9\r\n")
 
 
+@w.web(*PROXY)
+def test_forwarded_plain_http_is_insecure(srv):
+    """A user behind the proxy on plain HTTP sends passwords in clear: the
+    proxy's loopback does not make it secure; X-Forwarded-Proto does."""
+    a = w.ws(srv, "alice", extra="X-Forwarded-For: 192.0.2.7\r\n")
+    a.request({"type": "register", "password": "correct horse"},
+              code="insecure")
+    b = w.ws(srv, "bob", extra="X-Forwarded-For: 192.0.2.8\r\n"
+                               "X-Forwarded-Proto: https\r\n")
+    b.request({"type": "register", "password": "correct horse"}, "registered")
+    # A client of the proxy on the same machine is on loopback still.
+    c = w.ws(srv, "carol", extra="X-Forwarded-For: 127.0.0.5\r\n")
+    c.request({"type": "register", "password": "correct horse"}, "registered")
+
+
 @w.web("--limit-exempt", "none", "--max-clients-per-ip", "1")
 def test_forwarded_for_untrusted(srv):
     """From anyone else X-Forwarded-For is ignored: both come from
