@@ -38,6 +38,7 @@ enum config_type {
 	CONFIG_HASH,		/* char *crypt(3) hash, or none */
 	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
 	CONFIG_STORE,		/* char *name of a store backend */
+	CONFIG_NAME,		/* char *token: printable ASCII, no spaces */
 	CONFIG_NICKS		/* char *[]: nicks, case-folded, or none */
 };
 
@@ -65,6 +66,7 @@ struct config_key {
 #define CONFIG_MAXSEC		86400
 #define CONFIG_MAXAGE		(3650U * 86400)	/* ten years */
 #define CONFIG_MAXN		10000000
+#define CONFIG_NAME_MAX		63	/* bytes of server-name, network-name */
 /*
  * The largest frame, and so the largest text; media travels in base64 (4
  * bytes for every 3) in a frame, so its largest is three quarters of it,
@@ -174,6 +176,23 @@ static const struct config_key config_keys[] = {
 	  .off = CONFIG_OFF(web_proxies), .noff = CONFIG_OFF(nweb_proxies),
 	  .defs = "none", .arg = "LIST",
 	  .help = "whose X-Forwarded-For is believed" },
+	{ .name = "irc-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(irc_listen), .noff = CONFIG_OFF(nirc_listen),
+	  .defs = "127.0.0.1:6667 [::1]:6667", .arg = "ADDR:PORT",
+	  .help = "repeatable; IRC clients" },
+	{ .name = "irc-tls-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(irc_tls_listen), .noff = CONFIG_OFF(nirc_tls_listen),
+	  .defs = "", .arg = "ADDR:PORT",
+	  .help = "repeatable; IRC over TLS (usually port 6697)" },
+	{ .name = "server-name", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(server_name), .arg = "NAME",
+	  .help = "the server's name to IRC; none: host name" },
+	{ .name = "network-name", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(network_name), .defs = "evchat", .arg = "NAME",
+	  .help = "the network's name to IRC clients" },
+	{ .name = "motd-file", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(motd_file), .arg = "FILE",
+	  .help = "message of the day for IRC clients" },
 	{ .name = "password", .type = CONFIG_HASH,
 	  .off = CONFIG_OFF(password), .arg = "HASH",
 	  .help = "hash of the server password" },
@@ -625,6 +644,28 @@ config_parse_bool(const char *s, bool *out)
 	return (0);
 }
 
+/* A name for IRC's prefixes and ISUPPORT: one token a line can carry. */
+static bool
+config_name_valid(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] <= ' ' || s[n] > '~' || s[n] == ':' || s[n] == ',')
+			return (false);
+	return (n > 0 && n <= CONFIG_NAME_MAX);
+}
+
+/* server-name's default: the host name, when it makes a valid name. */
+static int
+config_host_name(char *buf, size_t len)
+{
+	if (gethostname(buf, len) != 0)
+		return (-1);
+	buf[len - 1] = '\0';
+	return (config_name_valid(buf) ? 0 : -1);
+}
+
 /*
  * Sets key k from the string s.  A list is replaced by the first value a
  * source gives and grows with the next ones, so that the file replaces the
@@ -723,8 +764,16 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		}
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
 		return (0);
+	case CONFIG_NAME:
+		if (!config_name_valid(s)) {
+			snprintf(why, whylen, "'%s' is not 1 to %d printable "
+			    "ASCII characters without spaces", s,
+			    CONFIG_NAME_MAX);
+			return (-1);
+		}
+		/* FALLTHROUGH */
 	case CONFIG_STORE:
-		if (!store_known(s, why, whylen))
+		if (k->type == CONFIG_STORE && !store_known(s, why, whylen))
 			return (-1);
 		str = config_field(cf, k);
 		free(*str);
@@ -814,6 +863,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
 	case CONFIG_FILE:
 	case CONFIG_HASH:
 	case CONFIG_STORE:
+	case CONFIG_NAME:
 		str = *(const char *const *)config_cfield(cf, k);
 		fprintf(f, "%s", str != NULL ? str : "none");
 		break;
@@ -847,6 +897,17 @@ config_new(void)
 					return (NULL);
 				}
 				len += strspn(s + len, " ");
+			}
+			break;
+		case CONFIG_NAME:
+			if (k->defs == NULL && config_host_name(one,
+			    sizeof one) == 0)
+				s = one;
+			else
+				s = k->defs != NULL ? k->defs : SERVER_NAME;
+			if (config_set(cf, k, s, true, why, sizeof why) != 0) {
+				config_free(cf);
+				return (NULL);
 			}
 			break;
 		case CONFIG_CIDRS:
@@ -894,7 +955,8 @@ config_free(struct config *cf)
 			config_list_clear(cf, &config_keys[i]);
 		if (config_keys[i].type == CONFIG_FILE ||
 		    config_keys[i].type == CONFIG_HASH ||
-		    config_keys[i].type == CONFIG_STORE)
+		    config_keys[i].type == CONFIG_STORE ||
+		    config_keys[i].type == CONFIG_NAME)
 			free(*(char **)config_field(cf, &config_keys[i]));
 	}
 	free(cf->password_hash);
@@ -1359,6 +1421,12 @@ config_check_secure(struct config *cf, struct config_state *st)
 	if (cf->nweb_tls_listen > 0 && cf->tls_cert == NULL) {
 		config_error(st, "%sweb-tls-listen needs tls-cert",
 		    config_where(st, "web-tls-listen", "tls-cert", where,
+		    sizeof where));
+		return (-1);
+	}
+	if (cf->nirc_tls_listen > 0 && cf->tls_cert == NULL) {
+		config_error(st, "%sirc-tls-listen needs tls-cert",
+		    config_where(st, "irc-tls-listen", "tls-cert", where,
 		    sizeof where));
 		return (-1);
 	}
