@@ -63,6 +63,7 @@ static const struct irc_cmd *const face_irc_table[] = {
 	&irc_version_cmd,
 	&irc_oper_cmd,
 	&irc_kill_cmd,
+	&irc_chathistory_cmd,
 };
 
 /* c's IRC state, made on first use (an error may come before any input). */
@@ -102,8 +103,7 @@ face_irc_free(struct client *c)
 	if (i->sasl != NULL)
 		explicit_bzero(i->sasl, strlen(i->sasl));
 	free(i->sasl);
-	free(i->more_room);
-	free(i->more_after);
+	cJSON_Delete(i->next);
 	evbuffer_free(i->out);
 	free(i);
 	c->face_state = NULL;
@@ -235,21 +235,31 @@ irc_set_caps(struct irc *i, unsigned int caps)
 		i->c->flags |= CLIENT_NO_ECHO;
 }
 
-/* Go on with a list once the line is done: who or rooms, after after. */
+/*
+ * A request to make once the line (or the held request's answer) is done,
+ * when the client may go on: the next page of a list, the second half of
+ * a CHATHISTORY AROUND.  It keeps the command and its target.
+ */
+void
+irc_next(struct irc *i, cJSON *obj)
+{
+	cJSON_Delete(i->next);
+	i->next = obj;
+	i->next_cmd = i->cmd;
+	snprintf(i->next_arg, sizeof i->next_arg, "%s", i->arg);
+}
+
+/* Go on with a list: who of room, or rooms, after after. */
 void
 irc_more(struct irc *i, const char *room, const char *after)
 {
-	free(i->more_room);
-	free(i->more_after);
-	i->more_room = room != NULL ? strdup(room) : strdup("");
-	i->more_after = strdup(after);
-	i->more_cmd = i->cmd;
-	if (i->more_room == NULL || i->more_after == NULL) {
-		free(i->more_room);
-		free(i->more_after);
-		i->more_room = i->more_after = NULL;
-		i->more_cmd = NULL;
-	}
+	cJSON	*obj;
+
+	obj = room != NULL ? irc_object("who", "room", room) :
+	    cmd_object("rooms");
+	if (obj != NULL)
+		cJSON_AddStringToObject(obj, "after", after);
+	irc_next(i, obj);
 }
 
 /* Move the tags of one line (or none) and a tag to add into b. */
@@ -265,6 +275,23 @@ face_irc_tagged(struct evbuffer *b, const char *line, size_t len,
 		evbuffer_add(b, " ", 1);
 		evbuffer_add(b, line, len);
 	}
+}
+
+/* Whether line has a batch tag already. */
+static bool
+face_irc_batched(const char *line)
+{
+	const char	*p = line;
+
+	if (line[0] != '@')
+		return (false);
+	while (*p != ' ' && *p != '\0') {
+		p++;		/* past '@' or ';' */
+		if (strncmp(p, "batch=", 6) == 0)
+			return (true);
+		p += strcspn(p, "; ");
+	}
+	return (false);
 }
 
 /*
@@ -307,7 +334,11 @@ face_irc_label(struct irc *i)
 		snprintf(tag, sizeof tag, "batch=L%u", id);
 		while ((line = evbuffer_readln(i->out, &len,
 		    EVBUFFER_EOL_CRLF_STRICT)) != NULL) {
-			face_irc_tagged(b, line, len, tag);
+			/* A line of an inner batch is tagged by that one. */
+			if (face_irc_batched(line))
+				evbuffer_add(b, line, len);
+			else
+				face_irc_tagged(b, line, len, tag);
 			evbuffer_add(b, "\r\n", 2);
 			free(line);
 		}
@@ -353,25 +384,19 @@ face_irc_find(const char *name)
 	return (NULL);
 }
 
-/* Lists a command asked for, page after page, while the client may go on. */
+/* The requests irc_next left, one after the other, while c may go on. */
 static void
-face_irc_more(struct irc *i)
+face_irc_next(struct irc *i)
 {
 	cJSON	*obj;
 	char	 arg[IRC_ARG_MAX];
 
-	while (i->more_cmd != NULL && !(i->c->flags & (CLIENT_CLOSING |
+	while (i->next != NULL && !(i->c->flags & (CLIENT_CLOSING |
 	    CLIENT_HELD))) {
-		memcpy(arg, i->arg, sizeof arg);
-		i->cmd = i->more_cmd;
-		i->more_cmd = NULL;
-		if (i->more_room[0] != '\0') {
-			obj = irc_object("who", "room", i->more_room);
-			if (obj != NULL)
-				cJSON_AddStringToObject(obj, "after",
-				    i->more_after);
-		} else
-			obj = irc_object("rooms", "after", i->more_after);
+		obj = i->next;
+		i->next = NULL;
+		i->cmd = i->next_cmd;
+		memcpy(arg, i->next_arg, sizeof arg);
 		irc_request(i, arg, obj);
 	}
 }
@@ -417,7 +442,7 @@ face_irc_line(struct irc *i, char *line, size_t len)
 	else {
 		i->c->server->stats.frames_in++;
 		ce->exec(i, &m);
-		face_irc_more(i);
+		face_irc_next(i);
 	}
 	i->in_line = false;
 	if (!(i->c->flags & CLIENT_HELD))
@@ -779,20 +804,25 @@ static void
 face_irc_answer(struct client *c, struct evt *e)
 {
 	struct irc	*i;
+	char		 batch[32];
 
 	if ((i = face_irc_state(c)) == NULL) {
 		client_close(c, "out of memory", false);
 		return;
 	}
 	if (e->type == EVT_MSG) {
-		i->nout += irc_msg_lines(i->out, &e->msg,
-		    i->caps & IRC_CAP_TAGS, NULL);
+		/* A replay goes in its CHATHISTORY batch, if any. */
+		snprintf(batch, sizeof batch, "batch=%s", i->batch);
+		if (!e->msg.history || e->msg.msgid > i->floor)
+			i->nout += irc_msg_lines(i->out, &e->msg,
+			    i->caps & IRC_CAP_TAGS, e->msg.history &&
+			    i->batch[0] != '\0' ? batch : NULL);
 	} else if (i->cmd != NULL && i->cmd->answer != NULL)
 		i->cmd->answer(i, e);
 	else
 		irc_answer_default(i, e);
 	if (!i->in_line && e->type != EVT_MSG) {
-		face_irc_more(i);
+		face_irc_next(i);
 		face_irc_end(i);
 	}
 }

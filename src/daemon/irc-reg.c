@@ -20,6 +20,7 @@ static const struct {
 } irc_reg_caps[] = {
 	{ "account-tag", IRC_CAP_ACCOUNT_TAG, NULL },
 	{ "batch", IRC_CAP_BATCH, NULL },
+	{ "draft/chathistory", IRC_CAP_CHATHISTORY, NULL },
 	{ "echo-message", IRC_CAP_ECHO, NULL },
 	{ "labeled-response", IRC_CAP_LABELED, NULL },
 	{ "message-tags", IRC_CAP_MESSAGE_TAGS, NULL },
@@ -55,6 +56,7 @@ irc_reg_isupport(struct irc *i)
 
 	irc_numeric(i, 5, "CASEMAPPING=ascii CHANLIMIT=#:%u CHANMODES=b,,, "
 	    "CHANNELLEN=%d CHANTYPES=# CHATHISTORY=%u MAXTARGETS=%d "
+	    "MSGREFTYPES=msgid "
 	    "NETWORK=%s NICKLEN=%d PREFIX=(qo)~@ TOPICLEN=%zu UTF8ONLY "
 	    ":are supported by this server",
 	    cf->max_rooms_per_client != 0 ? cf->max_rooms_per_client : 9999,

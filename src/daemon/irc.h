@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define IRC_LINE_MAX	512	/* bytes of a line, CR LF in, tags apart */
 #define IRC_TAGS_MAX	8191	/* bytes of a client's tags, '@' in */
@@ -65,10 +66,16 @@ struct irc {
 	unsigned int		 nout;		/* how many */
 	unsigned int		 batches;	/* batch ids made */
 
-	/* A list to go on with once the line is done (NAMES, WHO, LIST). */
-	char			*more_room;	/* NULL: none */
-	char			*more_after;
-	const struct irc_cmd	*more_cmd;
+	/* A request to make next (irc_next): a list's page, and so on. */
+	cJSON			*next;		/* NULL: none */
+	const struct irc_cmd	*next_cmd;
+	char			 next_arg[IRC_ARG_MAX];
+
+	/* A CHATHISTORY under way (irc-history.c). */
+	char			 batch[16];	/* its batch id, or "" */
+	char			 sub[16];	/* its subcommand */
+	unsigned int		 pages;		/* requests not answered */
+	uint64_t		 floor;		/* drop msgids up to this */
 };
 
 /*
@@ -106,6 +113,7 @@ cJSON		*irc_object(const char *, const char *, const char *);
 void		 irc_answer_default(struct irc *, struct evt *);
 unsigned int	 irc_msg_lines(struct evbuffer *, const struct evt_msg *,
 		     unsigned int, const char *);
+void		 irc_next(struct irc *, cJSON *);
 void		 irc_more(struct irc *, const char *, const char *);
 const char	*irc_room(struct irc *, const char *);
 void		 irc_set_caps(struct irc *, unsigned int);
@@ -120,6 +128,8 @@ extern const struct irc_cmd irc_join_cmd, irc_part_cmd, irc_topic_cmd,
 		     irc_names_cmd, irc_list_cmd, irc_kick_cmd, irc_mode_cmd;
 /* irc-msg.c: messages. */
 extern const struct irc_cmd irc_privmsg_cmd, irc_notice_cmd, irc_tagmsg_cmd;
+/* irc-history.c: CHATHISTORY. */
+extern const struct irc_cmd irc_chathistory_cmd;
 /* irc-query.c: about users and the server. */
 void		 irc_query_lusers(struct irc *);
 void		 irc_query_motd(struct irc *);
