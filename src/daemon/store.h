@@ -172,6 +172,24 @@ extern const struct store_backend store_sqlite;
 typedef void	store_dropped_cb(void *, const char *);
 void		 store_memory_watch(void *, store_dropped_cb *, void *);
 
+/* store-cache.c: the latest of each room before a backend that lasts. */
+struct store_cache;
+struct store_cache *store_cache_new(const struct store_limits *, char *,
+		    size_t);
+void		 store_cache_free(struct store_cache *);
+size_t		 store_cache_per_room(const struct store_cache *);
+void		 store_cache_partial(struct store_cache *, const char *);
+int		 store_cache_append(struct store_cache *, struct store_msg *);
+int		 store_cache_fetch(struct store_cache *,
+		    const struct store_query *, store_fetch_cb *, void *,
+		    bool *);
+void		 store_cache_answer(const struct store_query *,
+		    struct store_msg **, size_t, store_fetch_cb *, void *);
+int		 store_cache_take(struct store_cache *, const char *,
+		    struct store_msg **, size_t);
+int		 store_cache_fill(struct store_cache *);
+size_t		 store_cache_prune(struct store_cache *, int64_t, size_t);
+
 struct store {
 	const struct store_backend	*backend;
 	void				*state;
