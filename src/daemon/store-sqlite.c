@@ -164,8 +164,8 @@ enum store_sqlite_op {
 };
 
 /*
- * One piece of work for the thread, from the loop and back: it is the
- * ticket of a fetch (struct store_ticket is this, to callers opaque).
+ * One piece of work for the thread, from the loop and back; a fetch's
+ * holds the ticket its caller may cancel.
  */
 struct store_sqlite_job {
 	enum store_sqlite_op		 op;
@@ -175,7 +175,7 @@ struct store_sqlite_job {
 	struct store_query		 q;	/* FETCH, its fold our own */
 	store_fetch_cb			*cb;	/* FETCH */
 	void				*arg;
-	bool				 cancelled;
+	struct store_ticket		 ticket;	/* FETCH */
 	int64_t				 now_ms; /* FETCH, PRUNE: for the age */
 	uint64_t			 msgid;	/* MSGIDS */
 	bool				 more;	/* PRUNE: a step was not enough */
@@ -231,7 +231,6 @@ static void	 store_sqlite_reserve(void *, uint64_t);
 static int	 store_sqlite_append(void *, struct store_msg *);
 static int	 store_sqlite_fetch(void *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
-static void	 store_sqlite_cancel(void *, struct store_ticket *);
 static size_t	 store_sqlite_prune(void *, int64_t, size_t);
 static int	 store_sqlite_account_put(void *, const struct store_account *);
 static int	 store_sqlite_account_del(void *, const char *);
@@ -244,6 +243,7 @@ static int	 store_sqlite_load_state(void *, const struct store_loader *,
 
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
+	.form = "sqlite:PATH",
 	.path = true,
 	.open = store_sqlite_open,
 	.close = store_sqlite_close,
@@ -251,7 +251,6 @@ const struct store_backend store_sqlite = {
 	.reserve = store_sqlite_reserve,
 	.append = store_sqlite_append,
 	.fetch = store_sqlite_fetch,
-	.cancel = store_sqlite_cancel,
 	.prune = store_sqlite_prune,
 	.persistent = true,
 	.account_put = store_sqlite_account_put,
@@ -630,7 +629,7 @@ store_sqlite_run(struct store_sqlite *ss, struct store_sqlite_jobs *work)
 			break;
 		case STORE_SQLITE_FETCH:
 			/* One more than asked says whether more are left. */
-			if (!job->cancelled)
+			if (!job->ticket.cancelled)
 				(void)store_sqlite_read(ss, job, job->q.before,
 				    job->q.limit + 1);
 			break;
@@ -717,7 +716,7 @@ store_sqlite_answers_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&done, job, entry);
 		switch (job->op) {
 		case STORE_SQLITE_FETCH:
-			if (job->cancelled || ss->stop)
+			if (job->ticket.cancelled || ss->stop)
 				job->cb(job->arg, NULL, 0, false,
 				    store_cancelled);
 			else if (job->err[0] != '\0')
@@ -1172,18 +1171,8 @@ store_sqlite_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 	/* The file must have every message the cache was given. */
 	store_sqlite_hand_over(ss);
 	store_sqlite_submit(ss, job);
-	*ticket = (struct store_ticket *)job;
+	*ticket = &job->ticket;
 	return (0);
-}
-
-/* The fetch's caller is gone: its page is dropped when it comes back. */
-static void
-store_sqlite_cancel(void *p, struct store_ticket *ticket)
-{
-	struct store_sqlite_job	*job = (struct store_sqlite_job *)ticket;
-
-	(void)p;
-	job->cancelled = true;
 }
 
 /*
