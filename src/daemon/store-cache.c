@@ -10,10 +10,12 @@
  * The memory store and the rooms it no longer holds whole: a room is
  * partial once the cache dropped one of its messages (or was filled with
  * only its latest), and then only the backend can page past the cache.
+ * Every room is, when other processes write the backend too.
  */
 struct store_cache {
 	void			*mem;		/* a memory store */
 	struct hash		*partial;	/* folds, cache short */
+	bool			 shared;	/* all rooms partial */
 	size_t			 per_room;	/* messages of a room, at most */
 	struct store_msg	**fill;		/* store_cache_take, not in yet */
 	size_t			 nfill;
@@ -29,10 +31,12 @@ store_cache_dropped(void *arg, const char *fold)
 
 /*
  * Called by a backend's open: the latest lim->cached of each room (at
- * most lim->max), all under lim->memory bytes.  NULL and why in err.
+ * most lim->max), all under lim->memory bytes; shared when others write
+ * the backend too.  NULL and why in err.
  */
 struct store_cache *
-store_cache_new(const struct store_limits *lim, char *err, size_t errlen)
+store_cache_new(const struct store_limits *lim, bool shared, char *err,
+    size_t errlen)
 {
 	struct store_cache	*c;
 	struct store_limits	 cl = *lim;
@@ -45,6 +49,7 @@ store_cache_new(const struct store_limits *lim, char *err, size_t errlen)
 		return (NULL);
 	}
 	c->per_room = cl.max;
+	c->shared = shared;
 	if ((c->mem = store_memory.open(&cl, NULL, NULL, err,
 	    errlen)) == NULL) {
 		store_cache_free(c);
@@ -85,7 +90,7 @@ store_cache_per_room(const struct store_cache *c)
 static bool
 store_cache_is_partial(const struct store_cache *c, const char *fold)
 {
-	return (hash_find(c->partial, fold) != NULL);
+	return (c->shared || hash_find(c->partial, fold) != NULL);
 }
 
 /* For older messages of fold than the cache holds, ask the backend. */

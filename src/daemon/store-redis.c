@@ -988,7 +988,8 @@ store_redis_start(const struct store_limits *lim, const char *scheme,
 	if (lim->password_file != NULL &&
 	    store_redis_password(rs, lim->password_file, err, errlen) != 0)
 		goto fail;
-	if ((rs->cache = store_cache_new(lim, err, errlen)) == NULL)
+	/* Other nodes may write the same rooms: the cache never has all. */
+	if ((rs->cache = store_cache_new(lim, true, err, errlen)) == NULL)
 		goto fail;
 	rs->limits.cached = store_cache_per_room(rs->cache);
 	rs->now_ms = store_redis_now_ms();

@@ -1015,7 +1015,7 @@ store_sqlite_open(const struct store_limits *lim, const char *path,
 		goto fail;
 	}
 	/* The cache: the latest of each room, under the same byte bound. */
-	if ((ss->cache = store_cache_new(lim, err, errlen)) == NULL)
+	if ((ss->cache = store_cache_new(lim, false, err, errlen)) == NULL)
 		goto fail;
 	ss->limits.cached = store_cache_per_room(ss->cache);
 	ss->now_ms = store_sqlite_now_ms();

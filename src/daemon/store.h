@@ -191,8 +191,8 @@ void		 store_memory_watch(void *, store_dropped_cb *, void *);
 
 /* store-cache.c: the latest of each room before a backend that lasts. */
 struct store_cache;
-struct store_cache *store_cache_new(const struct store_limits *, char *,
-		    size_t);
+struct store_cache *store_cache_new(const struct store_limits *, bool,
+		    char *, size_t);
 void		 store_cache_free(struct store_cache *);
 size_t		 store_cache_per_room(const struct store_cache *);
 void		 store_cache_partial(struct store_cache *, const char *);

@@ -771,6 +771,15 @@ test_store_redis_refused(void **state)
 	assert_non_null(strstr(err, file));
 }
 
+/* A fetch that must fail: its reason. */
+static void
+test_store_away_cb(void *arg, const struct store_msg *const *msgs, size_t n,
+    bool more, const char *err)
+{
+	assert_int_equal(n, 0);
+	*(const char **)arg = err;
+}
+
 /*
  * redis: Redis gone and back (a restart that kept nothing): the cache
  * answers meanwhile, appends wait, and are written once it is back.
@@ -779,7 +788,11 @@ static void
 test_store_redis_away(void **state)
 {
 	struct store		*st = test_store_reopen(1000, 0, 0, 100, true);
+	struct store_query	 replay = { "r", 0, 100, 0, true };
+	struct store_query	 older = { "r", 0, 100, 0, false };
+	struct store_ticket	*ticket;
 	struct test_store_page	 pg;
+	const char		*err = NULL;
 	redisReply		*r;
 	uint64_t		 id;
 
@@ -790,9 +803,18 @@ test_store_redis_away(void **state)
 	for (id = 4; id <= 6; id++)
 		test_store_add(st, "r", id, 1000);
 	event_base_loop(test_store_base, EVLOOP_NONBLOCK);
-	test_store_get(st, "r", 0, 100, 0, &pg);
+	/* A join's replay comes from memory; an older page needs Redis. */
+	memset(&pg, 0, sizeof pg);
+	assert_int_equal(store_fetch(st, &replay, test_store_cb, &pg,
+	    &ticket), 0);
+	assert_null(ticket);
 	assert_int_equal(pg.n, 6);
 	assert_int_equal(pg.msgid[5], 6);
+	assert_true(pg.more);
+	assert_int_equal(store_fetch(st, &older, test_store_away_cb, &err,
+	    &ticket), 0);
+	assert_null(ticket);
+	assert_non_null(err);
 	assert_int_equal(test_store_redis_start(), 0);
 	test_store_redis_until("ZCARD evchat:history:r", 3);
 	/* What a sysadmin reads with redis-cli. */
