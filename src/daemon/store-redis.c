@@ -1139,10 +1139,12 @@ store_redis_reserved(redisAsyncContext *ac, void *reply, void *arg)
 
 /*
  * Called by store_msgid for each msgid: from the block in hand, the next
- * one asked for half a block ahead.  Should it not have come (Redis away
- * under heavy traffic), msgids go on past the block: still rising and
- * unique on this node, and the next block is reserved above them; only
- * another node sharing the Redis could then give one twice.
+ * one asked for as soon as this one is begun (its answer comes behind the
+ * writes already sent, which under a flood may take a while).  Should it
+ * not have come (Redis away under heavy traffic), msgids go on past the
+ * block: still rising and unique on this node, and the next block is
+ * reserved above them; only another node sharing the Redis could then
+ * give one twice.
  */
 static uint64_t
 store_redis_msgid(void *p, uint64_t last)
@@ -1163,7 +1165,6 @@ store_redis_msgid(void *p, uint64_t last)
 	}
 	rs->last = last + 1;
 	if (!rs->reserving && rs->next_end == 0 && rs->ac != NULL &&
-	    rs->last + STORE_MSGID_BLOCK / 2 >= rs->end &&
 	    (key = store_redis_key(rs, "msgid", NULL)) != NULL) {
 		if (redisAsyncCommand(rs->ac, store_redis_reserved, rs,
 		    "EVAL %s 1 %s %d %llu", store_redis_reserve_lua, key,
