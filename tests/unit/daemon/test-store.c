@@ -739,6 +739,32 @@ test_store_redis_nodes(void **state)
 	store_free(b);
 }
 
+/*
+ * redis: retention in Redis itself, not only in the cache: history-max at
+ * each write, history-max-age by the script, an emptied room forgotten.
+ */
+static void
+test_store_redis_retention(void **state)
+{
+	struct store	*st = test_store_reopen(5, 60000, 0, 100, true);
+	uint64_t	 id;
+
+	for (id = 1; id <= 10; id++)
+		test_store_add(st, "r", id, (int64_t)id * 1000);
+	for (id = 11; id <= 13; id++)
+		test_store_add(st, "s", id, 1000);
+	test_store_redis_until("ZCARD evchat:history:s", 3);
+	assert_int_equal(test_store_redis_int("ZCARD evchat:history:r"), 5);
+	assert_int_equal(test_store_redis_int("SCARD evchat:history-rooms"),
+	    2);
+	/* At 68 s, r's messages of 6 and 7 s are past a minute; all of s. */
+	store_prune(st, 68000, 100);
+	test_store_redis_until("SCARD evchat:history-rooms", 1);
+	assert_int_equal(test_store_redis_int("ZCARD evchat:history:r"), 3);
+	assert_int_equal(test_store_redis_int("EXISTS evchat:history:s"), 0);
+	store_free(st);
+}
+
 /* redis: key forms, and a Redis that is not there or refuses us. */
 static void
 test_store_redis_refused(void **state)
@@ -906,6 +932,7 @@ main(void)
 		cmocka_unit_test(test_store_lasting_reopen),
 		cmocka_unit_test(test_store_lasting_state),
 		cmocka_unit_test(test_store_redis_nodes),
+		cmocka_unit_test(test_store_redis_retention),
 		cmocka_unit_test(test_store_redis_refused),
 		cmocka_unit_test(test_store_redis_away),
 	};
