@@ -16,8 +16,8 @@ struct store_cache {
 	void			*mem;		/* a memory store */
 	struct hash		*partial;	/* folds, cache short */
 	bool			 shared;	/* all rooms partial */
-	size_t			 per_room;	/* messages of a room, at most */
-	struct store_msg	**fill;		/* store_cache_take, not in yet */
+	size_t			 per_room;	/* a room's messages, most */
+	struct store_msg	**fill;		/* taken, not in yet */
 	size_t			 nfill;
 	size_t			 capfill;
 };

@@ -1,6 +1,5 @@
-/* store-redis.c: the Redis backend of the store: history, msgid blocks and the lasting state in a Redis
- * that several evchatd may share, written from the loop through hiredis's libevent adapter, each room's
- * latest also in the store cache.  It knows no clients, rooms or faces. */
+/* store-redis.c: the Redis backend of the store: history, msgid blocks and the lasting state in a Redis that
+ * several evchatd may share, written from the loop by hiredis's libevent adapter; it knows no clients or rooms. */
 
 #include <sys/queue.h>
 #include <sys/socket.h>

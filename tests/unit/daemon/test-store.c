@@ -1,6 +1,5 @@
-/* test-store.c: unit tests of the room history interface (store.h): append, fetch, paging by before
- * and limit, the byte budget, retention by count, age and memory; the same cases run on every backend
- * (redis on a redis-server of its own, on a loopback port, when one is installed). */
+/* test-store.c: unit tests of the store interface (store.h): paging, the byte budget, retention, msgids,
+ * the lasting state; the same cases on every backend, redis on a loopback redis-server of the test's own. */
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -106,7 +105,8 @@ static struct store *
 test_store_reopen(size_t max, int64_t age_ms, size_t memory, size_t cached,
     bool fresh)
 {
-	struct store_limits	 lim = { max, age_ms, memory, cached, NULL, NULL };
+	struct store_limits	 lim = { max, age_ms, memory, cached, NULL,
+				    NULL };
 	struct store		*st;
 	char			 err[512];
 
@@ -503,7 +503,8 @@ test_store_lasting_state(void **state)
 				    NULL, NULL, 0 };
 	struct store_ban	 spam = { "hall", "carol", "Alice", "spam", 5,
 				    0 };
-	struct store_ban	 net = { "", "10.0.0.0/8", "Alice", NULL, 6, 7 };
+	struct store_ban	 net = { "", "10.0.0.0/8", "Alice", NULL, 6,
+				    7 };
 	char			 err[256];
 
 	assert_true(store_persistent(st));
