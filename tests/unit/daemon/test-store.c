@@ -29,6 +29,7 @@ static char			 test_store_key[320];
 static struct event_base	*test_store_base;
 static pid_t			 test_store_redis_pid;	/* the redis group's */
 static int			 test_store_redis_port;
+static char			 test_store_redis_sock[64];
 
 /* What one fetch handed its callback. */
 struct test_store_page {
@@ -630,14 +631,17 @@ test_store_redis_start(void)
 	int		 tries;
 
 	snprintf(port, sizeof port, "%d", test_store_redis_port);
+	snprintf(test_store_redis_sock, sizeof test_store_redis_sock,
+	    "/tmp/test-store-redis.%d.sock", test_store_redis_port);
 	if ((test_store_redis_pid = fork()) == -1)
 		return (-1);
 	if (test_store_redis_pid == 0) {
 		/* Its banner and warnings are not the test's. */
 		(void)freopen("/dev/null", "w", stdout);
 		execlp("redis-server", "redis-server", "--port", port,
-		    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		    "--loglevel", "warning", (char *)NULL);
+		    "--bind", "127.0.0.1", "--unixsocket", test_store_redis_sock,
+		    "--save", "", "--appendonly", "no", "--loglevel", "warning",
+		    (char *)NULL);
 		_exit(127);
 	}
 	/* Until it answers: it starts in a few milliseconds. */
@@ -661,6 +665,7 @@ test_store_redis_stop(void)
 	kill(test_store_redis_pid, SIGKILL);
 	waitpid(test_store_redis_pid, NULL, 0);
 	test_store_redis_pid = 0;
+	unlink(test_store_redis_sock);
 }
 
 /* The number a command to the group's Redis answers. */
@@ -763,6 +768,23 @@ test_store_redis_retention(void **state)
 	test_store_redis_until("SCARD evchat:history-rooms", 1);
 	assert_int_equal(test_store_redis_int("ZCARD evchat:history:r"), 3);
 	assert_int_equal(test_store_redis_int("EXISTS evchat:history:s"), 0);
+	store_free(st);
+}
+
+/* redis: the same Redis through its unix socket. */
+static void
+test_store_redis_unix(void **state)
+{
+	struct store_limits	 lim = { 1000, 0, 0, 100, "unix:", NULL };
+	struct store		*st;
+	char			 key[128], err[512];
+
+	snprintf(key, sizeof key, "redis+unix:%s", test_store_redis_sock);
+	test_store_redis_key(true);
+	assert_non_null(st = store_new(key, &lim, test_store_base, err,
+	    sizeof err));
+	test_store_add(st, "r", store_msgid(st), 1000);
+	test_store_redis_until("ZCARD unix:history:r", 1);
 	store_free(st);
 }
 
@@ -934,6 +956,7 @@ main(void)
 		cmocka_unit_test(test_store_lasting_state),
 		cmocka_unit_test(test_store_redis_nodes),
 		cmocka_unit_test(test_store_redis_retention),
+		cmocka_unit_test(test_store_redis_unix),
 		cmocka_unit_test(test_store_redis_refused),
 		cmocka_unit_test(test_store_redis_away),
 	};
