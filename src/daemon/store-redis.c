@@ -140,6 +140,8 @@ struct store_redis {
 	struct store_cache	*cache;
 	redisContext		*sync;		/* at start, until load */
 	redisAsyncContext	*ac;		/* or NULL: Redis is away */
+	redisAsyncContext	*ids;		/* msgid blocks, or NULL */
+	char			 why[128];	/* a failed dial's reason */
 	bool			 closing;
 	bool			 away;		/* logged: it is away */
 	bool			 failing;	/* logged: writes fail */
@@ -381,30 +383,38 @@ store_redis_now_ms(void)
 /*
  * A message as its member: JSON with the msgid first, so that members
  * differ, and the content as an object, as the SQLite store keeps it.
+ * Written by hand, as frames are (json_put_string): it is done for every
+ * message, on the loop.
  */
+#define STORE_REDIS_MEMBER_HEAD	"{\"msgid\":%llu,\"ts\":%lld,\"room\":"
 static char *
 store_redis_encode(const struct store_msg *sm)
 {
-	cJSON	*o, *content;
-	char	*s = NULL;
-	size_t	 i;
+	char	*s, *p;
+	size_t	 len, i;
 
-	if ((o = cJSON_CreateObject()) == NULL)
+	len = sizeof STORE_REDIS_MEMBER_HEAD + 2 * 20 +
+	    json_string_len(sm->room) + sizeof ",\"from\":" +
+	    json_string_len(sm->from) + sizeof ",\"content\":{}}";
+	for (i = 0; i < sm->nfields; i++)
+		len += json_string_len(sm->field[i]) +
+		    json_string_len(sm->value[i]) + 2;
+	if ((s = malloc(len)) == NULL)
 		return (NULL);
-	if (cJSON_AddNumberToObject(o, "msgid", (double)sm->msgid) == NULL ||
-	    cJSON_AddNumberToObject(o, "ts", (double)sm->ts) == NULL ||
-	    cJSON_AddStringToObject(o, "room", sm->room) == NULL ||
-	    cJSON_AddStringToObject(o, "from", sm->from) == NULL ||
-	    (content = cJSON_AddObjectToObject(o, "content")) == NULL)
-		goto out;
+	p = s + snprintf(s, len, STORE_REDIS_MEMBER_HEAD,
+	    (unsigned long long)sm->msgid, (long long)sm->ts);
+	p = json_put_string(p, sm->room);
+	p = stpcpy(p, ",\"from\":");
+	p = json_put_string(p, sm->from);
+	p = stpcpy(p, ",\"content\":{");
 	for (i = 0; i < sm->nfields; i++) {
-		if (cJSON_AddStringToObject(content, sm->field[i],
-		    sm->value[i]) == NULL)
-			goto out;
+		if (i > 0)
+			*p++ = ',';
+		p = json_put_string(p, sm->field[i]);
+		*p++ = ':';
+		p = json_put_string(p, sm->value[i]);
 	}
-	s = cJSON_PrintUnformatted(o);
-out:
-	cJSON_Delete(o);
+	stpcpy(p, "}}");
 	return (s);
 }
 
@@ -674,7 +684,7 @@ store_redis_write_room(struct store_redis *rs, struct store_msg **msgs,
 	rc = store_redis_strings(rs, cmd);
 out:
 	for (i = 0; i < n; i++)
-		cJSON_free(member[i]);
+		free(member[i]);
 	free(key);
 	free(rooms);
 	return (rc);
@@ -758,15 +768,30 @@ store_redis_hello(redisAsyncContext *ac, void *reply, void *arg)
 		log_error("%s: %s", rs->where, r->str);
 }
 
-/*
- * A connection from the loop (hiredis connects without waiting): AUTH
- * and SELECT go first, then what waited for Redis, in order.
- */
+/* The msgid connection failed or was lost: the main one serves. */
 static void
-store_redis_connect(struct store_redis *rs)
+store_redis_ids_lost(const redisAsyncContext *ac, int status)
 {
-	struct store_redis_cmds	 backlog = TAILQ_HEAD_INITIALIZER(backlog);
-	struct store_redis_cmd	*cmd;
+	struct store_redis	*rs = ac->data;
+
+	rs->ids = NULL;
+}
+
+static void
+store_redis_ids_connected(const redisAsyncContext *ac, int status)
+{
+	if (status != REDIS_OK)
+		store_redis_ids_lost(ac, status);
+}
+
+/*
+ * A connection from the loop (hiredis connects without waiting), with
+ * AUTH and SELECT sent first; NULL and why in *why.
+ */
+static redisAsyncContext *
+store_redis_dial(struct store_redis *rs, redisConnectCallback *connected,
+    redisDisconnectCallback *lost, const char **why)
+{
 	redisAsyncContext	*ac;
 
 	if (rs->at.path[0] != '\0')
@@ -775,21 +800,47 @@ store_redis_connect(struct store_redis *rs)
 		ac = redisAsyncConnect(rs->at.host, rs->at.port);
 	if (ac == NULL || ac->err != 0 ||
 	    redisLibeventAttach(ac, rs->base) != REDIS_OK) {
-		store_redis_away(rs, ac != NULL ? ac->errstr : "out of memory");
+		*why = ac != NULL && ac->err != 0 ? ac->errstr :
+		    "out of memory";
+		/* The reason outlives the context: the caller logs it. */
+		snprintf(rs->why, sizeof rs->why, "%s", *why);
+		*why = rs->why;
 		if (ac != NULL)
 			redisAsyncFree(ac);
-		return;
+		return (NULL);
 	}
 	ac->data = rs;
-	redisAsyncSetConnectCallback(ac, store_redis_connected);
-	redisAsyncSetDisconnectCallback(ac, store_redis_disconnected);
-	rs->ac = ac;
+	redisAsyncSetConnectCallback(ac, connected);
+	redisAsyncSetDisconnectCallback(ac, lost);
 	if (rs->password != NULL)
 		redisAsyncCommand(ac, store_redis_hello, rs, "AUTH %s",
 		    rs->password);
 	if (rs->at.db != 0)
 		redisAsyncCommand(ac, store_redis_hello, rs, "SELECT %d",
 		    rs->at.db);
+	return (ac);
+}
+
+/*
+ * The connections from the loop: the main one for writes and pages,
+ * what waited for Redis first, in order; and one for msgid blocks alone,
+ * so that a block's answer never queues behind a flood of writes.
+ */
+static void
+store_redis_connect(struct store_redis *rs)
+{
+	struct store_redis_cmds	 backlog = TAILQ_HEAD_INITIALIZER(backlog);
+	struct store_redis_cmd	*cmd;
+	const char		*why;
+
+	if ((rs->ac = store_redis_dial(rs, store_redis_connected,
+	    store_redis_disconnected, &why)) == NULL) {
+		store_redis_away(rs, why);
+		return;
+	}
+	if (rs->ids == NULL)
+		rs->ids = store_redis_dial(rs, store_redis_ids_connected,
+		    store_redis_ids_lost, &why);
 	TAILQ_CONCAT(&backlog, &rs->backlog, entry);
 	rs->backlog_bytes = 0;
 	while ((cmd = TAILQ_FIRST(&backlog)) != NULL) {
@@ -1074,6 +1125,8 @@ store_redis_close(void *p)
 	store_redis_drain(rs);
 	if (rs->ac != NULL)
 		redisAsyncFree(rs->ac);
+	if (rs->ids != NULL)
+		redisAsyncFree(rs->ids);
 	while ((cmd = TAILQ_FIRST(&rs->backlog)) != NULL) {
 		TAILQ_REMOVE(&rs->backlog, cmd, entry);
 		rs->lost++;
@@ -1138,8 +1191,8 @@ store_redis_reserved(redisAsyncContext *ac, void *reply, void *arg)
 
 /*
  * Called by store_msgid for each msgid: from the block in hand, the next
- * one asked for as soon as this one is begun (its answer comes behind the
- * writes already sent, which under a flood may take a while).  Should it
+ * one asked for as soon as this one is begun, on the msgid connection
+ * (on the main one, behind the writes, when that is lost).  Should it
  * not have come (Redis away under heavy traffic), msgids go on past the
  * block: still rising and unique on this node, and the next block is
  * reserved above them; only another node sharing the Redis could then
@@ -1165,7 +1218,8 @@ store_redis_msgid(void *p, uint64_t last)
 	rs->last = last + 1;
 	if (!rs->reserving && rs->next_end == 0 && rs->ac != NULL &&
 	    (key = store_redis_key(rs, "msgid", NULL)) != NULL) {
-		if (redisAsyncCommand(rs->ac, store_redis_reserved, rs,
+		if (redisAsyncCommand(rs->ids != NULL ? rs->ids : rs->ac,
+		    store_redis_reserved, rs,
 		    "EVAL %s 1 %s %d %llu", store_redis_reserve_lua, key,
 		    STORE_MSGID_BLOCK, (unsigned long long)(rs->end > rs->last ?
 		    rs->end : rs->last)) == REDIS_OK)
