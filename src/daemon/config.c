@@ -38,6 +38,7 @@ enum config_type {
 	CONFIG_HASH,		/* char *crypt(3) hash, or none */
 	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
 	CONFIG_STORE,		/* char *name of a store backend */
+	CONFIG_PREFIX,		/* char *: printable, no space, 1 to 64 */
 	CONFIG_NICKS		/* char *[]: nicks, case-folded, or none */
 };
 
@@ -182,7 +183,13 @@ static const struct config_key config_keys[] = {
 	  .help = "file holding that hash" },
 	{ .name = "store", .type = CONFIG_STORE,
 	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "STORE",
-	  .help = "where history is kept: memory, sqlite:PATH" },
+	  .help = "history: memory, sqlite:PATH, redis://HOST[:PORT][/DB]" },
+	{ .name = "cluster-prefix", .type = CONFIG_PREFIX,
+	  .off = CONFIG_OFF(cluster_prefix), .defs = STORE_PREFIX,
+	  .arg = "PREFIX", .help = "what Redis keys begin with" },
+	{ .name = "cluster-password-file", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(cluster_password_file), .arg = "FILE",
+	  .help = "file holding Redis's password" },
 	{ .name = "history-max", .type = CONFIG_COUNT,
 	  .off = CONFIG_OFF(history_max), .min = 0, .max = CONFIG_MAXN,
 	  .def = 10000, .arg = "N",
@@ -723,8 +730,17 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		}
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
 		return (0);
+	case CONFIG_PREFIX:
+		for (i = 0; s[i] != '\0' && s[i] > ' ' && s[i] < 0x7f; i++)
+			;
+		if (s[i] != '\0' || i == 0 || i > 64) {
+			snprintf(why, whylen, "'%s' is not 1 to 64 printable "
+			    "characters without spaces", s);
+			return (-1);
+		}
+		/* FALLTHROUGH */
 	case CONFIG_STORE:
-		if (!store_known(s, why, whylen))
+		if (k->type == CONFIG_STORE && !store_known(s, why, whylen))
 			return (-1);
 		str = config_field(cf, k);
 		free(*str);
@@ -814,6 +830,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
 	case CONFIG_FILE:
 	case CONFIG_HASH:
 	case CONFIG_STORE:
+	case CONFIG_PREFIX:
 		str = *(const char *const *)config_cfield(cf, k);
 		fprintf(f, "%s", str != NULL ? str : "none");
 		break;
@@ -852,6 +869,7 @@ config_new(void)
 		case CONFIG_CIDRS:
 		case CONFIG_ORIGINS:
 		case CONFIG_STORE:
+		case CONFIG_PREFIX:
 			if (config_set(cf, k, k->defs, true, why,
 			    sizeof why) != 0) {
 				config_free(cf);
@@ -894,7 +912,8 @@ config_free(struct config *cf)
 			config_list_clear(cf, &config_keys[i]);
 		if (config_keys[i].type == CONFIG_FILE ||
 		    config_keys[i].type == CONFIG_HASH ||
-		    config_keys[i].type == CONFIG_STORE)
+		    config_keys[i].type == CONFIG_STORE ||
+		    config_keys[i].type == CONFIG_PREFIX)
 			free(*(char **)config_field(cf, &config_keys[i]));
 	}
 	free(cf->password_hash);

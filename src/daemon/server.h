@@ -116,6 +116,8 @@ struct config {
 	char		*password_file;	/* holds the hash, or NULL */
 	char		*password_hash;	/* in force: one of the two */
 	char		*store;		/* store.c: a backend's name */
+	char		*cluster_prefix; /* Redis keys begin with it */
+	char		*cluster_password_file; /* Redis's, or NULL */
 	unsigned int	 history_max;	/* messages per room, 0: none */
 	unsigned int	 history_max_age; /* seconds, 0: no limit */
 	unsigned int	 history_max_replay; /* messages a join may ask */
