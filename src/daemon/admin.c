@@ -120,6 +120,8 @@ admin_account(const struct config *cf, const char *action, const char *nick,
 	memset(&lim, 0, sizeof lim);
 	memset(&t, 0, sizeof t);
 	lim.memory = cf->history_memory;
+	lim.prefix = cf->cluster_prefix;
+	lim.password_file = cf->cluster_password_file;
 	/* A store's thread hands its answers to a loop, never run here. */
 	if ((base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -38,7 +38,7 @@ enum config_type {
 	CONFIG_HASH,		/* char *crypt(3) hash, or none */
 	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
 	CONFIG_STORE,		/* char *name of a store backend */
-	CONFIG_NAME,		/* char *token: printable ASCII, no spaces */
+	CONFIG_NAME,		/* char *: printable ASCII, no spaces */
 	CONFIG_NICKS		/* char *[]: nicks, case-folded, or none */
 };
 
@@ -53,6 +53,7 @@ struct config_key {
 	size_t			 noff;	/* lists: their length */
 	int			 flags;
 #define CONFIG_F_LIMIT		0x1	/* a defence that 0 switches off */
+#define CONFIG_F_TOKEN		0x2	/* a name: no ':' or ',' either */
 	unsigned long long	 min;
 	unsigned long long	 max;
 	unsigned long long	 def;	/* numbers, levels and bools */
@@ -185,10 +186,12 @@ static const struct config_key config_keys[] = {
 	  .defs = "", .arg = "ADDR:PORT",
 	  .help = "repeatable; IRC over TLS (usually port 6697)" },
 	{ .name = "server-name", .type = CONFIG_NAME,
-	  .off = CONFIG_OFF(server_name), .arg = "NAME",
+	  .off = CONFIG_OFF(server_name), .flags = CONFIG_F_TOKEN,
+	  .max = CONFIG_NAME_MAX, .arg = "NAME",
 	  .help = "the server's name to IRC; none: host name" },
 	{ .name = "network-name", .type = CONFIG_NAME,
-	  .off = CONFIG_OFF(network_name), .defs = "evchat", .arg = "NAME",
+	  .off = CONFIG_OFF(network_name), .flags = CONFIG_F_TOKEN,
+	  .max = CONFIG_NAME_MAX, .defs = "evchat", .arg = "NAME",
 	  .help = "the network's name to IRC clients" },
 	{ .name = "motd-file", .type = CONFIG_FILE,
 	  .off = CONFIG_OFF(motd_file), .arg = "FILE",
@@ -201,7 +204,13 @@ static const struct config_key config_keys[] = {
 	  .help = "file holding that hash" },
 	{ .name = "store", .type = CONFIG_STORE,
 	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "STORE",
-	  .help = "where history is kept: memory, sqlite:PATH" },
+	  .help = "history: memory, sqlite:PATH, redis://HOST[:PORT][/DB]" },
+	{ .name = "cluster-prefix", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(cluster_prefix), .max = 64, .defs = STORE_PREFIX,
+	  .arg = "PREFIX", .help = "what Redis keys begin with" },
+	{ .name = "cluster-password-file", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(cluster_password_file), .arg = "FILE",
+	  .help = "file holding Redis's password" },
 	{ .name = "history-max", .type = CONFIG_COUNT,
 	  .off = CONFIG_OFF(history_max), .min = 0, .max = CONFIG_MAXN,
 	  .def = 10000, .arg = "N",
@@ -644,26 +653,31 @@ config_parse_bool(const char *s, bool *out)
 	return (0);
 }
 
-/* A name for IRC's prefixes and ISUPPORT: one token a line can carry. */
+/*
+ * A name of key k: printable ASCII without spaces, 1 to k->max bytes; a
+ * token (IRC's server and network names) holds no ':' or ',' either, so
+ * that a line carries it as one parameter.
+ */
 static bool
-config_name_valid(const char *s)
+config_name_valid(const char *s, const struct config_key *k)
 {
 	size_t	n;
 
 	for (n = 0; s[n] != '\0'; n++)
-		if (s[n] <= ' ' || s[n] > '~' || s[n] == ':' || s[n] == ',')
+		if (s[n] <= ' ' || s[n] > '~' || (k->flags & CONFIG_F_TOKEN &&
+		    (s[n] == ':' || s[n] == ',')))
 			return (false);
-	return (n > 0 && n <= CONFIG_NAME_MAX);
+	return (n > 0 && n <= k->max);
 }
 
 /* server-name's default: the host name, when it makes a valid name. */
 static int
-config_host_name(char *buf, size_t len)
+config_host_name(const struct config_key *k, char *buf, size_t len)
 {
 	if (gethostname(buf, len) != 0)
 		return (-1);
 	buf[len - 1] = '\0';
-	return (config_name_valid(buf) ? 0 : -1);
+	return (config_name_valid(buf, k) ? 0 : -1);
 }
 
 /*
@@ -682,6 +696,7 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 	size_t			 *n, i;
 	bool			  b;
 	int			  level;
+	char			  host[CONFIG_NAME_MAX + 1];
 
 	switch (k->type) {
 	case CONFIG_LISTEN:
@@ -765,10 +780,14 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
 		return (0);
 	case CONFIG_NAME:
-		if (!config_name_valid(s)) {
-			snprintf(why, whylen, "'%s' is not 1 to %d printable "
-			    "ASCII characters without spaces", s,
-			    CONFIG_NAME_MAX);
+		/* server-name = none: the host name, its default. */
+		if (k->defs == NULL && strcmp(s, "none") == 0 &&
+		    config_host_name(k, host, sizeof host) == 0)
+			s = host;
+		if (!config_name_valid(s, k)) {
+			snprintf(why, whylen, "'%s' is not 1 to %llu printable "
+			    "ASCII characters without spaces%s", s, k->max,
+			    k->flags & CONFIG_F_TOKEN ? ", ':' or ','" : "");
 			return (-1);
 		}
 		/* FALLTHROUGH */
@@ -900,7 +919,7 @@ config_new(void)
 			}
 			break;
 		case CONFIG_NAME:
-			if (k->defs == NULL && config_host_name(one,
+			if (k->defs == NULL && config_host_name(k, one,
 			    sizeof one) == 0)
 				s = one;
 			else

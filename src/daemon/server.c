@@ -491,6 +491,8 @@ server_store_start(struct server *s, int *status)
 	lim.max = cf->history_max;
 	lim.max_age_ms = (int64_t)cf->history_max_age * 1000;
 	lim.memory = cf->history_memory;
+	lim.prefix = cf->cluster_prefix;
+	lim.password_file = cf->cluster_password_file;
 	/* Replay on join comes from memory: a page at least. */
 	lim.cached = cf->history_max_replay > STORE_PAGE_MAX ?
 	    cf->history_max_replay : STORE_PAGE_MAX;

@@ -124,6 +124,8 @@ struct config {
 	char		*network_name;	/* to IRC: ISUPPORT NETWORK */
 	char		*motd_file;	/* IRC's message of the day */
 	char		*store;		/* store.c: a backend's name */
+	char		*cluster_prefix; /* Redis keys begin with it */
+	char		*cluster_password_file; /* Redis's, or NULL */
 	unsigned int	 history_max;	/* messages per room, 0: none */
 	unsigned int	 history_max_age; /* seconds, 0: no limit */
 	unsigned int	 history_max_replay; /* messages a join may ask */

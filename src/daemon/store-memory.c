@@ -54,6 +54,7 @@ static int	 store_memory_load(void *, const struct store_loader *, char *,
 
 const struct store_backend store_memory = {
 	.name = "memory",
+	.form = "memory",
 	.open = store_memory_open,
 	.close = store_memory_close,
 	.last_msgid = store_memory_last_msgid,

@@ -172,8 +172,8 @@ enum store_sqlite_op {
 };
 
 /*
- * One piece of work for the thread, from the loop and back: it is the
- * ticket of a fetch (struct store_ticket is this, to callers opaque).
+ * One piece of work for the thread, from the loop and back; a fetch's
+ * holds the ticket its caller may cancel.
  */
 struct store_sqlite_job {
 	enum store_sqlite_op		 op;
@@ -183,7 +183,7 @@ struct store_sqlite_job {
 	struct store_query		 q;	/* FETCH, its fold our own */
 	store_fetch_cb			*cb;	/* FETCH */
 	void				*arg;
-	bool				 cancelled;
+	struct store_ticket		 ticket;	/* FETCH */
 	int64_t				 now_ms; /* FETCH, PRUNE: for the age */
 	uint64_t			 msgid;	/* MSGIDS */
 	bool				 more;	/* PRUNE: a step was not enough */
@@ -208,8 +208,7 @@ struct store_sqlite_touched {
 struct store_sqlite {
 	struct store_limits		 limits;
 	char				*path;
-	void				*cache;		/* a memory store */
-	struct hash			*partial;	/* folds, cache short */
+	struct store_cache		*cache;		/* the latest */
 	struct store_sqlite_job		*batch;		/* not handed over */
 	struct event			*handoff;
 	struct event			*answers;
@@ -240,7 +239,6 @@ static void	 store_sqlite_reserve(void *, uint64_t);
 static int	 store_sqlite_append(void *, struct store_msg *);
 static int	 store_sqlite_fetch(void *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
-static void	 store_sqlite_cancel(void *, struct store_ticket *);
 static size_t	 store_sqlite_prune(void *, int64_t, size_t);
 static int	 store_sqlite_account_put(void *, const struct store_account *);
 static int	 store_sqlite_account_del(void *, const char *);
@@ -253,6 +251,7 @@ static int	 store_sqlite_load_state(void *, const struct store_loader *,
 
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
+	.form = "sqlite:PATH",
 	.path = true,
 	.open = store_sqlite_open,
 	.close = store_sqlite_close,
@@ -260,7 +259,6 @@ const struct store_backend store_sqlite = {
 	.reserve = store_sqlite_reserve,
 	.append = store_sqlite_append,
 	.fetch = store_sqlite_fetch,
-	.cancel = store_sqlite_cancel,
 	.prune = store_sqlite_prune,
 	.persistent = true,
 	.account_put = store_sqlite_account_put,
@@ -643,7 +641,7 @@ store_sqlite_run(struct store_sqlite *ss, struct store_sqlite_jobs *work)
 			break;
 		case STORE_SQLITE_FETCH:
 			/* One more than asked says whether more are left. */
-			if (!job->cancelled)
+			if (!job->ticket.cancelled)
 				(void)store_sqlite_read(ss, job, job->q.before,
 				    job->q.limit + 1);
 			break;
@@ -711,59 +709,6 @@ store_sqlite_main(void *arg)
 	return (NULL);
 }
 
-/* Called on the loop: whether fold's cache lacks older messages. */
-static bool
-store_sqlite_is_partial(const struct store_sqlite *ss, const char *fold)
-{
-	return (hash_find(ss->partial, fold) != NULL);
-}
-
-/* The cache dropped one of fold's messages: for older, ask the file. */
-static void
-store_sqlite_dropped(void *arg, const char *fold)
-{
-	struct store_sqlite	*ss = arg;
-	char			*key;
-
-	if (store_sqlite_is_partial(ss, fold) || (key = strdup(fold)) == NULL)
-		return;
-	if (hash_insert(ss->partial, key, key) != 0)
-		free(key);
-}
-
-/*
- * A page read from the file, newest first (oldest first for an oldest
- * query): the byte budget and the limit cut it as the memory store would,
- * then cb gets it oldest first.
- */
-static void
-store_sqlite_answer(struct store_sqlite_job *job)
-{
-	const struct store_msg	**page;
-	struct evt		  e;
-	size_t			  n, spent = 0, i;
-	bool			  more;
-
-	for (n = 0; n < job->n && n < job->q.limit; n++) {
-		store_msg_evt(job->msgs[n], &e);
-		job->msgs[n]->size = store_msg_size(&e.msg);
-		evt_clear(&e);
-		if (job->q.budget != 0 && spent + job->msgs[n]->size >
-		    job->q.budget)
-			break;
-		spent += job->msgs[n]->size;
-	}
-	more = n < job->n;
-	if ((page = calloc(n + 1, sizeof *page)) == NULL) {
-		job->cb(job->arg, NULL, 0, false, "out of memory");
-		return;
-	}
-	for (i = 0; i < n; i++)
-		page[i] = job->msgs[job->q.oldest ? i : n - 1 - i];
-	job->cb(job->arg, page, n, more, NULL);
-	free(page);
-}
-
 /* The thread wrote to the eventfd: take back every job it has done. */
 static void
 store_sqlite_answers_cb(evutil_socket_t fd, short what, void *arg)
@@ -783,13 +728,14 @@ store_sqlite_answers_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&done, job, entry);
 		switch (job->op) {
 		case STORE_SQLITE_FETCH:
-			if (job->cancelled || ss->stop)
+			if (job->ticket.cancelled || ss->stop)
 				job->cb(job->arg, NULL, 0, false,
 				    store_cancelled);
 			else if (job->err[0] != '\0')
 				job->cb(job->arg, NULL, 0, false, job->err);
 			else
-				store_sqlite_answer(job);
+				store_cache_answer(&job->q, job->msgs,
+				    job->n, job->cb, job->arg);
 			break;
 		case STORE_SQLITE_PRUNE:
 			ss->pruning = false;
@@ -857,30 +803,18 @@ store_sqlite_load_msgid(struct store_sqlite *ss, char *err, size_t errlen)
 	return (0);
 }
 
-static int
-store_sqlite_by_msgid(const void *a, const void *b)
-{
-	const struct store_msg	*x = *(struct store_msg *const *)a;
-	const struct store_msg	*y = *(struct store_msg *const *)b;
-
-	return (x->msgid < y->msgid ? -1 : x->msgid > y->msgid);
-}
-
 /*
- * At open, on the loop: each room's latest messages into the cache, all
- * rooms in msgid order so that the byte bound drops the oldest anywhere;
- * a room with more in the file than that is partial.  Every room is
+ * At open, on the loop: each room's latest messages into the cache (a
+ * room with more in the file than that is partial).  Every room is
  * counted once for the prune, history-max may have been lowered.
  */
 static int
 store_sqlite_load(struct store_sqlite *ss, int64_t now_ms, char *err,
     size_t errlen)
 {
-	struct store_sqlite_job	*all, *room;
+	struct store_sqlite_job	*room;
 	sqlite3_stmt		*st;
-	struct evt		 e;
 	const char		*fold;
-	size_t			 i;
 	int			 rc;
 
 	if (store_sqlite_load_msgid(ss, err, errlen) != 0)
@@ -898,9 +832,7 @@ store_sqlite_load(struct store_sqlite *ss, int64_t now_ms, char *err,
 		store_sqlite_err(ss, "reading rooms", err, errlen);
 		return (-1);
 	}
-	all = store_sqlite_job_new(STORE_SQLITE_FETCH);
-	room = store_sqlite_job_new(STORE_SQLITE_FETCH);
-	if (all == NULL || room == NULL) {
+	if ((room = store_sqlite_job_new(STORE_SQLITE_FETCH)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -916,18 +848,13 @@ store_sqlite_load(struct store_sqlite *ss, int64_t now_ms, char *err,
 			snprintf(err, errlen, "%s", room->err);
 			goto fail;
 		}
-		if (room->n > ss->limits.cached) {
-			store_sqlite_dropped(ss, fold);
-			store_msg_free(room->msgs[--room->n]);
-		}
-		for (i = 0; i < room->n; i++) {
-			if (store_sqlite_job_grow(all) != 0) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			all->msgs[all->n++] = room->msgs[i];
-		}
+		/* The cache takes the job's holds. */
+		rc = store_cache_take(ss->cache, fold, room->msgs, room->n);
 		room->n = 0;
+		if (rc != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 		free((char *)room->q.fold);
 		room->q.fold = NULL;
 	}
@@ -936,33 +863,14 @@ store_sqlite_load(struct store_sqlite *ss, int64_t now_ms, char *err,
 		goto fail;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (all->n > 1)
-		qsort(all->msgs, all->n, sizeof *all->msgs,
-		    store_sqlite_by_msgid);
-	for (i = 0; i < all->n; i++) {
-		store_msg_evt(all->msgs[i], &e);
-		all->msgs[i]->size = store_msg_size(&e.msg);
-		evt_clear(&e);
-		/* The cache takes the job's hold. */
-		if (store_memory.append(ss->cache, all->msgs[i]) != 0) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		all->msgs[i] = NULL;
-	}
-	all->n = 0;
-	store_sqlite_job_free(all);
 	store_sqlite_job_free(room);
+	if (store_cache_fill(ss->cache) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
 	return (0);
 fail:
 	sqlite3_finalize(st);
-	if (all != NULL) {
-		for (i = 0; i < all->n; i++)
-			store_msg_free(all->msgs[i]);
-		all->n = 0;
-		store_sqlite_job_free(all);
-	}
 	if (room != NULL)
 		store_sqlite_job_free(room);
 	return (-1);
@@ -1102,7 +1010,6 @@ store_sqlite_open(const struct store_limits *lim, const char *path,
     struct event_base *base, char *err, size_t errlen)
 {
 	struct store_sqlite	*ss;
-	struct store_limits	 cl;
 
 	if ((ss = calloc(1, sizeof *ss)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1114,20 +1021,15 @@ store_sqlite_open(const struct store_limits *lim, const char *path,
 	TAILQ_INIT(&ss->done);
 	pthread_mutex_init(&ss->lock, NULL);
 	pthread_cond_init(&ss->wake, NULL);
-	/* The cache: the latest of each room, under the same byte bound. */
-	cl = *lim;
-	cl.max = lim->cached < lim->max ? lim->cached : lim->max;
-	ss->limits.cached = cl.max;
 	if ((ss->path = strdup(path)) == NULL ||
-	    (ss->partial = hash_new()) == NULL ||
 	    (ss->touched = hash_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if ((ss->cache = store_memory.open(&cl, NULL, base, err,
-	    errlen)) == NULL)
+	/* The cache: the latest of each room, under the same byte bound. */
+	if ((ss->cache = store_cache_new(lim, false, err, errlen)) == NULL)
 		goto fail;
-	store_memory_watch(ss->cache, store_sqlite_dropped, ss);
+	ss->limits.cached = store_cache_per_room(ss->cache);
 	ss->now_ms = store_sqlite_now_ms();
 	if (store_sqlite_db_open(ss, err, errlen) != 0 ||
 	    store_sqlite_load(ss, ss->now_ms, err, errlen) != 0)
@@ -1197,12 +1099,8 @@ store_sqlite_close(void *p)
 	for (k = 0; k < STORE_SQLITE_NSQL; k++)
 		sqlite3_finalize(ss->sql[k]);
 	sqlite3_close(ss->db);
-	store_memory.close(ss->cache);
-	/* The tables' keys live in their values: free those last. */
-	while (ss->partial != NULL && (t = hash_next(ss->partial, &i)) != NULL)
-		free(t);
-	hash_free(ss->partial);
-	i = 0;
+	store_cache_free(ss->cache);
+	/* The table's keys live in its values: free those last. */
 	while (ss->touched != NULL && (t = hash_next(ss->touched, &i)) != NULL)
 		free(t);
 	hash_free(ss->touched);
@@ -1254,46 +1152,7 @@ store_sqlite_append(void *p, struct store_msg *msg)
 	ss->batch->msgs[ss->batch->n++] = store_msg_ref(msg);
 	if (!evtimer_pending(ss->handoff, NULL))
 		evtimer_add(ss->handoff, &tv);
-	if (store_memory.append(ss->cache, msg) != 0) {
-		/* In the file, not in the cache: the cache must not answer. */
-		store_sqlite_dropped(ss, msg->fold);
-		return (-1);
-	}
-	return (0);
-}
-
-/* What the cache made of a fetch, and whether that was the answer. */
-struct store_sqlite_probe {
-	struct store_sqlite		*ss;
-	const struct store_query	*q;
-	store_fetch_cb			*cb;
-	void				*arg;
-	bool				 answered;
-};
-
-/*
- * The cache's page: the answer when it is full, cut by the budget, or
- * when the cache holds all of the room's history (or must answer at
- * once); else the file is asked.
- */
-static void
-store_sqlite_probe_cb(void *arg, const struct store_msg *const *msgs,
-    size_t n, bool more, const char *err)
-{
-	struct store_sqlite_probe	*probe = arg;
-	bool				 all;
-
-	all = !store_sqlite_is_partial(probe->ss, probe->q->fold);
-	/*
-	 * The cache holds a room's newest messages: the newest of a range
-	 * it cut is the file's too, but a range's oldest may be older than
-	 * anything the cache kept.
-	 */
-	if (err != NULL || all || probe->q->at_once ||
-	    (!probe->q->oldest && (n == probe->q->limit || more))) {
-		probe->answered = true;
-		probe->cb(probe->arg, msgs, n, more || !all, err);
-	}
+	return (store_cache_append(ss->cache, msg));
 }
 
 /* Called through store_fetch: the cache answers at once, or the thread. */
@@ -1302,13 +1161,12 @@ store_sqlite_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
     void *arg, struct store_ticket **ticket)
 {
 	struct store_sqlite		*ss = p;
-	struct store_sqlite_probe	 probe = { ss, q, cb, arg, false };
 	struct store_sqlite_job		*job;
+	bool				 answered;
 
-	if (store_memory.fetch(ss->cache, q, store_sqlite_probe_cb, &probe,
-	    ticket) != 0)
+	if (store_cache_fetch(ss->cache, q, cb, arg, &answered) != 0)
 		return (-1);
-	if (probe.answered)
+	if (answered)
 		return (0);
 	if ((job = store_sqlite_job_new(STORE_SQLITE_FETCH)) == NULL ||
 	    (job->q.fold = strdup(q->fold)) == NULL) {
@@ -1327,18 +1185,8 @@ store_sqlite_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 	/* The file must have every message the cache was given. */
 	store_sqlite_hand_over(ss);
 	store_sqlite_submit(ss, job);
-	*ticket = (struct store_ticket *)job;
+	*ticket = &job->ticket;
 	return (0);
-}
-
-/* The fetch's caller is gone: its page is dropped when it comes back. */
-static void
-store_sqlite_cancel(void *p, struct store_ticket *ticket)
-{
-	struct store_sqlite_job	*job = (struct store_sqlite_job *)ticket;
-
-	(void)p;
-	job->cancelled = true;
 }
 
 /*
@@ -1353,7 +1201,7 @@ store_sqlite_prune(void *p, int64_t now_ms, size_t budget)
 	size_t			 n;
 
 	ss->now_ms = now_ms;
-	n = store_memory.prune(ss->cache, now_ms, budget);
+	n = store_cache_prune(ss->cache, now_ms, budget);
 	if (ss->pruning ||
 	    (job = store_sqlite_job_new(STORE_SQLITE_PRUNE)) == NULL)
 		return (n);

@@ -12,38 +12,50 @@ const char store_cancelled[] = "cancelled";
 static const struct store_backend *const store_backends[] = {
 	&store_memory,
 	&store_sqlite,
+	&store_redis,
+	&store_redis_unix,
 };
 
 /*
- * The backend a store key names ("memory", "sqlite:PATH"), and in *path
- * the part after the colon; NULL and the reason in err.
+ * The backend a store key names ("memory", "sqlite:PATH", "redis://..."),
+ * and in *path the part after the colon; NULL and the reason in err.
  */
 static const struct store_backend *
 store_find(const char *key, const char **path, char *err, size_t errlen)
 {
-	const char	*colon = strchr(key, ':');
-	size_t		 len = colon != NULL ? (size_t)(colon - key) : strlen(key);
-	size_t		 i;
+	const struct store_backend	*b;
+	const char			*colon = strchr(key, ':');
+	size_t				 len, i, off;
 
+	len = colon != NULL ? (size_t)(colon - key) : strlen(key);
 	*path = colon != NULL ? colon + 1 : NULL;
 	for (i = 0; i < nitems(store_backends); i++) {
-		if (strlen(store_backends[i]->name) != len ||
-		    strncmp(store_backends[i]->name, key, len) != 0)
+		b = store_backends[i];
+		if (strlen(b->name) != len || strncmp(b->name, key, len) != 0)
 			continue;
-		if (store_backends[i]->path && (*path == NULL || **path == '\0')) {
-			snprintf(err, errlen, "store %s needs a file: %s:PATH",
-			    store_backends[i]->name, store_backends[i]->name);
+		/* A backend that checks its path says what it must be. */
+		if (b->path && (*path == NULL || **path == '\0')) {
+			if (b->check == NULL || b->check("", err, errlen) == 0)
+				snprintf(err, errlen, "store %s needs a file: "
+				    "%s", b->name, b->form);
 			return (NULL);
 		}
-		if (!store_backends[i]->path && *path != NULL) {
+		if (!b->path && *path != NULL) {
 			snprintf(err, errlen, "store %s takes no path",
-			    store_backends[i]->name);
+			    b->name);
 			return (NULL);
 		}
-		return (store_backends[i]);
+		if (b->check != NULL && b->check(*path, err, errlen) != 0)
+			return (NULL);
+		return (b);
 	}
-	snprintf(err, errlen, "'%.*s' is not a store of this evchatd "
-	    "(memory, sqlite:PATH)", (int)len, key);
+	off = (size_t)snprintf(err, errlen, "'%.*s' is not a store of this "
+	    "evchatd (", (int)len, key);
+	for (i = 0; i < nitems(store_backends) && off < errlen; i++)
+		off += (size_t)snprintf(err + off, errlen - off, "%s%s",
+		    i == 0 ? "" : ", ", store_backends[i]->form);
+	if (off < errlen)
+		snprintf(err + off, errlen - off, ")");
 	return (NULL);
 }
 
@@ -98,11 +110,14 @@ store_free(struct store *st)
 /*
  * The next msgid, for every message, kept or not (server_msgid).  A
  * backend that lasts is told ahead, a block at a time, how far msgids
- * go, so that after a crash the next process starts above them all.
+ * go, so that after a crash the next process starts above them all; one
+ * that processes share hands them out itself, from blocks of its own.
  */
 uint64_t
 store_msgid(struct store *st)
 {
+	if (st->backend->msgid != NULL)
+		return (st->msgid = st->backend->msgid(st->state, st->msgid));
 	if (st->backend->reserve != NULL &&
 	    st->msgid + STORE_MSGID_BLOCK / 2 >= st->reserved) {
 		st->reserved = st->msgid + STORE_MSGID_BLOCK;
@@ -242,7 +257,7 @@ void
 store_cancel(struct store *st, struct store_ticket *ticket)
 {
 	if (st != NULL && ticket != NULL)
-		st->backend->cancel(st->state, ticket);
+		ticket->cancelled = true;
 }
 
 /* Called from the loop: drops at most budget messages past their age. */

@@ -40,7 +40,11 @@ struct store_limits {
 	size_t		 memory;	/* bytes in memory, all rooms */
 	size_t		 cached;	/* per room in memory, by a backend
 					   that lasts (history-max-replay) */
+	const char	*prefix;	/* a shared backend's keys, or NULL:
+					   STORE_PREFIX (cluster-prefix) */
+	const char	*password_file;	/* a shared backend's, or NULL */
 };
+#define STORE_PREFIX	"evchat:"
 
 /*
  * A fetch: up to limit messages of a room between after and before, in
@@ -61,8 +65,14 @@ struct store_query {
 	bool		 at_once;
 };
 
-/* A fetch answered later: store_cancel when its caller goes away. */
-struct store_ticket;
+/*
+ * A fetch answered later: store_cancel when its caller goes away.  A
+ * backend keeps one in the state of each fetch it answers later, and
+ * answers a cancelled one with store_cancelled.
+ */
+struct store_ticket {
+	bool		 cancelled;
+};
 
 /*
  * A page of history is ready: n messages, oldest first, valid only for the
@@ -145,20 +155,25 @@ struct store_loader {
  * err (then the server does not start).
  *
  * open gets the part of the store key after "name:" (NULL when there is
- * none), and the loop, for a backend that works off it.
+ * none), and the loop, for a backend that works off it; check, when
+ * there is one, tells whether that part is well formed (--check-config).
+ * msgid, when there is one, gives the msgid after the one given: for a
+ * backend whose msgids other processes share, in blocks of its own.
  */
 struct store_backend {
 	const char	*name;
+	const char	*form;		/* its key as the manual writes it */
 	bool		 path;		/* its key is "name:PATH" */
+	int		 (*check)(const char *, char *, size_t);
 	void		*(*open)(const struct store_limits *, const char *,
 			    struct event_base *, char *, size_t);
 	void		 (*close)(void *);
 	uint64_t	 (*last_msgid)(void *);	/* at open */
 	void		 (*reserve)(void *, uint64_t);	/* may be NULL */
+	uint64_t	 (*msgid)(void *, uint64_t);	/* may be NULL */
 	int		 (*append)(void *, struct store_msg *);	/* owns it */
 	int		 (*fetch)(void *, const struct store_query *,
 			    store_fetch_cb *, void *, struct store_ticket **);
-	void		 (*cancel)(void *, struct store_ticket *);
 	size_t		 (*prune)(void *, int64_t, size_t);
 	bool		 persistent;	/* keeps anything across a restart */
 	int		 (*account_put)(void *, const struct store_account *);
@@ -173,10 +188,30 @@ struct store_backend {
 
 extern const struct store_backend store_memory;
 extern const struct store_backend store_sqlite;
+extern const struct store_backend store_redis;
+extern const struct store_backend store_redis_unix;
 
 /* The memory backend as another's cache: told when it drops a message. */
 typedef void	store_dropped_cb(void *, const char *);
 void		 store_memory_watch(void *, store_dropped_cb *, void *);
+
+/* store-cache.c: the latest of each room before a backend that lasts. */
+struct store_cache;
+struct store_cache *store_cache_new(const struct store_limits *, bool,
+		    char *, size_t);
+void		 store_cache_free(struct store_cache *);
+size_t		 store_cache_per_room(const struct store_cache *);
+void		 store_cache_partial(struct store_cache *, const char *);
+int		 store_cache_append(struct store_cache *, struct store_msg *);
+int		 store_cache_fetch(struct store_cache *,
+		    const struct store_query *, store_fetch_cb *, void *,
+		    bool *);
+void		 store_cache_answer(const struct store_query *,
+		    struct store_msg **, size_t, store_fetch_cb *, void *);
+int		 store_cache_take(struct store_cache *, const char *,
+		    struct store_msg **, size_t);
+int		 store_cache_fill(struct store_cache *);
+size_t		 store_cache_prune(struct store_cache *, int64_t, size_t);
 
 struct store {
 	const struct store_backend	*backend;

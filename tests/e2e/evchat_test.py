@@ -479,6 +479,15 @@ class Client:
                             members=members)
 
 
+def say(c, room, n, first=0):
+    """n texts "m<i>" to room from c (echoes read); their msgids."""
+    ids = []
+    for i in range(first, first + n):
+        c.send({"type": "msg", "room": room, "text": "m%d" % i, "id": i + 1})
+        ids.append(c.expect_next("msg", room=room, re=i + 1)["msgid"])
+    return ids
+
+
 def history_pages(c, room, limit, id=50):
     """Page back through room's history with history requests until the
     reply says no more: every message, oldest first, and the pages."""

@@ -9,15 +9,6 @@ from evchat_test import ABSENT
 LIMITS = ["--rate", "0"]
 
 
-def say(c, room, n, first=0):
-    """n texts "m<i>" to room from c (echoes read); their msgids."""
-    ids = []
-    for i in range(first, first + n):
-        c.send({"type": "msg", "room": room, "text": "m%d" % i, "id": i + 1})
-        ids.append(c.expect_next("msg", room=room, re=i + 1)["msgid"])
-    return ids
-
-
 def replayed(c, room, n):
     """The n history frames that follow a reply, oldest first."""
     frames = [c.expect_next("msg", room=room, history=True)
@@ -29,7 +20,7 @@ def replayed(c, room, n):
 def test_replay_on_join(srv):
     a = srv.client("alice")
     a.join("hall")
-    ids = say(a, "hall", 5)
+    ids = t.say(a, "hall", 5)
     b = srv.client("bob")
     b.send({"type": "join", "room": "Hall", "history": 3, "id": 9})
     b.expect_next("joined", room="hall", history=3, re=9)
@@ -49,7 +40,7 @@ def test_replay_on_join(srv):
 def test_paging_to_the_beginning(srv):
     a = srv.client("alice")
     a.join("hall")
-    ids = say(a, "hall", 12)
+    ids = t.say(a, "hall", 12)
     msgs, pages = t.history_pages(a, "hall", 5)
     assert [m["msgid"] for m in msgs] == ids, (msgs, ids)
     assert all(m["room"] == "hall" for m in msgs) and pages == 3
@@ -101,7 +92,7 @@ def test_paging_forward(srv):
 def test_byte_budget(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 20, 0)
+    t.say(a, "hall", 20, 0)
     big = "x" * 300
     for i in range(6):
         a.request({"type": "msg", "room": "hall", "text": big}, "msg")
@@ -119,7 +110,7 @@ def test_byte_budget(srv):
 def test_retention_by_count(srv):
     a = srv.client("alice")
     a.join("hall")
-    ids = say(a, "hall", 10)
+    ids = t.say(a, "hall", 10)
     b = srv.client("bob")
     r = b.request({"type": "join", "room": "hall", "history": 100},
                   "joined")
@@ -131,7 +122,7 @@ def test_retention_by_count(srv):
 def test_history_off(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 3)
+    t.say(a, "hall", 3)
     b = srv.client("bob")
     b.request({"type": "join", "room": "hall", "history": 10}, "joined",
               history=0)
@@ -142,7 +133,7 @@ def test_history_off(srv):
 def test_members_only_and_bad_arguments(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 2)
+    t.say(a, "hall", 2)
     b = srv.client("bob")
     b.request({"type": "history", "room": "hall"}, code="not_in_room")
     b.request({"type": "history", "room": "nowhere"}, code="not_in_room")
@@ -163,7 +154,7 @@ def test_members_only_and_bad_arguments(srv):
 def test_v1_clients_see_no_new_frames(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 3)
+    t.say(a, "hall", 3)
     b = srv.client("bob")
     b.send({"type": "join", "room": "hall", "id": 1})
     b.expect_next("joined", exact=True, room="hall",
@@ -179,7 +170,7 @@ def test_v1_clients_see_no_new_frames(srv):
 def test_history_outlives_the_room(srv):
     a = srv.client("alice")
     a.join("hall")
-    ids = say(a, "hall", 3)
+    ids = t.say(a, "hall", 3)
     a.request({"type": "part", "room": "hall"}, "parted")
     a.request({"type": "rooms"}, rooms=[])
     a.request({"type": "join", "room": "hall", "history": 10}, "joined",
@@ -197,10 +188,10 @@ def test_history_outlives_the_room(srv):
 def test_retention_by_age(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 3)
+    t.say(a, "hall", 3)
     # Pruned from the loop, once a second: past 2 s and a prune, gone.
     time.sleep(3.5)
-    fresh = say(a, "hall", 1, 10)
+    fresh = t.say(a, "hall", 1, 10)
     msgs, _ = t.history_pages(a, "hall", 100)
     assert [m["msgid"] for m in msgs] == fresh, msgs
     b = srv.client("bob")

@@ -24,15 +24,6 @@ def store(name, *more):
     return ["--rate", "0", "--store", "sqlite:" + db(name)] + list(more)
 
 
-def say(c, room, n, first=0):
-    """n texts "m<i>" to room from c (echoes read); their msgids."""
-    ids = []
-    for i in range(first, first + n):
-        c.send({"type": "msg", "room": room, "text": "m%d" % i, "id": i + 1})
-        ids.append(c.expect_next("msg", room=room, re=i + 1)["msgid"])
-    return ids
-
-
 def restart(srv):
     """Stop srv cleanly and start a daemon on the same arguments."""
     srv.close_clients()
@@ -52,7 +43,7 @@ def page_all(c, room, limit):
 def test_history_and_msgids_survive_a_restart(srv):
     a = srv.client("alice")
     a.join("hall")
-    ids = say(a, "hall", 5)
+    ids = t.say(a, "hall", 5)
     srv = restart(srv)
     try:
         b = srv.client("bob")
@@ -63,7 +54,7 @@ def test_history_and_msgids_survive_a_restart(srv):
         assert [f["text"] for f in got] == ["m%d" % i for i in range(5)]
         assert all(f["from"] == "alice" for f in got), got
         # msgids go on above every stored one, after the restart too.
-        new = say(b, "hall", 2, 10)
+        new = t.say(b, "hall", 2, 10)
         assert new[0] > ids[-1] and new[1] > new[0], (ids, new)
     finally:
         srv.stop()
@@ -73,7 +64,7 @@ def test_history_and_msgids_survive_a_restart(srv):
 def test_paging_past_the_cache_reads_the_file(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 250)
+    t.say(a, "hall", 250)
     srv = restart(srv)
     try:
         b = srv.client("bob")
@@ -95,7 +86,7 @@ def test_paging_past_the_cache_reads_the_file(srv):
 def test_retention_by_count_holds_in_the_file(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 60)
+    t.say(a, "hall", 60)
     srv = restart(srv)
     try:
         b = srv.client("bob")
@@ -118,9 +109,9 @@ def test_retention_by_count_holds_in_the_file(srv):
 def test_retention_by_age_in_the_file(srv):
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 30)
+    t.say(a, "hall", 30)
     time.sleep(3.5)          # past the age and a prune of the file
-    say(a, "hall", 1, 100)
+    t.say(a, "hall", 1, 100)
     srv = restart(srv)
     try:
         b = srv.client("bob")
@@ -143,7 +134,7 @@ def test_kill_9_under_traffic(_):
     srv = t.Server(args).start()
     a = srv.client("alice")
     a.join("hall")
-    safe = say(a, "hall", 100)
+    safe = t.say(a, "hall", 100)
     time.sleep(0.5)          # far past a batch: committed
     watch = srv.client("bob")
     watch.join("hall")
@@ -183,7 +174,7 @@ def test_kill_9_under_traffic(_):
         assert texts == ["m%d" % i for i in range(n)], texts[:3]
         print("kill -9: a member had seen %d messages; %d are in the "
               "store (%d lost)" % (seen, n, max(0, seen - n)))
-        new = say(b, "hall", 1, 100000)
+        new = t.say(b, "hall", 1, 100000)
         assert new[0] > safe[-1]
     finally:
         srv.stop()
@@ -214,7 +205,7 @@ def test_bad_files_are_refused_untouched(_):
     srv = t.Server(store("cut")).start()
     a = srv.client("alice")
     a.join("hall")
-    say(a, "hall", 300)
+    t.say(a, "hall", 300)
     srv.close_clients()
     assert srv.stop()[0] == 0
     cut = db("cut")

@@ -146,6 +146,8 @@ def plain(lines):
                        r"Dv|Va|Xr|Sx|Em|Sy)\b", " ", l)
         l = l.replace("\\&", "").replace("\\-", "-")
         words.extend(w.strip(",;:().") for w in l.split())
+        # A value may end in a colon (cluster-prefix's evchat:).
+        words.extend(w.strip(",;().") for w in l.split() if w.endswith(":"))
     return words
 
 

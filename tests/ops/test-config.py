@@ -44,6 +44,8 @@ DEFAULTS = {
     "password": ["none"],
     "password-file": ["none"],
     "store": ["memory"],
+    "cluster-prefix": ["evchat:"],
+    "cluster-password-file": ["none"],
     "history-max": ["10000"],
     "history-max-age": ["0"],
     "history-max-replay": ["100"],
@@ -195,7 +197,8 @@ FILE_ERRORS = [
     ("store = sqlite\n", 1,
      r"store: store sqlite needs a file: sqlite:PATH"),
     ("store = mongo:x\n", 1,
-     r"store: 'mongo' is not a store of this evchatd \(memory, sqlite:PATH\)"),
+     r"store: 'mongo' is not a store of this evchatd \(memory, sqlite:PATH, "
+     r"redis://HOST\[:PORT\]\[/DB\], redis\+unix:/PATH\)"),
     ("timeout = 99999999999999999999999\n", 1,
      r"timeout: .* is out of range.*"),
     ("max-frame = 12G\n", 1, r"max-frame: '12G' is not a size.*"),
