@@ -65,7 +65,7 @@ def page(c, req):
 def test_paging_forward(srv):
     a = srv.client("alice")
     a.join("hall")
-    ids = say(a, "hall", 12)
+    ids = t.say(a, "hall", 12)
     # Catching up: the oldest after a msgid, page after page.
     got, after = [], ids[2]
     while True:

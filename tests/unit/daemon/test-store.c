@@ -926,8 +926,9 @@ static void
 test_store_redis_away(void **state)
 {
 	struct store		*st = test_store_reopen(1000, 0, 0, 100, true);
-	struct store_query	 replay = { "r", 0, 100, 0, true };
-	struct store_query	 older = { "r", 0, 100, 0, false };
+	struct store_query	 replay = { .fold = "r", .limit = 100,
+				     .at_once = true };
+	struct store_query	 older = { .fold = "r", .limit = 100 };
 	struct store_ticket	*ticket;
 	struct test_store_page	 pg;
 	const char		*err = NULL;
