@@ -329,11 +329,17 @@ client_send(struct client *c, struct evt *e)
 {
 	struct frame	*f;
 
+	if (c->face->answer != NULL && evt_alone(e)) {
+		c->face->answer(c, e);
+		return;
+	}
 	if ((f = evt_frame(e, c->face)) == NULL) {
 		client_close(c, "out of memory", false);
 		return;
 	}
-	client_send_frame(c, f);
+	/* A face may have nothing to say of an event (IRC of online). */
+	if (f->size != 0)
+		client_send_frame(c, f);
 }
 
 /*

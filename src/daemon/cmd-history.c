@@ -8,6 +8,7 @@
 #include "store.h"
 
 #define CMD_HISTORY_LIMIT	50	/* a page when the request says not */
+#define CMD_HISTORY_MSGID_MAX	9007199254740991.0	/* 2^53 - 1: JSON */
 
 static int	cmd_history_exec(struct client *, struct request *);
 
@@ -114,12 +115,14 @@ cmd_history_exec(struct client *c, struct request *req)
 	struct store_query	 q;
 	struct room		*r;
 	const char		*name;
-	uint64_t		 before, limit;
+	uint64_t		 before, after, limit;
 
 	if (cmd_room_name(req, &name) != 0)
 		return (-1);
-	if (cmd_number(req, "before", 1, 9007199254740991.0, 0,
+	if (cmd_number(req, "before", 1, CMD_HISTORY_MSGID_MAX, 0,
 	    &before) != 0 ||
+	    cmd_number(req, "after", 0, CMD_HISTORY_MSGID_MAX, 0,
+	    &after) != 0 ||
 	    cmd_number(req, "limit", 1, STORE_PAGE_MAX,
 	    CMD_HISTORY_LIMIT, &limit) != 0)
 		return (-1);
@@ -136,6 +139,9 @@ cmd_history_exec(struct client *c, struct request *req)
 	memset(&q, 0, sizeof q);
 	q.fold = r->fold;
 	q.before = before;
+	/* After a msgid, a page goes forward from it: catching up. */
+	q.after = after;
+	q.oldest = cJSON_GetObjectItemCaseSensitive(req->obj, "after") != NULL;
 	q.limit = limit;
 	q.budget = cf->history_replay_bytes;
 	if (store_fetch(c->server->store, &q, cmd_history_cb, ctx,

@@ -88,17 +88,23 @@ cmd_msg_check(struct client *c, struct request *req, enum cmd_msg_kind *kind)
 /*
  * One event for the recipients, rendered once per face; the sender's echo
  * is the same unless it must carry "re", and then it is an event of its own.
+ * A client that wants no echo (CLIENT_NO_ECHO) still gets what it sends
+ * to itself.
  */
 static void
 cmd_msg_deliver(struct client *c, struct request *req, struct evt *e,
     struct room *r, struct client *to)
 {
 	struct evt	echo;
+	bool		echo_wanted = !(c->flags & CLIENT_NO_ECHO);
 
 	if (r != NULL)
-		room_broadcast(r, e, req->id != NULL ? c : NULL);
-	else if (to != c)
+		room_broadcast(r, e, req->id != NULL || !echo_wanted ? c :
+		    NULL);
+	else if (to != c || !echo_wanted)
 		client_send(to, e);
+	if (!echo_wanted)
+		return;
 	if (req->id == NULL) {
 		if (r == NULL)
 			client_send(c, e);
@@ -149,6 +155,7 @@ cmd_msg_exec(struct client *c, struct request *req)
 	e.msg.msgid = server_msgid(c->server);
 	e.msg.ts = server_now_ms(c->server);
 	e.msg.from = c->nick;
+	e.msg.account = c->account != NULL ? c->account->nick : NULL;
 	e.msg.room = r != NULL ? r->name : NULL;
 	e.msg.to = t != NULL ? t->nick : NULL;
 	for (field = cmd_msg_fields[kind]; *field != NULL; field++) {

@@ -38,7 +38,7 @@ enum config_type {
 	CONFIG_HASH,		/* char *crypt(3) hash, or none */
 	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
 	CONFIG_STORE,		/* char *name of a store backend */
-	CONFIG_PREFIX,		/* char *: printable, no space, 1 to 64 */
+	CONFIG_NAME,		/* char *: printable ASCII, no spaces */
 	CONFIG_NICKS		/* char *[]: nicks, case-folded, or none */
 };
 
@@ -53,6 +53,7 @@ struct config_key {
 	size_t			 noff;	/* lists: their length */
 	int			 flags;
 #define CONFIG_F_LIMIT		0x1	/* a defence that 0 switches off */
+#define CONFIG_F_TOKEN		0x2	/* a name: no ':' or ',' either */
 	unsigned long long	 min;
 	unsigned long long	 max;
 	unsigned long long	 def;	/* numbers, levels and bools */
@@ -66,6 +67,7 @@ struct config_key {
 #define CONFIG_MAXSEC		86400
 #define CONFIG_MAXAGE		(3650U * 86400)	/* ten years */
 #define CONFIG_MAXN		10000000
+#define CONFIG_NAME_MAX		63	/* bytes of server-name, network-name */
 /*
  * The largest frame, and so the largest text; media travels in base64 (4
  * bytes for every 3) in a frame, so its largest is three quarters of it,
@@ -175,6 +177,25 @@ static const struct config_key config_keys[] = {
 	  .off = CONFIG_OFF(web_proxies), .noff = CONFIG_OFF(nweb_proxies),
 	  .defs = "none", .arg = "LIST",
 	  .help = "whose X-Forwarded-For is believed" },
+	{ .name = "irc-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(irc_listen), .noff = CONFIG_OFF(nirc_listen),
+	  .defs = "127.0.0.1:6667 [::1]:6667", .arg = "ADDR:PORT",
+	  .help = "repeatable; IRC clients" },
+	{ .name = "irc-tls-listen", .type = CONFIG_LISTEN,
+	  .off = CONFIG_OFF(irc_tls_listen), .noff = CONFIG_OFF(nirc_tls_listen),
+	  .defs = "", .arg = "ADDR:PORT",
+	  .help = "repeatable; IRC over TLS (usually port 6697)" },
+	{ .name = "server-name", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(server_name), .flags = CONFIG_F_TOKEN,
+	  .max = CONFIG_NAME_MAX, .arg = "NAME",
+	  .help = "the server's name to IRC; none: host name" },
+	{ .name = "network-name", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(network_name), .flags = CONFIG_F_TOKEN,
+	  .max = CONFIG_NAME_MAX, .defs = "evchat", .arg = "NAME",
+	  .help = "the network's name to IRC clients" },
+	{ .name = "motd-file", .type = CONFIG_FILE,
+	  .off = CONFIG_OFF(motd_file), .arg = "FILE",
+	  .help = "message of the day for IRC clients" },
 	{ .name = "password", .type = CONFIG_HASH,
 	  .off = CONFIG_OFF(password), .arg = "HASH",
 	  .help = "hash of the server password" },
@@ -184,8 +205,8 @@ static const struct config_key config_keys[] = {
 	{ .name = "store", .type = CONFIG_STORE,
 	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "STORE",
 	  .help = "history: memory, sqlite:PATH, redis://HOST[:PORT][/DB]" },
-	{ .name = "cluster-prefix", .type = CONFIG_PREFIX,
-	  .off = CONFIG_OFF(cluster_prefix), .defs = STORE_PREFIX,
+	{ .name = "cluster-prefix", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(cluster_prefix), .max = 64, .defs = STORE_PREFIX,
 	  .arg = "PREFIX", .help = "what Redis keys begin with" },
 	{ .name = "cluster-password-file", .type = CONFIG_FILE,
 	  .off = CONFIG_OFF(cluster_password_file), .arg = "FILE",
@@ -633,6 +654,33 @@ config_parse_bool(const char *s, bool *out)
 }
 
 /*
+ * A name of key k: printable ASCII without spaces, 1 to k->max bytes; a
+ * token (IRC's server and network names) holds no ':' or ',' either, so
+ * that a line carries it as one parameter.
+ */
+static bool
+config_name_valid(const char *s, const struct config_key *k)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] <= ' ' || s[n] > '~' || (k->flags & CONFIG_F_TOKEN &&
+		    (s[n] == ':' || s[n] == ',')))
+			return (false);
+	return (n > 0 && n <= k->max);
+}
+
+/* server-name's default: the host name, when it makes a valid name. */
+static int
+config_host_name(const struct config_key *k, char *buf, size_t len)
+{
+	if (gethostname(buf, len) != 0)
+		return (-1);
+	buf[len - 1] = '\0';
+	return (config_name_valid(buf, k) ? 0 : -1);
+}
+
+/*
  * Sets key k from the string s.  A list is replaced by the first value a
  * source gives and grows with the next ones, so that the file replaces the
  * default listeners and the command line replaces the file's.
@@ -648,6 +696,7 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 	size_t			 *n, i;
 	bool			  b;
 	int			  level;
+	char			  host[CONFIG_NAME_MAX + 1];
 
 	switch (k->type) {
 	case CONFIG_LISTEN:
@@ -730,12 +779,15 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		}
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
 		return (0);
-	case CONFIG_PREFIX:
-		for (i = 0; s[i] != '\0' && s[i] > ' ' && s[i] < 0x7f; i++)
-			;
-		if (s[i] != '\0' || i == 0 || i > 64) {
-			snprintf(why, whylen, "'%s' is not 1 to 64 printable "
-			    "characters without spaces", s);
+	case CONFIG_NAME:
+		/* server-name = none: the host name, its default. */
+		if (k->defs == NULL && strcmp(s, "none") == 0 &&
+		    config_host_name(k, host, sizeof host) == 0)
+			s = host;
+		if (!config_name_valid(s, k)) {
+			snprintf(why, whylen, "'%s' is not 1 to %llu printable "
+			    "ASCII characters without spaces%s", s, k->max,
+			    k->flags & CONFIG_F_TOKEN ? ", ':' or ','" : "");
 			return (-1);
 		}
 		/* FALLTHROUGH */
@@ -830,7 +882,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
 	case CONFIG_FILE:
 	case CONFIG_HASH:
 	case CONFIG_STORE:
-	case CONFIG_PREFIX:
+	case CONFIG_NAME:
 		str = *(const char *const *)config_cfield(cf, k);
 		fprintf(f, "%s", str != NULL ? str : "none");
 		break;
@@ -866,10 +918,20 @@ config_new(void)
 				len += strspn(s + len, " ");
 			}
 			break;
+		case CONFIG_NAME:
+			if (k->defs == NULL && config_host_name(k, one,
+			    sizeof one) == 0)
+				s = one;
+			else
+				s = k->defs != NULL ? k->defs : SERVER_NAME;
+			if (config_set(cf, k, s, true, why, sizeof why) != 0) {
+				config_free(cf);
+				return (NULL);
+			}
+			break;
 		case CONFIG_CIDRS:
 		case CONFIG_ORIGINS:
 		case CONFIG_STORE:
-		case CONFIG_PREFIX:
 			if (config_set(cf, k, k->defs, true, why,
 			    sizeof why) != 0) {
 				config_free(cf);
@@ -913,7 +975,7 @@ config_free(struct config *cf)
 		if (config_keys[i].type == CONFIG_FILE ||
 		    config_keys[i].type == CONFIG_HASH ||
 		    config_keys[i].type == CONFIG_STORE ||
-		    config_keys[i].type == CONFIG_PREFIX)
+		    config_keys[i].type == CONFIG_NAME)
 			free(*(char **)config_field(cf, &config_keys[i]));
 	}
 	free(cf->password_hash);
@@ -1378,6 +1440,12 @@ config_check_secure(struct config *cf, struct config_state *st)
 	if (cf->nweb_tls_listen > 0 && cf->tls_cert == NULL) {
 		config_error(st, "%sweb-tls-listen needs tls-cert",
 		    config_where(st, "web-tls-listen", "tls-cert", where,
+		    sizeof where));
+		return (-1);
+	}
+	if (cf->nirc_tls_listen > 0 && cf->tls_cert == NULL) {
+		config_error(st, "%sirc-tls-listen needs tls-cert",
+		    config_where(st, "irc-tls-listen", "tls-cert", where,
 		    sizeof where));
 		return (-1);
 	}

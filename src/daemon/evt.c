@@ -28,3 +28,22 @@ evt_clear(struct evt *e)
 		e->reply = NULL;
 	}
 }
+
+/*
+ * Whether e goes to one client only, so that its face may render it for
+ * that client (face->answer): a reply, an error, the sender's own echo
+ * (it carries "re") and a replay.  Everything else is shared by reference.
+ */
+bool
+evt_alone(const struct evt *e)
+{
+	switch (e->type) {
+	case EVT_REPLY:
+	case EVT_ERROR:
+		return (true);
+	case EVT_MSG:
+		return (e->msg.re != NULL || e->msg.history);
+	default:
+		return (false);
+	}
+}

@@ -10,7 +10,8 @@
 #include "server.h"
 
 static enum face_read	 face_evchat_read(struct client *, unsigned int);
-static struct frame	*face_evchat_render(struct evt *);
+static struct frame	*face_evchat_render(const struct face *,
+			    struct evt *);
 
 const struct face face_evchat = {
 	.name = "evchat",
@@ -250,7 +251,7 @@ face_evchat_object(const struct evt *e)
 
 /* Called by evt_frame, once per event that an evchat client receives. */
 static struct frame *
-face_evchat_render(struct evt *e)
+face_evchat_render(const struct face *face, struct evt *e)
 {
 	struct frame	*f;
 	cJSON		*obj;

@@ -23,7 +23,8 @@
 #define HTTP_WS_KEY_LEN	16	/* a Sec-WebSocket-Key's bytes */
 
 static enum face_read	 face_http_read(struct client *, unsigned int);
-static struct frame	*face_http_render(struct evt *);
+static struct frame	*face_http_render(const struct face *,
+			    struct evt *);
 
 const struct face face_http = {
 	.name = "http",
@@ -531,7 +532,7 @@ face_http_read(struct client *c, unsigned int budget)
  * full); a bye is nothing but the close.
  */
 static struct frame *
-face_http_render(struct evt *e)
+face_http_render(const struct face *face, struct evt *e)
 {
 	if (e->type != EVT_ERROR)
 		return (NULL);

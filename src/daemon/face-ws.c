@@ -15,7 +15,8 @@
 #define WS_REASON_MAX	123	/* bytes of a close frame's reason */
 
 static enum face_read	 face_ws_read(struct client *, unsigned int);
-static struct frame	*face_ws_render(struct evt *);
+static struct frame	*face_ws_render(const struct face *,
+			    struct evt *);
 static size_t		 face_ws_buffered(const struct client *);
 static struct frame	*face_ws_end(struct client *, const char *);
 static void		 face_ws_free(struct client *);
@@ -404,7 +405,7 @@ face_ws_frame(wslay_frame_context_ptr fc, uint8_t opcode, const void *data,
  * bytes are the same for every recipient.
  */
 static struct frame *
-face_ws_render(struct evt *e)
+face_ws_render(const struct face *face, struct evt *e)
 {
 	static const struct wslay_frame_callbacks cb = {
 		.send_callback = face_ws_render_cb,

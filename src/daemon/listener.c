@@ -45,6 +45,12 @@ static const struct listener_kind listener_kinds[] = {
 	{ "web-tls-listen", offsetof(struct config, web_tls_listen),
 	  offsetof(struct config, nweb_tls_listen), true, &face_http,
 	  " (web TLS)", "web-tls" },
+	{ "irc-listen", offsetof(struct config, irc_listen),
+	  offsetof(struct config, nirc_listen), false, &face_irc[0], " (irc)",
+	  "irc" },
+	{ "irc-tls-listen", offsetof(struct config, irc_tls_listen),
+	  offsetof(struct config, nirc_tls_listen), true, &face_irc[0],
+	  " (irc tls)", "irc-tls" },
 };
 
 /* The addresses cf lists for kind k. */

@@ -6,6 +6,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -327,6 +328,40 @@ server_web_log(const struct server *s)
 	    "built in");
 }
 
+/*
+ * The message of the day for IRC clients, read from motd-file at start and
+ * at each reload (never per client: no disk on the loop's way).  A file
+ * that cannot be read is logged, and the MOTD is then missing (422).
+ */
+static void
+server_motd(struct server *s, const struct config *cf)
+{
+	char	*text = NULL;
+	FILE	*f;
+	size_t	 n;
+
+	free(s->motd);
+	s->motd = NULL;
+	if (cf->motd_file == NULL)
+		return;
+	if ((f = fopen(cf->motd_file, "r")) == NULL ||
+	    (text = malloc(SERVER_MOTD_MAX + 1)) == NULL) {
+		log_warn("motd-file %s: %s", cf->motd_file, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	n = fread(text, 1, SERVER_MOTD_MAX, f);
+	fclose(f);
+	text[n] = '\0';
+	if (!utf8_valid(text, n)) {
+		log_warn("motd-file %s: not UTF-8", cf->motd_file);
+		free(text);
+		return;
+	}
+	s->motd = text;
+}
+
 static void
 server_reload(struct server *s)
 {
@@ -353,6 +388,7 @@ server_reload(struct server *s)
 	if (listener_reconcile(s, cf) != 0)
 		log_warn("reload: some listeners could not be opened");
 	server_apply(s, cf);
+	server_motd(s, s->config);
 	log_info("configuration reloaded");
 	server_web_log(s);
 	systemd_notify("READY=1");
@@ -575,6 +611,7 @@ server_free(struct server *s)
 		client_free(c);
 	listener_close_all(s);
 	web_free(s->web);
+	free(s->motd);
 	auth_clear(&s->auth);
 	if (s->reaper != NULL)
 		event_free(s->reaper);
@@ -630,6 +667,7 @@ server_run(struct server *s)
 	}
 	if (listener_open_all(s) != 0)
 		return (1);
+	server_motd(s, s->config);
 	server_web_log(s);
 	limit_log_off(s->config);
 	systemd_notify("READY=1");

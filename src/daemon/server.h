@@ -58,6 +58,7 @@ struct store;
 #define FRAMES_PER_PASS		256	/* fairness: frames per client per pass */
 #define CLIENT_IOV		256	/* frames per writev */
 #define CLIENT_READ_MIN		4096	/* libevent's read size: more may wait */
+#define SERVER_MOTD_MAX		(64 << 10)	/* bytes of motd-file read */
 #define CLIENT_READ_MAX		65536	/* then read up to this much at once */
 #define TRIM_DELAY_MS		1000	/* from a client freed to malloc_trim */
 #define FLUSH_INTERVAL_US	200	/* longest a pass holds output back */
@@ -115,6 +116,13 @@ struct config {
 	char		*password;	/* crypt(3) hash, or NULL */
 	char		*password_file;	/* holds the hash, or NULL */
 	char		*password_hash;	/* in force: one of the two */
+	char		**irc_listen;	/* IRC clients, plain */
+	size_t		 nirc_listen;
+	char		**irc_tls_listen; /* IRC clients over TLS */
+	size_t		 nirc_tls_listen;
+	char		*server_name;	/* to IRC: prefixes, numerics */
+	char		*network_name;	/* to IRC: ISUPPORT NETWORK */
+	char		*motd_file;	/* IRC's message of the day */
 	char		*store;		/* store.c: a backend's name */
 	char		*cluster_prefix; /* Redis keys begin with it */
 	char		*cluster_password_file; /* Redis's, or NULL */
@@ -224,7 +232,8 @@ enum face_id {
 	FACE_EVCHAT,		/* length-prefixed JSON frames */
 	FACE_HTTP,		/* a web listener's requests, until /ws */
 	FACE_WS,		/* WebSocket text messages of JSON */
-	FACE_COUNT
+	FACE_IRC,		/* IRC lines: one id per set of tags */
+	FACE_COUNT = FACE_IRC + 8
 };
 
 enum face_read {
@@ -237,7 +246,13 @@ struct face {
 	const char	*name;
 	enum face_id	 id;
 	enum face_read	(*read)(struct client *, unsigned int);
-	struct frame	*(*render)(struct evt *);
+	struct frame	*(*render)(const struct face *, struct evt *);
+	/*
+	 * Optional: an event for c alone (evt_alone: a reply, an error, its
+	 * own echo, a replay), which the face renders knowing c, the request
+	 * it answers and its state, and sends with client_send_frame.
+	 */
+	void		 (*answer)(struct client *, struct evt *);
 	/*
 	 * Optional, for a face that keeps state of its own in
 	 * client->face_state: the input it decoded but has not handed on
@@ -252,6 +267,7 @@ struct face {
 extern const struct face face_evchat;
 extern const struct face face_http;
 extern const struct face face_ws;
+extern const struct face face_irc[FACE_COUNT - FACE_IRC];
 
 /* face-evchat.c: the frame loop, shared with the WebSocket face. */
 enum face_read	 face_evchat_frames(struct client *, struct evbuffer *,
@@ -281,6 +297,7 @@ struct evt_msg {
 	uint64_t	 msgid;
 	int64_t		 ts;		/* wall-clock milliseconds */
 	const char	*from;
+	const char	*account;	/* from's, when logged in, or NULL */
 	const char	*room;		/* exactly one of room and to */
 	const char	*to;
 	const char	*field[EVT_MSG_FIELDS];	/* content, in order */
@@ -321,6 +338,7 @@ struct evt {
 
 void		 evt_init(struct evt *, enum evt_type);
 void		 evt_clear(struct evt *);
+bool		 evt_alone(const struct evt *);
 
 /*
  * The bytes of e for face f: rendered the first time a recipient of that
@@ -331,7 +349,7 @@ static inline struct frame *
 evt_frame(struct evt *e, const struct face *f)
 {
 	if (e->frames[f->id] == NULL)
-		e->frames[f->id] = f->render(e);
+		e->frames[f->id] = f->render(f, e);
 	return (e->frames[f->id]);
 }
 
@@ -468,6 +486,9 @@ void		 cmd_history_replay(struct client *,
 					   input is looked at until then */
 #define CLIENT_SECURE		0x1000	/* TLS or loopback: may send an
 					   account password */
+#define CLIENT_NO_ECHO		0x2000	/* its own messages are not sent
+					   back to it (IRC without
+					   echo-message) */
 
 struct client {
 	struct server		*server;
@@ -780,6 +801,7 @@ struct server {
 	struct listener		**listeners;
 	size_t			 nlisteners;
 	struct web		*web;		/* web.c: the page's files */
+	char			*motd;		/* motd-file's text, or NULL */
 	bool			 activated;	/* listeners from systemd */
 	struct ssl_ctx_st	*tls_ctx;	/* tls.c: for new TLS clients */
 	struct auth		 auth;		/* auth.c: password checks */

@@ -142,8 +142,13 @@ store_cache_probe_cb(void *arg, const struct store_msg *const *msgs,
 	bool				 all;
 
 	all = !store_cache_is_partial(probe->c, probe->q->fold);
-	if (err != NULL || n == probe->q->limit || more || all ||
-	    probe->q->at_once) {
+	/*
+	 * The cache holds a room's newest messages: the newest of a range
+	 * it cut is the backend's too, but a range's oldest may be older
+	 * than anything the cache kept.
+	 */
+	if (err != NULL || all || probe->q->at_once ||
+	    (!probe->q->oldest && (n == probe->q->limit || more))) {
 		probe->answered = true;
 		probe->cb(probe->arg, msgs, n, more || !all, err);
 	}
@@ -168,9 +173,10 @@ store_cache_fetch(struct store_cache *c, const struct store_query *q,
 }
 
 /*
- * A page a backend read, newest first and one more than q->limit when it
- * can: the byte budget and the limit cut it as the memory store would,
- * then cb gets it oldest first.  The sizes are set here.
+ * A page a backend read, newest first (oldest first for an oldest query)
+ * and one more than q->limit when it can: the byte budget and the limit
+ * cut it as the memory store would, then cb gets it oldest first.  The
+ * sizes are set here.
  */
 void
 store_cache_answer(const struct store_query *q, struct store_msg **msgs,
@@ -193,7 +199,7 @@ store_cache_answer(const struct store_query *q, struct store_msg **msgs,
 		return;
 	}
 	for (i = 0; i < n; i++)
-		page[i] = msgs[n - 1 - i];
+		page[i] = msgs[q->oldest ? i : n - 1 - i];
 	cb(arg, page, n, n < nmsgs, NULL);
 	free(page);
 }

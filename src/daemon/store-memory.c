@@ -301,31 +301,50 @@ store_memory_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 	struct store_memory		 *sm = p;
 	const struct store_memory_room	 *r;
 	const struct store_msg		**page;
-	size_t				  end, start, spent = 0, n, i;
+	size_t				  lo, hi, end, start, spent = 0, n, i;
 	const struct store_msg		 *m;
+	bool				  more;
 
 	(void)ticket;
 	if ((r = hash_find(sm->rooms, q->fold)) == NULL || q->limit == 0) {
 		cb(arg, NULL, 0, false, NULL);
 		return (0);
 	}
-	end = start = store_memory_older(r, q->before);
-	while (start > 0 && end - start < q->limit) {
-		m = store_memory_at(r, start - 1)->msg;
-		if (q->budget != 0 && spent + m->size > q->budget)
-			break;
-		spent += m->size;
-		start--;
+	/* The messages of [lo, hi) are between after and before. */
+	lo = store_memory_older(r, q->after + 1);
+	hi = store_memory_older(r, q->before);
+	if (hi < lo)
+		hi = lo;
+	if (q->oldest) {
+		start = end = lo;
+		while (end < hi && end - start < q->limit) {
+			m = store_memory_at(r, end)->msg;
+			if (q->budget != 0 && spent + m->size > q->budget)
+				break;
+			spent += m->size;
+			end++;
+		}
+		more = end < hi;
+	} else {
+		end = start = hi;
+		while (start > lo && end - start < q->limit) {
+			m = store_memory_at(r, start - 1)->msg;
+			if (q->budget != 0 && spent + m->size > q->budget)
+				break;
+			spent += m->size;
+			start--;
+		}
+		more = start > lo;
 	}
 	if ((n = end - start) == 0) {
-		cb(arg, NULL, 0, start > 0, NULL);
+		cb(arg, NULL, 0, more, NULL);
 		return (0);
 	}
 	if ((page = calloc(n, sizeof *page)) == NULL)
 		return (-1);
 	for (i = 0; i < n; i++)
 		page[i] = store_memory_at(r, start + i)->msg;
-	cb(arg, page, n, start > 0, NULL);
+	cb(arg, page, n, more, NULL);
 	free(page);
 	return (0);
 }

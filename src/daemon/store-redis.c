@@ -1296,7 +1296,7 @@ store_redis_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 {
 	struct store_redis		*rs = p;
 	struct store_redis_fetch	*f;
-	char				 max[24];
+	char				 max[24], min[24];
 	bool				 answered;
 
 	if (store_cache_fetch(rs->cache, q, cb, arg, &answered) != 0)
@@ -1316,6 +1316,8 @@ store_redis_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 	}
 	f->rs = rs;
 	f->q.before = q->before;
+	f->q.after = q->after;
+	f->q.oldest = q->oldest;
 	f->q.limit = q->limit;
 	f->q.budget = q->budget;
 	f->cb = cb;
@@ -1327,11 +1329,20 @@ store_redis_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 		    (unsigned long long)q->before);
 	else
 		snprintf(max, sizeof max, "+inf");
-	/* One more than asked says whether more are left. */
+	if (q->after != 0)
+		snprintf(min, sizeof min, "(%llu",
+		    (unsigned long long)q->after);
+	else
+		snprintf(min, sizeof min, "-inf");
+	/*
+	 * One more than asked says whether more are left; paging forward
+	 * reads from the range's oldest end.
+	 */
 	if (redisAsyncCommand(rs->ac, store_redis_fetched, f,
-	    "ZREVRANGEBYSCORE %s%s%s %s -inf LIMIT 0 %llu", rs->prefix,
-	    "history:", q->fold, max, (unsigned long long)q->limit + 1) !=
-	    REDIS_OK) {
+	    "%s %s%s%s %s %s LIMIT 0 %llu", q->oldest ? "ZRANGEBYSCORE" :
+	    "ZREVRANGEBYSCORE", rs->prefix, "history:", q->fold,
+	    q->oldest ? min : max, q->oldest ? max : min,
+	    (unsigned long long)q->limit + 1) != REDIS_OK) {
 		free((char *)f->q.fold);
 		free(f);
 		cb(arg, NULL, 0, false, "Redis is away");

@@ -81,6 +81,7 @@ enum store_sqlite_sql {
 	STORE_SQLITE_ROLLBACK,
 	STORE_SQLITE_INSERT,
 	STORE_SQLITE_PAGE,
+	STORE_SQLITE_PAGE_UP,
 	STORE_SQLITE_RESERVE,
 	STORE_SQLITE_PRUNE_AGE,
 	STORE_SQLITE_PRUNE_ROOM,
@@ -111,7 +112,14 @@ static const char *const store_sqlite_sql[STORE_SQLITE_NSQL] = {
 	    "WHERE fold = ?1 AND msgid < ?2 AND ts >= ?3 AND msgid >= "
 	    "coalesce((SELECT msgid FROM messages WHERE fold = ?1 "
 	    "ORDER BY msgid DESC LIMIT 1 OFFSET ?4 - 1), 0) "
-	    "ORDER BY msgid DESC LIMIT ?5",
+	    "AND msgid > ?6 ORDER BY msgid DESC LIMIT ?5",
+	/* The same page from its oldest end: paging forward. */
+	[STORE_SQLITE_PAGE_UP] =
+	    "SELECT msgid, ts, room, sender, content FROM messages "
+	    "WHERE fold = ?1 AND msgid < ?2 AND ts >= ?3 AND msgid >= "
+	    "coalesce((SELECT msgid FROM messages WHERE fold = ?1 "
+	    "ORDER BY msgid DESC LIMIT 1 OFFSET ?4 - 1), 0) "
+	    "AND msgid > ?6 ORDER BY msgid LIMIT ?5",
 	[STORE_SQLITE_RESERVE] =
 	    "INSERT INTO meta (key, value) VALUES ('msgid_reserved', ?1) "
 	    "ON CONFLICT (key) DO UPDATE SET value = max(value, ?1)",
@@ -402,13 +410,15 @@ fail:
 
 /*
  * The worker, or the loop at open: up to limit rows of fold older than
- * before, newest first, into job; -1 with job->err set.
+ * before and newer than job->q.after, newest first (oldest first for an
+ * oldest query), into job; -1 with job->err set.
  */
 static int
 store_sqlite_read(struct store_sqlite *ss, struct store_sqlite_job *job,
     uint64_t before, size_t limit)
 {
-	sqlite3_stmt		*st = ss->sql[STORE_SQLITE_PAGE];
+	sqlite3_stmt		*st = ss->sql[job->q.oldest ?
+				    STORE_SQLITE_PAGE_UP : STORE_SQLITE_PAGE];
 	struct store_msg	*sm;
 	int64_t			 oldest = INT64_MIN;
 	int			 rc;
@@ -421,6 +431,8 @@ store_sqlite_read(struct store_sqlite *ss, struct store_sqlite_job *job,
 	sqlite3_bind_int64(st, 3, oldest);
 	sqlite3_bind_int64(st, 4, (int64_t)ss->limits.max);
 	sqlite3_bind_int64(st, 5, (int64_t)limit);
+	sqlite3_bind_int64(st, 6, job->q.after <= INT64_MAX ?
+	    (int64_t)job->q.after : INT64_MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (store_sqlite_job_grow(job) != 0 ||
 		    (sm = store_sqlite_row(st, job->q.fold)) == NULL) {
@@ -1162,6 +1174,8 @@ store_sqlite_fetch(void *p, const struct store_query *q, store_fetch_cb *cb,
 		return (-1);
 	}
 	job->q.before = q->before;
+	job->q.after = q->after;
+	job->q.oldest = q->oldest;
 	job->q.limit = q->limit;
 	job->q.budget = q->budget;
 	job->cb = cb;

@@ -47,14 +47,19 @@ struct store_limits {
 #define STORE_PREFIX	"evchat:"
 
 /*
- * A fetch: up to limit messages of a room older than before, in budget.
- * at_once asks only for what the backend holds in memory, answered before
- * store_fetch returns: join replays that way, so that no live message of
- * the room can reach the joiner before its replay.
+ * A fetch: up to limit messages of a room between after and before, in
+ * budget: the newest of them, or with oldest the oldest (paging forward,
+ * as IRC's CHATHISTORY AFTER does).  at_once asks only for what the
+ * backend holds in memory, answered before store_fetch returns: join
+ * replays that way, so that no live message of the room can reach the
+ * joiner before its replay.
  */
 struct store_query {
 	const char	*fold;		/* the room, case-folded */
 	uint64_t	 before;	/* msgid, 0: from the newest */
+	uint64_t	 after;		/* msgid, 0: from the oldest */
+	bool		 oldest;	/* the oldest after after, not the
+					   newest before before */
 	size_t		 limit;		/* 1 to STORE_PAGE_MAX */
 	size_t		 budget;	/* bytes of size, 0: no budget */
 	bool		 at_once;
@@ -71,7 +76,8 @@ struct store_ticket {
 
 /*
  * A page of history is ready: n messages, oldest first, valid only for the
- * call; more says older ones remain; err is NULL or why the fetch failed
+ * call; more says others remain on the side the page went (older ones, or
+ * newer ones for an oldest query); err is NULL or why the fetch failed
  * (then n is 0).  A backend may call it before store_fetch returns (memory
  * does) or later from the loop (a database will): callers must handle both.
  */

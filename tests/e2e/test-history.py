@@ -49,6 +49,45 @@ def test_paging_to_the_beginning(srv):
               count=0, more=False)
 
 
+def page(c, req):
+    """The messages a history request sends, then its reply."""
+    c.send(req)
+    msgs = []
+    while True:
+        f = c.recv()
+        if f["type"] == "history":
+            return msgs, f
+        assert f["type"] == "msg" and f.get("history") is True, f
+        msgs.append(f)
+
+
+@t.daemon_args(*LIMITS)
+def test_paging_forward(srv):
+    a = srv.client("alice")
+    a.join("hall")
+    ids = t.say(a, "hall", 12)
+    # Catching up: the oldest after a msgid, page after page.
+    got, after = [], ids[2]
+    while True:
+        msgs, reply = page(a, {"type": "history", "room": "hall",
+                               "after": after, "limit": 4, "id": 7})
+        assert reply["count"] == len(msgs) and reply["re"] == 7, reply
+        got += msgs
+        if not reply["more"]:
+            break
+        after = msgs[-1]["msgid"]
+    assert [m["msgid"] for m in got] == ids[3:], (got, ids)
+    # Between two msgids; after 0 is from the very first.
+    msgs, reply = page(a, {"type": "history", "room": "hall",
+                           "after": ids[4], "before": ids[8]})
+    assert [m["msgid"] for m in msgs] == ids[5:8] and not reply["more"]
+    msgs, reply = page(a, {"type": "history", "room": "hall", "after": 0,
+                           "limit": 2})
+    assert [m["msgid"] for m in msgs] == ids[:2] and reply["more"]
+    a.request({"type": "history", "room": "hall", "after": -1},
+              code="bad_request")
+
+
 @t.daemon_args(*LIMITS, "--history-replay-bytes", "1024")
 def test_byte_budget(srv):
     a = srv.client("alice")

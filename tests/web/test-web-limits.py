@@ -29,13 +29,19 @@ def test_default_listeners(srv):
         "listen = 127.0.0.1:7667", "listen = [::1]:7667",
         "tls-listen = none",
         "web-listen = 127.0.0.1:7680", "web-listen = [::1]:7680",
-        "web-tls-listen = none"]
+        "web-tls-listen = none",
+        "irc-listen = 127.0.0.1:6667", "irc-listen = [::1]:6667",
+        "irc-tls-listen = none"]
     assert check_config(srv, "--listen", "127.0.0.1:0") == [
         "listen = 127.0.0.1:0", "tls-listen = none", "web-listen = none",
-        "web-tls-listen = none"]
+        "web-tls-listen = none", "irc-listen = none", "irc-tls-listen = none"]
     assert check_config(srv, "--web-listen", "127.0.0.1:0") == [
         "listen = none", "tls-listen = none", "web-listen = 127.0.0.1:0",
-        "web-tls-listen = none"]
+        "web-tls-listen = none", "irc-listen = none", "irc-tls-listen = none"]
+    assert check_config(srv, "--irc-listen", "127.0.0.1:0") == [
+        "listen = none", "tls-listen = none", "web-listen = none",
+        "web-tls-listen = none", "irc-listen = 127.0.0.1:0",
+        "irc-tls-listen = none"]
     # This very daemon, started with --listen 127.0.0.1:0: one listener.
     srv.client("alice").drain()
     lines = [l for l in srv.stderr.splitlines() if "listening on" in l]

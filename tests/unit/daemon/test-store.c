@@ -159,23 +159,101 @@ test_store_add(struct store *st, const char *room, uint64_t msgid,
 }
 
 /*
- * The page of room before msgid, limit and budget.  The callback may run
- * later for some backends: the test waits for it by asking that it ran.
+ * The page a query asks for.  The callback may run later for some
+ * backends: the test waits for it by asking that it ran.
  */
 static void
-test_store_get(struct store *st, const char *room, uint64_t before,
-    size_t limit, size_t budget, struct test_store_page *pg)
+test_store_query(struct store *st, const struct store_query *q,
+    struct test_store_page *pg)
 {
-	struct store_query	 q = { room, before, limit, budget, false };
 	struct store_ticket	*ticket;
 
 	memset(pg, 0, sizeof *pg);
-	assert_int_equal(store_fetch(st, &q, test_store_cb, pg, &ticket), 0);
+	assert_int_equal(store_fetch(st, q, test_store_cb, pg, &ticket), 0);
 	assert_true(ticket != NULL || pg->calls == 1);
 	while (pg->calls == 0)
 		assert_int_equal(event_base_loop(test_store_base,
 		    EVLOOP_ONCE), 0);
 	assert_int_equal(pg->calls, 1);
+}
+
+/* The page of room before msgid, limit and budget. */
+static void
+test_store_get(struct store *st, const char *room, uint64_t before,
+    size_t limit, size_t budget, struct test_store_page *pg)
+{
+	struct store_query	 q = { .fold = room, .before = before,
+				     .limit = limit, .budget = budget };
+
+	test_store_query(st, &q, pg);
+}
+
+/* Paging forward: the oldest after a msgid, up to before if given. */
+static void
+test_store_after(void **state)
+{
+	struct store		*st = test_store_open(1000, 0, 0);
+	struct test_store_page	 pg;
+	struct store_query	 q = { .fold = "r", .limit = 3, .oldest = true };
+	uint64_t		 id;
+
+	for (id = 1; id <= 10; id++)
+		test_store_add(st, "r", id, 1000);
+	q.after = 4;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 3);
+	assert_int_equal(pg.msgid[0], 5);
+	assert_int_equal(pg.msgid[2], 7);
+	assert_true(pg.more);
+	q.after = 7;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 3);
+	assert_int_equal(pg.msgid[0], 8);
+	assert_false(pg.more);
+	/* Between two msgids, from either end. */
+	q.after = 2;
+	q.before = 9;
+	q.limit = 100;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 6);
+	assert_int_equal(pg.msgid[0], 3);
+	assert_int_equal(pg.msgid[5], 8);
+	assert_false(pg.more);
+	q.oldest = false;
+	q.limit = 2;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 2);
+	assert_int_equal(pg.msgid[0], 7);
+	assert_int_equal(pg.msgid[1], 8);
+	assert_true(pg.more);
+	q.after = 10;
+	q.before = 0;
+	q.oldest = true;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 0);
+	assert_false(pg.more);
+	if (!test_store_is("sqlite")) {
+		store_free(st);
+		return;
+	}
+	/* A file whose cache holds 8 to 10 only: the rest from disk. */
+	store_free(st);
+	st = test_store_reopen(1000, 0, 0, 3, false);
+	q.after = 2;
+	q.limit = 3;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 3);
+	assert_int_equal(pg.msgid[0], 3);
+	assert_int_equal(pg.msgid[2], 5);
+	assert_true(pg.more);
+	q.before = 9;
+	q.oldest = false;
+	q.limit = 2;
+	test_store_query(st, &q, &pg);
+	assert_int_equal(pg.n, 2);
+	assert_int_equal(pg.msgid[0], 7);
+	assert_int_equal(pg.msgid[1], 8);
+	store_free(st);
 }
 
 static void
@@ -848,8 +926,9 @@ static void
 test_store_redis_away(void **state)
 {
 	struct store		*st = test_store_reopen(1000, 0, 0, 100, true);
-	struct store_query	 replay = { "r", 0, 100, 0, true };
-	struct store_query	 older = { "r", 0, 100, 0, false };
+	struct store_query	 replay = { .fold = "r", .limit = 100,
+				     .at_once = true };
+	struct store_query	 older = { .fold = "r", .limit = 100 };
 	struct store_ticket	*ticket;
 	struct test_store_page	 pg;
 	const char		*err = NULL;
@@ -934,6 +1013,7 @@ main(void)
 	/* The cases every backend passes alike. */
 #define TEST_STORE_SHARED						\
 		cmocka_unit_test(test_store_fetch),			\
+		cmocka_unit_test(test_store_after),			\
 		cmocka_unit_test(test_store_budget),			\
 		cmocka_unit_test(test_store_count),			\
 		cmocka_unit_test(test_store_age),			\

@@ -1,0 +1,828 @@
+/* face-irc.c: the IRC face: lines in (CR, LF or CRLF), each turned by its irc-*.c command into requests;
+ * events out as lines, rendered once per set of tags; it knows no room or nick but what requests and replies say. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "server.h"
+#include "irc.h"
+
+static enum face_read	 face_irc_read(struct client *, unsigned int);
+static struct frame	*face_irc_render(const struct face *, struct evt *);
+static void		 face_irc_answer(struct client *, struct evt *);
+static void		 face_irc_free(struct client *);
+
+/*
+ * One face per set of message tags a client may have asked for (its caps
+ * & IRC_CAP_TAGS), so that a message is rendered once per set in use and
+ * shared by reference among the clients that asked for the same.
+ */
+#define FACE_IRC_VARIANT(n) {						\
+	.name = "irc",							\
+	.id = FACE_IRC + (n),						\
+	.read = face_irc_read,						\
+	.render = face_irc_render,					\
+	.answer = face_irc_answer,					\
+	.free = face_irc_free,						\
+}
+const struct face face_irc[FACE_COUNT - FACE_IRC] = {
+	FACE_IRC_VARIANT(0), FACE_IRC_VARIANT(1), FACE_IRC_VARIANT(2),
+	FACE_IRC_VARIANT(3), FACE_IRC_VARIANT(4), FACE_IRC_VARIANT(5),
+	FACE_IRC_VARIANT(6), FACE_IRC_VARIANT(7),
+};
+
+/* Every IRC command; the order is free (each entry names itself). */
+static const struct irc_cmd *const face_irc_table[] = {
+	&irc_privmsg_cmd,	/* first: the busiest */
+	&irc_ping_cmd,
+	&irc_pong_cmd,
+	&irc_notice_cmd,
+	&irc_tagmsg_cmd,
+	&irc_cap_cmd,
+	&irc_authenticate_cmd,
+	&irc_pass_cmd,
+	&irc_nick_cmd,
+	&irc_user_cmd,
+	&irc_quit_cmd,
+	&irc_join_cmd,
+	&irc_part_cmd,
+	&irc_topic_cmd,
+	&irc_names_cmd,
+	&irc_list_cmd,
+	&irc_kick_cmd,
+	&irc_mode_cmd,
+	&irc_who_cmd,
+	&irc_motd_cmd,
+	&irc_lusers_cmd,
+	&irc_version_cmd,
+	&irc_oper_cmd,
+	&irc_kill_cmd,
+	&irc_chathistory_cmd,
+};
+
+/* c's IRC state, made on first use (an error may come before any input). */
+static struct irc *
+face_irc_state(struct client *c)
+{
+	struct irc	*i = c->face_state;
+
+	if (i != NULL)
+		return (i);
+	if ((i = calloc(1, sizeof *i)) == NULL)
+		return (NULL);
+	if ((i->out = evbuffer_new()) == NULL) {
+		free(i);
+		return (NULL);
+	}
+	i->c = c;
+	/* Until echo-message is asked for, a sender is not echoed. */
+	c->flags |= CLIENT_NO_ECHO;
+	c->face_state = i;
+	return (i);
+}
+
+static void
+face_irc_free(struct client *c)
+{
+	struct irc	*i = c->face_state;
+
+	if (i == NULL)
+		return;
+	free(i->nick);
+	free(i->user);
+	free(i->realname);
+	if (i->pass != NULL)
+		explicit_bzero(i->pass, strlen(i->pass));
+	free(i->pass);
+	if (i->sasl != NULL)
+		explicit_bzero(i->sasl, strlen(i->sasl));
+	free(i->sasl);
+	cJSON_Delete(i->next);
+	evbuffer_free(i->out);
+	free(i);
+	c->face_state = NULL;
+}
+
+/* The server's name in prefixes and numerics. */
+const char *
+irc_server(const struct irc *i)
+{
+	return (i->c->server->config->server_name);
+}
+
+/* The client's nick as numerics address it: "*" until it has one. */
+const char *
+irc_me(const struct irc *i)
+{
+	if (i->c->nick != NULL)
+		return (i->c->nick);
+	return (i->nick != NULL ? i->nick : "*");
+}
+
+/*
+ * Append one line to the answer under way: its part after the tags cut
+ * to 510 bytes at a character, CR, LF and NUL in it made spaces (a topic
+ * or a reason of an evchat client may hold a newline), then CR LF.
+ */
+void
+irc_line(struct irc *i, const char *fmt, ...)
+{
+	char	 buf[IRC_INPUT_MAX + 1], *p;
+	size_t	 tags = 0, len;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+	if (buf[0] == '@')
+		tags = strcspn(buf, " ") + 1;
+	if (tags > len)
+		return;
+	len = tags + irc_cut(buf + tags, len - tags, IRC_LINE_MAX - 2);
+	for (p = buf + tags; p < buf + len; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	evbuffer_add(i->out, buf, len);
+	evbuffer_add(i->out, "\r\n", 2);
+	i->nout++;
+}
+
+/* A numeric reply: ":server NNN nick " then the rest. */
+void
+irc_numeric(struct irc *i, int num, const char *fmt, ...)
+{
+	char	buf[IRC_INPUT_MAX + 1];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	irc_line(i, ":%s %03d %s %s", irc_server(i), num, irc_me(i), buf);
+}
+
+/*
+ * A request for the core, answered in face_irc_answer: arg is the target
+ * its numerics name (a channel or nick as the client wrote it).  The id
+ * is given only under a label, so that the sender's echo comes back alone
+ * and labeled; without one, the echo is the frame everyone shares.
+ */
+void
+irc_request(struct irc *i, const char *arg, cJSON *obj)
+{
+	struct request	req;
+
+	if (obj == NULL) {
+		client_close(i->c, "out of memory", false);
+		return;
+	}
+	snprintf(i->arg, sizeof i->arg, "%s", arg != NULL ? arg : "");
+	if (i->label[0] != '\0')
+		cJSON_AddNumberToObject(obj, "id", 1);
+	memset(&req, 0, sizeof req);
+	req.obj = obj;
+	req.type = json_get_string(obj, "type");
+	req.id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	cmd_process(i->c, &req);
+	cJSON_Delete(obj);
+}
+
+/* A request object of type with one string member, or none (key NULL). */
+cJSON *
+irc_object(const char *type, const char *key, const char *value)
+{
+	cJSON	*obj;
+
+	if ((obj = cmd_object(type)) != NULL && key != NULL && value != NULL)
+		cJSON_AddStringToObject(obj, key, value);
+	return (obj);
+}
+
+/*
+ * The room a channel names ("#general" is room "general"), or NULL after
+ * telling the client that it is not a channel of this server.
+ */
+const char *
+irc_room(struct irc *i, const char *channel)
+{
+	if (channel[0] == '#' && channel[1] != '\0')
+		return (channel + 1);
+	irc_numeric(i, 403, "%s :No such channel", channel);
+	return (NULL);
+}
+
+/*
+ * Enable caps: the tags a client asked for choose its face, so that it
+ * shares the frames of every client that asked for the same.
+ */
+void
+irc_set_caps(struct irc *i, unsigned int caps)
+{
+	i->caps = caps;
+	i->c->face = &face_irc[caps & IRC_CAP_TAGS];
+	if (caps & IRC_CAP_ECHO)
+		i->c->flags &= ~CLIENT_NO_ECHO;
+	else
+		i->c->flags |= CLIENT_NO_ECHO;
+}
+
+/*
+ * A request to make once the line (or the held request's answer) is done,
+ * when the client may go on: the next page of a list, the second half of
+ * a CHATHISTORY AROUND.  It keeps the command and its target.
+ */
+void
+irc_next(struct irc *i, cJSON *obj)
+{
+	cJSON_Delete(i->next);
+	i->next = obj;
+	i->next_cmd = i->cmd;
+	snprintf(i->next_arg, sizeof i->next_arg, "%s", i->arg);
+}
+
+/* Go on with a list: who of room, or rooms, after after. */
+void
+irc_more(struct irc *i, const char *room, const char *after)
+{
+	cJSON	*obj;
+
+	obj = room != NULL ? irc_object("who", "room", room) :
+	    cmd_object("rooms");
+	if (obj != NULL)
+		cJSON_AddStringToObject(obj, "after", after);
+	irc_next(i, obj);
+}
+
+/* Move the tags of one line (or none) and a tag to add into b. */
+static void
+face_irc_tagged(struct evbuffer *b, const char *line, size_t len,
+    const char *tag)
+{
+	evbuffer_add_printf(b, "@%s", tag);
+	if (line[0] == '@') {
+		evbuffer_add(b, ";", 1);
+		evbuffer_add(b, line + 1, len - 1);
+	} else {
+		evbuffer_add(b, " ", 1);
+		evbuffer_add(b, line, len);
+	}
+}
+
+/* Whether line has a batch tag already. */
+static bool
+face_irc_batched(const char *line)
+{
+	const char	*p = line;
+
+	if (line[0] != '@')
+		return (false);
+	while (*p != ' ' && *p != '\0') {
+		p++;		/* past '@' or ';' */
+		if (strncmp(p, "batch=", 6) == 0)
+			return (true);
+		p += strcspn(p, "; ");
+	}
+	return (false);
+}
+
+/*
+ * labeled-response: the answer's lines under the client's label, one line
+ * tagged, several in a batch, none acknowledged.
+ */
+static void
+face_irc_label(struct irc *i)
+{
+	struct evbuffer	*b;
+	char		*line, tag[IRC_LABEL_MAX * 2 + 16];
+	size_t		 len;
+	struct evbuffer	*lb;
+	unsigned int	 id;
+
+	if ((b = evbuffer_new()) == NULL || (lb = evbuffer_new()) == NULL) {
+		if (b != NULL)
+			evbuffer_free(b);
+		return;
+	}
+	irc_tag_escape(lb, i->label);
+	evbuffer_add(lb, "", 1);
+	if (i->nout == 0)
+		evbuffer_add_printf(b, "@label=%s :%s ACK\r\n",
+		    (char *)evbuffer_pullup(lb, -1), irc_server(i));
+	else if (i->nout == 1) {
+		snprintf(tag, sizeof tag, "label=%s",
+		    (char *)evbuffer_pullup(lb, -1));
+		line = evbuffer_readln(i->out, &len, EVBUFFER_EOL_CRLF_STRICT);
+		if (line != NULL) {
+			face_irc_tagged(b, line, len, tag);
+			evbuffer_add(b, "\r\n", 2);
+			free(line);
+		}
+	} else {
+		id = ++i->batches;
+		evbuffer_add_printf(b, "@label=%s :%s BATCH +L%u "
+		    "labeled-response\r\n", (char *)evbuffer_pullup(lb, -1),
+		    irc_server(i), id);
+		snprintf(tag, sizeof tag, "batch=L%u", id);
+		while ((line = evbuffer_readln(i->out, &len,
+		    EVBUFFER_EOL_CRLF_STRICT)) != NULL) {
+			/* A line of an inner batch is tagged by that one. */
+			if (face_irc_batched(line))
+				evbuffer_add(b, line, len);
+			else
+				face_irc_tagged(b, line, len, tag);
+			evbuffer_add(b, "\r\n", 2);
+			free(line);
+		}
+		evbuffer_add_printf(b, ":%s BATCH -L%u\r\n", irc_server(i), id);
+	}
+	evbuffer_free(lb);
+	evbuffer_drain(i->out, evbuffer_get_length(i->out));
+	evbuffer_add_buffer(i->out, b);
+	evbuffer_free(b);
+}
+
+/* The answer is whole: send its lines as one frame. */
+static void
+face_irc_end(struct irc *i)
+{
+	struct frame	*f;
+	size_t		 len;
+
+	if (i->label[0] != '\0')
+		face_irc_label(i);
+	i->label[0] = '\0';
+	i->nout = 0;
+	if ((len = evbuffer_get_length(i->out)) == 0)
+		return;
+	if ((f = frame_alloc_raw(len)) == NULL) {
+		evbuffer_drain(i->out, len);
+		client_close(i->c, "out of memory", false);
+		return;
+	}
+	evbuffer_remove(i->out, f->bytes, len);
+	client_send_frame(i->c, f);
+	frame_unref(f);
+}
+
+static const struct irc_cmd *
+face_irc_find(const char *name)
+{
+	size_t	n;
+
+	for (n = 0; n < nitems(face_irc_table); n++)
+		if (strcmp(face_irc_table[n]->name, name) == 0)
+			return (face_irc_table[n]);
+	return (NULL);
+}
+
+/* The requests irc_next left, one after the other, while c may go on. */
+static void
+face_irc_next(struct irc *i)
+{
+	cJSON	*obj;
+	char	 arg[IRC_ARG_MAX];
+
+	while (i->next != NULL && !(i->c->flags & (CLIENT_CLOSING |
+	    CLIENT_HELD))) {
+		obj = i->next;
+		i->next = NULL;
+		i->cmd = i->next_cmd;
+		memcpy(arg, i->next_arg, sizeof arg);
+		irc_request(i, arg, obj);
+	}
+}
+
+/*
+ * One line as sent, without its end (len bytes, changed in place): tags
+ * checked, the rest cut to 510 bytes and made UTF-8, parsed, then run by
+ * its command; what the command's requests answer goes out as one frame.
+ */
+static void
+face_irc_line(struct irc *i, char *line, size_t len)
+{
+	char			 buf[2 * IRC_INPUT_MAX + 2];
+	const struct irc_cmd	*ce;
+	struct irc_msg		 m;
+	size_t			 tags = 0;
+
+	if (line[0] == '@') {
+		tags = strcspn(line, " ") + 1;
+		if (tags > IRC_TAGS_MAX || tags > len) {
+			irc_numeric(i, 417, ":Input line was too long");
+			face_irc_end(i);
+			return;
+		}
+	}
+	len = tags + irc_cut(line + tags, len - tags, IRC_LINE_MAX - 2);
+	(void)irc_utf8(line, len, buf, sizeof buf);
+	if (irc_parse(buf, &m) != 0)
+		return;		/* an empty line: nothing to do */
+	i->label[0] = '\0';
+	if (i->caps & IRC_CAP_LABELED && m.tags != NULL)
+		(void)irc_tag(&m, "label", i->label, sizeof i->label);
+	i->in_line = true;
+	i->cmd = ce = face_irc_find(m.cmd);
+	if (ce == NULL) {
+		if (i->c->flags & CLIENT_REGISTERED)
+			irc_numeric(i, 421, "%s :Unknown command", m.cmd);
+	} else if (!(ce->flags & IRC_CMD_ANY) &&
+	    !(i->c->flags & CLIENT_REGISTERED))
+		irc_numeric(i, 451, ":You have not registered");
+	else if (m.nparams < ce->min)
+		irc_numeric(i, 461, "%s :Not enough parameters", m.cmd);
+	else {
+		i->c->server->stats.frames_in++;
+		ce->exec(i, &m);
+		face_irc_next(i);
+	}
+	i->in_line = false;
+	if (!(i->c->flags & CLIENT_HELD))
+		face_irc_end(i);
+}
+
+/*
+ * Called by client.c when input has arrived: up to budget whole lines,
+ * so that one busy client cannot starve the others.  A line is timed
+ * from its first byte (slowloris); one longer than tags and 512 bytes
+ * with no end in sight ends the connection.
+ */
+static enum face_read
+face_irc_read(struct client *c, unsigned int budget)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_ptr	 eol;
+	struct irc		*i;
+	char			 line[IRC_INPUT_MAX + 1];
+	size_t			 eollen, len;
+
+	if ((i = face_irc_state(c)) == NULL) {
+		client_close(c, "out of memory", false);
+		return (FACE_READ_CLOSED);
+	}
+	for (; budget > 0; budget--) {
+		if (c->flags & CLIENT_CLOSING)
+			return (FACE_READ_CLOSED);
+		if (c->flags & CLIENT_HELD)
+			return (FACE_READ_DONE);	/* client_release resumes */
+		eol = evbuffer_search_eol(in, NULL, &eollen, EVBUFFER_EOL_ANY);
+		if (eol.pos < 0) {
+			len = evbuffer_get_length(in);
+			if (len > IRC_INPUT_MAX) {
+				client_close(c, "line too long", true);
+				return (FACE_READ_CLOSED);
+			}
+			if (len == 0)
+				c->partial_ms = 0;
+			else if (c->partial_ms == 0)
+				c->partial_ms = server_mono_ms();
+			return (FACE_READ_DONE);
+		}
+		c->partial_ms = 0;
+		len = (size_t)eol.pos;
+		c->server->stats.bytes_in += len + eollen;
+		if (len > IRC_INPUT_MAX) {
+			client_close(c, "line too long", true);
+			return (FACE_READ_CLOSED);
+		}
+		evbuffer_remove(in, line, len);
+		evbuffer_drain(in, eollen);
+		line[len] = '\0';
+		face_irc_line(i, line, len);
+	}
+	if (c->flags & CLIENT_CLOSING)
+		return (FACE_READ_CLOSED);
+	eol = evbuffer_search_eol(in, NULL, &eollen, EVBUFFER_EOL_ANY);
+	if (c->flags & CLIENT_HELD || eol.pos < 0)
+		return (FACE_READ_DONE);
+	return (FACE_READ_MORE);
+}
+
+/* "nick!user@host" of a nick: no address is ever shown. */
+#define FACE_IRC_SOURCE	"%s!%s@" IRC_HOST
+
+/* The size of media from its base64, for a readable line. */
+static size_t
+face_irc_media_size(const char *data)
+{
+	ssize_t	n = base64_decoded_len(data, strlen(data));
+
+	return (n > 0 ? (size_t)n : 0);
+}
+
+/* The value of field name of m, or "". */
+static const char *
+face_irc_field(const struct evt_msg *m, const char *name)
+{
+	size_t	n;
+
+	for (n = 0; n < m->nfields; n++)
+		if (strcmp(m->field[n], name) == 0 && m->value[n] != NULL)
+			return (m->value[n]);
+	return ("");
+}
+
+/*
+ * One PRIVMSG line per line of text and per 510 bytes, all with the same
+ * head (tags and source), so that a long message arrives whole and no
+ * line passes 512 bytes.  text is UTF-8: lines are cut at a character.
+ */
+static unsigned int
+face_irc_text(struct evbuffer *b, const char *head, const char *target,
+    const char *text, const char *pre, const char *post)
+{
+	const char	*body;
+	size_t		 room, n, bodylen, fixed;
+	unsigned int	 lines = 0;
+
+	/* The source's length counts; the tags do not. */
+	body = head[0] == '@' ? strchr(head, ' ') + 1 : head;
+	fixed = strlen(body) + strlen(" PRIVMSG  :") + strlen(target) +
+	    strlen(pre) + strlen(post) + 2;
+	room = fixed < IRC_LINE_MAX - 32 ? IRC_LINE_MAX - fixed : 32;
+	do {
+		bodylen = strcspn(text, "\r\n");
+		do {
+			n = irc_cut(text, bodylen, room);
+			if (n == 0 && bodylen > 0)
+				n = bodylen < room ? bodylen : room;
+			if (n > 0 || bodylen == 0) {
+				evbuffer_add_printf(b, "%s PRIVMSG %s :%s%.*s%s"
+				    "\r\n", head, target, pre, (int)n, text,
+				    post);
+				lines++;
+			}
+			text += n;
+			bodylen -= n;
+		} while (bodylen > 0);
+		text += strspn(text, "\r\n");
+	} while (*text != '\0');
+	return (lines);
+}
+
+/*
+ * A message as IRC lines into b, with the tags of tagbits (IRC_CAP_TAGS)
+ * and extra tags (a label or batch, already escaped) when not NULL.
+ * Stickers are actions, audio and files one readable line: never base64.
+ * Text "/me does" is an action both ways.
+ */
+unsigned int
+irc_msg_lines(struct evbuffer *b, const struct evt_msg *m,
+    unsigned int tagbits, const char *extra)
+{
+	struct evbuffer	*h;
+	const char	*head;
+	unsigned int	 lines;
+	char		 target[NAME_ROOM_SIZE + 2], when[32], info[512];
+	const char	*kind = face_irc_field(m, "kind"), *text, *sep = "@";
+	struct tm	 tm;
+	time_t		 t;
+
+	if ((h = evbuffer_new()) == NULL)
+		return (0);
+	if (tagbits & IRC_CAP_SERVER_TIME) {
+		t = (time_t)(m->ts / 1000);
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+		evbuffer_add_printf(h, "%stime=%s.%03dZ", sep, when,
+		    (int)(m->ts % 1000));
+		sep = ";";
+	}
+	if (tagbits & IRC_CAP_MESSAGE_TAGS) {
+		evbuffer_add_printf(h, "%smsgid=%llu", sep,
+		    (unsigned long long)m->msgid);
+		sep = ";";
+	}
+	if (tagbits & IRC_CAP_ACCOUNT_TAG && m->account != NULL) {
+		evbuffer_add_printf(h, "%saccount=", sep);
+		irc_tag_escape(h, m->account);
+		sep = ";";
+	}
+	if (extra != NULL) {
+		evbuffer_add_printf(h, "%s%s", sep, extra);
+		sep = ";";
+	}
+	evbuffer_add_printf(h, "%s:" FACE_IRC_SOURCE, sep[0] == ';' ? " " : "",
+	    m->from, m->from);
+	evbuffer_add(h, "", 1);
+	snprintf(target, sizeof target, "%s%s", m->room != NULL ? "#" : "",
+	    m->room != NULL ? m->room : m->to);
+
+	head = (const char *)evbuffer_pullup(h, -1);
+	text = face_irc_field(m, "text");
+	if (strcmp(kind, "sticker") == 0) {
+		snprintf(info, sizeof info, "sends the sticker %s",
+		    face_irc_field(m, "sticker"));
+		lines = face_irc_text(b, head, target, info, "\001ACTION ",
+		    "\001");
+	} else if (strcmp(kind, "audio") == 0 || strcmp(kind, "file") == 0) {
+		snprintf(info, sizeof info, "[%s] %s (%s, %zu bytes)", kind,
+		    face_irc_field(m, "name"), face_irc_field(m, "mime"),
+		    face_irc_media_size(face_irc_field(m, "data")));
+		lines = face_irc_text(b, head, target, info, "", "");
+	} else if (strncmp(text, "/me ", 4) == 0)
+		lines = face_irc_text(b, head, target, text + 4, "\001ACTION ",
+		    "\001");
+	else
+		lines = face_irc_text(b, head, target, text, "", "");
+	evbuffer_free(h);
+	return (lines);
+}
+
+/*
+ * s made one piece of a line in buf (len bytes): CR and LF (a reason or
+ * topic of an evchat client may hold a newline) made spaces, cut at a
+ * character where IRC's 512 bytes would cut it anyway.
+ */
+static const char *
+face_irc_flat(const char *s, char *buf, size_t len)
+{
+	size_t	n;
+
+	if (s == NULL)
+		return (NULL);
+	n = irc_cut(s, strlen(s), len - 1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (s = buf; (s = strpbrk(s, "\r\n")) != NULL; s++)
+		buf[s - buf] = ' ';
+	return (buf);
+}
+
+/* A presence event as its IRC line; online and offline have none. */
+static void
+face_irc_presence(struct evbuffer *b, const struct evt_presence *p)
+{
+	const char	*ev = p->event, *reason, *topic;
+	char		 rbuf[IRC_LINE_MAX], tbuf[IRC_LINE_MAX];
+
+	reason = face_irc_flat(p->reason, rbuf, sizeof rbuf);
+	topic = face_irc_flat(p->topic, tbuf, sizeof tbuf);
+	if (strcmp(ev, "join") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " JOIN #%s\r\n",
+		    p->nick, p->nick, p->room);
+	else if (strcmp(ev, "part") == 0 && p->sanction != NULL)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " KICK #%s %s :%s"
+		    "\r\n", p->by, p->by, p->room, p->nick, reason != NULL ?
+		    reason : p->sanction);
+	else if (strcmp(ev, "part") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " PART #%s%s%s\r\n",
+		    p->nick, p->nick, p->room, reason != NULL ? " :" : "",
+		    reason != NULL ? reason : "");
+	else if (strcmp(ev, "quit") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " QUIT :%s\r\n",
+		    p->nick, p->nick, reason != NULL ? reason : "Client quit");
+	else if (strcmp(ev, "topic") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " TOPIC #%s :%s\r\n",
+		    p->by, p->by, p->room, topic != NULL ? topic : "");
+	else if (strcmp(ev, "mute") == 0 || strcmp(ev, "unmute") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NOTICE #%s :%s %s"
+		    "d %s\r\n", p->by, p->by, p->room, p->by, ev, p->nick);
+}
+
+/*
+ * Called by evt_frame, once per event and set of tags: the lines of an
+ * event many clients share (a message, a presence change, a ping, a bye).
+ * An event of no meaning on IRC is an empty frame.
+ */
+static struct frame *
+face_irc_render(const struct face *face, struct evt *e)
+{
+	struct evbuffer	*b;
+	struct frame	*f = NULL;
+	size_t		 len;
+	char		 buf[IRC_LINE_MAX];
+
+	if ((b = evbuffer_new()) == NULL)
+		return (NULL);
+	switch (e->type) {
+	case EVT_MSG:
+		irc_msg_lines(b, &e->msg, face->id - FACE_IRC, NULL);
+		break;
+	case EVT_PRESENCE:
+		face_irc_presence(b, &e->presence);
+		break;
+	case EVT_BYE:
+		evbuffer_add_printf(b, "ERROR :Closing link: %s\r\n",
+		    face_irc_flat(e->bye, buf, sizeof buf));
+		break;
+	case EVT_PING:
+		evbuffer_add_printf(b, "PING :%lld\r\n", (long long)e->ping);
+		break;
+	case EVT_REPLY:
+	case EVT_ERROR:
+		break;		/* alone: face_irc_answer */
+	}
+	len = evbuffer_get_length(b);
+	if ((f = frame_alloc_raw(len)) != NULL)
+		evbuffer_remove(b, f->bytes, len);
+	evbuffer_free(b);
+	return (f);
+}
+
+/* An error's numeric when its command has no better one: by code. */
+static void
+face_irc_error(struct irc *i, const struct evt_error *er)
+{
+	const char	*arg = i->arg[0] != '\0' ? i->arg : "*";
+
+	switch (er->code) {
+	case ERR_NOT_IN_ROOM:
+		irc_numeric(i, 442, "%s :You're not on that channel", arg);
+		break;
+	case ERR_NO_SUCH_USER:
+		irc_numeric(i, 401, "%s :No such nick/channel", arg);
+		break;
+	case ERR_NO_SUCH_ROOM:
+	case ERR_INVALID_ROOM:
+		irc_numeric(i, 403, "%s :No such channel", arg);
+		break;
+	case ERR_NOT_PERMITTED:
+		if (arg[0] == '#')
+			irc_numeric(i, 482, "%s :%s", arg, er->message);
+		else
+			irc_numeric(i, 481, ":Permission Denied- %s",
+			    er->message);
+		break;
+	case ERR_NOT_REGISTERED:
+		irc_numeric(i, 451, ":You have not registered");
+		break;
+	case ERR_BAD_PASSWORD:
+		irc_numeric(i, 464, ":Password incorrect");
+		break;
+	case ERR_INVALID_NICK:
+		irc_numeric(i, 432, "%s :Erroneous nickname", arg);
+		break;
+	case ERR_NICK_TAKEN:
+	case ERR_NICK_REGISTERED:
+		irc_numeric(i, 433, "%s :%s", arg, er->message);
+		break;
+	default:
+		irc_line(i, ":%s NOTICE %s :%s", irc_server(i), irc_me(i),
+		    er->message);
+		break;
+	}
+}
+
+/*
+ * What a command does with a reply or error it has no word for: errors by
+ * code, pongs as PONG; other replies say nothing on IRC.
+ */
+void
+irc_answer_default(struct irc *i, struct evt *e)
+{
+	const char	*type;
+
+	if (e->type == EVT_ERROR) {
+		if (i->cmd == NULL || !(i->cmd->flags & IRC_CMD_QUIET))
+			face_irc_error(i, &e->error);
+		return;
+	}
+	if (e->type != EVT_REPLY)
+		return;
+	type = json_get_string(e->reply, "type");
+	if (type != NULL && strcmp(type, "pong") == 0)
+		irc_line(i, ":%s PONG %s :%s", irc_server(i), irc_server(i),
+		    i->arg);
+}
+
+/*
+ * Called by client_send for an event c alone gets (evt_alone): a reply
+ * or error goes to the command that asked, the sender's own echo and a
+ * replay are rendered with its tags.  An answer that comes after its
+ * line (a held request) goes out at once.
+ */
+static void
+face_irc_answer(struct client *c, struct evt *e)
+{
+	struct irc	*i;
+	char		 batch[32];
+
+	if ((i = face_irc_state(c)) == NULL) {
+		client_close(c, "out of memory", false);
+		return;
+	}
+	if (e->type == EVT_MSG) {
+		/* A replay goes in its CHATHISTORY batch, if any. */
+		snprintf(batch, sizeof batch, "batch=%s", i->batch);
+		if (!e->msg.history || e->msg.msgid > i->floor)
+			i->nout += irc_msg_lines(i->out, &e->msg,
+			    i->caps & IRC_CAP_TAGS, e->msg.history &&
+			    i->batch[0] != '\0' ? batch : NULL);
+	} else if (i->cmd != NULL && i->cmd->answer != NULL)
+		i->cmd->answer(i, e);
+	else
+		irc_answer_default(i, e);
+	if (!i->in_line && e->type != EVT_MSG) {
+		face_irc_next(i);
+		face_irc_end(i);
+	}
+}

@@ -1,0 +1,173 @@
+/* irc-history.c: IRCv3 CHATHISTORY (draft/chathistory: LATEST, BEFORE, AFTER, BETWEEN, AROUND, TARGETS) as the
+ * core's history requests, the page in a chathistory batch; it knows msgids, never the store. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "store.h"
+#include "irc.h"
+
+#define IRC_HISTORY_MSGID_MAX	9007199254740991ULL	/* 2^53 - 1 */
+
+/* A reference: "msgid=N" (1 to 2^53 - 1) or, where allowed, "*" (0). */
+static int
+irc_history_ref(const char *ref, bool star, uint64_t *msgid)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	if (star && strcmp(ref, "*") == 0) {
+		*msgid = 0;
+		return (0);
+	}
+	if (strncmp(ref, "msgid=", 6) != 0 || ref[6] < '0' || ref[6] > '9')
+		return (-1);
+	v = strtoull(ref + 6, &end, 10);
+	if (*end != '\0' || v == 0 || v > IRC_HISTORY_MSGID_MAX)
+		return (-1);
+	*msgid = v;
+	return (0);
+}
+
+/* FAIL CHATHISTORY code subcommand :why (IRCv3 standard replies). */
+static void
+irc_history_fail(struct irc *i, const char *code, const char *sub,
+    const char *why)
+{
+	irc_line(i, ":%s FAIL CHATHISTORY %s %s :%s", irc_server(i), code,
+	    sub, why);
+}
+
+/* A history request of room: limit messages, between after and before. */
+static cJSON *
+irc_history_request(const char *room, uint64_t before, uint64_t after,
+    bool forward, unsigned int limit)
+{
+	cJSON	*obj;
+
+	if ((obj = irc_object("history", "room", room)) == NULL)
+		return (NULL);
+	cJSON_AddNumberToObject(obj, "limit", limit);
+	if (before != 0)
+		cJSON_AddNumberToObject(obj, "before", (double)before);
+	if (forward)
+		cJSON_AddNumberToObject(obj, "after", (double)after);
+	return (obj);
+}
+
+/*
+ * CHATHISTORY sub target ref [ref] limit.  Only channels have history
+ * (private messages are never kept): another target's is an empty batch.
+ * AROUND is two requests, the older half then the newer one.
+ */
+static void
+irc_history_exec(struct irc *i, struct irc_msg *m)
+{
+	const char	*sub = m->param[0], *target = m->param[1], *room;
+	uint64_t	 a = 0, b = 0;
+	unsigned int	 limit;
+	cJSON		*first, *second = NULL;
+	int		 refs;
+
+	if (strcmp(sub, "TARGETS") == 0) {
+		irc_history_fail(i, "INVALID_PARAMS", sub, "TARGETS is not "
+		    "supported: ask each channel with LATEST");
+		return;
+	}
+	refs = strcmp(sub, "BETWEEN") == 0 ? 2 : 1;
+	if (m->nparams < 3 + refs) {
+		irc_numeric(i, 461, "CHATHISTORY :Not enough parameters");
+		return;
+	}
+	limit = (unsigned int)strtoul(m->param[2 + refs], NULL, 10);
+	if (limit == 0 || limit > STORE_PAGE_MAX)
+		limit = STORE_PAGE_MAX;
+	if (irc_history_ref(m->param[2], strcmp(sub, "LATEST") == 0,
+	    &a) != 0 || (refs == 2 && irc_history_ref(m->param[3], false,
+	    &b) != 0)) {
+		irc_history_fail(i, "INVALID_MSGREFTYPE", sub, "a reference "
+		    "is msgid=N (or * for LATEST): timestamps are not "
+		    "supported");
+		return;
+	}
+	if (target[0] != '#') {
+		if (i->caps & IRC_CAP_BATCH) {
+			irc_line(i, ":%s BATCH +H%u chathistory %s",
+			    irc_server(i), ++i->batches, target);
+			irc_line(i, ":%s BATCH -H%u", irc_server(i),
+			    i->batches);
+		}
+		return;
+	}
+	if ((room = irc_room(i, target)) == NULL)
+		return;
+	i->floor = 0;
+	if (strcmp(sub, "LATEST") == 0) {
+		/* The newest, down to the reference, not below. */
+		first = irc_history_request(room, 0, 0, false, limit);
+		i->floor = a;
+	} else if (strcmp(sub, "BEFORE") == 0)
+		first = irc_history_request(room, a, 0, false, limit);
+	else if (strcmp(sub, "AFTER") == 0)
+		first = irc_history_request(room, 0, a, true, limit);
+	else if (strcmp(sub, "BETWEEN") == 0)
+		first = a < b ? irc_history_request(room, b, a, true, limit) :
+		    irc_history_request(room, a, b, false, limit);
+	else if (strcmp(sub, "AROUND") == 0) {
+		first = irc_history_request(room, a + 1, 0, false,
+		    (limit + 1) / 2);
+		if (limit > 1)
+			second = irc_history_request(room, 0, a, true,
+			    limit / 2);
+	} else {
+		irc_history_fail(i, "INVALID_PARAMS", sub, "unknown "
+		    "subcommand");
+		return;
+	}
+	snprintf(i->sub, sizeof i->sub, "%s", sub);
+	i->batch[0] = '\0';
+	if (i->caps & IRC_CAP_BATCH) {
+		snprintf(i->batch, sizeof i->batch, "H%u", ++i->batches);
+		irc_line(i, ":%s BATCH +%s chathistory %s", irc_server(i),
+		    i->batch, target);
+	}
+	i->pages = second != NULL ? 2 : 1;
+	snprintf(i->arg, sizeof i->arg, "%s", target);
+	if (second != NULL)
+		irc_next(i, second);
+	irc_request(i, target, first);
+}
+
+/* Each page's end; the last closes the batch. */
+static void
+irc_history_answer(struct irc *i, struct evt *e)
+{
+	if (e->type == EVT_ERROR) {
+		cJSON_Delete(i->next);	/* AROUND's second half */
+		i->next = NULL;
+		i->pages = 1;
+		if (e->error.code == ERR_NOT_IN_ROOM)
+			irc_line(i, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s "
+			    ":%s", irc_server(i), i->sub, i->arg,
+			    e->error.message);
+		else
+			irc_answer_default(i, e);
+	}
+	if (e->type != EVT_REPLY && e->type != EVT_ERROR)
+		return;
+	if (i->pages > 0 && --i->pages > 0)
+		return;
+	if (i->batch[0] != '\0')
+		irc_line(i, ":%s BATCH -%s", irc_server(i), i->batch);
+	i->batch[0] = '\0';
+	i->floor = 0;
+}
+
+const struct irc_cmd irc_chathistory_cmd = {
+	.name = "CHATHISTORY",
+	.min = 2,
+	.exec = irc_history_exec,
+	.answer = irc_history_answer,
+};
