@@ -555,7 +555,7 @@ client_close(struct client *c, const char *reason, bool bye)
 	if (bye && !(c->flags & CLIENT_DEAD)) {
 		evt_init(&e, EVT_BYE);
 		e.bye = reason;
-		if ((f = evt_frame(&e, c->face)) != NULL)
+		if ((f = evt_frame(&e, c->face)) != NULL && f->size != 0)
 			(void)client_queue(c, f);
 		evt_clear(&e);
 	}

@@ -16,6 +16,8 @@
 static enum face_read	 face_irc_read(struct client *, unsigned int);
 static struct frame	*face_irc_render(const struct face *, struct evt *);
 static void		 face_irc_answer(struct client *, struct evt *);
+static struct frame	*face_irc_close(struct client *, const char *);
+static const char	*face_irc_flat(const char *, char *, size_t);
 static void		 face_irc_free(struct client *);
 
 /*
@@ -29,6 +31,7 @@ static void		 face_irc_free(struct client *);
 	.read = face_irc_read,						\
 	.render = face_irc_render,					\
 	.answer = face_irc_answer,					\
+	.end = face_irc_close,						\
 	.free = face_irc_free,						\
 }
 const struct face face_irc[FACE_COUNT - FACE_IRC] = {
@@ -107,6 +110,33 @@ face_irc_free(struct client *c)
 	evbuffer_free(i->out);
 	free(i);
 	c->face_state = NULL;
+}
+
+/*
+ * Called by client_close: the last bytes of the stream, whatever ends it.
+ * The lines of the answer under way (a 464 before the close it causes)
+ * go first, then ERROR with the reason: an IRC client hears why it was
+ * closed, every time.
+ */
+static struct frame *
+face_irc_close(struct client *c, const char *reason)
+{
+	struct irc	*i;
+	struct frame	*f;
+	char		 buf[IRC_LINE_MAX];
+	size_t		 len;
+
+	if ((i = face_irc_state(c)) == NULL)
+		return (NULL);
+	evbuffer_add_printf(i->out, "ERROR :Closing link: %s\r\n",
+	    face_irc_flat(reason, buf, sizeof buf));
+	len = evbuffer_get_length(i->out);
+	if ((f = frame_alloc_raw(len)) != NULL)
+		evbuffer_remove(i->out, f->bytes, len);
+	evbuffer_drain(i->out, evbuffer_get_length(i->out));
+	i->label[0] = '\0';
+	i->nout = 0;
+	return (f);
 }
 
 /* The server's name in prefixes and numerics. */
@@ -699,7 +729,6 @@ face_irc_render(const struct face *face, struct evt *e)
 	struct evbuffer	*b;
 	struct frame	*f = NULL;
 	size_t		 len;
-	char		 buf[IRC_LINE_MAX];
 
 	if ((b = evbuffer_new()) == NULL)
 		return (NULL);
@@ -711,9 +740,7 @@ face_irc_render(const struct face *face, struct evt *e)
 		face_irc_presence(b, &e->presence);
 		break;
 	case EVT_BYE:
-		evbuffer_add_printf(b, "ERROR :Closing link: %s\r\n",
-		    face_irc_flat(e->bye, buf, sizeof buf));
-		break;
+		break;		/* face_irc_close: after the answer's lines */
 	case EVT_PING:
 		evbuffer_add_printf(b, "PING :%lld\r\n", (long long)e->ping);
 		break;
