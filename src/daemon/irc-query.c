@@ -114,8 +114,9 @@ irc_query_who_answer(struct irc *i, struct evt *e)
 		if (!cJSON_IsString(n))
 			continue;
 		nick = n->valuestring;
-		irc_numeric(i, 352, "#%s %s %s %s %s H :0 %s", room, nick,
-		    IRC_HOST, irc_server(i), nick, nick);
+		irc_numeric(i, 352, "#%s %s %s %s %s H%s :0 %s", room, nick,
+		    IRC_HOST, irc_server(i), nick,
+		    irc_chan_prefix(e->reply, nick), nick);
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->reply, "more")) &&
 	    nick != NULL)

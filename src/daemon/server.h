@@ -417,10 +417,10 @@ int		 cmd_hash_password(struct client *, struct request *,
  */
 /*
  * The reply around the list, room name and re apart: the longest is
- * {"type":"joined","room":,"members":[],"accounts":[],"more":true,"re":}
- * at 70 bytes.
+ * {"type":"joined","room":,"members":[],"accounts":[],"roles":{},
+ * "more":true,"re":} at 81 bytes.
  */
-#define CMD_PAGE_ENVELOPE	72
+#define CMD_PAGE_ENVELOPE	84
 struct cmd_page {
 	size_t		 left;		/* bytes the list may still take */
 	size_t		 n;		/* entries taken */
@@ -430,9 +430,17 @@ void		 cmd_page_init(struct cmd_page *, struct client *,
 		     struct request *, const char *);
 bool		 cmd_page_take(struct cmd_page *, size_t);
 void		 cmd_page_end(struct cmd_page *, cJSON *);
+/* The lists beside a page of nicks: who is logged in, who moderates. */
+struct cmd_who_extra {
+	const struct room	*room;	/* whose roles; NULL: none */
+	cJSON			*accounts;
+	cJSON			*roles;
+};
 cJSON		*cmd_who_nicks(struct client *const *, size_t, const char *,
-		     struct cmd_page *, cJSON *);
-void		 cmd_who_accounts(cJSON *, cJSON *);
+		     struct cmd_page *, struct cmd_who_extra *);
+void		 cmd_who_extra_init(struct cmd_who_extra *,
+		     const struct room *);
+void		 cmd_who_extra_end(struct cmd_who_extra *, cJSON *);
 
 extern const struct cmd_entry cmd_hello_entry;
 extern const struct cmd_entry cmd_join_entry;
