@@ -24,6 +24,17 @@ cmd_who_cmp(const void *a, const void *b)
 }
 
 /*
+ * Whether c is logged in to the account of its nick, what "accounts"
+ * lists: one that took another nick since (nick) keeps its account, which
+ * whois names, but this nick is not an account's.
+ */
+static bool
+cmd_who_own(const struct client *c)
+{
+	return (c->account != NULL && strcmp(c->account->fold, c->fold) == 0);
+}
+
+/*
  * The nicks of the n clients of v whose folded nick sorts after the folded
  * after (all when after is NULL), in that order, as many as pg lets in:
  * the list of who and of joined.  Those logged in to an account are also
@@ -37,6 +48,7 @@ cmd_who_nicks(struct client *const *v, size_t n, const char *after,
 	struct client	**keep;
 	cJSON		 *a;
 	size_t		  nkeep = 0, i, len;
+	bool		  own;
 
 	a = cJSON_CreateArray();
 	if ((keep = reallocarray(NULL, n + 1, sizeof *keep)) == NULL)
@@ -48,11 +60,11 @@ cmd_who_nicks(struct client *const *v, size_t n, const char *after,
 	qsort(keep, nkeep, sizeof *keep, cmd_who_cmp);
 	for (i = 0; i < nkeep; i++) {
 		len = json_string_len(keep[i]->nick);
-		if (!cmd_page_take(pg, keep[i]->account != NULL ? 2 * len + 1 :
-		    len))
+		own = cmd_who_own(keep[i]);
+		if (!cmd_page_take(pg, own ? 2 * len + 1 : len))
 			break;
 		cJSON_AddItemToArray(a, cJSON_CreateString(keep[i]->nick));
-		if (keep[i]->account != NULL)
+		if (own)
 			cJSON_AddItemToArray(accounts,
 			    cJSON_CreateString(keep[i]->nick));
 	}
