@@ -188,6 +188,21 @@ def test_roles_and_mutes_follow(srv):
 
 
 @t.daemon_args(*OPS)
+def test_unregister_drops_every_session_of_the_account(srv):
+    """Once its nick is left, a second session may log in to an account;
+    dropping it makes both guests (none keeps a freed account)."""
+    first = account(srv, "ana")
+    nick(first, "ana-away")
+    second = srv.connect()
+    second.hello("ana", account_password=PW)
+    second.request({"type": "unregister", "password": PW}, "unregistered")
+    w = second.request({"type": "whois", "nick": "ana-away"}, "whois")
+    assert "account" not in w, w
+    first.request({"type": "passwd", "old": PW, "new": PW + "!"},
+                  code="not_permitted")
+
+
+@t.daemon_args(*OPS)
 def test_away_and_back(srv):
     a = srv.client("alice")
     b = srv.connect()
