@@ -147,6 +147,7 @@ client_free(struct client *c)
 	free(c->rooms);
 	free(c->nick);
 	free(c->fold);
+	free(c->away);
 	free(c->close_reason);
 	free(c);
 	server_trim_later(s);

@@ -41,6 +41,17 @@ cmd_who_role(const struct client *c, const struct room *r)
 }
 
 /*
+ * Whether c is logged in to the account of its nick, what "accounts"
+ * lists: one that took another nick since (nick) keeps its account, which
+ * whois names, but this nick is not an account's.
+ */
+static bool
+cmd_who_own(const struct client *c)
+{
+	return (c->account != NULL && strcmp(c->account->fold, c->fold) == 0);
+}
+
+/*
  * The nicks of the n clients of v whose folded nick sorts after the folded
  * after (all when after is NULL), in that order, as many as pg lets in:
  * the list of who and of joined.  Those logged in to an account are also
@@ -56,6 +67,7 @@ cmd_who_nicks(struct client *const *v, size_t n, const char *after,
 	const char	 *role;
 	cJSON		 *a;
 	size_t		  nkeep = 0, i, len, cost;
+	bool		  own;
 
 	a = cJSON_CreateArray();
 	if ((keep = reallocarray(NULL, n + 1, sizeof *keep)) == NULL)
@@ -67,14 +79,15 @@ cmd_who_nicks(struct client *const *v, size_t n, const char *after,
 	qsort(keep, nkeep, sizeof *keep, cmd_who_cmp);
 	for (i = 0; i < nkeep; i++) {
 		len = json_string_len(keep[i]->nick);
+		own = cmd_who_own(keep[i]);
 		role = cmd_who_role(keep[i], x->room);
 		/* The nick, in accounts too ("nick",), in roles ("nick":"r",) */
-		cost = len + (keep[i]->account != NULL ? len + 1 : 0) +
+		cost = len + (own ? len + 1 : 0) +
 		    (role != NULL ? len + strlen(role) + 4 : 0);
 		if (!cmd_page_take(pg, cost))
 			break;
 		cJSON_AddItemToArray(a, cJSON_CreateString(keep[i]->nick));
-		if (keep[i]->account != NULL)
+		if (own)
 			cJSON_AddItemToArray(x->accounts,
 			    cJSON_CreateString(keep[i]->nick));
 		if (role != NULL)

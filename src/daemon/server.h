@@ -40,6 +40,7 @@
 
 #include "proto.h"
 
+struct account;
 struct auth_ticket;
 struct bufferevent;
 struct evconnlistener;
@@ -315,6 +316,7 @@ struct evt_presence {
 	const char	*by;		/* the moderator */
 	const char	*sanction;	/* a part's: "kick" or "ban" */
 	const char	*topic;		/* a topic event's text */
+	const char	*newnick;	/* a nick event's new nick */
 };
 
 struct evt_error {
@@ -408,6 +410,8 @@ int		 cmd_hold(struct client *, struct request *,
 		     struct auth_ticket *, cJSON *);
 int		 cmd_check_password(struct client *, struct request *,
 		     const char *, auth_done_cb *);
+int		 cmd_check_account(struct client *, struct request *,
+		     const char *, const struct account *, auth_done_cb *);
 int		 cmd_hash_password(struct client *, struct request *,
 		     const char *, auth_hashed_cb *);
 
@@ -464,6 +468,9 @@ extern const struct cmd_entry cmd_unban_entry;
 extern const struct cmd_entry cmd_mute_entry;
 extern const struct cmd_entry cmd_unmute_entry;
 extern const struct cmd_entry cmd_kill_entry;
+extern const struct cmd_entry cmd_nick_entry;
+extern const struct cmd_entry cmd_away_entry;
+extern const struct cmd_entry cmd_whois_entry;
 
 /* cmd-topic.c and cmd-ban.c: what join and unban share of them. */
 void		 cmd_topic_members(const struct room *, cJSON *);
@@ -497,6 +504,10 @@ void		 cmd_history_replay(struct client *,
 #define CLIENT_NO_ECHO		0x2000	/* its own messages are not sent
 					   back to it (IRC without
 					   echo-message) */
+#define CLIENT_EVENT_NICK	0x4000	/* hello events: "nick" presence */
+#define CLIENT_EVENT_AWAY	0x8000	/* hello events: "away", "back" */
+
+#define CLIENT_AWAY_MAX		300	/* bytes of an away message */
 
 struct client {
 	struct server		*server;
@@ -532,6 +543,10 @@ struct client {
 	struct store_ticket	*store_ticket;	/* the held history's page */
 	cJSON			*held;		/* the held request, and its re */
 	char			*held_re;
+
+	char			*away;		/* away message, NULL: here */
+	int64_t			 signon_ms;	/* wall clock of its hello */
+	int64_t			 active_ms;	/* monotonic, its last msg */
 
 	char			*close_reason;	/* presence reason */
 	uint64_t		 told;		/* presence.c: the generation of
@@ -586,7 +601,15 @@ enum nick_status {
 
 struct client	*nick_find(struct server *, const char *);
 enum nick_status nick_register(struct client *, const char *);
+enum nick_status nick_change(struct client *, const char *, char **);
 void		 nick_release(struct client *);
+
+/* cmd-nick.c: what hello shares of it. */
+int		 cmd_nick_refused(struct request *, enum nick_status,
+		     const char *);
+int		 cmd_nick_guest(struct server *, struct request *,
+		     const char *);
+void		 cmd_nick_login(struct client *, struct account *);
 
 /*
  * account.c: accounts, by case-folded nick; the store is written behind
@@ -685,6 +708,10 @@ void		 presence_room(struct client *, struct room *, const char *,
 void		 presence_online(struct client *, bool);
 void		 presence_quit(struct client *);
 void		 presence_offline(struct client *);
+int		 presence_event_flag(const char *);
+void		 presence_nick(struct client *, const char *);
+void		 presence_away(struct client *);
+void		 presence_away_to(struct client *, const struct client *);
 
 /* limit.c */
 enum limit_verdict { LIMIT_OK, LIMIT_REFUSED, LIMIT_KICK };
