@@ -67,6 +67,8 @@ static const struct irc_cmd *const face_irc_table[] = {
 	&irc_oper_cmd,
 	&irc_kill_cmd,
 	&irc_chathistory_cmd,
+	&irc_whois_cmd,
+	&irc_away_cmd,
 };
 
 /* c's IRC state, made on first use (an error may come before any input). */
@@ -84,8 +86,11 @@ face_irc_state(struct client *c)
 		return (NULL);
 	}
 	i->c = c;
-	/* Until echo-message is asked for, a sender is not echoed. */
-	c->flags |= CLIENT_NO_ECHO;
+	/*
+	 * Until echo-message is asked for, a sender is not echoed; nick
+	 * changes are NICK lines (not a part and a join).
+	 */
+	c->flags |= CLIENT_NO_ECHO | CLIENT_EVENT_NICK;
 	c->face_state = i;
 	return (i);
 }
@@ -263,6 +268,10 @@ irc_set_caps(struct irc *i, unsigned int caps)
 		i->c->flags &= ~CLIENT_NO_ECHO;
 	else
 		i->c->flags |= CLIENT_NO_ECHO;
+	if (caps & IRC_CAP_AWAY_NOTIFY)
+		i->c->flags |= CLIENT_EVENT_AWAY;
+	else
+		i->c->flags &= ~CLIENT_EVENT_AWAY;
 }
 
 /*
@@ -713,6 +722,13 @@ face_irc_presence(struct evbuffer *b, const struct evt_presence *p)
 	else if (strcmp(ev, "topic") == 0)
 		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " TOPIC #%s :%s\r\n",
 		    p->by, p->by, p->room, topic != NULL ? topic : "");
+	else if (strcmp(ev, "nick") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NICK :%s\r\n",
+		    p->nick, p->nick, p->newnick);
+	else if (strcmp(ev, "away") == 0 || strcmp(ev, "back") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " AWAY%s%s\r\n",
+		    p->nick, p->nick, reason != NULL ? " :" : "",
+		    reason != NULL ? reason : "");
 	else if (strcmp(ev, "mute") == 0 || strcmp(ev, "unmute") == 0)
 		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NOTICE #%s :%s %s"
 		    "d %s\r\n", p->by, p->by, p->room, p->by, ev, p->nick);

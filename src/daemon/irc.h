@@ -134,6 +134,7 @@ extern const struct irc_cmd irc_chathistory_cmd;
 /* irc-query.c: about users and the server. */
 void		 irc_query_lusers(struct irc *);
 void		 irc_query_motd(struct irc *);
+extern const struct irc_cmd irc_whois_cmd, irc_away_cmd;
 extern const struct irc_cmd irc_who_cmd, irc_motd_cmd, irc_lusers_cmd,
 		     irc_version_cmd, irc_oper_cmd, irc_kill_cmd;
 
