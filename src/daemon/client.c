@@ -147,6 +147,7 @@ client_free(struct client *c)
 	free(c->rooms);
 	free(c->nick);
 	free(c->fold);
+	free(c->away);
 	free(c->close_reason);
 	free(c);
 	server_trim_later(s);
@@ -555,7 +556,7 @@ client_close(struct client *c, const char *reason, bool bye)
 	if (bye && !(c->flags & CLIENT_DEAD)) {
 		evt_init(&e, EVT_BYE);
 		e.bye = reason;
-		if ((f = evt_frame(&e, c->face)) != NULL)
+		if ((f = evt_frame(&e, c->face)) != NULL && f->size != 0)
 			(void)client_queue(c, f);
 		evt_clear(&e);
 	}

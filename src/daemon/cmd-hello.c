@@ -32,11 +32,38 @@ cmd_hello_welcome(struct client *c, struct request *req)
 	cmd_reply(c, req, reply);
 }
 
+/*
+ * The event kinds newer than protocol 1 that the client asks for, in
+ * "events": an array of strings, names unknown here ignored (a client may
+ * ask a newer server's kinds); *flags has theirs.  0, or the error.
+ */
+static int
+cmd_hello_events(struct request *req, int *flags)
+{
+	const cJSON	*events, *v;
+
+	*flags = 0;
+	events = cJSON_GetObjectItemCaseSensitive(req->obj, "events");
+	if (events == NULL)
+		return (0);
+	if (!cJSON_IsArray(events))
+		return (cmd_error(req, ERR_BAD_REQUEST,
+		    "events must be an array of strings"));
+	cJSON_ArrayForEach(v, events) {
+		if (!cJSON_IsString(v))
+			return (cmd_error(req, ERR_BAD_REQUEST,
+			    "events must be an array of strings"));
+		*flags |= presence_event_flag(v->valuestring);
+	}
+	return (0);
+}
+
 /* The checks of hello's own members, before any nick is looked up. */
 static int
 cmd_hello_check(struct request *req)
 {
 	const cJSON	*nick, *version, *presence;
+	int		 events;
 
 	/* Its own words, older than cmd_get's: clients may show them. */
 	nick = cJSON_GetObjectItemCaseSensitive(req->obj, "nick");
@@ -48,6 +75,8 @@ cmd_hello_check(struct request *req)
 	    version->valuedouble != PROTO_VERSION))
 		return (cmd_error(req, ERR_BAD_REQUEST, "unsupported protocol "
 		    "version (this server speaks %d)", PROTO_VERSION));
+	if (cmd_hello_events(req, &events) != 0)
+		return (-1);
 	return (cmd_get(req, "presence", cJSON_True, false, &presence));
 }
 
@@ -59,25 +88,17 @@ static int
 cmd_hello_register(struct client *c, struct request *req, struct account *a)
 {
 	const char	*nick = json_get_string(req->obj, "nick");
+	enum nick_status st;
+	int		 events;
 
-	switch (nick_register(c, nick)) {
-	case NICK_OK:
-		break;
-	case NICK_INVALID:
-		return (cmd_error(req, ERR_INVALID_NICK, NULL));
-	case NICK_TAKEN:
-		return (cmd_error(req, ERR_NICK_TAKEN,
-		    "nick %s is already in use", nick));
-	case NICK_CONFUSABLE:
-		return (cmd_error(req, ERR_NICK_TAKEN,
-		    "nick %s is confusable with one in use", nick));
-	case NICK_NOMEM:
-		return (cmd_close(req, ERR__COUNT, "out of memory"));
-	}
-	c->account = a;
+	if ((st = nick_register(c, nick)) != NICK_OK)
+		return (cmd_nick_refused(req, st, nick));
+	(void)cmd_hello_events(req, &events);
+	c->flags |= events;
+	c->signon_ms = server_now_ms(c->server);
+	c->active_ms = server_mono_ms();
 	if (a != NULL)
-		log_info("client %llu (%s) logged in to account %s",
-		    (unsigned long long)c->id, c->addr, a->nick);
+		cmd_nick_login(c, a);
 	client_registered(c);
 	cmd_hello_welcome(c, req);
 	presence_online(c, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
@@ -127,16 +148,9 @@ cmd_hello_account(struct client *c, struct request *req)
 	    cmd_string(req, "account_password", false, &password) != 0)
 		return (-1);
 	a = account_find(&s->accounts, json_get_string(req->obj, "nick"));
-	if (a == NULL && !s->config->guests)
-		return (cmd_error(req, ERR_NOT_PERMITTED, "this server admits "
-		    "registered nicks only"));
-	if (a == NULL && account_confusable(&s->accounts,
-	    json_get_string(req->obj, "nick")))
-		return (cmd_error(req, ERR_NICK_REGISTERED, "nick %s is "
-		    "confusable with a registered one",
-		    json_get_string(req->obj, "nick")));
 	if (a == NULL)
-		return (cmd_hello_register(c, req, NULL));
+		return (cmd_nick_guest(s, req, json_get_string(req->obj,
+		    "nick")) != 0 ? -1 : cmd_hello_register(c, req, NULL));
 	if (password == NULL)
 		return (cmd_error(req, ERR_NICK_REGISTERED, "nick %s is "
 		    "registered: its account password is needed", a->nick));

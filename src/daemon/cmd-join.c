@@ -69,7 +69,8 @@ cmd_join_exec(struct client *c, struct request *req)
 	struct room		*r;
 	const char		*name;
 	struct cmd_page		 pg;
-	cJSON			*reply, *accounts;
+	cJSON			*reply;
+	struct cmd_who_extra	 x;
 	const cJSON		*want;
 	struct cmd_join_ctx	 ctx;
 	struct store_query	 q;
@@ -112,10 +113,10 @@ cmd_join_exec(struct client *c, struct request *req)
 	/* A long member list is cut: who {room, after} pages the rest. */
 	cmd_page_init(&pg, c, req, r->name);
 	cmd_join_topic_budget(&pg, r);
-	accounts = cJSON_CreateArray();
+	cmd_who_extra_init(&x, r);
 	cJSON_AddItemToObject(reply, "members", cmd_who_nicks(r->members,
-	    r->nmembers, NULL, &pg, accounts));
-	cmd_who_accounts(reply, accounts);
+	    r->nmembers, NULL, &pg, &x));
+	cmd_who_extra_end(&x, reply);
 	cmd_page_end(&pg, reply);
 	if (want == NULL) {
 		cmd_reply(c, req, reply);

@@ -164,6 +164,9 @@ cmd_msg_exec(struct client *c, struct request *req)
 		    *field);
 	}
 	cmd_msg_deliver(c, req, &e, r, t);
+	c->active_ms = server_mono_ms();
+	if (t != NULL)
+		presence_away_to(c, t);
 	/* Room messages are kept as delivered; private ones never. */
 	if (r != NULL && store_append(c->server->store, &e.msg, r->fold,
 	    store_evt_size(&e)) != 0)

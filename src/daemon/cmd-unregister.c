@@ -11,11 +11,27 @@ const struct cmd_entry cmd_unregister_entry = {
 	.exec = cmd_unregister_exec,
 };
 
+/*
+ * Every session logged in to a goes on as a guest: since nick, one may
+ * be under another nick while a second took the account's.
+ */
+static void
+cmd_unregister_sessions(struct server *s, const struct account *a)
+{
+	struct client	*c;
+
+	TAILQ_FOREACH(c, &s->clients, entry) {
+		if (c->account == a)
+			c->account = NULL;
+	}
+}
+
 static void
 cmd_unregister_verdict(void *arg, bool ok)
 {
 	struct client	*c = arg;
 	struct request	 req;
+	struct account	*a;
 	cJSON		*reply;
 	int		 rc = 0;
 
@@ -28,9 +44,10 @@ cmd_unregister_verdict(void *arg, bool ok)
 		    (unsigned long long)c->id, c->addr, c->account->nick);
 		reply = cmd_object("unregistered");
 		cJSON_AddStringToObject(reply, "nick", c->account->nick);
-		room_forget_account(c->server, c->account->fold);
-		account_remove(&c->server->accounts, c->account);
-		c->account = NULL;
+		a = c->account;
+		room_forget_account(c->server, a->fold);
+		cmd_unregister_sessions(c->server, a);
+		account_remove(&c->server->accounts, a);
 		cmd_reply(c, &req, reply);
 	}
 	cmd_resumed(c, &req, rc);

@@ -33,6 +33,9 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_mute_entry,
 	&cmd_unmute_entry,
 	&cmd_kill_entry,
+	&cmd_nick_entry,
+	&cmd_away_entry,
+	&cmd_whois_entry,
 };
 
 static const struct cmd_entry *
@@ -481,14 +484,14 @@ cmd_hold(struct client *c, struct request *req, struct auth_ticket *ticket,
 }
 
 /*
- * Hold req while auth.c checks (done) or hashes (hashed) the password in
- * member key of req, checked present and a string: the key is left out of
- * what is held, and wiped.  Returns CMD_HELD, or the error (out of memory
- * closes).
+ * Hold req while auth.c checks against account acct's (done) or hashes
+ * (hashed) the password in member key of req, checked present and a
+ * string: the key is left out of what is held, and wiped.  Returns
+ * CMD_HELD, or the error (out of memory closes).
  */
 static int
 cmd_hold_password(struct client *c, struct request *req, const char *key,
-    auth_done_cb *done, auth_hashed_cb *hashed)
+    const struct account *acct, auth_done_cb *done, auth_hashed_cb *hashed)
 {
 	struct auth		*a = &c->server->auth;
 	struct auth_ticket	*ticket;
@@ -506,8 +509,8 @@ cmd_hold_password(struct client *c, struct request *req, const char *key,
 	if (hashed != NULL)
 		ticket = auth_hash_start(a, password, hashed, c);
 	else
-		ticket = auth_check_start(a, c->account->hash, password,
-		    c->addr, c->account->fold, done, c);
+		ticket = auth_check_start(a, acct->hash, password, c->addr,
+		    acct->fold, done, c);
 	return (cmd_hold(c, req, ticket, held));
 }
 
@@ -523,7 +526,18 @@ cmd_check_password(struct client *c, struct request *req, const char *key,
 	if (c->account == NULL)
 		return (cmd_error(req, ERR_NOT_PERMITTED, "not logged in to "
 		    "an account"));
-	return (cmd_hold_password(c, req, key, cb, NULL));
+	return (cmd_hold_password(c, req, key, c->account, cb, NULL));
+}
+
+/*
+ * For nick: the password in member key must be that of account a, which
+ * c is not logged in to; as cmd_check_password otherwise.
+ */
+int
+cmd_check_account(struct client *c, struct request *req, const char *key,
+    const struct account *a, auth_done_cb *cb)
+{
+	return (cmd_hold_password(c, req, key, a, cb, NULL));
 }
 
 /*
@@ -535,5 +549,5 @@ int
 cmd_hash_password(struct client *c, struct request *req, const char *key,
     auth_hashed_cb *cb)
 {
-	return (cmd_hold_password(c, req, key, NULL, cb));
+	return (cmd_hold_password(c, req, key, NULL, NULL, cb));
 }

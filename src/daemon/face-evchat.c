@@ -214,6 +214,9 @@ face_evchat_object(const struct evt *e)
 			cJSON_AddStringToObject(obj, "room", e->presence.room);
 		cJSON_AddStringToObject(obj, "nick", e->presence.nick);
 		cJSON_AddStringToObject(obj, "event", e->presence.event);
+		if (e->presence.newnick != NULL)
+			cJSON_AddStringToObject(obj, "new",
+			    e->presence.newnick);
 		if (e->presence.reason != NULL)
 			cJSON_AddStringToObject(obj, "reason",
 			    e->presence.reason);

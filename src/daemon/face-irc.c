@@ -16,6 +16,8 @@
 static enum face_read	 face_irc_read(struct client *, unsigned int);
 static struct frame	*face_irc_render(const struct face *, struct evt *);
 static void		 face_irc_answer(struct client *, struct evt *);
+static struct frame	*face_irc_close(struct client *, const char *);
+static const char	*face_irc_flat(const char *, char *, size_t);
 static void		 face_irc_free(struct client *);
 
 /*
@@ -29,6 +31,7 @@ static void		 face_irc_free(struct client *);
 	.read = face_irc_read,						\
 	.render = face_irc_render,					\
 	.answer = face_irc_answer,					\
+	.end = face_irc_close,						\
 	.free = face_irc_free,						\
 }
 const struct face face_irc[FACE_COUNT - FACE_IRC] = {
@@ -64,6 +67,8 @@ static const struct irc_cmd *const face_irc_table[] = {
 	&irc_oper_cmd,
 	&irc_kill_cmd,
 	&irc_chathistory_cmd,
+	&irc_whois_cmd,
+	&irc_away_cmd,
 };
 
 /* c's IRC state, made on first use (an error may come before any input). */
@@ -81,8 +86,11 @@ face_irc_state(struct client *c)
 		return (NULL);
 	}
 	i->c = c;
-	/* Until echo-message is asked for, a sender is not echoed. */
-	c->flags |= CLIENT_NO_ECHO;
+	/*
+	 * Until echo-message is asked for, a sender is not echoed; nick
+	 * changes are NICK lines (not a part and a join).
+	 */
+	c->flags |= CLIENT_NO_ECHO | CLIENT_EVENT_NICK;
 	c->face_state = i;
 	return (i);
 }
@@ -107,6 +115,33 @@ face_irc_free(struct client *c)
 	evbuffer_free(i->out);
 	free(i);
 	c->face_state = NULL;
+}
+
+/*
+ * Called by client_close: the last bytes of the stream, whatever ends it.
+ * The lines of the answer under way (a 464 before the close it causes)
+ * go first, then ERROR with the reason: an IRC client hears why it was
+ * closed, every time.
+ */
+static struct frame *
+face_irc_close(struct client *c, const char *reason)
+{
+	struct irc	*i;
+	struct frame	*f;
+	char		 buf[IRC_LINE_MAX];
+	size_t		 len;
+
+	if ((i = face_irc_state(c)) == NULL)
+		return (NULL);
+	evbuffer_add_printf(i->out, "ERROR :Closing link: %s\r\n",
+	    face_irc_flat(reason, buf, sizeof buf));
+	len = evbuffer_get_length(i->out);
+	if ((f = frame_alloc_raw(len)) != NULL)
+		evbuffer_remove(i->out, f->bytes, len);
+	evbuffer_drain(i->out, evbuffer_get_length(i->out));
+	i->label[0] = '\0';
+	i->nout = 0;
+	return (f);
 }
 
 /* The server's name in prefixes and numerics. */
@@ -233,6 +268,10 @@ irc_set_caps(struct irc *i, unsigned int caps)
 		i->c->flags &= ~CLIENT_NO_ECHO;
 	else
 		i->c->flags |= CLIENT_NO_ECHO;
+	if (caps & IRC_CAP_AWAY_NOTIFY)
+		i->c->flags |= CLIENT_EVENT_AWAY;
+	else
+		i->c->flags &= ~CLIENT_EVENT_AWAY;
 }
 
 /*
@@ -683,6 +722,13 @@ face_irc_presence(struct evbuffer *b, const struct evt_presence *p)
 	else if (strcmp(ev, "topic") == 0)
 		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " TOPIC #%s :%s\r\n",
 		    p->by, p->by, p->room, topic != NULL ? topic : "");
+	else if (strcmp(ev, "nick") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NICK :%s\r\n",
+		    p->nick, p->nick, p->newnick);
+	else if (strcmp(ev, "away") == 0 || strcmp(ev, "back") == 0)
+		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " AWAY%s%s\r\n",
+		    p->nick, p->nick, reason != NULL ? " :" : "",
+		    reason != NULL ? reason : "");
 	else if (strcmp(ev, "mute") == 0 || strcmp(ev, "unmute") == 0)
 		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NOTICE #%s :%s %s"
 		    "d %s\r\n", p->by, p->by, p->room, p->by, ev, p->nick);
@@ -699,7 +745,6 @@ face_irc_render(const struct face *face, struct evt *e)
 	struct evbuffer	*b;
 	struct frame	*f = NULL;
 	size_t		 len;
-	char		 buf[IRC_LINE_MAX];
 
 	if ((b = evbuffer_new()) == NULL)
 		return (NULL);
@@ -711,9 +756,7 @@ face_irc_render(const struct face *face, struct evt *e)
 		face_irc_presence(b, &e->presence);
 		break;
 	case EVT_BYE:
-		evbuffer_add_printf(b, "ERROR :Closing link: %s\r\n",
-		    face_irc_flat(e->bye, buf, sizeof buf));
-		break;
+		break;		/* face_irc_close: after the answer's lines */
 	case EVT_PING:
 		evbuffer_add_printf(b, "PING :%lld\r\n", (long long)e->ping);
 		break;

@@ -32,6 +32,22 @@ irc_chan_each(struct irc *i, char *list, const char *type, const char *key,
 }
 
 /*
+ * The PREFIX of a nick in a joined or who reply's roles (ISUPPORT
+ * PREFIX=(qo)~@): "~" the room's owner, "@" a moderator or operator.
+ */
+const char *
+irc_chan_prefix(const cJSON *reply, const char *nick)
+{
+	const char	*role;
+
+	role = json_get_string(cJSON_GetObjectItemCaseSensitive(reply,
+	    "roles"), nick);
+	if (role == NULL)
+		return ("");
+	return (strcmp(role, "owner") == 0 ? "~" : "@");
+}
+
+/*
  * RPL_NAMREPLY: the nicks of a joined or who reply, as many to a line as
  * fit; a cut list goes on with who after the last (irc_more), and the
  * list's end is RPL_ENDOFNAMES.
@@ -56,8 +72,8 @@ irc_chan_names(struct irc *i, const cJSON *reply, const char *list)
 			    (char *)evbuffer_pullup(b, -1));
 			evbuffer_drain(b, evbuffer_get_length(b));
 		}
-		evbuffer_add_printf(b, "%s%s", evbuffer_get_length(b) > 0 ?
-		    " " : "", nick);
+		evbuffer_add_printf(b, "%s%s%s", evbuffer_get_length(b) > 0 ?
+		    " " : "", irc_chan_prefix(reply, nick), nick);
 	}
 	if (evbuffer_get_length(b) > 0) {
 		evbuffer_add(b, "", 1);

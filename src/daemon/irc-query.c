@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include "server.h"
 #include "irc.h"
 
@@ -85,9 +87,13 @@ irc_query_who(struct irc *i, struct irc_msg *m)
 {
 	const char	*room;
 
-	if (m->nparams == 0 || m->param[0][0] != '#') {
-		irc_numeric(i, 315, "%s :End of /WHO list", m->nparams > 0 ?
-		    m->param[0] : "*");
+	if (m->nparams == 0) {
+		irc_numeric(i, 315, "* :End of /WHO list");
+		return;
+	}
+	if (m->param[0][0] != '#') {
+		irc_request(i, m->param[0], irc_object("whois", "nick",
+		    m->param[0]));
 		return;
 	}
 	if ((room = irc_room(i, m->param[0])) != NULL)
@@ -100,11 +106,21 @@ irc_query_who_answer(struct irc *i, struct evt *e)
 	const char	*room, *nick = NULL;
 	const cJSON	*n;
 
+
 	if (e->type == EVT_ERROR) {
-		if (e->error.code == ERR_NO_SUCH_ROOM)
+		if (e->error.code == ERR_NO_SUCH_ROOM ||
+		    e->error.code == ERR_NO_SUCH_USER)
 			irc_numeric(i, 315, "%s :End of /WHO list", i->arg);
 		else
 			irc_answer_default(i, e);
+		return;
+	}
+	/* WHO nick: its whois, as one line. */
+	if ((nick = json_get_string(e->reply, "nick")) != NULL) {
+		irc_numeric(i, 352, "* %s %s %s %s %s :0 %s", nick, IRC_HOST,
+		    irc_server(i), nick, json_get_string(e->reply, "away") !=
+		    NULL ? "G" : "H", nick);
+		irc_numeric(i, 315, "%s :End of /WHO list", i->arg);
 		return;
 	}
 	if ((room = json_get_string(e->reply, "room")) == NULL)
@@ -114,8 +130,9 @@ irc_query_who_answer(struct irc *i, struct evt *e)
 		if (!cJSON_IsString(n))
 			continue;
 		nick = n->valuestring;
-		irc_numeric(i, 352, "#%s %s %s %s %s H :0 %s", room, nick,
-		    IRC_HOST, irc_server(i), nick, nick);
+		irc_numeric(i, 352, "#%s %s %s %s %s H%s :0 %s", room, nick,
+		    IRC_HOST, irc_server(i), nick,
+		    irc_chan_prefix(e->reply, nick), nick);
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->reply, "more")) &&
 	    nick != NULL)
@@ -181,4 +198,91 @@ const struct irc_cmd irc_kill_cmd = {
 	.min = 1,
 	.exec = irc_query_kill,
 	.answer = irc_query_kill_answer,
+};
+
+/*
+ * WHOIS [server] nick: the core's whois as RPL_WHOIS*: the user, its
+ * channels, this server, its account, away, secure and idle lines; no
+ * address, ever.
+ */
+static void
+irc_query_whois(struct irc *i, struct irc_msg *m)
+{
+	const char	*nick = m->param[m->nparams > 1 ? 1 : 0];
+
+	irc_request(i, nick, irc_object("whois", "nick", nick));
+}
+
+static void
+irc_query_whois_answer(struct irc *i, struct evt *e)
+{
+	const cJSON	*r = e->reply, *room, *v;
+	const char	*nick, *s;
+	struct evbuffer	*b;
+
+	if (e->type == EVT_ERROR) {
+		irc_answer_default(i, e);
+		irc_numeric(i, 318, "%s :End of /WHOIS list", i->arg);
+		return;
+	}
+	if ((nick = json_get_string(r, "nick")) == NULL ||
+	    (b = evbuffer_new()) == NULL)
+		return;
+	irc_numeric(i, 311, "%s %s %s * :%s", nick, nick, IRC_HOST, nick);
+	cJSON_ArrayForEach(room, cJSON_GetObjectItemCaseSensitive(r, "rooms"))
+		if (cJSON_IsString(room))
+			evbuffer_add_printf(b, "%s#%s",
+			    evbuffer_get_length(b) > 0 ? " " : "",
+			    room->valuestring);
+	evbuffer_add(b, "", 1);
+	if (evbuffer_get_length(b) > 1)
+		irc_numeric(i, 319, "%s :%s", nick,
+		    (char *)evbuffer_pullup(b, -1));
+	evbuffer_free(b);
+	irc_numeric(i, 312, "%s %s :evchat", nick, irc_server(i));
+	if ((s = json_get_string(r, "account")) != NULL)
+		irc_numeric(i, 330, "%s %s :is logged in as", nick, s);
+	if ((s = json_get_string(r, "away")) != NULL)
+		irc_numeric(i, 301, "%s :%s", nick, s);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "secure")))
+		irc_numeric(i, 671, "%s :is using a secure connection", nick);
+	v = cJSON_GetObjectItemCaseSensitive(r, "idle");
+	irc_numeric(i, 317, "%s %lld %lld :seconds idle, signon time", nick,
+	    cJSON_IsNumber(v) ? (long long)v->valuedouble : 0LL,
+	    (long long)(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+	    r, "signon")) / 1000));
+	irc_numeric(i, 318, "%s :End of /WHOIS list", nick);
+}
+
+const struct irc_cmd irc_whois_cmd = {
+	.name = "WHOIS",
+	.min = 1,
+	.exec = irc_query_whois,
+	.answer = irc_query_whois_answer,
+};
+
+/* AWAY :message sets, AWAY alone clears; away-notify tells others. */
+static void
+irc_query_away(struct irc *i, struct irc_msg *m)
+{
+	irc_request(i, NULL, irc_object("away", "message", m->nparams > 0 &&
+	    m->param[0][0] != '\0' ? m->param[0] : NULL));
+}
+
+static void
+irc_query_away_answer(struct irc *i, struct evt *e)
+{
+	if (e->type != EVT_REPLY)
+		irc_answer_default(i, e);
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->reply,
+	    "away")))
+		irc_numeric(i, 306, ":You have been marked as being away");
+	else
+		irc_numeric(i, 305, ":You are no longer marked as being away");
+}
+
+const struct irc_cmd irc_away_cmd = {
+	.name = "AWAY",
+	.exec = irc_query_away,
+	.answer = irc_query_away_answer,
 };

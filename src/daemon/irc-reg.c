@@ -19,6 +19,7 @@ static const struct {
 	const char	*value;
 } irc_reg_caps[] = {
 	{ "account-tag", IRC_CAP_ACCOUNT_TAG, NULL },
+	{ "away-notify", IRC_CAP_AWAY_NOTIFY, NULL },
 	{ "batch", IRC_CAP_BATCH, NULL },
 	{ "draft/chathistory", IRC_CAP_CHATHISTORY, NULL },
 	{ "echo-message", IRC_CAP_ECHO, NULL },

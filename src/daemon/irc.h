@@ -124,6 +124,7 @@ extern const struct irc_cmd irc_cap_cmd, irc_authenticate_cmd, irc_pass_cmd,
 		     irc_nick_cmd, irc_user_cmd, irc_ping_cmd, irc_pong_cmd,
 		     irc_quit_cmd;
 /* irc-chan.c: channels. */
+const char	*irc_chan_prefix(const cJSON *, const char *);
 extern const struct irc_cmd irc_join_cmd, irc_part_cmd, irc_topic_cmd,
 		     irc_names_cmd, irc_list_cmd, irc_kick_cmd, irc_mode_cmd;
 /* irc-msg.c: messages. */
@@ -133,6 +134,7 @@ extern const struct irc_cmd irc_chathistory_cmd;
 /* irc-query.c: about users and the server. */
 void		 irc_query_lusers(struct irc *);
 void		 irc_query_motd(struct irc *);
+extern const struct irc_cmd irc_whois_cmd, irc_away_cmd;
 extern const struct irc_cmd irc_who_cmd, irc_motd_cmd, irc_lusers_cmd,
 		     irc_version_cmd, irc_oper_cmd, irc_kill_cmd;
 

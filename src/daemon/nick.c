@@ -119,3 +119,50 @@ nick_release(struct client *c)
 		hash_remove(c->server->nicks, c->fold);
 	nick_skel_release(c);
 }
+
+/*
+ * Put c back under the nick it had (old and its fold, owned again by c)
+ * after a refused change: it was free a moment ago, so only memory can
+ * fail, and then c keeps its name for its last words, out of the tables.
+ */
+static enum nick_status
+nick_restore(struct client *c, char *old, char *fold)
+{
+	char	skel[NAME_SKEL_MAX + 1];
+	bool	nomem;
+
+	c->nick = old;
+	c->fold = fold;
+	if (name_skeleton(old, skel, sizeof skel) < 0 ||
+	    nick_skel_hold(c, skel, &nomem) != 0)
+		return (NICK_NOMEM);
+	if (hash_insert(c->server->nicks, c->fold, c) != 0) {
+		nick_skel_release(c);
+		return (NICK_NOMEM);
+	}
+	return (NICK_OK);
+}
+
+/*
+ * The nick request's step here: c, registered, takes nick by the rules of
+ * nick_register, its own nick aside (a change of letter case is one).  On
+ * NICK_OK *old is the nick it had, the caller's to free; otherwise c keeps
+ * it, but for NICK_NOMEM, after which c must be closed.
+ */
+enum nick_status
+nick_change(struct client *c, const char *nick, char **old)
+{
+	char			*onick = c->nick, *ofold = c->fold;
+	enum nick_status	 st;
+
+	nick_release(c);
+	c->nick = c->fold = NULL;
+	if ((st = nick_register(c, nick)) == NICK_OK) {
+		free(ofold);
+		*old = onick;
+		return (NICK_OK);
+	}
+	if (nick_restore(c, onick, ofold) != NICK_OK)
+		return (NICK_NOMEM);
+	return (st);
+}

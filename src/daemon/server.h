@@ -40,6 +40,7 @@
 
 #include "proto.h"
 
+struct account;
 struct auth_ticket;
 struct bufferevent;
 struct evconnlistener;
@@ -315,6 +316,7 @@ struct evt_presence {
 	const char	*by;		/* the moderator */
 	const char	*sanction;	/* a part's: "kick" or "ban" */
 	const char	*topic;		/* a topic event's text */
+	const char	*newnick;	/* a nick event's new nick */
 };
 
 struct evt_error {
@@ -408,6 +410,8 @@ int		 cmd_hold(struct client *, struct request *,
 		     struct auth_ticket *, cJSON *);
 int		 cmd_check_password(struct client *, struct request *,
 		     const char *, auth_done_cb *);
+int		 cmd_check_account(struct client *, struct request *,
+		     const char *, const struct account *, auth_done_cb *);
 int		 cmd_hash_password(struct client *, struct request *,
 		     const char *, auth_hashed_cb *);
 
@@ -417,10 +421,10 @@ int		 cmd_hash_password(struct client *, struct request *,
  */
 /*
  * The reply around the list, room name and re apart: the longest is
- * {"type":"joined","room":,"members":[],"accounts":[],"more":true,"re":}
- * at 70 bytes.
+ * {"type":"joined","room":,"members":[],"accounts":[],"roles":{},
+ * "more":true,"re":} at 81 bytes.
  */
-#define CMD_PAGE_ENVELOPE	72
+#define CMD_PAGE_ENVELOPE	84
 struct cmd_page {
 	size_t		 left;		/* bytes the list may still take */
 	size_t		 n;		/* entries taken */
@@ -430,9 +434,17 @@ void		 cmd_page_init(struct cmd_page *, struct client *,
 		     struct request *, const char *);
 bool		 cmd_page_take(struct cmd_page *, size_t);
 void		 cmd_page_end(struct cmd_page *, cJSON *);
+/* The lists beside a page of nicks: who is logged in, who moderates. */
+struct cmd_who_extra {
+	const struct room	*room;	/* whose roles; NULL: none */
+	cJSON			*accounts;
+	cJSON			*roles;
+};
 cJSON		*cmd_who_nicks(struct client *const *, size_t, const char *,
-		     struct cmd_page *, cJSON *);
-void		 cmd_who_accounts(cJSON *, cJSON *);
+		     struct cmd_page *, struct cmd_who_extra *);
+void		 cmd_who_extra_init(struct cmd_who_extra *,
+		     const struct room *);
+void		 cmd_who_extra_end(struct cmd_who_extra *, cJSON *);
 
 extern const struct cmd_entry cmd_hello_entry;
 extern const struct cmd_entry cmd_join_entry;
@@ -456,6 +468,9 @@ extern const struct cmd_entry cmd_unban_entry;
 extern const struct cmd_entry cmd_mute_entry;
 extern const struct cmd_entry cmd_unmute_entry;
 extern const struct cmd_entry cmd_kill_entry;
+extern const struct cmd_entry cmd_nick_entry;
+extern const struct cmd_entry cmd_away_entry;
+extern const struct cmd_entry cmd_whois_entry;
 
 /* cmd-topic.c and cmd-ban.c: what join and unban share of them. */
 void		 cmd_topic_members(const struct room *, cJSON *);
@@ -489,6 +504,10 @@ void		 cmd_history_replay(struct client *,
 #define CLIENT_NO_ECHO		0x2000	/* its own messages are not sent
 					   back to it (IRC without
 					   echo-message) */
+#define CLIENT_EVENT_NICK	0x4000	/* hello events: "nick" presence */
+#define CLIENT_EVENT_AWAY	0x8000	/* hello events: "away", "back" */
+
+#define CLIENT_AWAY_MAX		300	/* bytes of an away message */
 
 struct client {
 	struct server		*server;
@@ -524,6 +543,10 @@ struct client {
 	struct store_ticket	*store_ticket;	/* the held history's page */
 	cJSON			*held;		/* the held request, and its re */
 	char			*held_re;
+
+	char			*away;		/* away message, NULL: here */
+	int64_t			 signon_ms;	/* wall clock of its hello */
+	int64_t			 active_ms;	/* monotonic, its last msg */
 
 	char			*close_reason;	/* presence reason */
 	uint64_t		 told;		/* presence.c: the generation of
@@ -578,7 +601,15 @@ enum nick_status {
 
 struct client	*nick_find(struct server *, const char *);
 enum nick_status nick_register(struct client *, const char *);
+enum nick_status nick_change(struct client *, const char *, char **);
 void		 nick_release(struct client *);
+
+/* cmd-nick.c: what hello shares of it. */
+int		 cmd_nick_refused(struct request *, enum nick_status,
+		     const char *);
+int		 cmd_nick_guest(struct server *, struct request *,
+		     const char *);
+void		 cmd_nick_login(struct client *, struct account *);
 
 /*
  * account.c: accounts, by case-folded nick; the store is written behind
@@ -677,6 +708,10 @@ void		 presence_room(struct client *, struct room *, const char *,
 void		 presence_online(struct client *, bool);
 void		 presence_quit(struct client *);
 void		 presence_offline(struct client *);
+int		 presence_event_flag(const char *);
+void		 presence_nick(struct client *, const char *);
+void		 presence_away(struct client *);
+void		 presence_away_to(struct client *, const struct client *);
 
 /* limit.c */
 enum limit_verdict { LIMIT_OK, LIMIT_REFUSED, LIMIT_KICK };
