@@ -579,6 +579,35 @@ def test_make_bench_stores(srv):
                        "evchatd)"], rows
 
 
+def test_make_bench_websocket(srv):
+    # With --ws, make bench's script runs broadcast (and idle) again with
+    # the clients on WebSocket, and compares the store's two figures.
+    env = dict(os.environ, EVCHAT_BENCH=BENCH, BENCH_STORES="memory")
+    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
+                          "bench.sh")
+    p = subprocess.run(["sh", script, "--quick", "--ws", "broadcast",
+                        "idle"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    results = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [(r.get("store"), r["mode"], r["transport"], r["ok"])
+            for r in results] == [
+        ("memory", "broadcast", "native", True),
+        ("memory", "broadcast", "websocket", True),
+        (None, "idle", "native", True),
+        (None, "idle", "websocket", True)], results
+    assert results[1]["ops"] == results[0]["ops"] > 0, results
+    err = p.stderr.splitlines()
+    i = err.index("broadcast: server CPU per delivery, by store "
+                  "(exactly once: ok):")
+    rows = [line.split() for line in err[i + 1:]]
+    assert [row[0] for row in rows] == ["memory", "memory/ws"], rows
+    # memory/ws is compared with memory, not with an absent "off".
+    assert rows[0][2:] == ["ns", "ok"], rows
+    assert rows[1][2] == "ns" and rows[1][3].endswith("%"), rows
+
+
 def test_loopback_only(srv):
     for addr in ("192.0.2.1:7667", "10.0.0.1:%d" % srv.port,
                  "[2001:db8::1]:7667", "0.0.0.0:%d" % srv.port,
