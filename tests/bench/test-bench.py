@@ -542,28 +542,33 @@ def test_join_checks_the_replay(srv):
         fake.close()
 
 
+def bench_sh(stores, *args):
+    """Run make bench's script with BENCH_STORES; its JSON results and
+    the lines of its stderr."""
+    env = dict(os.environ, EVCHAT_BENCH=BENCH, BENCH_STORES=stores)
+    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
+                          "bench.sh")
+    p = subprocess.run(["sh", script] + list(args), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    return ([json.loads(line) for line in p.stdout.splitlines()],
+            p.stderr.splitlines())
+
+
 def test_make_bench_stores(srv):
     # make bench's script runs broadcast once per store and round, labels
     # each result with its store, skips a store this evchatd lacks, and
     # ends with the server's CPU per delivery of each, side by side.
-    env = dict(os.environ, EVCHAT_BENCH=BENCH,
-               BENCH_STORES="off memory nosuch")
-    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
-                          "bench.sh")
-    p = subprocess.run(["sh", script, "--quick", "--repeat", "2",
-                        "broadcast"], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=120)
-    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-    results = [json.loads(line) for line in p.stdout.splitlines()]
+    results, err = bench_sh("off memory nosuch", "--quick", "--repeat", "2",
+                            "broadcast")
     assert [(r["store"], r["mode"], r["ok"]) for r in results] == [
         ("off", "broadcast", True), ("memory", "broadcast", True)] * 2, \
         results
     for r in results:
         assert r["lost"] == r["duplicated"] == r["out_of_order"] == 0, r
-    err = p.stderr.splitlines()
     assert [line for line in err if line.startswith(
-        "# store nosuch: skipped: ") and "'nosuch'" in line], p.stderr
+        "# store nosuch: skipped: ") and "'nosuch'" in line], err
     i = err.index("broadcast: server CPU per delivery, by store "
                   "(exactly once: ok):")
     rows = [line.split() for line in err[i + 1:]]
@@ -582,15 +587,7 @@ def test_make_bench_stores(srv):
 def test_make_bench_websocket(srv):
     # With --ws, make bench's script runs broadcast (and idle) again with
     # the clients on WebSocket, and compares the store's two figures.
-    env = dict(os.environ, EVCHAT_BENCH=BENCH, BENCH_STORES="memory")
-    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
-                          "bench.sh")
-    p = subprocess.run(["sh", script, "--quick", "--ws", "broadcast",
-                        "idle"], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=120)
-    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-    results = [json.loads(line) for line in p.stdout.splitlines()]
+    results, err = bench_sh("memory", "--quick", "--ws", "broadcast", "idle")
     assert [(r.get("store"), r["mode"], r["transport"], r["ok"])
             for r in results] == [
         ("memory", "broadcast", "native", True),
@@ -598,7 +595,6 @@ def test_make_bench_websocket(srv):
         (None, "idle", "native", True),
         (None, "idle", "websocket", True)], results
     assert results[1]["ops"] == results[0]["ops"] > 0, results
-    err = p.stderr.splitlines()
     i = err.index("broadcast: server CPU per delivery, by store "
                   "(exactly once: ok):")
     rows = [line.split() for line in err[i + 1:]]
