@@ -2,7 +2,8 @@
 # contrib/bench.sh: `make bench`: the standard evchat-bench set, each run against a freshly started evchatd on
 # 127.0.0.1:0 with its limits off, pinned apart on two cores; it knows evchatd's command line, not its code.
 #
-# usage: bench.sh [--quick] [--repeat N] [run ...]   (runs: broadcast idle pingpong join rss; default all)
+# usage: bench.sh [--quick] [--repeat N] [--ws] [run ...]
+#        (runs: broadcast idle pingpong join rss; default all)
 # env:   EVCHATD, EVCHAT_BENCH (paths of the binaries), BENCH_OUT (a file that also gets the JSON lines),
 #        BENCH_STORES (default "off memory sqlite:": the history stores broadcast, join and rss run under)
 # broadcast runs once per store (N times, the stores taking turns, with --repeat N: a busy machine moves
@@ -11,6 +12,9 @@
 # that keeps history.  A store is evchatd's `store` value, passed through: "off" is history-max 0 instead,
 # and "sqlite:" without a path is a fresh file in the temporary directory.  A store the evchatd at hand
 # was built without is skipped with a line saying so.
+# With --ws, broadcast, idle and pingpong each run a second time with their clients on WebSocket (the
+# server gets a web listener too; broadcast's publisher stays native), labelled STORE/ws in the summary
+# and compared there with the same store's native figure.
 # The table goes to stderr, one JSON object per result to stdout (with the member "store" added where a
 # store was set); the exit status is evchat-bench's worst.
 
@@ -20,10 +24,11 @@ EVCHATD=${EVCHATD:-src/evchatd}
 EVCHAT_BENCH=${EVCHAT_BENCH:-src/evchat-bench}
 quick=no
 repeat=1
+transports=native
 modes=
 usage() {
-	echo "usage: bench.sh [--quick] [--repeat N] [broadcast] [idle]" \
-	    "[pingpong] [join] [rss]" >&2
+	echo "usage: bench.sh [--quick] [--repeat N] [--ws] [broadcast]" \
+	    "[idle] [pingpong] [join] [rss]" >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -35,6 +40,7 @@ while [ $# -gt 0 ]; do
 		*) usage ;;
 		esac
 		shift ;;
+	--ws)	transports="native ws" ;;
 	broadcast|idle|pingpong|join|rss) modes="$modes $1" ;;
 	*) usage ;;
 	esac
@@ -66,6 +72,11 @@ for o in --rate --burst --flood-kick --max-sendq --max-clients \
 		echo "bench.sh: $EVCHATD has no $o: left out" >&2
 	fi
 done
+if [ "$transports" != native ] &&
+    ! printf '%s\n' "$help" | grep -q -- '--web-listen'; then
+	echo "bench.sh: $EVCHATD has no --web-listen: no --ws runs" >&2
+	transports=native
+fi
 
 ncpu=$(nproc 2>/dev/null || echo 1)
 srv_pin=
@@ -89,10 +100,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server STORE [option ...]: STORE is "" (evchatd's default), "off" or a store value.
+# start_server STORE TRANSPORT [option ...]: STORE is "" (evchatd's default), "off" or a store
+# value; TRANSPORT ws adds a web listener, its port in wport.
 start_server() {
 	store=$1
-	shift
+	web=
+	[ "$2" = ws ] && web="--web-listen 127.0.0.1:0"
+	shift 2
 	log=$tmp/evchatd.log
 	: >"$log"
 	case $store in
@@ -103,13 +117,16 @@ start_server() {
 	*)	set -- "--store=$store" "$@" ;;
 	esac
 	# shellcheck disable=SC2086
-	$srv_pin "$EVCHATD" --listen 127.0.0.1:0 $limits "$@" 2>"$log" &
+	$srv_pin "$EVCHATD" --listen 127.0.0.1:0 $web $limits "$@" 2>"$log" &
 	pid=$!
 	port=
+	wport=
 	n=0
 	while [ $n -lt 100 ]; do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
-		[ -n "$port" ] && return 0
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
+		wport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) (web)$/\1/p' "$log" | head -n 1)
+		[ -n "$port" ] && { [ -z "$web" ] || [ -n "$wport" ]; } &&
+		    return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 		n=$((n + 1))
@@ -146,10 +163,13 @@ summary=
 skipped=
 status=0
 header=
-# run MODE STORE: one evchat-bench run against a fresh server; 2 when STORE is skipped.
+# run MODE STORE TRANSPORT: one evchat-bench run against a fresh server; 2 when STORE is skipped.
 run() {
 	m=$1
 	store=$2
+	transport=$3
+	label=${store%%:*}
+	[ "$transport" = ws ] && label="${label:-default}/ws"
 	srv=
 	case $m:$quick in
 	broadcast:no)	args="--subscribers 100 --messages 200000 --window 2000" ;;
@@ -172,11 +192,12 @@ run() {
 		esac
 	fi
 	# shellcheck disable=SC2086
-	start_server "$store" $srv || return $?
+	start_server "$store" "$transport" $srv || return $?
 	mode=$m
 	[ "$m" = rss ] && mode="join"
-	[ -n "$store" ] &&
-	    echo "# $m: $mode $args, store ${store%%:*}${srv:+, server $srv}" >&2
+	[ "$transport" = ws ] && args="$args --ws 127.0.0.1:$wport"
+	[ -n "$store" ] || [ "$transport" = ws ] &&
+	    echo "# $m: $mode $args${store:+, store ${store%%:*}}${srv:+, server $srv}" >&2
 	# shellcheck disable=SC2086
 	$gen_pin "$EVCHAT_BENCH" $header --server "127.0.0.1:$port" \
 	    --server-pid "$pid" $args "$mode" >"$tmp/out.json"
@@ -196,7 +217,7 @@ run() {
 		    "$tmp/out.json")
 		ok=FAIL
 		grep -q '"ok":true' "$tmp/out.json" && ok=ok
-		summary="$summary ${store%%:*} ${ns:--} $ok"
+		summary="$summary $label ${ns:--} $ok"
 	fi
 	return 0
 }
@@ -207,23 +228,28 @@ for m in $modes; do
 		i=0
 		while [ $i -lt "$repeat" ]; do
 			for s in $stores; do
-				run "$m" "$s"
-				[ $? -eq 1 ] && exit 1
+				for t in $transports; do
+					run "$m" "$s" "$t"
+					[ $? -eq 1 ] && exit 1
+				done
 			done
 			i=$((i + 1))
 		done ;;
 	join|rss)
 		for s in $stores; do
 			[ "$s" = off ] && continue
-			run "$m" "$s"
+			run "$m" "$s" native
 			[ $? -eq 1 ] && exit 1
 		done ;;
-	*)	run "$m" "" || exit 1 ;;
+	*)	for t in $transports; do
+			run "$m" "" "$t" || exit 1
+		done ;;
 	esac
 done
 
-# Side by side: what each store adds to a delivery, against history off;
-# with --repeat, the median of each store's runs, then every run's figure.
+# Side by side: what each store adds to a delivery, against history off, and
+# what WebSocket adds, against the same store native; with --repeat, the
+# median of each one's runs, then every run's figure.
 if [ -n "$summary" ]; then
 	echo "broadcast: server CPU per delivery, by store (exactly once: ok):" >&2
 	# shellcheck disable=SC2086
@@ -250,10 +276,13 @@ if [ -n "$summary" ]; then
 		for (i = 1; i <= n; i++)
 			med[name[i]] = !(name[i] in runs) ? "-" : \
 			    median(runs[name[i]])
-		base = "off" in med && med["off"] != "-" ? med["off"] : 0
 		for (i = 1; i <= n; i++) {
 			m = med[name[i]]
 			d = ""
+			against = name[i] ~ /\/ws$/ ? substr(name[i], 1, \
+			    length(name[i]) - 3) : "off"
+			base = against in med && med[against] != "-" ? \
+			    med[against] : 0
 			if (base > 0 && m != "-" && name[i] != "off")
 				d = sprintf("%+.1f%%", 100 * (m - base) / base)
 			all = ""

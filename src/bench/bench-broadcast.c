@@ -234,6 +234,10 @@ bench_bcast_new(struct bench_bcast *bc)
 		    nick, o->prefix);
 		if (bc->conns[i] == NULL)
 			return (-1);
+		/* The publisher stays native: only deliveries change. */
+		if (i < bc->nsubs && o->ws.name != NULL &&
+		    bench_conn_websocket(bc->conns[i]) != 0)
+			return (-1);
 	}
 	bc->pub = bc->conns[bc->nsubs];
 	if ((req = cJSON_CreateObject()) == NULL)

@@ -1,6 +1,7 @@
 /* bench-conn.c: one evchat-bench client connection: non-blocking connect (spread over 127.0.0.x source
- * addresses when ports run out), large raw reads, frames through the framing library, the requests and
- * replies the modes need (welcome, join, history, ping, error, bye); it knows no mode's purpose. */
+ * addresses when ports run out), large raw reads, frames through the framing library or messages through
+ * the WebSocket transport, the requests and replies the modes need (welcome, join, history, ping, error,
+ * bye); it knows no mode's purpose. */
 
 #include "config.h"
 
@@ -64,6 +65,7 @@ bench_conn_free(struct bench_conn *c)
 	if (c == NULL)
 		return;
 	bench_conn_close(c, false);
+	bench_ws_free(c->ws);
 	if (c->rd != NULL)
 		event_free(c->rd);
 	if (c->wr != NULL)
@@ -73,6 +75,18 @@ bench_conn_free(struct bench_conn *c)
 	if (c->out != NULL)
 		evbuffer_free(c->out);
 	free(c);
+}
+
+/*
+ * Called by a mode before bench_conn_start: c speaks WebSocket to the web
+ * listener (--ws) instead of the native protocol to --server.
+ */
+int
+bench_conn_websocket(struct bench_conn *c)
+{
+	if (c->ws == NULL && (c->ws = bench_ws_new(c)) == NULL)
+		return (-1);
+	return (0);
 }
 
 /*
@@ -94,12 +108,13 @@ bench_conn_bind(struct bench *b, int fd)
 }
 
 static int
-bench_conn_socket(struct bench_conn *c, int *error)
+bench_conn_socket(struct bench_conn *c, const struct bench_addr *to,
+    int *error)
 {
 	struct bench	*b = c->b;
 	int		 fd, one = 1;
 
-	fd = socket(b->opts.server.ss_family,
+	fd = socket(to->ss.ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		*error = errno;
@@ -111,8 +126,8 @@ bench_conn_socket(struct bench_conn *c, int *error)
 		close(fd);
 		return (-1);
 	}
-	if (connect(fd, (struct sockaddr *)&b->opts.server,
-	    b->opts.serverlen) != 0 && errno != EINPROGRESS) {
+	if (connect(fd, (const struct sockaddr *)&to->ss, to->len) != 0 &&
+	    errno != EINPROGRESS) {
 		*error = errno;
 		close(fd);
 		return (-1);
@@ -128,17 +143,19 @@ bench_conn_socket(struct bench_conn *c, int *error)
 static int
 bench_conn_connect(struct bench_conn *c, char *err, size_t errlen)
 {
-	struct bench	*b = c->b;
-	int		 fd, error = 0;
+	struct bench		*b = c->b;
+	const struct bench_addr	*to;
+	int			 fd, error = 0;
 
+	to = c->ws != NULL ? &b->opts.ws : &b->opts.server;
 	for (;;) {
-		if ((fd = bench_conn_socket(c, &error)) != -1)
+		if ((fd = bench_conn_socket(c, to, &error)) != -1)
 			break;
 		if ((error != EADDRNOTAVAIL && error != EADDRINUSE) ||
-		    b->opts.server.ss_family != AF_INET ||
+		    to->ss.ss_family != AF_INET ||
 		    b->src + 1 >= BENCH_SRC_MAX) {
 			snprintf(err, errlen, "connect to %s (source "
-			    "127.0.0.%u): %s", b->opts.server_name, b->src + 1,
+			    "127.0.0.%u): %s", to->name, b->src + 1,
 			    strerror(error));
 			return (-1);
 		}
@@ -180,7 +197,8 @@ bench_conn_close(struct bench_conn *c, bool reset)
 	c->flags = (c->flags & ~BENCH_CONN_CONNECTING) | BENCH_CONN_CLOSED;
 }
 
-static void
+/* Keep the first reason a connection went wrong; bench-ws.c's too. */
+void
 bench_conn_note(struct bench_conn *c, const char *fmt, const char *arg)
 {
 	if (c->error[0] == '\0')
@@ -202,15 +220,22 @@ bench_conn_send(struct bench_conn *c, const void *payload, size_t len)
 {
 	if (c->flags & BENCH_CONN_CLOSED)
 		return (-1);
+	if (c->ws != NULL)
+		return (bench_ws_send(c->ws, payload, len));
 	return (frame_encode(c->out, payload, len));
 }
 
 static int
 bench_conn_send_json(struct bench_conn *c, cJSON *obj)
 {
-	if (c->flags & BENCH_CONN_CLOSED)
+	char	*s;
+	int	 rc;
+
+	if ((s = cJSON_PrintUnformatted(obj)) == NULL)
 		return (-1);
-	return (json_encode(c->out, obj));
+	rc = bench_conn_send(c, s, strlen(s));
+	cJSON_free(s);
+	return (rc);
 }
 
 /*
@@ -277,11 +302,15 @@ bench_conn_hello(struct bench_conn *c)
 	return (rc);
 }
 
-/* Connect and queue hello (and join), written once connected. */
+/*
+ * Connect and queue hello (and join), written once connected; over
+ * WebSocket, behind the handshake and once the server has answered it.
+ */
 int
 bench_conn_start(struct bench_conn *c, char *err, size_t errlen)
 {
-	if (bench_conn_hello(c) != 0) {
+	if ((c->ws != NULL && bench_ws_request(c->ws) != 0) ||
+	    bench_conn_hello(c) != 0) {
 		snprintf(err, errlen, "cannot queue hello");
 		return (-1);
 	}
@@ -395,7 +424,8 @@ bench_conn_control(struct bench_conn *c, const char *p, size_t len)
 		c->ops->state(c);
 }
 
-static void
+/* One protocol object, the payload of a frame or of a WebSocket message. */
+void
 bench_conn_frame(struct bench_conn *c, const char *p, size_t len,
     uint64_t now)
 {
@@ -424,18 +454,43 @@ bench_conn_frame(struct bench_conn *c, const char *p, size_t len,
 }
 
 /*
+ * Every whole native frame in c->in, stamped now; -1 when one is broken
+ * (and the connection lost).
+ */
+static int
+bench_conn_frames(struct bench_conn *c, uint64_t now)
+{
+	enum frame_status	 st;
+	const char		*p;
+	size_t			 len;
+
+	while ((c->flags & BENCH_CONN_CLOSED) == 0) {
+		st = frame_decode(c->in, c->max_frame, &p, &len);
+		if (st == FRAME_NEED)
+			break;
+		if (st != FRAME_OK) {
+			c->bad++;
+			bench_conn_lost(c, frame_status_string(st));
+			return (-1);
+		}
+		bench_conn_frame(c, p, len, now);
+		frame_consume(c->in, len);
+	}
+	return (0);
+}
+
+/*
  * One read(2) of up to BENCH_READ_SIZE per wake-up, then every whole frame
- * in the buffer, then one write of any answers.  All frames of one read are
- * stamped with one clock reading: they arrived together.
+ * (or WebSocket message) in the buffer, then one write of any answers.
+ * All frames of one read are stamped with one clock reading: they arrived
+ * together.
  */
 static void
 bench_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench_conn	*c = arg;
 	struct evbuffer_iovec	 v;
-	enum frame_status	 st;
-	const char		*p;
-	size_t			 len;
+	char			 err[128];
 	ssize_t			 n;
 	uint64_t		 now;
 
@@ -454,17 +509,15 @@ bench_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	v.iov_len = n;
 	evbuffer_commit_space(c->in, &v, 1);
 	now = bench_now();
-	while ((c->flags & BENCH_CONN_CLOSED) == 0) {
-		st = frame_decode(c->in, c->max_frame, &p, &len);
-		if (st == FRAME_NEED)
-			break;
-		if (st != FRAME_OK) {
-			c->bad++;
-			bench_conn_lost(c, frame_status_string(st));
+	if (c->ws == NULL) {
+		if (bench_conn_frames(c, now) != 0)
 			return;
-		}
-		bench_conn_frame(c, p, len, now);
-		frame_consume(c->in, len);
+	} else if (bench_ws_read(c->ws, now, err, sizeof err) != 0) {
+		/* wslay's echo of a close goes first, when it can. */
+		if ((c->flags & BENCH_CONN_CLOSED) == 0 &&
+		    bench_conn_flush(c) == 0)
+			bench_conn_lost(c, err);
+		return;
 	}
 	/* Whatever the frames made us answer leaves in one write. */
 	bench_conn_flush(c);

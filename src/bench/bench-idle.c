@@ -68,7 +68,8 @@ bench_idle_new(struct bench_idle *bi)
 		    i / o->room_size);
 		bi->conns[i] = bench_conn_new(bi->b, &bench_idle_ops, bi, i,
 		    nick, room);
-		if (bi->conns[i] == NULL)
+		if (bi->conns[i] == NULL || (o->ws.name != NULL &&
+		    bench_conn_websocket(bi->conns[i]) != 0))
 			return (-1);
 	}
 	return (0);

@@ -158,7 +158,8 @@ bench_pp_new(struct bench_pp *pp)
 		    i % 2 ? 'b' : 'a', i / 2);
 		pp->conns[i] = bench_conn_new(pp->b, &bench_pp_ops, pp, i,
 		    nick, NULL);
-		if (pp->conns[i] == NULL)
+		if (pp->conns[i] == NULL || (o->ws.name != NULL &&
+		    bench_conn_websocket(pp->conns[i]) != 0))
 			return (-1);
 	}
 	for (i = 0; i < n; i++) {

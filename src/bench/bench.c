@@ -29,7 +29,8 @@
 
 enum {
 	BENCH_OPT_KILL = 256,
-	BENCH_OPT_NO_HEADER
+	BENCH_OPT_NO_HEADER,
+	BENCH_OPT_WS
 };
 
 static const struct option bench_long_options[] = {
@@ -53,19 +54,22 @@ static const struct option bench_long_options[] = {
 	{ "inflight",		required_argument,	NULL, 'i' },
 	{ "kill-subscriber-after", required_argument,	NULL, BENCH_OPT_KILL },
 	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
+	{ "ws",			required_argument,	NULL, BENCH_OPT_WS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
 };
 
+/* ws: the mode puts (some of) its connections on WebSocket under --ws. */
 static const struct {
 	const char	*name;
 	int		(*run)(struct bench *, struct bench_result *);
+	bool		 ws;
 } bench_modes[] = {
-	{ "broadcast",	bench_broadcast },
-	{ "idle",	bench_idle },
-	{ "pingpong",	bench_pingpong },
-	{ "join",	bench_join },
+	{ "broadcast",	bench_broadcast,	true },
+	{ "idle",	bench_idle,		true },
+	{ "pingpong",	bench_pingpong,		true },
+	{ "join",	bench_join,		false },
 };
 
 static void
@@ -75,6 +79,9 @@ bench_usage(FILE *f)
 "usage: evchat-bench [option ...] mode ...\n"
 "modes, run in the order given: broadcast, idle, pingpong, join\n"
 "  -s, --server ADDR:PORT   loopback server address (default %s)\n"
+"  --ws ADDR:PORT           its web listener: broadcast's subscribers, idle's\n"
+"                           connections and pingpong's pairs speak WebSocket\n"
+"                           to it (default none: all native)\n"
 "  -p, --server-pid PID     measure the server's CPU and RSS from /proc\n"
 "  -d, --duration SEC       bound on each run, setup included (default 120)\n"
 "  -r, --rate R             fixed offered load: messages or round trips/s;\n"
@@ -138,7 +145,7 @@ bench_opt_double(const char *s, double min, double *v)
 
 /* Only 127.0.0.0/8 and ::1: this tool floods whatever it is pointed at. */
 static int
-bench_opt_server(struct bench_opts *o, const char *s)
+bench_opt_addr(struct bench_addr *a, const char *s)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin;
@@ -158,9 +165,9 @@ bench_opt_server(struct bench_opts *o, const char *s)
 		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
 			return (-1);
 	}
-	o->server = ss;
-	o->serverlen = len;
-	o->server_name = s;
+	a->ss = ss;
+	a->len = len;
+	a->name = s;
 	return (0);
 }
 
@@ -168,7 +175,7 @@ static void
 bench_opts_init(struct bench_opts *o)
 {
 	memset(o, 0, sizeof *o);
-	bench_opt_server(o, BENCH_SERVER_DEFAULT);
+	bench_opt_addr(&o->server, BENCH_SERVER_DEFAULT);
 	o->duration = 120;
 	o->subscribers = 100;
 	o->messages = 200000;
@@ -199,7 +206,9 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 	    bench_long_options, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			if (bench_opt_server(o, optarg) != 0) {
+		case BENCH_OPT_WS:
+			if (bench_opt_addr(ch == 's' ? &o->server : &o->ws,
+			    optarg) != 0) {
 				fprintf(stderr, "evchat-bench: %s: not a "
 				    "loopback ADDR:PORT (127.0.0.0/8 or "
 				    "[::1] only)\n", optarg);
@@ -449,6 +458,9 @@ main(int argc, char **argv)
 		snprintf(b.opts.prefix, sizeof b.opts.prefix, "%.8sr%u",
 		    base_prefix, run % 100);
 		bench_result_init(&r, bench_modes[i].name);
+		if (bench_modes[i].ws)
+			cJSON_AddStringToObject(r.json, "transport",
+			    b.opts.ws.name != NULL ? "websocket" : "native");
 		rc = bench_modes[i].run(&b, &r);
 		if (rc != 0)
 			bench_fail(&r, "%s", "could not run");

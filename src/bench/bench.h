@@ -1,5 +1,6 @@
 /* bench.h: evchat-bench, the loopback load generator: its one state struct, connections, histogram,
- * sequence accounting, /proc sampling and the four modes; it knows the wire protocol, not evchatd's code. */
+ * sequence accounting, /proc sampling, the WebSocket transport and the four modes; it knows the wire
+ * protocol, not evchatd's code. */
 
 #ifndef EVCHAT_BENCH_H
 #define EVCHAT_BENCH_H
@@ -113,6 +114,16 @@ void		 bench_tmpl_fill(struct bench_tmpl *, char, uint64_t, uint64_t);
 int		 bench_text_parse(const char *, size_t, size_t, char *,
 		     uint64_t *, uint64_t *);
 
+/* bench-ws.c: a connection's WebSocket transport (opaque to the rest). */
+struct bench_ws;
+struct bench_conn;
+
+struct bench_ws	*bench_ws_new(struct bench_conn *);
+void		 bench_ws_free(struct bench_ws *);
+int		 bench_ws_request(struct bench_ws *);
+int		 bench_ws_send(struct bench_ws *, const void *, size_t);
+int		 bench_ws_read(struct bench_ws *, uint64_t, char *, size_t);
+
 /* bench-conn.c: one client connection, non-blocking, raw reads. */
 #define BENCH_CONN_CONNECTING	0x01
 #define BENCH_CONN_WELCOMED	0x02
@@ -120,8 +131,6 @@ int		 bench_text_parse(const char *, size_t, size_t, char *,
 #define BENCH_CONN_CLOSED	0x08
 #define BENCH_CONN_READY	0x10	/* counted by its setup */
 #define BENCH_CONN_PAGED	0x20	/* got the reply to history */
-
-struct bench_conn;
 
 /*
  * What a mode does with the frames and state changes of its connections;
@@ -145,6 +154,7 @@ struct bench_conn {
 	struct event			*wr;
 	struct evbuffer			*in;
 	struct evbuffer			*out;
+	struct bench_ws			*ws;		/* NULL: native */
 	size_t				 max_frame;
 	char				 nick[BENCH_NICK_MAX + 1];
 	char				 room[BENCH_ROOM_MAX + 1];
@@ -158,6 +168,7 @@ struct bench_conn {
 struct bench_conn *bench_conn_new(struct bench *, const struct bench_conn_ops *,
 		     void *, unsigned int, const char *, const char *);
 void		 bench_conn_free(struct bench_conn *);
+int		 bench_conn_websocket(struct bench_conn *);
 int		 bench_conn_start(struct bench_conn *, char *, size_t);
 void		 bench_conn_close(struct bench_conn *, bool);
 int		 bench_conn_send(struct bench_conn *, const void *, size_t);
@@ -166,6 +177,10 @@ int		 bench_conn_history(struct bench_conn *, const char *, uint64_t,
 		     unsigned int);
 int		 bench_conn_flush(struct bench_conn *);
 size_t		 bench_conn_pending(const struct bench_conn *);
+void		 bench_conn_frame(struct bench_conn *, const char *, size_t,
+		     uint64_t);
+void		 bench_conn_note(struct bench_conn *, const char *,
+		     const char *);
 
 /*
  * Setting up many connections: at most BENCH_SETUP_INFLIGHT at a time, so
@@ -230,10 +245,15 @@ void		 bench_report_header(void);
 int		 bench_report(const struct bench_result *);
 
 /* bench.c: options and the run. */
+struct bench_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	const char		*name;		/* as given; NULL: none */
+};
+
 struct bench_opts {
-	struct sockaddr_storage	 server;
-	socklen_t		 serverlen;
-	const char		*server_name;
+	struct bench_addr	 server;
+	struct bench_addr	 ws;		/* --ws: the web listener */
 	pid_t			 server_pid;	/* 0: not measured */
 	double			 duration;	/* bound on one run, seconds */
 	double			 rate;		/* 0: as fast as possible */

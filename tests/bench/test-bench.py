@@ -1,7 +1,10 @@
 # test-bench.py: end-to-end test of evchat-bench with tiny parameters against the real evchatd: its JSON
-# results, the exactly-once accounting (also of a deliberately lossy run), join's replay checks (also
-# against a fake server that replays wrongly) and the loopback-only rule.
+# results, the exactly-once accounting (also of a deliberately lossy run, and with --ws over WebSocket),
+# join's replay checks (also against a fake server that replays wrongly), the WebSocket client's framing
+# against a fake server (fragments, pings, close, a refused handshake) and the loopback-only rule.
 # It runs both binaries and knows neither one's code; timings are never asserted.
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -140,6 +143,216 @@ def test_pingpong_and_idle(srv):
     assert idle["server_rss_per_conn"] >= 0, idle
     assert idle["hold_s"] >= 0.2, idle
     check_measured(idle)
+
+
+def web_port(srv):
+    """The port of the daemon's web listener (--web-listen 127.0.0.1:0)."""
+    m = srv.wait_log(r"listening on 127\.0\.0\.1:(\d+) \(web\)")
+    return int(m.group(1))
+
+
+WEB_DEBUG = ("--web-listen", "127.0.0.1:0", "--log-level", "debug")
+
+
+@t.daemon_args(*LIMITS_OFF, *WEB_DEBUG)
+def test_broadcast_websocket(srv):
+    # --ws: the subscribers open WebSockets to the web listener, the
+    # publisher stays native; every message is counted, exactly once.
+    (r,) = bench(srv, "--ws", "127.0.0.1:%d" % web_port(srv),
+                 "--subscribers", "3", "--messages", "300", "--window", "50",
+                 "broadcast")
+    assert r["ok"] and r["complete"] and r["transport"] == "websocket", r
+    assert r["sent"] == 300 and r["ops"] == r["deliveries"] == 900, r
+    assert (r["lost"], r["duplicated"], r["out_of_order"], r["errors"],
+            r["closed"], r["bogus"]) == (0, 0, 0, 0, 0, 0), r
+    assert r["per_subscriber"] == [
+        {"received": 300, "lost": 0, "duplicated": 0, "out_of_order": 0}
+    ] * 3, r["per_subscriber"]
+    check_latency(r)
+    check_measured(r)
+    assert srv.stderr.count(": WebSocket open") == 3, srv.stderr
+
+
+@t.daemon_args(*LIMITS_OFF, *WEB_DEBUG, "--heartbeat", "1")
+def test_pingpong_idle_websocket(srv):
+    # Both ends of each pair, and every idle connection, on WebSocket.
+    # Held idle past the heartbeat, each connection gets the server's ping
+    # (a JSON ping, then a WebSocket ping frame): a bad answer to either
+    # would close it, and the run would fail.
+    pp, idle = bench(srv, "--ws", "127.0.0.1:%d" % web_port(srv),
+                     "--pairs", "2", "--time", "1", "--connections", "20",
+                     "--hold", "1.5", "pingpong", "idle")
+    assert pp["ok"] and pp["transport"] == "websocket", pp
+    assert pp["ops"] > 0 and pp["deliveries"] == 4 * pp["ops"], pp
+    assert (pp["lost"], pp["duplicated"], pp["out_of_order"],
+            pp["errors"]) == (0, 0, 0, 0), pp
+    assert idle["ok"] and idle["transport"] == "websocket", idle
+    assert idle["ops"] == 20 and idle["unexpected_msgs"] == 0, idle
+    assert idle["closed"] == 0 and idle["errors"] == 0, idle
+    assert srv.stderr.count(": WebSocket open") == 4 + 20, srv.stderr
+
+
+@t.daemon_args(*LIMITS_OFF)
+def test_websocket_refused(srv):
+    # --ws aimed at the native listener: the handshake gets no HTTP answer
+    # (the server drops what is not a frame) and the setup fails.
+    (r,) = bench(srv, "--ws", "127.0.0.1:%d" % srv.port, "--subscribers",
+                 "2", "--messages", "10", "--duration", "5", "broadcast",
+                 status=1)
+    assert not r["ok"] and "setup" in r["why"], r
+    p = subprocess.run([BENCH, "--ws", "192.0.2.1:80", "broadcast"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=10)
+    assert p.returncode == 64 and "loopback" in p.stderr, p.stderr
+
+
+class FakeWebSocket:
+    """One WebSocket client's server, written from RFC 6455 alone, to try
+    what evchatd never does: a welcome in three fragments with a ping
+    between them, a joined longer than 125 bytes, and on request a refused
+    handshake ("refuse"), a wrong accept key ("accept") or a bye and a
+    close frame once joined ("close").  It keeps every frame the client
+    sent, unmasked, with whether it was masked."""
+
+    GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    def __init__(self, how="ok"):
+        self.how = how
+        self.request = None
+        self.frames = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def frame(op, payload, fin=True):
+        n = len(payload)
+        head = bytes([(0x80 if fin else 0) | op])
+        if n < 126:
+            head += bytes([n])
+        elif n < 65536:
+            head += bytes([126]) + n.to_bytes(2, "big")
+        else:
+            head += bytes([127]) + n.to_bytes(8, "big")
+        return head + payload
+
+    def read_frame(self, conn):
+        head = self.read(conn, 2)
+        n = head[1] & 0x7f
+        if n == 126:
+            n = int.from_bytes(self.read(conn, 2), "big")
+        elif n == 127:
+            n = int.from_bytes(self.read(conn, 8), "big")
+        masked = bool(head[1] & 0x80)
+        key = self.read(conn, 4) if masked else b"\0\0\0\0"
+        data = bytes(b ^ key[i % 4] for i, b in enumerate(self.read(conn, n)))
+        f = (head[0] & 0x0f, masked, data)
+        self.frames.append(f)
+        return f
+
+    def read(self, conn, n):
+        while len(self.buf) < n:
+            data = conn.recv(65536)
+            if not data:
+                raise EOFError
+            self.buf += data
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def serve(self):
+        conn, _ = self.sock.accept()
+        self.buf = b""
+        try:
+            self.talk(conn)
+        except (EOFError, OSError):
+            pass
+        conn.close()
+
+    def talk(self, conn):
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += conn.recv(65536)
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        self.request = (lines[0], {k.lower(): v.strip() for k, v in (
+            line.split(":", 1) for line in lines[1:])})
+        key = self.request[1].get("sec-websocket-key", "").encode()
+        accept = base64.b64encode(hashlib.sha1(key + self.GUID).digest())
+        if self.how == "accept":
+            accept = base64.b64encode(hashlib.sha1(key).digest())
+        if self.how == "refuse":
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0"
+                         b"\r\n\r\n")
+            return
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+                     b"WebSocket\r\nConnection: upgrade\r\n"
+                     b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        hello = json.loads(self.read_frame(conn)[2])
+        join = json.loads(self.read_frame(conn)[2])
+        welcome = json.dumps({"type": "welcome", "nick": hello["nick"],
+                              "version": 1}).encode()
+        conn.sendall(self.frame(1, welcome[:5], fin=False) +
+                     self.frame(9, b"hb") +
+                     self.frame(0, welcome[5:9], fin=False) +
+                     self.frame(0, welcome[9:]))
+        conn.sendall(self.frame(1, json.dumps({
+            "type": "joined", "room": join["room"], "members": [],
+            "topic": "t" * 200}).encode()))
+        if self.how == "close":
+            conn.sendall(self.frame(1, json.dumps({
+                "type": "bye", "reason": "server shutting down"}).encode()) +
+                self.frame(8, (1001).to_bytes(2, "big") + b"going"))
+        while True:
+            self.read_frame(conn)
+
+    def close(self):
+        self.sock.close()
+        self.thread.join(10)
+
+
+def fake_idle(how, status):
+    fake = FakeWebSocket(how)
+    try:
+        (r,) = bench(fake, "--ws", "127.0.0.1:%d" % fake.port,
+                     "--connections", "1", "--hold", "0.3", "--duration",
+                     "5", "idle", status=status)
+    finally:
+        fake.close()
+    return fake, r
+
+
+def test_websocket_framing(srv):
+    fake, r = fake_idle("ok", 0)
+    assert r["ok"] and r["ops"] == 1 and r["closed"] == 0, r
+    line, head = fake.request
+    assert line == "GET /ws HTTP/1.1", line
+    assert head["host"] == "127.0.0.1:%d" % fake.port, head
+    assert head["upgrade"].lower() == "websocket", head
+    assert head["connection"].lower() == "upgrade", head
+    assert head["sec-websocket-version"] == "13", head
+    assert len(base64.b64decode(head["sec-websocket-key"],
+                                validate=True)) == 16, head
+    # Every frame masked; hello and join, then the pong to the ping sent
+    # between the welcome's fragments, with its payload.
+    assert [f[1] for f in fake.frames] == [True] * len(fake.frames), \
+        fake.frames
+    ops = [(f[0], f[2]) for f in fake.frames]
+    assert [op for op, _ in ops[:2]] == [1, 1], ops
+    assert json.loads(ops[0][1])["type"] == "hello", ops
+    assert json.loads(ops[1][1])["type"] == "join", ops
+    assert (10, b"hb") in ops[2:], ops
+
+
+def test_websocket_handshake_and_close(srv):
+    for how, why in (("refuse", "handshake refused: HTTP 403"),
+                     ("accept", "wrong Sec-WebSocket-Accept"),
+                     ("close", "bye: server shutting down")):
+        fake, r = fake_idle(how, 1)
+        assert not r["ok"] and why in r["why"], (how, r)
+    # The close is echoed with its code.
+    assert (8, True, (1001).to_bytes(2, "big")) in fake.frames, fake.frames
 
 
 def check_join(r, clients, replay):
@@ -329,28 +542,33 @@ def test_join_checks_the_replay(srv):
         fake.close()
 
 
+def bench_sh(stores, *args):
+    """Run make bench's script with BENCH_STORES; its JSON results and
+    the lines of its stderr."""
+    env = dict(os.environ, EVCHAT_BENCH=BENCH, BENCH_STORES=stores)
+    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
+                          "bench.sh")
+    p = subprocess.run(["sh", script] + list(args), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    return ([json.loads(line) for line in p.stdout.splitlines()],
+            p.stderr.splitlines())
+
+
 def test_make_bench_stores(srv):
     # make bench's script runs broadcast once per store and round, labels
     # each result with its store, skips a store this evchatd lacks, and
     # ends with the server's CPU per delivery of each, side by side.
-    env = dict(os.environ, EVCHAT_BENCH=BENCH,
-               BENCH_STORES="off memory nosuch")
-    script = os.path.join(os.environ.get("top_srcdir", "."), "contrib",
-                          "bench.sh")
-    p = subprocess.run(["sh", script, "--quick", "--repeat", "2",
-                        "broadcast"], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=120)
-    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-    results = [json.loads(line) for line in p.stdout.splitlines()]
+    results, err = bench_sh("off memory nosuch", "--quick", "--repeat", "2",
+                            "broadcast")
     assert [(r["store"], r["mode"], r["ok"]) for r in results] == [
         ("off", "broadcast", True), ("memory", "broadcast", True)] * 2, \
         results
     for r in results:
         assert r["lost"] == r["duplicated"] == r["out_of_order"] == 0, r
-    err = p.stderr.splitlines()
     assert [line for line in err if line.startswith(
-        "# store nosuch: skipped: ") and "'nosuch'" in line], p.stderr
+        "# store nosuch: skipped: ") and "'nosuch'" in line], err
     i = err.index("broadcast: server CPU per delivery, by store "
                   "(exactly once: ok):")
     rows = [line.split() for line in err[i + 1:]]
@@ -364,6 +582,26 @@ def test_make_bench_stores(srv):
         assert float(row[1]) == round(sum(runs) / 2), (row, runs)
     assert rows[2] == ["nosuch:", "skipped", "(not", "in", "this",
                        "evchatd)"], rows
+
+
+def test_make_bench_websocket(srv):
+    # With --ws, make bench's script runs broadcast (and idle) again with
+    # the clients on WebSocket, and compares the store's two figures.
+    results, err = bench_sh("memory", "--quick", "--ws", "broadcast", "idle")
+    assert [(r.get("store"), r["mode"], r["transport"], r["ok"])
+            for r in results] == [
+        ("memory", "broadcast", "native", True),
+        ("memory", "broadcast", "websocket", True),
+        (None, "idle", "native", True),
+        (None, "idle", "websocket", True)], results
+    assert results[1]["ops"] == results[0]["ops"] > 0, results
+    i = err.index("broadcast: server CPU per delivery, by store "
+                  "(exactly once: ok):")
+    rows = [line.split() for line in err[i + 1:]]
+    assert [row[0] for row in rows] == ["memory", "memory/ws"], rows
+    # memory/ws is compared with memory, not with an absent "off".
+    assert rows[0][2:] == ["ns", "ok"], rows
+    assert rows[1][2] == "ns" and rows[1][3].endswith("%"), rows
 
 
 def test_loopback_only(srv):
