@@ -1,8 +1,10 @@
 # test-irc.py: the IRC face end to end in raw IRC: registration, CAP, SASL, channels, messages both ways
 # with evchat clients, presence, moderation, OPER/KILL, IRCv3 tags, labeled-response, line rules, limits.
+import atexit
 import base64
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
@@ -14,6 +16,7 @@ from irc_test import irc
 PW = "correct horse"
 OPS = ("--operators", "root", "--max-clients-per-ip", "0", "--rate", "0")
 TMP = tempfile.mkdtemp(prefix="test-irc.")
+atexit.register(shutil.rmtree, TMP, True)
 
 
 def write(name, text):
