@@ -244,6 +244,8 @@ fuzz_server_output(struct evbuffer *in)
 	size_t		 len = evbuffer_get_length(in);
 	int		 closed = 0;
 
+	if (len == 0)
+		return;		/* pullup gives NULL */
 	p = (const char *)evbuffer_pullup(in, -1);
 	end = p + len;
 	for (; p < end; p = eol + 2) {

@@ -498,6 +498,13 @@ def test_kick_and_modes_by_owner(srv):
     h.send("KICK #class stu")
     h.expect("KICK", "#class", "stu", source="helper")
     c.expect("KICK", "#class", "stu", source="helper")
+    # The owner sets the topic: every member sees the TOPIC line.
+    c.send("TOPIC #class :homework due")
+    c.expect_next("TOPIC", "#class", "homework due", source="teach")
+    h.expect_next("TOPIC", "#class", "homework due", source="teach")
+    h.send("TOPIC #class")
+    h.expect_next(332, "#class", "homework due")
+    h.expect_next(333, "#class", "teach")
     c.send("MODE #class")
     c.expect_next(324, "#class")
     c.send("MODE #class +z")
@@ -535,6 +542,14 @@ def test_ping_both_ways(srv):
     p = c.expect("PING", timeout=10)
     c.send("PONG :%s" % p.params[-1])
     c.expect_quiet()
+
+
+@irc("--heartbeat", "1", "--timeout", "2")
+def test_ping_timeout_ends_with_error(srv):
+    c = i.client(srv, "ann")
+    c.expect("PING", timeout=10)
+    line = c.expect_error_close(timeout=10)
+    assert "timeout" in line.params[-1], line
 
 
 @irc(*OPS)
@@ -589,6 +604,13 @@ def test_labeled_response(srv):
     c.send("@label=three PRIVMSG #l :quiet")
     c.expect_next("ACK", tags={"label": "three"})
     e.expect("msg", text="quiet")
+    # With echo-message, the echo is the labeled answer.
+    c.send("CAP REQ echo-message")
+    c.expect_next("CAP", "ann", "ACK")
+    c.send("@label=four PRIVMSG #l :echoed")
+    c.expect_next("PRIVMSG", "#l", "echoed", source="ann",
+                  tags={"label": "four"})
+    e.expect("msg", text="echoed")
     # Without the cap, a label is ignored.
     d = i.client(srv, "dan")
     d.send("@label=x PING :y")
