@@ -694,6 +694,22 @@ def test_flood_kick_counts_irc_lines(srv):
     assert f["event"] == "quit" and f["nick"] == "ann", f
 
 
+@irc("--rate", "1", "--burst", "4", "--flood-kick", "100")
+def test_rate_limits_irc_lines(srv):
+    """Past the burst, a line is refused and told as a NOTICE; PING is
+    exempt, as it is for evchat clients, and the connection stays."""
+    e, c = mixed(srv, "f")
+    c.send_raw(b"".join(b"PRIVMSG #f :m%d\r\n" % n for n in range(8)))
+    seen = c.sync()
+    refused = [l for l in seen if l.cmd == "NOTICE"]
+    assert refused and len(refused) == len(seen), seen
+    got = []
+    for _ in range(8 - len(refused)):
+        got.append(e.expect_next("msg")["text"])
+    assert got == ["m%d" % n for n in range(len(got))], got
+    e.expect_quiet()
+
+
 @irc("--max-sendq", "65536", "--rate", "0")
 def test_sendq_closes_slow_reader(srv):
     c = i.IrcClient(i.port(srv), rcvbuf=4096, mss=1000)
