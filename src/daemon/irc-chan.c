@@ -32,6 +32,29 @@ irc_chan_each(struct irc *i, char *list, const char *type, const char *key,
 }
 
 /*
+ * The PREFIX (005) of nick in room r: "~" for its owner, "@" for its
+ * moderators and the operators, who moderate every room; read from the
+ * room as it is now, as the replies name no roles.
+ */
+static const char *
+irc_chan_prefix(struct irc *i, const struct room *r, const char *nick)
+{
+	const struct client	*m;
+
+	if (r == NULL || (m = nick_find(i->c->server, nick)) == NULL)
+		return ("");
+	switch (role_of(m, r)) {
+	case ROLE_OWNER:
+		return ("~");
+	case ROLE_MODERATOR:
+	case ROLE_OPERATOR:
+		return ("@");
+	default:
+		return ("");
+	}
+}
+
+/*
  * RPL_NAMREPLY: the nicks of a joined or who reply, as many to a line as
  * fit; a cut list goes on with who after the last (irc_more), and the
  * list's end is RPL_ENDOFNAMES.
@@ -40,24 +63,28 @@ static void
 irc_chan_names(struct irc *i, const cJSON *reply, const char *list)
 {
 	const char	*room = json_get_string(reply, "room"), *nick = NULL;
+	const char	*prefix;
 	const cJSON	*n;
 	struct evbuffer	*b;
+	struct room	*r;
 
 	if (room == NULL || (b = evbuffer_new()) == NULL)
 		return;
+	r = room_find(i->c->server, room);
 	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(reply, list)) {
 		if (!cJSON_IsString(n))
 			continue;
 		nick = n->valuestring;
-		if (evbuffer_get_length(b) + strlen(nick) + strlen(room) +
+		prefix = irc_chan_prefix(i, r, nick);
+		if (evbuffer_get_length(b) + 1 + strlen(nick) + strlen(room) +
 		    strlen(irc_me(i)) + strlen(irc_server(i)) > 420) {
 			evbuffer_add(b, "", 1);
 			irc_numeric(i, 353, "= #%s :%s", room,
 			    (char *)evbuffer_pullup(b, -1));
 			evbuffer_drain(b, evbuffer_get_length(b));
 		}
-		evbuffer_add_printf(b, "%s%s", evbuffer_get_length(b) > 0 ?
-		    " " : "", nick);
+		evbuffer_add_printf(b, "%s%s%s", evbuffer_get_length(b) > 0 ?
+		    " " : "", prefix, nick);
 	}
 	if (evbuffer_get_length(b) > 0) {
 		evbuffer_add(b, "", 1);

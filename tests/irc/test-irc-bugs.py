@@ -30,20 +30,4 @@ def test_no_pass_gets_464_before_error(srv):
     c.expect_error_close()
 
 
-@irc("--operators", "root", "--rate", "0")
-def test_names_prefix_owner_and_moderators(srv):
-    """005 announces PREFIX=(qo)~@, but NAMES (and the JOIN's 353) never
-    prefix a room's owner with ~ nor its moderators with @: the joined and
-    who replies the IRC face renders carry no roles."""
-    o = srv.client("teach")
-    o.request({"type": "register", "password": "pw long enough"},
-              "registered")
-    o.join("class")
-    o.request({"type": "claim", "room": "class"}, "claimed")
-    c = i.client(srv, "ann")
-    names = c.join("#class")
-    got = [l for l in names if l.cmd == "353"][0].params[-1].split()
-    assert sorted(got) == ["~teach", "ann"], got
-
-
 t.run(globals())

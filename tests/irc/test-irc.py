@@ -261,7 +261,7 @@ def test_join_names_topic_part(srv):
     c.expect_next(332, "#lobby", "Welcome all")
     c.expect_next(333, "#lobby", "eve", lambda ts: int(ts) > 1600000000)
     names = c.expect_next(353, "=", "#lobby").params[-1].split()
-    assert sorted(names) == ["ann", "eve"], names
+    assert sorted(names) == ["ann", "~eve"], names     # eve owns it
     c.expect_next(366, "#lobby")
     e.expect_next("presence", room="lobby", nick="ann", event="join")
     c.send("JOIN #lobby")       # again: nothing
@@ -495,6 +495,11 @@ def test_kick_and_modes_by_owner(srv):
     h.join("#class")
     c.send("MODE #class +o helper")
     c.expect("MODE", "#class", "+o", "helper", source="teach")
+    # NAMES shows the owner as ~ and moderators as @ (PREFIX in 005).
+    h.send("NAMES #class")
+    names = h.expect_next(353, "=", "#class").params[-1].split()
+    assert sorted(names) == ["@helper", "stu", "~teach"], names
+    h.expect_next(366)
     h.send("KICK #class stu")
     h.expect("KICK", "#class", "stu", source="helper")
     c.expect("KICK", "#class", "stu", source="helper")
