@@ -680,6 +680,17 @@ def test_error_before_every_close(srv):
     e.expect_error_close()
 
 
+@irc("--register-timeout", "1")
+def test_error_on_registration_timeout_and_early_quit(srv):
+    c = i.connect(srv)
+    c.send("NICK ann")
+    line = c.expect_error_close(timeout=10)
+    assert "registration timeout" in line.params[-1], line
+    d = i.connect(srv)
+    d.send("QUIT :early")
+    assert d.expect_error_close().params[-1].endswith("early")
+
+
 @irc("--rate", "1", "--burst", "5", "--flood-kick", "8")
 def test_flood_kick_counts_irc_lines(srv):
     c = i.client(srv, "ann")
