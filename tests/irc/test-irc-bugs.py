@@ -30,4 +30,24 @@ def test_no_pass_gets_464_before_error(srv):
     c.expect_error_close()
 
 
+@irc()
+def test_presence_and_error_lines_within_512(srv):
+    """PART and QUIT lines of a long reason, and ERROR, pass 512 bytes
+    (527, 524 and 523 with a reason of 500): face_irc_presence and the
+    EVT_BYE render of face-irc.c cut the reason to 511 bytes, not the
+    line to 510.  Found by fuzz-irc.  irc_test's reader asserts 512."""
+    b = i.client(srv, "bob")
+    b.join("#r")
+    a = i.client(srv, "ann")
+    a.join("#r")
+    b.expect_next("JOIN", "#r", source="ann")
+    a.send("PART #r :" + "p" * 500)
+    b.expect_next("PART", "#r", source="ann")
+    a.join("#r")
+    b.expect_next("JOIN", "#r", source="ann")
+    a.send("QUIT :" + "q" * 500)
+    b.expect_next("QUIT", source="ann")
+    a.expect_error_close()
+
+
 t.run(globals())
