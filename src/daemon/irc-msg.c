@@ -27,7 +27,7 @@ irc_msg_request(const char *target, const char *text)
 		snprintf(body, sizeof body, "%.*s", (int)(len - 1 -
 		    (text[len - 1] == '\001')), text + 1);
 		if (strncmp(body, "ACTION ", 7) == 0) {
-			memcpy(body + 4, body + 7, strlen(body + 7) + 1);
+			memmove(body + 4, body + 7, strlen(body + 7) + 1);
 			memcpy(body, "/me ", 4);
 			cJSON_AddStringToObject(obj, "text", body);
 			return (obj);

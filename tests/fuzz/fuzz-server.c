@@ -1,6 +1,7 @@
 /* fuzz-server.c: libFuzzer targets for the whole request path: a few fake connections (bufferevent pairs)
  * feed frames through evchatd's clients, handlers and rooms; it knows the wire formats, not the handlers.
- * Built twice: fuzz-server speaks evchat frames, fuzz-web (FUZZ_WEB) HTTP heads then WebSocket frames. */
+ * Built three times: fuzz-server speaks evchat frames, fuzz-web (FUZZ_WEB) HTTP heads then WebSocket
+ * frames, fuzz-irc (FUZZ_IRC) IRC lines through the IRC face's parser and commands. */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -26,17 +27,21 @@
  *	E<n>		end of file from client n
  *	T<n>		client n's read timeout fires, if armed
  *	F<n>payload	(or any other letter) payload as one frame: for
- *			fuzz-web, one masked WebSocket text frame
+ *			fuzz-web, one masked WebSocket text frame; for
+ *			fuzz-irc, one line (the payload, then CR LF)
  * fuzz-web's connections start on a web listener's face: a record R of a
- * request head (the seeds' handshake to /ws) comes first.
+ * request head (the seeds' handshake to /ws) comes first.  fuzz-irc's
+ * start on an IRC listener's.
  */
 #define FUZZ_SERVER_SEP0	0xff
 #define FUZZ_SERVER_SEP1	'\n'
 #define FUZZ_SERVER_CLIENTS	3
 #define FUZZ_SERVER_PASSES	16	/* loop passes to settle at the end */
 
-#ifdef FUZZ_WEB
+#if defined(FUZZ_WEB)
 #define FUZZ_SERVER_FACE	face_http
+#elif defined(FUZZ_IRC)
+#define FUZZ_SERVER_FACE	face_irc[0]
 #else
 #define FUZZ_SERVER_FACE	face_evchat
 #endif
@@ -147,11 +152,14 @@ fuzz_server_timeout(struct fuzz_server *fs, int i)
 }
 
 /* Write payload as the record F says: an evchat frame or, for fuzz-web,
- * a WebSocket text frame masked as a browser's are. */
+ * a WebSocket text frame masked as a browser's are, for fuzz-irc a line. */
 static void
 fuzz_server_frame(struct bufferevent *peer, const uint8_t *p, size_t len)
 {
-#ifdef FUZZ_WEB
+#if defined(FUZZ_IRC)
+	bufferevent_write(peer, p, len);
+	bufferevent_write(peer, "\r\n", 2);
+#elif defined(FUZZ_WEB)
 	static const unsigned char key[4] = { 0x12, 0x34, 0x56, 0x78 };
 	unsigned char	hdr[14], b;
 	size_t		n = 0, i;
@@ -223,7 +231,41 @@ fuzz_server_record(struct fuzz_server *fs, const uint8_t *p, size_t len)
 	}
 }
 
-#ifndef FUZZ_WEB
+#if defined(FUZZ_IRC)
+/*
+ * What one connection received must be whole IRC lines, each ended by
+ * CR LF with no CR, LF or NUL inside, at most 512 bytes past its tags;
+ * nothing follows ERROR.
+ */
+static void
+fuzz_server_output(struct evbuffer *in)
+{
+	const char	*p, *end, *eol, *body;
+	size_t		 len = evbuffer_get_length(in);
+	int		 closed = 0;
+
+	if (len == 0)
+		return;		/* pullup gives NULL */
+	p = (const char *)evbuffer_pullup(in, -1);
+	end = p + len;
+	for (; p < end; p = eol + 2) {
+		FUZZ_SERVER_CHECK(!closed);
+		for (eol = p; eol < end && *eol != '\r' && *eol != '\n' &&
+		    *eol != '\0'; eol++)
+			;
+		FUZZ_SERVER_CHECK(eol + 1 < end && eol[0] == '\r' &&
+		    eol[1] == '\n');
+		body = p;
+		if (*p == '@')
+			body = memchr(p, ' ', eol - p);
+		FUZZ_SERVER_CHECK(body != NULL);
+		body += *p == '@';
+		FUZZ_SERVER_CHECK(eol - body + 2 <= 512);
+		closed = eol - body >= 6 && memcmp(body, "ERROR ", 6) == 0;
+	}
+	evbuffer_drain(in, len);
+}
+#elif !defined(FUZZ_WEB)
 /*
  * What one connection received must be whole frames, each a JSON object with
  * a string type; an error carries a known code; nothing follows a bye.
@@ -314,7 +356,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The pairs' far ends go first: they belong to the server's base. */
 	for (i = 0; i < FUZZ_SERVER_CLIENTS; i++) {
-#ifndef FUZZ_WEB
+#if !defined(FUZZ_WEB) || defined(FUZZ_IRC)
 		fuzz_server_output(bufferevent_get_input(fs.peer[i]));
 #endif
 		bufferevent_free(fs.peer[i]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-# make-corpus.py: writes the seed corpora of the fuzz targets (valid and malformed frames) into
-# tests/fuzz/corpus-frame and corpus-server; it knows the wire format and the fuzz input layouts only.
+# make-corpus.py: writes the seed corpora of the fuzz targets (valid and malformed frames and lines) into
+# tests/fuzz/corpus-*; it knows the wire format and the fuzz input layouts only.
 """Regenerate the seed corpora of tests/fuzz (Python 3 standard library only).
 
     python3 tests/fuzz/make-corpus.py [FUZZDIR]
@@ -14,6 +14,9 @@ fuzz-frame input: one byte that picks max_frame (top two bits: 16, 256,
 
 fuzz-web input: as fuzz-server's, on web connections: F is a masked
 WebSocket text frame, and the seeds' first R records a handshake to /ws.
+
+fuzz-irc input: as fuzz-server's, on IRC connections: F is a line (CR LF
+added after the body).
 
 fuzz-server input: records separated by the bytes 0xff 0x0a; a record is an
 operation letter, a client digit (0-2) and a body: F (a frame of the body),
@@ -498,6 +501,45 @@ def web_seeds():
     return s
 
 
+def irc_seeds():
+    """name -> fuzz-irc input: IRC lines (F records are a line each, CR LF
+    added; R records bytes as they are)."""
+    s = {}
+    L = lambda c, line: rec("F", c, line)
+    reg = lambda c, nick: [L(c, b"NICK " + nick),
+                           L(c, b"USER u 0 * :Real " + nick)]
+    s["irc-register"] = server(
+        L(0, b"CAP LS 302"), L(0, b"CAP REQ :server-time message-tags "
+                                  b"echo-message labeled-response batch"),
+        *reg(0, b"ann"), L(0, b"CAP END"), L(0, b"LUSERS"), L(0, b"MOTD"),
+        L(0, b"VERSION"), L(0, b"CAP LIST"), L(0, b"PING :x"), rec("L"))
+    s["irc-chat"] = server(
+        *reg(0, b"ann"), *reg(1, b"bob"), rec("L"),
+        L(0, b"JOIN #r,#s"), L(1, b"JOIN #r"), rec("L"),
+        L(0, b"PRIVMSG #r,bob :hello"), L(1, b"NOTICE #r :notice"),
+        L(0, b"PRIVMSG #r :\x01ACTION waves\x01"),
+        L(1, b"PRIVMSG #r :\x01STICKER cat\x01"), L(0, b"TAGMSG #r"),
+        L(0, b"TOPIC #r :t"), L(0, b"TOPIC #r"), L(1, b"NAMES #r"),
+        L(1, b"WHO #r"), L(0, b"LIST"), L(0, b"MODE #r +b x!*@*"),
+        L(0, b"MODE #r -o+b bob"), L(0, b"MODE ann"), L(0, b"KICK #r bob :x"),
+        L(1, b"PART #r :bye"), L(0, b"QUIT :gone"), rec("L"))
+    s["irc-sasl"] = server(
+        L(0, b"CAP REQ sasl"), L(0, b"AUTHENTICATE PLAIN"),
+        L(0, b"AUTHENTICATE " + base64.b64encode(b"\0root\0pw")),
+        *reg(0, b"root"), L(0, b"CAP END"), L(0, b"OPER root pw"),
+        L(0, b"KILL nobody :x"), L(1, b"CAP REQ :sasl"),
+        L(1, b"AUTHENTICATE PLAIN"), L(1, b"AUTHENTICATE " + b"A" * 400),
+        L(1, b"AUTHENTICATE +"), L(1, b"AUTHENTICATE *"), rec("L"))
+    s["irc-lines"] = server(
+        rec("R", 0, b"NICK a\nUSER a 0 * :a\rPING :cr\r\n\r\n"),
+        rec("R", 1, b"@label=x;+y=a\\sb :src PRIVMSG #r :caf\xe9\r\n"),
+        rec("R", 2, b"PRIVMSG #r :" + b"x" * 600 + b"\r\n"),
+        rec("L"), rec("R", 2, b"@" + b"t" * 3000 + b" PING x\r\n"),
+        rec("R", 1, b"p" * 2000), rec("L"), rec("T", 1), rec("E", 0),
+        rec("L"))
+    return s
+
+
 def write(directory, seeds):
     os.makedirs(directory, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -515,6 +557,7 @@ def main():
     write(os.path.join(here, "corpus-frame"), frame_seeds())
     write(os.path.join(here, "corpus-server"), server_seeds())
     write(os.path.join(here, "corpus-web"), web_seeds())
+    write(os.path.join(here, "corpus-irc"), irc_seeds())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-fuzzers.sh SECONDS [TARGET...]: runs each libFuzzer target (frame, server, web) of a --enable-fuzzing build
+# run-fuzzers.sh SECONDS [TARGET...]: runs each libFuzzer target (frame, server, web, irc) of a --enable-fuzzing build
 # for SECONDS on a scratch copy of its seed corpus; exits 1 on any crash, keeping the input that caused it.
 #
 # Run from the top build directory (make fuzz does), or set top_builddir and top_srcdir.  The scratch
@@ -8,7 +8,7 @@
 set -u
 
 usage() {
-	echo "usage: $0 SECONDS [frame|server|web ...]" >&2
+	echo "usage: $0 SECONDS [frame|server|web|irc ...]" >&2
 	exit 2
 }
 
@@ -18,7 +18,7 @@ shift
 case $secs in
 ''|*[!0-9]*) usage ;;
 esac
-targets=${*:-frame server web}
+targets=${*:-frame server web irc}
 builddir=${top_builddir:-.}
 srcdir=${top_srcdir:-$(dirname "$0")/../..}
 work=${FUZZ_WORKDIR:-$(mktemp -d "${TMPDIR:-/tmp}/evchat-fuzz.XXXXXX")} ||

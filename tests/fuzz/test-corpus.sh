@@ -5,7 +5,7 @@ set -u
 # make check sets both; by hand, run it from the top build directory.
 : "${top_builddir:=.}" "${top_srcdir:=$(dirname "$0")/../..}"
 status=0
-for t in frame server web; do
+for t in frame server web irc; do
 	prog=$top_builddir/tests/fuzz/fuzz-$t
 	corpus=$top_srcdir/tests/fuzz/corpus-$t
 	if [ ! -x "$prog" ] || [ ! -d "$corpus" ]; then
