@@ -18,6 +18,8 @@ static struct frame	*face_irc_render(const struct face *, struct evt *);
 static void		 face_irc_answer(struct client *, struct evt *);
 static struct frame	*face_irc_close(struct client *, const char *);
 static const char	*face_irc_flat(const char *, char *, size_t);
+static void		 face_irc_put(struct evbuffer *, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
 static void		 face_irc_free(struct client *);
 
 /*
@@ -133,7 +135,7 @@ face_irc_close(struct client *c, const char *reason)
 
 	if ((i = face_irc_state(c)) == NULL)
 		return (NULL);
-	evbuffer_add_printf(i->out, "ERROR :Closing link: %s\r\n",
+	face_irc_put(i->out, "ERROR :Closing link: %s",
 	    face_irc_flat(reason, buf, sizeof buf));
 	len = evbuffer_get_length(i->out);
 	if ((f = frame_alloc_raw(len)) != NULL)
@@ -161,21 +163,19 @@ irc_me(const struct irc *i)
 }
 
 /*
- * Append one line to the answer under way: its part after the tags cut
- * to 510 bytes at a character, CR, LF and NUL in it made spaces (a topic
- * or a reason of an evchat client may hold a newline), then CR LF.
+ * Append one line to b: its part after the tags cut to 510 bytes at a
+ * character, CR, LF and NUL in it made spaces (a topic or a reason of an
+ * evchat client may hold a newline), then CR LF.  Every line of the face
+ * but a message's (face_irc_text cuts those itself) is made here.
  */
-void
-irc_line(struct irc *i, const char *fmt, ...)
+static void
+face_irc_vput(struct evbuffer *b, const char *fmt, va_list ap)
 {
 	char	 buf[IRC_INPUT_MAX + 1], *p;
 	size_t	 tags = 0, len;
-	va_list	 ap;
 	int	 n;
 
-	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
@@ -187,8 +187,29 @@ irc_line(struct irc *i, const char *fmt, ...)
 	for (p = buf + tags; p < buf + len; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
-	evbuffer_add(i->out, buf, len);
-	evbuffer_add(i->out, "\r\n", 2);
+	evbuffer_add(b, buf, len);
+	evbuffer_add(b, "\r\n", 2);
+}
+
+static void
+face_irc_put(struct evbuffer *b, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	face_irc_vput(b, fmt, ap);
+	va_end(ap);
+}
+
+/* Append one line to the answer under way. */
+void
+irc_line(struct irc *i, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	face_irc_vput(i->out, fmt, ap);
+	va_end(ap);
 	i->nout++;
 }
 
@@ -706,32 +727,32 @@ face_irc_presence(struct evbuffer *b, const struct evt_presence *p)
 	reason = face_irc_flat(p->reason, rbuf, sizeof rbuf);
 	topic = face_irc_flat(p->topic, tbuf, sizeof tbuf);
 	if (strcmp(ev, "join") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " JOIN #%s\r\n",
+		face_irc_put(b, ":" FACE_IRC_SOURCE " JOIN #%s",
 		    p->nick, p->nick, p->room);
 	else if (strcmp(ev, "part") == 0 && p->sanction != NULL)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " KICK #%s %s :%s"
-		    "\r\n", p->by, p->by, p->room, p->nick, reason != NULL ?
+		face_irc_put(b, ":" FACE_IRC_SOURCE " KICK #%s %s :%s", p->by,
+		    p->by, p->room, p->nick, reason != NULL ?
 		    reason : p->sanction);
 	else if (strcmp(ev, "part") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " PART #%s%s%s\r\n",
+		face_irc_put(b, ":" FACE_IRC_SOURCE " PART #%s%s%s",
 		    p->nick, p->nick, p->room, reason != NULL ? " :" : "",
 		    reason != NULL ? reason : "");
 	else if (strcmp(ev, "quit") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " QUIT :%s\r\n",
+		face_irc_put(b, ":" FACE_IRC_SOURCE " QUIT :%s",
 		    p->nick, p->nick, reason != NULL ? reason : "Client quit");
 	else if (strcmp(ev, "topic") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " TOPIC #%s :%s\r\n",
+		face_irc_put(b, ":" FACE_IRC_SOURCE " TOPIC #%s :%s",
 		    p->by, p->by, p->room, topic != NULL ? topic : "");
 	else if (strcmp(ev, "nick") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NICK :%s\r\n",
+		face_irc_put(b, ":" FACE_IRC_SOURCE " NICK :%s",
 		    p->nick, p->nick, p->newnick);
 	else if (strcmp(ev, "away") == 0 || strcmp(ev, "back") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " AWAY%s%s\r\n",
+		face_irc_put(b, ":" FACE_IRC_SOURCE " AWAY%s%s",
 		    p->nick, p->nick, reason != NULL ? " :" : "",
 		    reason != NULL ? reason : "");
 	else if (strcmp(ev, "mute") == 0 || strcmp(ev, "unmute") == 0)
-		evbuffer_add_printf(b, ":" FACE_IRC_SOURCE " NOTICE #%s :%s %s"
-		    "d %s\r\n", p->by, p->by, p->room, p->by, ev, p->nick);
+		face_irc_put(b, ":" FACE_IRC_SOURCE " NOTICE #%s :%s %s"
+		    "d %s", p->by, p->by, p->room, p->by, ev, p->nick);
 }
 
 /*

@@ -133,6 +133,11 @@ def test_moderators_and_topic(srv):
               topic="Chapter 3")
     j = g.join("class")
     assert j["topic"] == "Chapter 3" and j["topic_by"] == "helper", j
+    # Who moderates is named beside the members, guests never.
+    assert j["roles"] == {"teacher": "owner", "helper": "moderator"}, j
+    w = g.request({"type": "who", "room": "class"}, "who")
+    assert w["roles"] == j["roles"], w
+    w = g.request({"type": "who"}, "who", roles=t.ABSENT)
     for c in (helper, teacher, student):
         c.expect_next("presence", nick="passer", event="join")
     # A moderator cannot act on another moderator or the owner.

@@ -741,4 +741,156 @@ def test_sendq_closes_slow_reader(srv):
     e.expect("presence", nick="slow", event="quit")
 
 
+@irc("--password-file", PASSFILE)
+def test_no_pass_gets_464_before_error(srv):
+    """A server with a password and a client without PASS: 464 comes
+    before ERROR, as it does after a wrong PASS (the answer's lines go
+    before the close's ERROR)."""
+    c = i.connect(srv)
+    c.send("NICK cy")
+    c.send("USER cy 0 * :Cy")
+    c.expect(464)
+    c.expect_error_close()
+
+
+@irc()
+def test_presence_and_error_lines_within_512(srv):
+    """PART and QUIT lines of a long reason, and ERROR, stay within 512
+    bytes (they were 527, 524 and 523 with a reason of 500; found by
+    fuzz-irc).  irc_test's reader asserts 512."""
+    b = i.client(srv, "bob")
+    b.join("#r")
+    a = i.client(srv, "ann")
+    a.join("#r")
+    b.expect_next("JOIN", "#r", source="ann")
+    a.send("PART #r :" + "p" * 500)
+    a.expect_next("PART", "#r", source="ann")
+    b.expect_next("PART", "#r", source="ann")
+    a.join("#r")
+    b.expect_next("JOIN", "#r", source="ann")
+    a.send("QUIT :" + "q" * 500)
+    b.expect_next("QUIT", source="ann")
+    a.expect_error_close()
+
+@irc("--rate", "0")
+def test_chathistory(srv):
+    c = i.client(srv, "ann", caps=("batch", "message-tags", "server-time",
+                                   "draft/chathistory"))
+    c.join("#h")
+    e = srv.client("eve")
+    e.join("h")
+    c.expect_next("JOIN", "#h", source="eve")
+    ids = t.say(e, "h", 10)
+    for k in range(10):
+        c.expect_next("PRIVMSG", "#h", "m%d" % k, source="eve")
+
+    def page(cmd):
+        """The msgids of the batch a CHATHISTORY line gets."""
+        c.send(cmd)
+        start = c.expect_next("BATCH")
+        ref = start.params[0]
+        assert ref[0] == "+" and start.params[1:] == ["chathistory", "#h"]
+        got = []
+        while True:
+            line = c.recv()
+            if line.cmd == "BATCH":
+                assert line.params == ["-" + ref[1:]], line
+                return got
+            assert line.cmd == "PRIVMSG" and line.source == "eve", line
+            assert line.tags["batch"] == ref[1:] and "time" in line.tags
+            got.append(int(line.tags["msgid"]))
+
+    m = ["msgid=%d" % x for x in ids]
+    assert page("CHATHISTORY LATEST #h * 3") == ids[7:]
+    assert page("CHATHISTORY LATEST #h %s 5" % m[7]) == ids[8:]
+    assert page("CHATHISTORY BEFORE #h %s 2" % m[4]) == ids[2:4]
+    assert page("CHATHISTORY AFTER #h %s 2" % m[4]) == ids[5:7]
+    assert page("CHATHISTORY BETWEEN #h %s %s 10" % (m[1], m[5])) == \
+        ids[2:5]
+    assert page("CHATHISTORY BETWEEN #h %s %s 2" % (m[8], m[1])) == \
+        ids[6:8]
+    assert page("CHATHISTORY AROUND #h %s 3" % m[4]) == ids[3:6]
+    c.send("CHATHISTORY LATEST #h timestamp=2026-01-01T00:00:00.000Z 3")
+    c.expect_next("FAIL", "CHATHISTORY", "INVALID_MSGREFTYPE")
+    c.send("PART #h")
+    c.expect_next("PART", "#h")
+    c.send("CHATHISTORY LATEST #h * 3")
+    c.expect_next("BATCH")
+    c.expect_next("FAIL", "CHATHISTORY", "INVALID_TARGET")
+    c.expect_next("BATCH")
+
+
+@irc()
+def test_nick_change_both_ways(srv):
+    c = i.client(srv, "ann")
+    c.join("#n")
+    v1 = srv.client("eve")
+    v1.join("n")
+    c.expect_next("JOIN", "#n", source="eve")
+    ev = srv.connect(name="joe")
+    ev.hello("joe", events=["nick"])
+    ev.join("n")
+    c.expect_next("JOIN", "#n", source="joe")
+    c.send("NICK anna")
+    c.expect_next("NICK", "anna", source="ann")
+    v1.expect("presence", event="part", nick="ann")
+    v1.expect("presence", event="join", nick="anna")
+    ev.expect("presence", event="nick", nick="ann", new="anna")
+    # An evchat client's change reaches IRC as NICK.
+    ev.request({"type": "nick", "nick": "joseph"}, "nick")
+    c.expect_next("NICK", "joseph", source="joe")
+    c.send("NICK eve")
+    c.expect_next("433", "eve")
+    c.send("NICK 9lives")
+    c.expect_next("432", "9lives")
+
+
+@irc()
+def test_away_whois_and_prefixes(srv):
+    c = i.client(srv, "ann", caps=("away-notify",))
+    c.join("#w")
+    o = srv.client("teach")
+    o.request({"type": "register", "password": PW}, "registered")
+    o.join("w")
+    o.request({"type": "claim", "room": "w"}, "claimed")
+    c.expect_next("JOIN", "#w", source="teach")
+    b = i.client(srv, "bob")
+    b.join("#w")
+    c.expect_next("JOIN", "#w", source="bob")
+    b.send("AWAY :at lunch")
+    b.expect_next("306")
+    c.expect_next("AWAY", "at lunch", source="bob")
+    c.send("WHOIS bob")
+    c.expect_next("311", "bob", "bob", "evchat")
+    c.expect_next("319", "bob", "#w")
+    c.expect_next("312", "bob")
+    c.expect_next("301", "bob", "at lunch")
+    c.expect_next("671", "bob")
+    c.expect_next("317", "bob")
+    c.expect_next("318", "bob")
+    c.send("WHOIS teach")
+    lines = c._until(lambda l: l.cmd == "318", "318", None)[1]
+    assert any(l.cmd == "330" and l.params[1:3] == ["teach", "teach"]
+               for l in lines), lines
+    b.send("AWAY")
+    b.expect_next("305")
+    c.expect_next("AWAY", source="bob")
+    # The room's owner is ~ in NAMES and WHO.
+    c.send("NAMES #w")
+    names = c.expect_next("353").params[-1].split()
+    assert sorted(names) == ["ann", "bob", "~teach"], names
+    c.expect_next("366", "#w")
+    c.send("WHO #w")
+    flags = {}
+    while True:
+        line = c.recv()
+        if line.cmd == "315":
+            break
+        flags[line.params[5]] = line.params[6]
+    assert flags == {"ann": "H", "bob": "H", "teach": "H~"}, flags
+    c.send("WHOIS nobody")
+    c.expect_next("401", "nobody")
+    c.expect_next("318", "nobody")
+
+
 t.run(globals())
