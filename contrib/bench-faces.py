@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 EVCHATD = "src/evchatd"
@@ -39,6 +40,10 @@ def start():
         m = re.search(r"listening on 127\.0\.0\.1:(\d+)( \(irc\))?", line)
         if m:
             ports["irc" if m.group(2) else "evchat"] = int(m.group(1))
+    # Keep reading the log: a full pipe would stop the server at its next
+    # line (W2 logs every connection).
+    threading.Thread(target=lambda: [None for _ in p.stderr],
+                     daemon=True).start()
     return p, ports
 
 
@@ -117,7 +122,7 @@ class Conn:
         return n
 
 
-def w1(face, ports, p, subs=100, msgs=5000, window=50):
+def w1(face, ports, p, subs=100, msgs=20000, window=50):
     conns = [Conn(face, ports[face], "s%d" % i) for i in range(subs)]
     for c in conns:
         c.join("hall")
