@@ -440,41 +440,27 @@ store_redis_num(const cJSON *o, const char *name)
 static struct store_msg *
 store_redis_decode(const char *s, size_t len, const char *fold)
 {
-	struct store_msg	*sm;
+	struct store_msg	*sm = NULL;
 	cJSON			*o, *item;
-	const char		*room, *from;
+	const char		*field[EVT_MSG_FIELDS], *value[EVT_MSG_FIELDS];
+	size_t			 n = 0;
+	uint64_t		 msgid;
 
 	if ((o = cJSON_ParseWithLength(s, len)) == NULL)
 		return (NULL);
-	room = store_redis_str(o, "room");
-	from = store_redis_str(o, "from");
-	if (room == NULL || from == NULL || (sm = calloc(1, sizeof *sm)) ==
-	    NULL) {
-		cJSON_Delete(o);
-		return (NULL);
-	}
-	sm->refs = 1;
-	sm->msgid = (uint64_t)store_redis_num(o, "msgid");
-	sm->ts = store_redis_num(o, "ts");
-	sm->room = strdup(room);
-	sm->from = strdup(from);
-	sm->fold = strdup(fold);
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(o,
 	    "content")) {
-		if (!cJSON_IsString(item) || sm->nfields == EVT_MSG_FIELDS)
+		if (!cJSON_IsString(item) || n == EVT_MSG_FIELDS)
 			break;
-		sm->field[sm->nfields] = strdup(item->string);
-		sm->value[sm->nfields] = strdup(item->valuestring);
-		if (sm->field[sm->nfields++] == NULL ||
-		    sm->value[sm->nfields - 1] == NULL)
-			break;
+		field[n] = item->string;
+		value[n++] = item->valuestring;
 	}
+	msgid = (uint64_t)store_redis_num(o, "msgid");
+	if (item == NULL && msgid != 0)
+		sm = store_msg_new(msgid, store_redis_num(o, "ts"),
+		    store_redis_str(o, "from"), store_redis_str(o, "room"),
+		    fold, field, value, n);
 	cJSON_Delete(o);
-	if (item != NULL || sm->nfields == 0 || sm->msgid == 0 ||
-	    sm->room == NULL || sm->from == NULL || sm->fold == NULL) {
-		store_msg_free(sm);
-		return (NULL);
-	}
 	return (sm);
 }
 

@@ -372,40 +372,26 @@ store_sqlite_row(sqlite3_stmt *st, const char *fold)
 	struct store_msg	*sm;
 	cJSON			*content, *item;
 	const char		*room, *sender, *text;
+	const char		*field[EVT_MSG_FIELDS], *value[EVT_MSG_FIELDS];
+	size_t			 n = 0;
 
 	room = (const char *)sqlite3_column_text(st, 2);
 	sender = (const char *)sqlite3_column_text(st, 3);
 	text = (const char *)sqlite3_column_text(st, 4);
 	if (room == NULL || sender == NULL || text == NULL ||
-	    (sm = calloc(1, sizeof *sm)) == NULL)
+	    (content = cJSON_Parse(text)) == NULL)
 		return (NULL);
-	sm->refs = 1;
-	sm->msgid = (uint64_t)sqlite3_column_int64(st, 0);
-	sm->ts = sqlite3_column_int64(st, 1);
-	sm->room = strdup(room);
-	sm->from = strdup(sender);
-	sm->fold = strdup(fold);
-	if ((content = cJSON_Parse(text)) == NULL)
-		goto fail;
 	cJSON_ArrayForEach(item, content) {
-		if (!cJSON_IsString(item) || sm->nfields == EVT_MSG_FIELDS)
+		if (!cJSON_IsString(item) || n == EVT_MSG_FIELDS)
 			break;
-		sm->field[sm->nfields] = strdup(item->string);
-		sm->value[sm->nfields] = strdup(item->valuestring);
-		if (sm->field[sm->nfields++] == NULL ||
-		    sm->value[sm->nfields - 1] == NULL)
-			break;
+		field[n] = item->string;
+		value[n++] = item->valuestring;
 	}
-	if (item != NULL || sm->nfields == 0 || sm->room == NULL ||
-	    sm->from == NULL || sm->fold == NULL) {
-		cJSON_Delete(content);
-		goto fail;
-	}
+	sm = item != NULL ? NULL : store_msg_new(
+	    (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+	    sender, room, fold, field, value, n);
 	cJSON_Delete(content);
 	return (sm);
-fail:
-	store_msg_free(sm);
-	return (NULL);
 }
 
 /*

@@ -179,18 +179,63 @@ store_msg_ref(struct store_msg *sm)
 void
 store_msg_free(struct store_msg *sm)
 {
-	size_t	i;
-
 	if (sm == NULL || __atomic_sub_fetch(&sm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	free(sm->from);
-	free(sm->room);
-	free(sm->fold);
-	for (i = 0; i < sm->nfields; i++) {
-		free(sm->field[i]);
-		free(sm->value[i]);
-	}
 	free(sm);
+}
+
+/*
+ * A kept message with one hold, its strings copied into the same block:
+ * one allocation per message, as the loop makes one for every room message
+ * (store_append) and the backends one for every row they read back.
+ */
+struct store_msg *
+store_msg_new(uint64_t msgid, int64_t ts, const char *from, const char *room,
+    const char *fold, const char *const *field, const char *const *value,
+    size_t nfields)
+{
+	const char		*src[3 + 2 * EVT_MSG_FIELDS];
+	size_t			 len[nitems(src)], n = 0, i, total;
+	struct store_msg	*sm;
+	char			*p, **dst[nitems(src)];
+
+	if (nfields == 0 || nfields > EVT_MSG_FIELDS)
+		return (NULL);
+	src[n++] = from;
+	src[n++] = room;
+	src[n++] = fold;
+	for (i = 0; i < nfields; i++) {
+		src[n++] = field[i];
+		src[n++] = value[i];
+	}
+	total = sizeof *sm;
+	for (i = 0; i < n; i++) {
+		if (src[i] == NULL)
+			return (NULL);
+		len[i] = strlen(src[i]) + 1;
+		total += len[i];
+	}
+	if ((sm = malloc(total)) == NULL)
+		return (NULL);
+	memset(sm, 0, sizeof *sm);
+	sm->refs = 1;
+	sm->msgid = msgid;
+	sm->ts = ts;
+	sm->nfields = nfields;
+	n = 0;
+	dst[n++] = &sm->from;
+	dst[n++] = &sm->room;
+	dst[n++] = &sm->fold;
+	for (i = 0; i < nfields; i++) {
+		dst[n++] = &sm->field[i];
+		dst[n++] = &sm->value[i];
+	}
+	p = (char *)(sm + 1);
+	for (i = 0; i < n; i++) {
+		*dst[i] = memcpy(p, src[i], len[i]);
+		p += len[i];
+	}
+	return (sm);
 }
 
 /*
@@ -203,34 +248,18 @@ store_append(struct store *st, const struct evt_msg *m, const char *fold,
     size_t size)
 {
 	struct store_msg	*sm;
-	size_t			 i;
 
 	if (!store_enabled(st) || m->room == NULL)
 		return (0);
-	if ((sm = calloc(1, sizeof *sm)) == NULL)
+	if ((sm = store_msg_new(m->msgid, m->ts, m->from, m->room, fold,
+	    m->field, m->value, m->nfields)) == NULL)
 		return (-1);
-	sm->refs = 1;
-	sm->msgid = m->msgid;
-	sm->ts = m->ts;
 	sm->size = size != 0 ? size : store_msg_size(m);
-	sm->from = strdup(m->from);
-	sm->room = strdup(m->room);
-	sm->fold = strdup(fold);
-	if (sm->from == NULL || sm->room == NULL || sm->fold == NULL ||
-	    sm->size == 0)
-		goto fail;
-	for (i = 0; i < m->nfields; i++) {
-		sm->nfields++;
-		if ((sm->field[i] = strdup(m->field[i])) == NULL ||
-		    (sm->value[i] = strdup(m->value[i])) == NULL)
-			goto fail;
+	if (sm->size == 0 || st->backend->append(st->state, sm) != 0) {
+		store_msg_free(sm);
+		return (-1);
 	}
-	if (st->backend->append(st->state, sm) != 0)
-		goto fail;
 	return (0);
-fail:
-	store_msg_free(sm);
-	return (-1);
 }
 
 /*

@@ -18,7 +18,8 @@
  * A room message as its recipients saw it: copies of its strings, owned by
  * the store.  size is its evchat rendering with "history":true, what a
  * replay spends of its byte budget.  refs counts its holders (the SQLite
- * backend's writer holds one until the row is in), atomically.
+ * backend's writer holds one until the row is in), atomically.  Its strings
+ * live in the same allocation (store_msg_new).
  */
 struct store_msg {
 	uint64_t	 msgid;
@@ -229,6 +230,9 @@ bool		 store_enabled(const struct store *);
 uint64_t	 store_msgid(struct store *);
 size_t		 store_msg_size(const struct evt_msg *);
 size_t		 store_evt_size(struct evt *);
+struct store_msg *store_msg_new(uint64_t, int64_t, const char *, const char *,
+		    const char *, const char *const *, const char *const *,
+		    size_t);
 struct store_msg *store_msg_ref(struct store_msg *);
 void		 store_msg_free(struct store_msg *);
 int		 store_append(struct store *, const struct evt_msg *,
