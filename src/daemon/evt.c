@@ -43,6 +43,8 @@ evt_alone(const struct evt *e)
 		return (true);
 	case EVT_MSG:
 		return (e->msg.re != NULL || e->msg.history);
+	case EVT_PRESENCE:
+		return (e->presence.alone);
 	default:
 		return (false);
 	}

@@ -92,7 +92,7 @@ face_irc_state(struct client *c)
 	 * Until echo-message is asked for, a sender is not echoed; nick
 	 * changes are NICK lines (not a part and a join).
 	 */
-	c->flags |= CLIENT_NO_ECHO | CLIENT_EVENT_NICK;
+	c->flags |= CLIENT_NO_ECHO | CLIENT_EVENT_NICK | CLIENT_AWAY_REPLY;
 	c->face_state = i;
 	return (i);
 }
@@ -881,6 +881,11 @@ face_irc_answer(struct client *c, struct evt *e)
 			i->nout += irc_msg_lines(i->out, &e->msg,
 			    i->caps & IRC_CAP_TAGS, e->msg.history &&
 			    i->batch[0] != '\0' ? batch : NULL);
+	} else if (e->type == EVT_PRESENCE) {	/* presence_away_to */
+		if (i->cmd == NULL || !(i->cmd->flags & IRC_CMD_QUIET))
+			irc_numeric(i, 301, "%s :%s", e->presence.nick,
+			    e->presence.reason != NULL ? e->presence.reason :
+			    "");
 	} else if (i->cmd != NULL && i->cmd->answer != NULL)
 		i->cmd->answer(i, e);
 	else

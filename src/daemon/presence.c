@@ -121,7 +121,7 @@ presence_event_flag(const char *name)
 		int		 flag;
 	} kinds[] = {
 		{ "nick", CLIENT_EVENT_NICK },
-		{ "away", CLIENT_EVENT_AWAY },
+		{ "away", CLIENT_EVENT_AWAY | CLIENT_AWAY_REPLY },
 	};
 	size_t	i;
 
@@ -218,9 +218,10 @@ presence_away_to(struct client *c, const struct client *t)
 {
 	struct evt	e;
 
-	if (!(c->flags & CLIENT_EVENT_AWAY) || t->away == NULL)
+	if (!(c->flags & CLIENT_AWAY_REPLY) || t->away == NULL)
 		return;
 	presence_away_evt(&e, t);
+	e.presence.alone = true;
 	client_send(c, &e);
 	evt_clear(&e);
 }

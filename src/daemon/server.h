@@ -317,6 +317,8 @@ struct evt_presence {
 	const char	*sanction;	/* a part's: "kick" or "ban" */
 	const char	*topic;		/* a topic event's text */
 	const char	*newnick;	/* a nick event's new nick */
+	bool		 alone;		/* "away" to one writer of an away
+					   nick (presence_away_to) */
 };
 
 struct evt_error {
@@ -506,6 +508,9 @@ void		 cmd_history_replay(struct client *,
 					   echo-message) */
 #define CLIENT_EVENT_NICK	0x4000	/* hello events: "nick" presence */
 #define CLIENT_EVENT_AWAY	0x8000	/* hello events: "away", "back" */
+#define CLIENT_AWAY_REPLY	0x10000	/* told when it writes to an away
+					   nick: hello events "away", and
+					   IRC always (301 RPL_AWAY) */
 
 #define CLIENT_AWAY_MAX		300	/* bytes of an away message */
 

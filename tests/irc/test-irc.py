@@ -872,9 +872,24 @@ def test_away_whois_and_prefixes(srv):
     lines = c._until(lambda l: l.cmd == "318", "318", None)[1]
     assert any(l.cmd == "330" and l.params[1:3] == ["teach", "teach"]
                for l in lines), lines
+    # Writing to an away nick answers 301 (RPL_AWAY), with or without
+    # away-notify, and the message is delivered all the same.
+    d = i.client(srv, "dan")
+    for w in (c, d):
+        w.send("PRIVMSG bob :are you there?")
+        w.expect_next("301", "bob", "at lunch")
+        b.expect_next("PRIVMSG", "bob", "are you there?", source=w.nick)
+    # Never an answer to a NOTICE; evchat has one kind of text message,
+    # so it arrives as a PRIVMSG (evchat-protocol(7), IRC MAPPING).
+    d.send("NOTICE bob :quiet")
+    b.expect_next("PRIVMSG", "bob", "quiet", source="dan")
+    d.expect_quiet()
     b.send("AWAY")
     b.expect_next("305")
     c.expect_next("AWAY", source="bob")
+    d.send("PRIVMSG bob :back?")
+    b.expect_next("PRIVMSG", "bob", "back?", source="dan")
+    d.expect_quiet()
     # The room's owner is ~ in NAMES and WHO.
     c.send("NAMES #w")
     names = c.expect_next("353").params[-1].split()
