@@ -486,8 +486,10 @@ face_irc_line(struct irc *i, char *line, size_t len)
 	(void)irc_utf8(line, len, buf, sizeof buf);
 	if (irc_parse(buf, &m) != 0)
 		return;		/* an empty line: nothing to do */
+	/* A label is answered only with batch too, as the answer may need one. */
 	i->label[0] = '\0';
-	if (i->caps & IRC_CAP_LABELED && m.tags != NULL)
+	if ((i->caps & (IRC_CAP_LABELED | IRC_CAP_BATCH)) ==
+	    (IRC_CAP_LABELED | IRC_CAP_BATCH) && m.tags != NULL)
 		(void)irc_tag(&m, "label", i->label, sizeof i->label);
 	i->in_line = true;
 	i->cmd = ce = face_irc_find(m.cmd);

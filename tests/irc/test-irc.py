@@ -586,6 +586,14 @@ def test_message_tags_and_echo(srv):
 
 @irc()
 def test_labeled_response(srv):
+    # Without batch, a label is ignored: the answer comes untagged.
+    n = i.client(srv, "nob", caps=("labeled-response",))
+    n.send("@label=zero JOIN #l")
+    join = n.expect_next("JOIN", "#l", source="nob")
+    assert "label" not in join.tags and "batch" not in join.tags, join
+    n.expect("366", "#l")
+    n.send("@label=zero2 PING :y")
+    assert "label" not in n.expect_next("PONG").tags
     c = i.client(srv, "ann", caps=("labeled-response", "batch"))
     c.send("@label=one PING :x")
     line = c.expect_next("PONG", tags={"label": "one"})
