@@ -25,6 +25,7 @@ static void	cli_net_bye(struct cli *, cJSON *);
 static void	cli_net_error(struct cli *, cJSON *);
 static void	cli_net_joined(struct cli *, cJSON *);
 static void	cli_net_msg(struct cli *, cJSON *);
+static void	cli_net_nick(struct cli *, cJSON *);
 static void	cli_net_parted(struct cli *, cJSON *);
 static void	cli_net_try(struct cli *, int);
 static void	cli_net_ping(struct cli *, cJSON *);
@@ -33,6 +34,7 @@ static void	cli_net_renick(struct cli *, const char *);
 static void	cli_net_rooms(struct cli *, cJSON *);
 static void	cli_net_welcome(struct cli *, cJSON *);
 static void	cli_net_who(struct cli *, cJSON *);
+static void	cli_net_whois(struct cli *, cJSON *);
 static void	cli_net_reply(struct cli *, cJSON *);
 
 /*
@@ -57,6 +59,9 @@ static const struct cli_net_type {
 	{ "rooms",	cli_net_rooms,		cli_display_rooms },
 	{ "welcome",	cli_net_welcome,	cli_display_welcome },
 	{ "who",	cli_net_who,		cli_display_who },
+	{ "whois",	cli_net_whois,		cli_display_whois },
+	{ "nick",	cli_net_nick,		cli_display_reply },
+	{ "away",	cli_net_reply,		cli_display_reply },
 	/* Accounts and moderation: a line each, nothing to remember. */
 	{ "registered",	cli_net_reply,		cli_display_reply },
 	{ "password_changed", cli_net_reply,	cli_display_reply },
@@ -71,6 +76,9 @@ static const struct cli_net_type {
 	{ "unmuted",	cli_net_reply,		cli_display_reply },
 	{ "killed",	cli_net_reply,		cli_display_reply },
 };
+
+/* The presence events asked for in hello (evchat-protocol(7)'s events). */
+static const char *const cli_net_events[] = { "nick", "away" };
 
 /*
  * Split "HOST:PORT", "[ADDR]:PORT", "[ADDR]", "HOST" or a bare IPv6 address,
@@ -503,7 +511,10 @@ cli_net_presence(struct cli *cli, cJSON *obj)
 	}
 	if (strcmp(event, "quit") == 0 || strcmp(event, "offline") == 0)
 		cli_names_remove(&cli->nicks, nick);
-	else if (strcmp(event, "join") == 0 || strcmp(event, "online") == 0)
+	else if (strcmp(event, "nick") == 0) {
+		cli_names_remove(&cli->nicks, nick);
+		cli_names_add(&cli->nicks, json_get_string(obj, "new"));
+	} else if (strcmp(event, "join") == 0 || strcmp(event, "online") == 0)
 		cli_names_add(&cli->nicks, nick);
 }
 
@@ -524,6 +535,35 @@ static void
 cli_net_who(struct cli *cli, cJSON *obj)
 {
 	cli_net_add_nicks(cli, obj, "nicks");
+}
+
+static void
+cli_net_whois(struct cli *cli, cJSON *obj)
+{
+	const cJSON	*v;
+
+	cli_names_add(&cli->nicks, json_get_string(obj, "nick"));
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(obj, "rooms")) {
+		if (cJSON_IsString(v))
+			cli_names_add(&cli->rooms, v->valuestring);
+	}
+}
+
+/*
+ * The server took the nick of /nick: it is the client's from now on, for
+ * the prompt and to know its own messages.  Only the reply says so; the
+ * server tells others with presence frames, never the client itself.
+ */
+static void
+cli_net_nick(struct cli *cli, cJSON *obj)
+{
+	const char	*nick;
+
+	if ((nick = json_get_string(obj, "nick")) == NULL)
+		return;
+	free(cli->me);
+	cli->me = cli_xstrdup(nick);
+	cli_tty_prompt(cli);
 }
 
 static const struct cli_net_type *
@@ -623,6 +663,15 @@ cli_net_hello(struct cli *cli)
 	cli->hello_id = cli->next_id;
 	cJSON_AddStringToObject(req, "nick", cli->nick);
 	cJSON_AddNumberToObject(req, "version", PROTO_VERSION);
+	/*
+	 * The presence events newer than version 1, at a terminal only: a
+	 * script (or --json reader) gets the frames it always got, a nick
+	 * change seen as a part and a join, and no away or back.
+	 */
+	if (cli->interactive)
+		cJSON_AddItemToObject(req, "events",
+		    cJSON_CreateStringArray(cli_net_events,
+		    (int)nitems(cli_net_events)));
 	if (cli->password != NULL) {
 		cJSON_AddStringToObject(req, "password", cli->password);
 		cli->password_sent = true;

@@ -206,6 +206,7 @@ cli_display_fn	 cli_display_presence;
 cli_display_fn	 cli_display_rooms;
 cli_display_fn	 cli_display_welcome;
 cli_display_fn	 cli_display_who;
+cli_display_fn	 cli_display_whois;
 cli_display_fn	 cli_display_reply;
 void		 cli_display_frame(struct cli *, const cJSON *,
 		     cli_display_fn *);

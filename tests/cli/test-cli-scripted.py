@@ -124,7 +124,7 @@ def test_who_rooms_part_and_errors(srv):
     ], err
     helped = [l.split()[0] for l in out if l.startswith("/")]
     assert helped == ["/join", "/part", "/room", "/msg", "/rooms", "/who",
-                      "/history", "/sticker", "/audio", "/file", "/register",
+                      "/whois", "/nick", "/away", "/history", "/sticker", "/audio", "/file", "/register",
                       "/passwd", "/claim", "/topic", "/kick", "/ban", "/unban",
                       "/mute", "/unmute", "/quit", "/help"], out
 
