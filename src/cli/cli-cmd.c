@@ -329,12 +329,12 @@ cli_cmd_whois(struct cli *cli, const char *nick, const char *unused)
 /*
  * /nick: the client's nick (the prompt, its own messages) changes when the
  * server's reply comes (cli-net.c), not now: the server may refuse it.
- * The next lines wait for that answer, as they may be about the new nick.
  */
 static enum cli_cmd_retval
 cli_cmd_nick(struct cli *cli, const char *nick, const char *unused)
 {
-	return (cli_cmd_send_one(cli, "nick", "nick", nick));
+	cli_net_nick_request(cli, nick, NULL);
+	return (CLI_CMD_NORMAL);
 }
 
 /* /away TEXT is away, a bare /away back: the server's rule, as IRC's. */

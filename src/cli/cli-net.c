@@ -340,15 +340,23 @@ cli_net_renick(struct cli *cli, const char *nick)
 
 /*
  * The answer to cli_net_ask_account: the account password, sent with the
- * same nick (the server keeps the connection open after nick_registered);
- * nothing asks for another nick instead.
+ * same nick, in a new hello (the server keeps the connection open after
+ * nick_registered) or, once registered, a new /nick request; nothing asks
+ * for another nick instead, or keeps the nick in use.
  */
 static void
 cli_net_account(struct cli *cli, const char *password)
 {
+	bool	none = password == NULL || *password == '\0';
+
+	if (cli->state == CLI_READY) {
+		if (!none)
+			cli_net_nick_request(cli, cli->nick, password);
+		return;
+	}
 	if (cli->state != CLI_HELLO)
 		return;
-	if (password == NULL || *password == '\0') {
+	if (none) {
 		if (password == NULL || cli_net_ask_nick(cli) == -1)
 			cli_net_quit(cli, NULL);
 		return;
@@ -358,7 +366,10 @@ cli_net_account(struct cli *cli, const char *password)
 	cli_net_hello(cli);
 }
 
-/* A registered nick: a person at the terminal types its password. */
+/*
+ * A registered nick, in hello or /nick: a person at the terminal types its
+ * password.
+ */
 static int
 cli_net_ask_account(struct cli *cli)
 {
@@ -368,8 +379,8 @@ cli_net_ask_account(struct cli *cli)
 	if (!cli->interactive)
 		return (-1);
 	nick = cli_display_clean(cli->nick);
-	q = cli_xasprintf("account password of %s (empty: another nick): ",
-	    nick);
+	q = cli_xasprintf("account password of %s (empty: %s): ", nick,
+	    cli->state == CLI_READY ? "keep your nick" : "another nick");
 	rc = cli_tty_ask_secret(cli, q, cli_net_account);
 	free(q);
 	free(nick);
@@ -378,7 +389,9 @@ cli_net_ask_account(struct cli *cli)
 
 /*
  * An error answering hello ends the client, as it cannot do anything else,
- * unless a person at the terminal can choose another nick.
+ * unless a person at the terminal can choose another nick.  Of the errors
+ * answering /nick, only nick_registered asks something of that person;
+ * every error is shown as it is.
  */
 static void
 cli_net_error(struct cli *cli, cJSON *obj)
@@ -386,10 +399,16 @@ cli_net_error(struct cli *cli, cJSON *obj)
 	const char	*code, *message;
 	char		*c, *m;
 
-	if (cli->state != CLI_HELLO || !cli_net_is_reply(obj, cli->hello_id))
-		return;
 	if ((code = json_get_string(obj, "code")) == NULL)
 		code = "unknown";
+	/* The nick of an account: its password may be typed (cli-tty.c). */
+	if (cli->state == CLI_READY && cli_net_is_reply(obj, cli->nick_id) &&
+	    errcode_lookup(code) == ERR_NICK_REGISTERED) {
+		(void)cli_net_ask_account(cli);
+		return;
+	}
+	if (cli->state != CLI_HELLO || !cli_net_is_reply(obj, cli->hello_id))
+		return;
 	if ((message = json_get_string(obj, "message")) == NULL)
 		message = "no reason given";
 	c = cli_display_clean(code);
@@ -684,6 +703,29 @@ cli_net_hello(struct cli *cli)
 	cli_net_send(cli, req);
 	if (!cli->interactive)
 		cli_net_password_free(cli);
+}
+
+/*
+ * Ask for nick in place of the one in use (/nick), with the password of
+ * its account when given; cli->nick keeps it, should the server ask for
+ * that password.  The next lines wait for the answer, as they may be
+ * about the new nick.
+ */
+void
+cli_net_nick_request(struct cli *cli, const char *nick, const char *password)
+{
+	cJSON	*req;
+	char	*copy;
+
+	copy = cli_xstrdup(nick);	/* nick may be cli->nick */
+	free(cli->nick);
+	cli->nick = copy;
+	req = cli_net_request(cli, "nick");
+	cli->nick_id = cli->next_id;
+	cJSON_AddStringToObject(req, "nick", cli->nick);
+	if (password != NULL)
+		cJSON_AddStringToObject(req, "account_password", password);
+	cli_cmd_send_wait(cli, req);
 }
 
 static void

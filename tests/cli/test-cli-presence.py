@@ -1,5 +1,6 @@
-# test-cli-presence.py: evchat-cli's /nick, /away and /whois against the real evchatd, and the presence
-# events nick, away and back that a terminal asks for and a script does not (its output stays as it was).
+# test-cli-presence.py: evchat-cli's /nick (an account's nick included), /away and /whois against the real
+# evchatd, and the presence events nick, away and back that a terminal asks for and a script does not (its
+# output stays as it was).
 import json
 import re
 
@@ -7,6 +8,7 @@ import cli_test as c
 import evchat_test as t
 
 OPS = ["--max-clients-per-ip", "0", "--rate", "0"]
+PW = "correct horse"
 
 
 def tty_in(srv, nick, room="general"):
@@ -83,6 +85,47 @@ def test_nick_at_a_terminal(srv):
     assert not any("known as" in l for l in out), out
 
 
+@t.daemon_args(*OPS)
+def test_nick_of_an_account(srv):
+    """At a terminal, /nick to an account's nick asks its password, without
+    echo: a wrong one is refused, an empty answer keeps the nick, the right
+    one logs in; a script is refused with nick_registered."""
+    owner = srv.client("ana")
+    owner.request({"type": "register", "password": PW}, "registered")
+    owner.close()
+    status, out, err = c.run(["--nick", "guest"], srv.port, "/nick ana\n")
+    assert status == 0 and err == [], (status, out, err)
+    assert re.match(r"^error: nick_registered: \S", out[1]), out
+    assert len(out) == 2, out
+
+    tty = c.PtyCli(["--nick", "guest"], srv.port, env={"NO_COLOR": "1"})
+    tty.expect(rb"guest> ")
+    question = rb"account password of ana \(empty: keep your nick\): "
+    tty.type("/nick ana\r")
+    tty.expect(rb"error: nick_registered: [^\r\n]+\r\n")
+    tty.expect(question)
+    tty.type("\r")
+    tty.expect(rb"guest> ")
+    tty.type("/nick ana\r")
+    tty.expect(question)
+    tty.type("not the password\r")
+    tty.expect(rb"error: bad_password: [^\r\n]+\r\n")
+    tty.expect(rb"guest> ")
+    tty.type("/nick ANA\r")
+    tty.expect(rb"account password of ANA")
+    tty.type(PW + "\r")
+    tty.expect(rb"\* you are now known as ANA\r\n")
+    tty.expect(rb"ANA> ")
+    tty.type("/whois guest\r")
+    tty.expect(rb"error: no_such_user: ")
+    tty.type("/whois ana\r")
+    tty.expect(rb"\* ANA: logged in as ana, secure connection\r\n")
+    tty.type("/quit\r")
+    assert tty.wait() == 0
+    assert PW.encode() not in tty.data and b"not the password" not in \
+        tty.data, tty.data
+
+
 def test_away_and_back_seen_by_another_cli(srv):
     """/away TEXT and a bare /away: a terminal sharing a room is told each
     change, and a private message to the away user brings the away notice
@@ -136,7 +179,7 @@ def test_whois(srv):
     """/whois shows the reply whole: nick, account, rooms, away, idle,
     sign-on and whether the link is secure; --json prints it as sent."""
     bob = srv.client("bob")
-    bob.request({"type": "register", "password": "correct horse"},
+    bob.request({"type": "register", "password": PW},
                 "registered")
     bob.join("general")
     bob.join("dev")
