@@ -60,6 +60,7 @@ static const struct cli_net_type {
 	{ "welcome",	cli_net_welcome,	cli_display_welcome },
 	{ "who",	cli_net_who,		cli_display_who },
 	{ "whois",	cli_net_whois,		cli_display_whois },
+	/* The client's own nick and away state: a line each. */
 	{ "nick",	cli_net_nick,		cli_display_reply },
 	{ "away",	cli_net_reply,		cli_display_reply },
 	/* Accounts and moderation: a line each, nothing to remember. */
