@@ -48,6 +48,12 @@ static enum cli_cmd_retval cli_cmd_rooms(struct cli *, const char *,
 		    const char *);
 static enum cli_cmd_retval cli_cmd_who(struct cli *, const char *,
 		    const char *);
+static enum cli_cmd_retval cli_cmd_whois(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_nick(struct cli *, const char *,
+		    const char *);
+static enum cli_cmd_retval cli_cmd_away(struct cli *, const char *,
+		    const char *);
 static enum cli_cmd_retval cli_cmd_sticker(struct cli *, const char *,
 		    const char *);
 static enum cli_cmd_retval cli_cmd_audio(struct cli *, const char *,
@@ -92,6 +98,12 @@ static const struct cli_cmd_entry cli_cmd_table[] = {
 	  CLI_ARGS_NONE, CLI_COMPLETE_NONE, cli_cmd_rooms },
 	{ "who", "[ROOM]", "list the members of ROOM, or everyone online",
 	  CLI_ARGS_OPT_WORD, CLI_COMPLETE_ROOM, cli_cmd_who },
+	{ "whois", "NICK", "show what the server tells of NICK",
+	  CLI_ARGS_WORD, CLI_COMPLETE_NICK, cli_cmd_whois },
+	{ "nick", "NICK", "change your nick to NICK",
+	  CLI_ARGS_WORD, CLI_COMPLETE_NONE, cli_cmd_nick },
+	{ "away", "[TEXT]", "say you are away, with TEXT, or back without",
+	  CLI_ARGS_OPT_TEXT, CLI_COMPLETE_NONE, cli_cmd_away },
 	{ "history", "[N]", "show N (50, at most 100) earlier messages of "
 	  "the current room",
 	  CLI_ARGS_OPT_WORD, CLI_COMPLETE_NONE, cli_cmd_history },
@@ -197,15 +209,19 @@ cli_cmd_send_wait(struct cli *cli, cJSON *req)
 		cli->wait_id = id;
 }
 
-/* A request of type about room (none when NULL), waited for. */
+/*
+ * A request of type with one member, key, set to value (none when value
+ * is NULL), waited for.
+ */
 static enum cli_cmd_retval
-cli_cmd_send_room(struct cli *cli, const char *type, const char *room)
+cli_cmd_send_one(struct cli *cli, const char *type, const char *key,
+    const char *value)
 {
 	cJSON	*req;
 
 	req = cli_net_request(cli, type);
-	if (room != NULL)
-		cJSON_AddStringToObject(req, "room", room);
+	if (value != NULL)
+		cJSON_AddStringToObject(req, key, value);
 	cli_cmd_send_wait(cli, req);
 	return (CLI_CMD_NORMAL);
 }
@@ -229,7 +245,7 @@ cli_cmd_part(struct cli *cli, const char *room, const char *unused)
 		cli_display_notice(cli, true, "no room to leave");
 		return (CLI_CMD_ERROR);
 	}
-	return (cli_cmd_send_room(cli, "part", room));
+	return (cli_cmd_send_one(cli, "part", "room", room));
 }
 
 static enum cli_cmd_retval
@@ -295,13 +311,37 @@ cli_cmd_msg(struct cli *cli, const char *nick, const char *text)
 static enum cli_cmd_retval
 cli_cmd_rooms(struct cli *cli, const char *unused1, const char *unused2)
 {
-	return (cli_cmd_send_room(cli, "rooms", NULL));
+	return (cli_cmd_send_one(cli, "rooms", NULL, NULL));
 }
 
 static enum cli_cmd_retval
 cli_cmd_who(struct cli *cli, const char *room, const char *unused)
 {
-	return (cli_cmd_send_room(cli, "who", room));
+	return (cli_cmd_send_one(cli, "who", "room", room));
+}
+
+static enum cli_cmd_retval
+cli_cmd_whois(struct cli *cli, const char *nick, const char *unused)
+{
+	return (cli_cmd_send_one(cli, "whois", "nick", nick));
+}
+
+/*
+ * /nick: the client's nick (the prompt, its own messages) changes when the
+ * server's reply comes (cli-net.c), not now: the server may refuse it.
+ */
+static enum cli_cmd_retval
+cli_cmd_nick(struct cli *cli, const char *nick, const char *unused)
+{
+	cli_net_nick_request(cli, nick, NULL);
+	return (CLI_CMD_NORMAL);
+}
+
+/* /away TEXT is away, a bare /away back: the server's rule, as IRC's. */
+static enum cli_cmd_retval
+cli_cmd_away(struct cli *cli, const char *text, const char *unused)
+{
+	return (cli_cmd_send_one(cli, "away", "message", text));
 }
 
 /*

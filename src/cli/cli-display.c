@@ -145,6 +145,15 @@ cli_display_info(struct cli *cli, struct evbuffer *b)
 	cli_display_colour(cli, b, CLI_DISPLAY_RESET);
 }
 
+/* The next line of a block of information, indented under its first. */
+static void
+cli_display_more(struct cli *cli, struct evbuffer *b)
+{
+	cli_display_put(b, "\n");
+	cli_display_info(cli, b);
+	cli_display_put(b, "  ");
+}
+
 /* An error line, from the server or the client: "error: " in red. */
 static void
 cli_display_error_tag(struct cli *cli, struct evbuffer *b)
@@ -209,6 +218,49 @@ cli_display_list_room(struct cli *cli, struct evbuffer *b, const cJSON *v,
 	return (0);
 }
 
+/* A room of a list of names (whois). */
+static int
+cli_display_list_room_name(struct cli *cli, struct evbuffer *b,
+    const cJSON *v, const char *sep)
+{
+	if (!cJSON_IsString(v))
+		return (-1);
+	cli_display_put(b, sep);
+	cli_display_room(cli, b, v->valuestring);
+	return (0);
+}
+
+/*
+ * A span of seconds the way people say it, to its two largest units:
+ * 45s, 3m 5s, 2h 10m, 4d 1h.
+ */
+static void
+cli_display_duration(struct evbuffer *b, double seconds)
+{
+	static const struct {
+		const char	*unit;
+		long long	 seconds;
+	} units[] = {
+		{ "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 }
+	};
+	long long	 left;
+	size_t		 i;
+
+	if (!(seconds >= 0 && seconds < 1e15))
+		return;
+	left = (long long)seconds;
+	for (i = 0; i < nitems(units) - 1; i++) {
+		if (left >= units[i].seconds)
+			break;
+	}
+	evbuffer_add_printf(b, "%lld%s", left / units[i].seconds,
+	    units[i].unit);
+	left %= units[i].seconds;
+	if (i + 1 < nitems(units) && left / units[i + 1].seconds != 0)
+		evbuffer_add_printf(b, " %lld%s", left / units[i + 1].seconds,
+		    units[i + 1].unit);
+}
+
 static void
 cli_display_media(struct cli *cli, struct evbuffer *b, const cJSON *obj,
     const char *kind)
@@ -232,18 +284,19 @@ cli_display_media(struct cli *cli, struct evbuffer *b, const cJSON *obj,
 }
 
 /*
- * When a message was sent, in local time: the time of day, after the date
- * unless it is today; nothing when ts is missing or absurd.
+ * A time of obj's key (milliseconds since the epoch: when a message was
+ * sent, when a user signed on) in local time: the time of day, after the
+ * date unless it is today; nothing when it is missing or absurd.
  */
 static void
-cli_display_time(struct evbuffer *b, const cJSON *obj)
+cli_display_time(struct evbuffer *b, const cJSON *obj, const char *key)
 {
 	const cJSON	*ts;
 	struct tm	 tm, today;
 	time_t		 t, now;
 	char		 s[32];
 
-	ts = cJSON_GetObjectItemCaseSensitive(obj, "ts");
+	ts = cJSON_GetObjectItemCaseSensitive(obj, key);
 	/* Milliseconds, up to the year 9999. */
 	if (!cJSON_IsNumber(ts) || !(ts->valuedouble >= 0 &&
 	    ts->valuedouble < 253402300800000.0))
@@ -269,7 +322,7 @@ cli_display_history_start(struct cli *cli, struct evbuffer *b,
 {
 	cli_display_colour(cli, b, CLI_DISPLAY_HISTORY);
 	cli_display_put(b, cli->colour ? "[" : "[history ");
-	cli_display_time(b, obj);
+	cli_display_time(b, obj, "ts");
 	cli_display_put(b, "] ");
 }
 
@@ -370,7 +423,18 @@ cli_display_presence(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 		cli_display_room(cli, b, room);
 		cli_display_put(b, " by ");
 		cli_display_nick(cli, b, by);
-	} else if (strcmp(event, "quit") == 0)
+	} else if (strcmp(event, "nick") == 0 &&
+	    json_get_string(obj, "new") != NULL) {
+		cli_display_put(b, " is now known as ");
+		cli_display_nick(cli, b, json_get_string(obj, "new"));
+	} else if (strcmp(event, "away") == 0) {
+		/* The reason is the away message: said here, not after. */
+		cli_display_put(b, " is away: ");
+		cli_display_add(b, reason);
+		return (0);
+	} else if (strcmp(event, "back") == 0)
+		cli_display_put(b, " is back");
+	else if (strcmp(event, "quit") == 0)
 		cli_display_put(b, " quit");
 	else if (strcmp(event, "online") == 0)
 		cli_display_put(b, " is online");
@@ -427,7 +491,13 @@ cli_display_reply(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 		cli_display_put(b, "account ");
 		cli_display_nick(cli, b, nick);
 		cli_display_put(b, " registered: you are logged in to it");
-	} else if (strcmp(type, "password_changed") == 0)
+	} else if (strcmp(type, "nick") == 0 && nick != NULL) {
+		cli_display_put(b, "you are now known as ");
+		cli_display_nick(cli, b, nick);
+	} else if (strcmp(type, "away") == 0)
+		cli_display_put(b, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    obj, "away")) ? "you are away" : "you are back");
+	else if (strcmp(type, "password_changed") == 0)
 		cli_display_put(b, "account password changed");
 	else if (strcmp(type, "unregistered") == 0 && nick != NULL) {
 		cli_display_put(b, "account ");
@@ -554,6 +624,61 @@ cli_display_who(struct cli *cli, struct evbuffer *b, const cJSON *obj)
 	cli_display_put(b, ": ");
 	cli_display_list(cli, b, obj, "nicks", cli_display_list_nick,
 	    "nobody");
+	return (0);
+}
+
+/*
+ * A whois reply, a block of lines, each part when the server gave it:
+ *
+ *	* anna: logged in as ana, secure connection
+ *	*   rooms: general, dev
+ *	*   away: at lunch
+ *	*   idle 3m 5s, online since 20:44
+ */
+int
+cli_display_whois(struct cli *cli, struct evbuffer *b, const cJSON *obj)
+{
+	const char	*account, *away;
+	const cJSON	*idle, *signon, *secure;
+
+	account = json_get_string(obj, "account");
+	away = json_get_string(obj, "away");
+	idle = cJSON_GetObjectItemCaseSensitive(obj, "idle");
+	signon = cJSON_GetObjectItemCaseSensitive(obj, "signon");
+	secure = cJSON_GetObjectItemCaseSensitive(obj, "secure");
+
+	cli_display_info(cli, b);
+	cli_display_nick(cli, b, json_get_string(obj, "nick"));
+	if (account != NULL) {
+		cli_display_put(b, ": logged in as ");
+		cli_display_add(b, account);
+	} else
+		cli_display_put(b, ": a guest");
+	if (cJSON_IsBool(secure))
+		cli_display_put(b, cJSON_IsTrue(secure) ?
+		    ", secure connection" : ", connection not secure");
+
+	cli_display_more(cli, b);
+	cli_display_put(b, "rooms: ");
+	cli_display_list(cli, b, obj, "rooms", cli_display_list_room_name,
+	    "none");
+	if (away != NULL) {
+		cli_display_more(cli, b);
+		cli_display_put(b, "away: ");
+		cli_display_add(b, away);
+	}
+	if (!cJSON_IsNumber(idle) && !cJSON_IsNumber(signon))
+		return (0);
+	cli_display_more(cli, b);
+	if (cJSON_IsNumber(idle)) {
+		cli_display_put(b, "idle ");
+		cli_display_duration(b, idle->valuedouble);
+	}
+	if (cJSON_IsNumber(signon)) {
+		cli_display_put(b, cJSON_IsNumber(idle) ? ", online since " :
+		    "online since ");
+		cli_display_time(b, obj, "signon");
+	}
 	return (0);
 }
 

@@ -25,6 +25,7 @@ static void	cli_net_bye(struct cli *, cJSON *);
 static void	cli_net_error(struct cli *, cJSON *);
 static void	cli_net_joined(struct cli *, cJSON *);
 static void	cli_net_msg(struct cli *, cJSON *);
+static void	cli_net_nick(struct cli *, cJSON *);
 static void	cli_net_parted(struct cli *, cJSON *);
 static void	cli_net_try(struct cli *, int);
 static void	cli_net_ping(struct cli *, cJSON *);
@@ -33,6 +34,7 @@ static void	cli_net_renick(struct cli *, const char *);
 static void	cli_net_rooms(struct cli *, cJSON *);
 static void	cli_net_welcome(struct cli *, cJSON *);
 static void	cli_net_who(struct cli *, cJSON *);
+static void	cli_net_whois(struct cli *, cJSON *);
 static void	cli_net_reply(struct cli *, cJSON *);
 
 /*
@@ -57,6 +59,10 @@ static const struct cli_net_type {
 	{ "rooms",	cli_net_rooms,		cli_display_rooms },
 	{ "welcome",	cli_net_welcome,	cli_display_welcome },
 	{ "who",	cli_net_who,		cli_display_who },
+	{ "whois",	cli_net_whois,		cli_display_whois },
+	/* The client's own nick and away state: a line each. */
+	{ "nick",	cli_net_nick,		cli_display_reply },
+	{ "away",	cli_net_reply,		cli_display_reply },
 	/* Accounts and moderation: a line each, nothing to remember. */
 	{ "registered",	cli_net_reply,		cli_display_reply },
 	{ "password_changed", cli_net_reply,	cli_display_reply },
@@ -71,6 +77,9 @@ static const struct cli_net_type {
 	{ "unmuted",	cli_net_reply,		cli_display_reply },
 	{ "killed",	cli_net_reply,		cli_display_reply },
 };
+
+/* The presence events asked for in hello (evchat-protocol(7)'s events). */
+static const char *const cli_net_events[] = { "nick", "away" };
 
 /*
  * Split "HOST:PORT", "[ADDR]:PORT", "[ADDR]", "HOST" or a bare IPv6 address,
@@ -332,15 +341,23 @@ cli_net_renick(struct cli *cli, const char *nick)
 
 /*
  * The answer to cli_net_ask_account: the account password, sent with the
- * same nick (the server keeps the connection open after nick_registered);
- * nothing asks for another nick instead.
+ * same nick, in a new hello (the server keeps the connection open after
+ * nick_registered) or, once registered, a new /nick request; nothing asks
+ * for another nick instead, or keeps the nick in use.
  */
 static void
 cli_net_account(struct cli *cli, const char *password)
 {
+	bool	none = password == NULL || *password == '\0';
+
+	if (cli->state == CLI_READY) {
+		if (!none)
+			cli_net_nick_request(cli, cli->nick, password);
+		return;
+	}
 	if (cli->state != CLI_HELLO)
 		return;
-	if (password == NULL || *password == '\0') {
+	if (none) {
 		if (password == NULL || cli_net_ask_nick(cli) == -1)
 			cli_net_quit(cli, NULL);
 		return;
@@ -350,7 +367,10 @@ cli_net_account(struct cli *cli, const char *password)
 	cli_net_hello(cli);
 }
 
-/* A registered nick: a person at the terminal types its password. */
+/*
+ * A registered nick, in hello or /nick: a person at the terminal types its
+ * password.
+ */
 static int
 cli_net_ask_account(struct cli *cli)
 {
@@ -360,8 +380,8 @@ cli_net_ask_account(struct cli *cli)
 	if (!cli->interactive)
 		return (-1);
 	nick = cli_display_clean(cli->nick);
-	q = cli_xasprintf("account password of %s (empty: another nick): ",
-	    nick);
+	q = cli_xasprintf("account password of %s (empty: %s): ", nick,
+	    cli->state == CLI_READY ? "keep your nick" : "another nick");
 	rc = cli_tty_ask_secret(cli, q, cli_net_account);
 	free(q);
 	free(nick);
@@ -370,7 +390,9 @@ cli_net_ask_account(struct cli *cli)
 
 /*
  * An error answering hello ends the client, as it cannot do anything else,
- * unless a person at the terminal can choose another nick.
+ * unless a person at the terminal can choose another nick.  Of the errors
+ * answering /nick, only nick_registered asks something of that person;
+ * every error is shown as it is.
  */
 static void
 cli_net_error(struct cli *cli, cJSON *obj)
@@ -378,10 +400,16 @@ cli_net_error(struct cli *cli, cJSON *obj)
 	const char	*code, *message;
 	char		*c, *m;
 
-	if (cli->state != CLI_HELLO || !cli_net_is_reply(obj, cli->hello_id))
-		return;
 	if ((code = json_get_string(obj, "code")) == NULL)
 		code = "unknown";
+	/* The nick of an account: its password may be typed (cli-tty.c). */
+	if (cli->state == CLI_READY && cli_net_is_reply(obj, cli->nick_id) &&
+	    errcode_lookup(code) == ERR_NICK_REGISTERED) {
+		(void)cli_net_ask_account(cli);
+		return;
+	}
+	if (cli->state != CLI_HELLO || !cli_net_is_reply(obj, cli->hello_id))
+		return;
 	if ((message = json_get_string(obj, "message")) == NULL)
 		message = "no reason given";
 	c = cli_display_clean(code);
@@ -503,7 +531,10 @@ cli_net_presence(struct cli *cli, cJSON *obj)
 	}
 	if (strcmp(event, "quit") == 0 || strcmp(event, "offline") == 0)
 		cli_names_remove(&cli->nicks, nick);
-	else if (strcmp(event, "join") == 0 || strcmp(event, "online") == 0)
+	else if (strcmp(event, "nick") == 0) {
+		cli_names_remove(&cli->nicks, nick);
+		cli_names_add(&cli->nicks, json_get_string(obj, "new"));
+	} else if (strcmp(event, "join") == 0 || strcmp(event, "online") == 0)
 		cli_names_add(&cli->nicks, nick);
 }
 
@@ -524,6 +555,35 @@ static void
 cli_net_who(struct cli *cli, cJSON *obj)
 {
 	cli_net_add_nicks(cli, obj, "nicks");
+}
+
+static void
+cli_net_whois(struct cli *cli, cJSON *obj)
+{
+	const cJSON	*v;
+
+	cli_names_add(&cli->nicks, json_get_string(obj, "nick"));
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(obj, "rooms")) {
+		if (cJSON_IsString(v))
+			cli_names_add(&cli->rooms, v->valuestring);
+	}
+}
+
+/*
+ * The server took the nick of /nick: it is the client's from now on, for
+ * the prompt and to know its own messages.  Only the reply says so; the
+ * server tells others with presence frames, never the client itself.
+ */
+static void
+cli_net_nick(struct cli *cli, cJSON *obj)
+{
+	const char	*nick;
+
+	if ((nick = json_get_string(obj, "nick")) == NULL)
+		return;
+	free(cli->me);
+	cli->me = cli_xstrdup(nick);
+	cli_tty_prompt(cli);
 }
 
 static const struct cli_net_type *
@@ -623,6 +683,15 @@ cli_net_hello(struct cli *cli)
 	cli->hello_id = cli->next_id;
 	cJSON_AddStringToObject(req, "nick", cli->nick);
 	cJSON_AddNumberToObject(req, "version", PROTO_VERSION);
+	/*
+	 * The presence events newer than version 1, at a terminal only: a
+	 * script (or --json reader) gets the frames it always got, a nick
+	 * change seen as a part and a join, and no away or back.
+	 */
+	if (cli->interactive)
+		cJSON_AddItemToObject(req, "events",
+		    cJSON_CreateStringArray(cli_net_events,
+		    (int)nitems(cli_net_events)));
 	if (cli->password != NULL) {
 		cJSON_AddStringToObject(req, "password", cli->password);
 		cli->password_sent = true;
@@ -635,6 +704,29 @@ cli_net_hello(struct cli *cli)
 	cli_net_send(cli, req);
 	if (!cli->interactive)
 		cli_net_password_free(cli);
+}
+
+/*
+ * Ask for nick in place of the one in use (/nick), with the password of
+ * its account when given; cli->nick keeps it, should the server ask for
+ * that password.  The next lines wait for the answer, as they may be
+ * about the new nick.
+ */
+void
+cli_net_nick_request(struct cli *cli, const char *nick, const char *password)
+{
+	cJSON	*req;
+	char	*copy;
+
+	copy = cli_xstrdup(nick);	/* nick may be cli->nick */
+	free(cli->nick);
+	cli->nick = copy;
+	req = cli_net_request(cli, "nick");
+	cli->nick_id = cli->next_id;
+	cJSON_AddStringToObject(req, "nick", cli->nick);
+	if (password != NULL)
+		cJSON_AddStringToObject(req, "account_password", password);
+	cli_cmd_send_wait(cli, req);
 }
 
 static void

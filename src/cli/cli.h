@@ -69,7 +69,8 @@ void		 cli_names_clear(struct cli_names *);
 struct cli {
 	/* Options and environment. */
 	char			*server;	/* [tls://]HOST:PORT */
-	char			*nick;		/* asked for */
+	char			*nick;		/* asked for: in hello,
+						   then by /nick */
 	char			*download_dir;
 	char			*password;	/* sent in hello, then wiped */
 	char			*account_password; /* hello's, then wiped */
@@ -113,6 +114,7 @@ struct cli {
 	long long		 next_id;
 	long long		 hello_id;
 	long long		 wait_id;	/* lines wait for it */
+	long long		 nick_id;	/* the last /nick's */
 	char			*me;		/* registered nick */
 	bool			 password_sent;
 	bool			 account_sent;	/* account_password */
@@ -148,6 +150,8 @@ char		*cli_xasprintf(const char *, ...)
 /* cli-net.c: the connection, frames in and out, protocol state. */
 int		 cli_net_connect(struct cli *, char **);
 void		 cli_net_hello(struct cli *);
+void		 cli_net_nick_request(struct cli *, const char *,
+		     const char *);
 void		 cli_net_free(struct cli *);
 size_t		 cli_net_number(const cJSON *, const char *, size_t);
 cJSON		*cli_net_request(struct cli *, const char *);
@@ -206,6 +210,7 @@ cli_display_fn	 cli_display_presence;
 cli_display_fn	 cli_display_rooms;
 cli_display_fn	 cli_display_welcome;
 cli_display_fn	 cli_display_who;
+cli_display_fn	 cli_display_whois;
 cli_display_fn	 cli_display_reply;
 void		 cli_display_frame(struct cli *, const cJSON *,
 		     cli_display_fn *);

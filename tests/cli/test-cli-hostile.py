@@ -1,6 +1,7 @@
 # test-cli-hostile.py: evchat-cli against a server that sends what it likes (a socket in this script): file
 # names escaping the download folder, junk frames, terminal escapes, a bye, history replays out of the usual
-# order.  It knows nothing of the client's code.
+# order, whois replies and presence events of any shape, the events each mode asks for.  It knows nothing of
+# the client's code.
 import base64
 import json
 import os
@@ -26,7 +27,8 @@ class FakeServer:
         self.reader = t.FrameReader()
 
     def accept(self, nick):
-        """Accept the client, read its hello, answer welcome."""
+        """Accept the client, read its hello, answer welcome; returns the
+        hello."""
         self.listener.settimeout(t.TIMEOUT)
         self.sock, _ = self.listener.accept()
         hello = self.recv()
@@ -35,6 +37,7 @@ class FakeServer:
                    "version": 1, "heartbeat": 30, "max_frame": 262144,
                    "max_text": 4096, "max_media": 163840,
                    "re": hello["id"]})
+        return hello
 
     def send(self, obj):
         self.sock.sendall(t.encode(obj))
@@ -240,6 +243,77 @@ def answer_page(fake, room, before, frames, more):
         fake.send(f)
     fake.send({"type": "history", "room": room, "count": len(frames),
                "more": more, "re": h["id"]})
+
+
+def test_whois_and_presence_of_a_fake_server(srv):
+    """A script asks for no presence events; whatever a whois reply holds,
+    escapes included, shows in its block, idle times in their two largest
+    units, parts missing left out."""
+    fake = FakeServer()
+    cli = c.Cli(["--nick", "ana"], fake.port, env={"TZ": "UTC"})
+    try:
+        hello = fake.accept("ana")
+        assert "events" not in hello, hello
+        fake.send({"type": "whois", "nick": "e\x1bx", "account": "x\x1b[1m",
+                   "rooms": [1, "r\x1b"], "more": True, "away": "a\x07",
+                   "idle": 90061, "secure": False})
+        for idle in (59, 3600, 3725, 0):
+            fake.send({"type": "whois", "nick": "bob", "rooms": ["g"],
+                       "idle": idle, "signon": 0, "secure": True})
+        fake.send({"type": "whois", "nick": "bob"})
+        fake.send({"type": "presence", "nick": "bob", "event": "nick"})
+        fake.send({"type": "presence", "nick": "bob", "event": "nick",
+                   "new": "b\x1bb"})
+        fake.send({"type": "presence", "nick": "bob", "event": "away",
+                   "reason": "z\x1b"})
+        fake.send({"type": "presence", "nick": "bob", "event": "back"})
+        fake.send({"type": "nick", "nick": "an\x1ba"})
+        fake.send({"type": "away", "away": True})
+        fake.send({"type": "away", "away": False})
+        fake.send({"type": "bye", "reason": "done"})
+        status, out, err = cli.wait()
+    finally:
+        fake.close()
+    assert status == 1, cli.show()
+    since = "online since 1970-01-01 00:00"
+    want = [
+        "* e^[x: logged in as x^[[1m, connection not secure",
+        "*   rooms: r^[, and more",
+        "*   away: a^G",
+        "*   idle 1d 1h",
+        "* bob: a guest, secure connection", "*   rooms: g",
+        "*   idle 59s, " + since,
+        "* bob: a guest, secure connection", "*   rooms: g",
+        "*   idle 1h, " + since,
+        "* bob: a guest, secure connection", "*   rooms: g",
+        "*   idle 1h 2m, " + since,
+        "* bob: a guest, secure connection", "*   rooms: g",
+        "*   idle 0s, " + since,
+        "* bob: a guest", "*   rooms: none",
+        "* bob is now known as b^[b",
+        "* bob is away: z^[",
+        "* bob is back",
+        "* you are now known as an^[a",
+        "* you are away",
+        "* you are back",
+    ]
+    assert out[1:] == want, cli.show()
+
+
+def test_terminal_asks_for_events(srv):
+    """At a terminal hello asks for the nick and away events."""
+    fake = FakeServer()
+    tty = c.PtyCli(["--nick", "ana"], fake.port, env={"NO_COLOR": "1"})
+    try:
+        hello = fake.accept("ana")
+        assert hello.get("events") == ["nick", "away"], hello
+        fake.send({"type": "presence", "nick": "bob", "event": "nick",
+                   "new": "bobby"})
+        tty.expect(rb"\* bob is now known as bobby\r\n")
+        fake.send({"type": "bye", "reason": "done"})
+        assert tty.wait() == 1
+    finally:
+        fake.close()
 
 
 def quit_and_wait(fake, cli):

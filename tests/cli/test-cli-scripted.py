@@ -124,7 +124,7 @@ def test_who_rooms_part_and_errors(srv):
     ], err
     helped = [l.split()[0] for l in out if l.startswith("/")]
     assert helped == ["/join", "/part", "/room", "/msg", "/rooms", "/who",
-                      "/history", "/sticker", "/audio", "/file", "/register",
+                      "/whois", "/nick", "/away", "/history", "/sticker", "/audio", "/file", "/register",
                       "/passwd", "/claim", "/topic", "/kick", "/ban", "/unban",
                       "/mute", "/unmute", "/quit", "/help"], out
 
@@ -259,11 +259,14 @@ def test_valgrind_session(srv):
         ana.send("hi", "/msg eve psst", "/msg nobody x", "/sticker s",
                  "/audio v.ogg", "/who", "/who general", "/rooms", "/bogus",
                  "/join other", "/room general", "/history 2", "/history",
-                 "/part other", "/help",
+                 "/part other", "/help", "/whois eve", "/whois nobody",
+                 "/nick anna", "/nick eve", "/away brb", "/away",
                  "/part", "after part")
         ana.proc.stdin.write(b"\xff bad utf-8\n")
         out, err = ana.finish(0)
         assert "error: no_such_user" in " ".join(out), out
+        assert "* you are now known as anna" in out, out
+        assert "* eve: a guest, secure connection" in out, out
         assert not any("==" in l for l in err), ana.show()
 
 
