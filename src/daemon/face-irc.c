@@ -114,6 +114,7 @@ face_irc_free(struct client *c)
 		explicit_bzero(i->sasl, strlen(i->sasl));
 	free(i->sasl);
 	cJSON_Delete(i->next);
+	irc_walk_free(i);
 	evbuffer_free(i->out);
 	free(i);
 	c->face_state = NULL;
@@ -876,7 +877,10 @@ face_irc_answer(struct client *c, struct evt *e)
 		client_close(c, "out of memory", false);
 		return;
 	}
-	if (e->type == EVT_MSG) {
+	if (e->type == EVT_MSG && e->msg.history && i->cmd != NULL &&
+	    i->cmd->flags & IRC_CMD_REPLAY)
+		i->cmd->answer(i, e);	/* read, not shown: TARGETS */
+	else if (e->type == EVT_MSG) {
 		/* A replay goes in its CHATHISTORY batch, if any. */
 		snprintf(batch, sizeof batch, "batch=%s", i->batch);
 		if (!e->msg.history || e->msg.msgid > i->floor)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import evchat_test as t
 import irc_test as i
@@ -276,6 +277,52 @@ def test_join_names_topic_part(srv):
     c.expect_next(442, "#lobby")
     c.send("JOIN nochan")
     c.expect_next(403, "nochan")
+
+
+@irc()
+def test_join_0_parts_every_channel(srv):
+    c = i.client(srv, "ann", caps=("labeled-response", "batch"))
+    e = srv.client("eve")
+    b = i.client(srv, "bob")
+    for room in ("a", "b", "c"):
+        c.join("#" + room)
+    e.join("a")
+    e.join("b")
+    b.join("#a")
+    c.expect_next("JOIN", "#a", source="eve")
+    c.expect_next("JOIN", "#b", source="eve")
+    c.expect_next("JOIN", "#a", source="bob")
+    c.send("JOIN 0")
+    parted = [c.expect_next("PART", source="ann").params[0]
+              for _ in range(3)]
+    assert sorted(parted) == ["#a", "#b", "#c"], parted
+    c.expect_quiet()
+    # Everyone else sees ann leave, whatever protocol they speak.
+    seen = {e.expect("presence", nick="ann", event="part")["room"]
+            for _ in range(2)}
+    assert seen == {"a", "b"}, seen
+    b.expect("PART", "#a", source="ann")
+    c.send("WHOIS ann")
+    c.expect_next(311, "ann")
+    c.expect_next(312, "ann")       # no 319: in no channel
+    c._until(lambda l: l.cmd == "318", "318", None)
+    # In no channel, JOIN 0 says nothing; under a label, an ACK.
+    c.send("JOIN 0")
+    c.expect_quiet()
+    c.send("@label=none JOIN 0")
+    c.expect_next("ACK", tags={"label": "none"})
+    # Under a label, the PART lines in one labeled-response batch.
+    c.join("#a")
+    c.join("#d")
+    c.send("@label=all JOIN 0")
+    start = c.expect_next("BATCH", tags={"label": "all"})
+    ref = start.params[0][1:]
+    parted = [c.expect_next("PART", source="ann",
+                            tags={"batch": ref}).params[0]
+              for _ in range(2)]
+    assert sorted(parted) == ["#a", "#d"], parted
+    c.expect_next("BATCH", "-" + ref)
+    c.expect_quiet()
 
 
 @irc()
@@ -826,6 +873,85 @@ def test_chathistory(srv):
     c.expect_next("BATCH")
     c.expect_next("FAIL", "CHATHISTORY", "INVALID_TARGET")
     c.expect_next("BATCH")
+
+
+@irc("--rate", "0")
+def test_chathistory_targets(srv):
+    caps = ("batch", "message-tags", "server-time", "draft/chathistory",
+            "labeled-response")
+    c = i.client(srv, "ann", caps=caps)
+    e = srv.client("eve")
+    for room in ("t1", "t2", "t3", "t4", "t5"):
+        c.join("#" + room)
+        if room != "t4":
+            e.join(room)
+            c.expect_next("JOIN", "#" + room, source="eve")
+    # Messages before ann's time there count: the room's latest does.
+    e.send({"type": "msg", "room": "t5", "text": "old"})
+    c.expect_next("PRIVMSG", "#t5", "old")
+    c.send("PART #t5")
+    c.expect_next("PART", "#t5")
+    when = {}
+    for room in ("t2", "t1", "t3", "t2"):
+        time.sleep(0.01)        # each latest message its own millisecond
+        e.send({"type": "msg", "room": room, "text": "hi " + room})
+        when["#" + room] = c.expect_next("PRIVMSG", "#" + room).tags["time"]
+
+    def targets(a, b, limit, label=None):
+        """The (channel, time) lines of a TARGETS batch."""
+        c.send("%sCHATHISTORY TARGETS timestamp=%s timestamp=%s %s" % (
+            "@label=%s " % label if label else "", a, b, limit))
+        start = c.expect_next("BATCH")
+        if label is not None:
+            assert start.tags["label"] == label, start
+            assert start.params[1] == "labeled-response", start
+            outer = start.params[0][1:]
+            start = c.expect_next("BATCH", tags={"batch": outer})
+        ref = start.params[0]
+        assert ref[0] == "+", start
+        assert start.params[1:] == ["draft/chathistory-targets"], start
+        got = []
+        while True:
+            line = c.recv()
+            if line.cmd == "BATCH":
+                assert line.params == ["-" + ref[1:]], line
+                break
+            assert line.cmd == "CHATHISTORY" and line.source == "irc.test"
+            assert line.tags == {"batch": ref[1:]}, line
+            assert line.params[0] == "TARGETS", line
+            got.append(tuple(line.params[1:]))
+        if label is not None:
+            c.expect_next("BATCH", "-" + outer)
+        return got
+
+    everything = [("#t1", when["#t1"]), ("#t3", when["#t3"]),
+                  ("#t2", when["#t2"])]
+    # Oldest first; not #t4 (no message) nor #t5 (left).
+    assert targets("2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00Z",
+                   50) == everything
+    # Either order of the bounds, both included; limit counts from the
+    # oldest.
+    assert targets(when["#t2"], when["#t3"], 50) == everything[1:]
+    assert targets(when["#t3"], when["#t1"], 50) == everything[:2]
+    assert targets("2000-01-01T00:00:00.000Z", when["#t2"], 1) == \
+        everything[:1]
+    assert targets("2000-01-01T00:00:00.000Z", "2000-01-02T00:00:00.000Z",
+                   5) == []
+    # Under a label: the batch inside the labeled-response one.
+    assert targets("2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z",
+                   2, label="tg") == everything[:2]
+    c.send("CHATHISTORY TARGETS msgid=3 timestamp=2000-01-01T00:00:00Z 5")
+    c.expect_next("FAIL", "CHATHISTORY", "INVALID_PARAMS", "TARGETS")
+    c.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00Z 5")
+    c.expect_next("461")
+    # Without batch, the lines alone.
+    d = i.client(srv, "dan", caps=("draft/chathistory",))
+    d.join("#t2")
+    d.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z "
+           "timestamp=2999-01-01T00:00:00.000Z 10")
+    line = d.expect_next("CHATHISTORY", "TARGETS", "#t2", when["#t2"])
+    assert line.tags == {}, line
+    d.expect_quiet()
 
 
 @irc()
