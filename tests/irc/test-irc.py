@@ -1042,4 +1042,44 @@ def test_away_whois_and_prefixes(srv):
     c.expect_next("318", "nobody")
 
 
+
+@irc()
+def test_away_notify_after_join(srv):
+    c = i.client(srv, "ann", caps=("away-notify",))
+    d = i.client(srv, "dan")
+    c.join("#j")
+    d.join("#j")
+    c.expect_next("JOIN", "#j", source="dan")
+    b = i.client(srv, "bob")
+    b.send("AWAY :gone fishing")
+    b.expect_next("306")
+    b.join("#j")
+    # With away-notify, an away joiner's AWAY comes right after its JOIN.
+    c.expect_next("JOIN", "#j", source="bob")
+    c.expect_next("AWAY", "gone fishing", source="bob")
+    c.expect_quiet()
+    d.expect_next("JOIN", "#j", source="bob")
+    d.expect_quiet()
+    # An evchat client that is away, the same.
+    e = srv.client("eve")
+    e.request({"type": "away", "message": "brb"}, "away", away=True)
+    e.join("j")
+    c.expect_next("JOIN", "#j", source="eve")
+    c.expect_next("AWAY", "brb", source="eve")
+    c.expect_quiet()
+    d.expect_next("JOIN", "#j", source="eve")
+    d.expect_quiet()
+    b.expect_next("JOIN", "#j", source="eve")
+    # Back, a JOIN alone.
+    b.send("AWAY")
+    b.expect_next("305")
+    c.expect_next("AWAY", source="bob")
+    b.send("PART #j")
+    b.expect_next("PART", "#j")
+    c.expect_next("PART", "#j", source="bob")
+    b.join("#j")
+    c.expect_next("JOIN", "#j", source="bob")
+    c.expect_quiet()
+
+
 t.run(globals())
