@@ -955,6 +955,44 @@ def test_chathistory_targets(srv):
 
 
 @irc()
+def test_chathistory_read_from_disk_stays_in_its_label(srv):
+    """A page the store reads from disk holds the client, and its answer
+    comes after its line: AROUND's second half, asked once the first is
+    in, stays in the labeled batch, before the next line's answer."""
+    store = "sqlite:" + os.path.join(TMP, "held.db")
+    r = subprocess.run([os.environ["EVCHATD"], "--store", store,
+                        "--check-config"], capture_output=True, text=True,
+                       timeout=t.TIMEOUT)
+    if r.returncode != 0:
+        raise t.Skip("store sqlite is not built in: " + r.stderr.strip())
+    with t.Server(["--irc-listen", "127.0.0.1:0", "--server-name",
+                   "irc.test", "--rate", "0", "--store", store]) as s:
+        c = i.client(s, "ann", caps=("batch", "message-tags",
+                                     "draft/chathistory",
+                                     "labeled-response"))
+        c.join("#d")
+        e = s.client("eve")
+        e.join("d")
+        c.expect_next("JOIN", "#d", source="eve")
+        # More than the 100 a room keeps in memory: the oldest are on disk.
+        ids = t.say(e, "d", 130)
+        for k in range(130):
+            c.expect_next("PRIVMSG", "#d", "m%d" % k)
+        c.send_raw(b"@label=old CHATHISTORY AROUND #d msgid=%d 4\r\n"
+                   b"PING :next\r\n" % ids[4])
+        start = c.expect_next("BATCH", tags={"label": "old"})
+        outer = start.params[0][1:]
+        inner = c.expect_next("BATCH", tags={"batch": outer}).params[0][1:]
+        got = [int(c.expect_next("PRIVMSG", "#d",
+                                 tags={"batch": inner}).tags["msgid"])
+               for _ in range(4)]
+        assert got == ids[3:7], (got, ids[3:7])
+        c.expect_next("BATCH", "-" + inner, tags={"batch": outer})
+        c.expect_next("BATCH", "-" + outer)
+        c.expect_next("PONG", ANY, "next")
+
+
+@irc()
 def test_nick_change_both_ways(srv):
     c = i.client(srv, "ann")
     c.join("#n")
