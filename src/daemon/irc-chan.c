@@ -1,5 +1,5 @@
-/* irc-chan.c: the IRC commands of channels: JOIN, PART, TOPIC, NAMES, LIST, KICK and MODE (bans and
- * moderators), each as the core's requests for room "name" of channel "#name"; it keeps no list of its own. */
+/* irc-chan.c: the IRC channel commands (JOIN, JOIN 0, PART, TOPIC, NAMES, LIST, KICK, MODE for bans and moderators)
+ * as the core's requests for room "name" of "#name", and the walk of a client's rooms; it keeps no list of its own. */
 
 #include <stdio.h>
 #include <stdlib.h>
