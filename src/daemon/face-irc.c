@@ -21,6 +21,7 @@ static const char	*face_irc_flat(const char *, char *, size_t);
 static void		 face_irc_put(struct evbuffer *, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 static void		 face_irc_free(struct client *);
+static size_t		 face_irc_buffered(const struct client *);
 
 /*
  * One face per set of message tags a client may have asked for (its caps
@@ -35,6 +36,7 @@ static void		 face_irc_free(struct client *);
 	.answer = face_irc_answer,					\
 	.end = face_irc_close,						\
 	.free = face_irc_free,						\
+	.buffered = face_irc_buffered,					\
 }
 const struct face face_irc[FACE_COUNT - FACE_IRC] = {
 	FACE_IRC_VARIANT(0), FACE_IRC_VARIANT(1), FACE_IRC_VARIANT(2),
@@ -114,6 +116,7 @@ face_irc_free(struct client *c)
 		explicit_bzero(i->sasl, strlen(i->sasl));
 	free(i->sasl);
 	cJSON_Delete(i->next);
+	irc_walk_free(i);
 	evbuffer_free(i->out);
 	free(i);
 	c->face_state = NULL;
@@ -444,13 +447,18 @@ face_irc_find(const char *name)
 	return (NULL);
 }
 
-/* The requests irc_next left, one after the other, while c may go on. */
+/*
+ * The requests irc_next left, one after the other, while c may go on, as
+ * part of the answer under way (in_line: their answers wait for its end).
+ */
 static void
 face_irc_next(struct irc *i)
 {
 	cJSON	*obj;
 	char	 arg[IRC_ARG_MAX];
+	bool	 in_line = i->in_line;
 
+	i->in_line = true;
 	while (i->next != NULL && !(i->c->flags & (CLIENT_CLOSING |
 	    CLIENT_HELD))) {
 		obj = i->next;
@@ -459,6 +467,20 @@ face_irc_next(struct irc *i)
 		memcpy(arg, i->next_arg, sizeof arg);
 		irc_request(i, arg, obj);
 	}
+	i->in_line = in_line;
+}
+
+/*
+ * Called by client_release: a request left by the held one's answer
+ * (irc_next) is input still to handle, so that face_irc_read makes it
+ * before the client's next line.
+ */
+static size_t
+face_irc_buffered(const struct client *c)
+{
+	const struct irc	*i = c->face_state;
+
+	return (i != NULL && i->next != NULL);
 }
 
 /*
@@ -535,6 +557,13 @@ face_irc_read(struct client *c, unsigned int budget)
 			return (FACE_READ_CLOSED);
 		if (c->flags & CLIENT_HELD)
 			return (FACE_READ_DONE);	/* client_release resumes */
+		if (i->next != NULL) {
+			/* Left by a held request's answer: its answer goes on. */
+			face_irc_next(i);
+			if (c->flags & CLIENT_HELD)
+				return (FACE_READ_DONE);
+			face_irc_end(i);
+		}
 		eol = evbuffer_search_eol(in, NULL, &eollen, EVBUFFER_EOL_ANY);
 		if (eol.pos < 0) {
 			len = evbuffer_get_length(in);
@@ -876,7 +905,10 @@ face_irc_answer(struct client *c, struct evt *e)
 		client_close(c, "out of memory", false);
 		return;
 	}
-	if (e->type == EVT_MSG) {
+	if (e->type == EVT_MSG && e->msg.history && i->cmd != NULL &&
+	    i->cmd->flags & IRC_CMD_REPLAY)
+		i->cmd->answer(i, e);	/* read, not shown: TARGETS */
+	else if (e->type == EVT_MSG) {
 		/* A replay goes in its CHATHISTORY batch, if any. */
 		snprintf(batch, sizeof batch, "batch=%s", i->batch);
 		if (!e->msg.history || e->msg.msgid > i->floor)
@@ -892,8 +924,19 @@ face_irc_answer(struct client *c, struct evt *e)
 		i->cmd->answer(i, e);
 	else
 		irc_answer_default(i, e);
-	if (!i->in_line && e->type != EVT_MSG) {
-		face_irc_next(i);
-		face_irc_end(i);
+	/*
+	 * After its line, most often a held request's answer, given before
+	 * the client is released: a request it left is made by face_irc_read
+	 * once the client is (face_irc_buffered), and the answer ends there.
+	 */
+	if (i->in_line || e->type == EVT_MSG)
+		return;
+	if (c->flags & CLIENT_HELD) {
+		if (i->next == NULL)
+			face_irc_end(i);
+		return;
 	}
+	face_irc_next(i);
+	if (!(c->flags & CLIENT_HELD))
+		face_irc_end(i);
 }

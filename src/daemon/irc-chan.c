@@ -1,5 +1,5 @@
-/* irc-chan.c: the IRC commands of channels: JOIN, PART, TOPIC, NAMES, LIST, KICK and MODE (bans and
- * moderators), each as the core's requests for room "name" of channel "#name"; it keeps no list of its own. */
+/* irc-chan.c: the IRC channel commands (JOIN, JOIN 0, PART, TOPIC, NAMES, LIST, KICK, MODE for bans and moderators)
+ * as the core's requests for room "name" of "#name", and the walk of a client's rooms; it keeps no list of its own. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,16 +108,106 @@ irc_chan_topic_lines(struct irc *i, const cJSON *reply, bool none)
 	    (long long)(ts->valuedouble / 1000) : 0LL);
 }
 
+/*
+ * Start a walk of the client's rooms for cmd, whose answer gets the whois
+ * reply, then each of its requests' (irc_walk_next says which room is
+ * next).  The whois is made once the caller's exec returns (irc_next), so
+ * that the caller fills the walk first.  NULL after closing on no memory.
+ */
+struct irc_walk *
+irc_walk_start(struct irc *i, const struct irc_cmd *cmd)
+{
+	irc_walk_free(i);
+	if ((i->walk = calloc(1, sizeof *i->walk)) == NULL) {
+		client_close(i->c, "out of memory", false);
+		return (NULL);
+	}
+	i->cmd = cmd;
+	snprintf(i->arg, sizeof i->arg, "%s", irc_me(i));
+	irc_next(i, irc_object("whois", "nick", irc_me(i)));
+	return (i->walk);
+}
+
+/*
+ * Called by a walking command's answer with each reply or error: the room
+ * to ask next, or NULL when the walk is over (the whois failed, or every
+ * room was asked) and the caller ends it.  The rooms are the whois's
+ * "rooms": a client in so many rooms that its whois is cut is walked
+ * through the first page only.
+ */
+const char *
+irc_walk_next(struct irc *i, const struct evt *e)
+{
+	struct irc_walk	*w = i->walk;
+	const cJSON	*rooms;
+
+	if (w == NULL)
+		return (NULL);
+	if (w->rooms == NULL) {
+		if (e->type != EVT_REPLY)
+			return (NULL);
+		rooms = cJSON_GetObjectItemCaseSensitive(e->reply, "rooms");
+		w->rooms = cJSON_IsArray(rooms) ?
+		    cJSON_Duplicate(rooms, true) : cJSON_CreateArray();
+		if (w->rooms == NULL) {
+			client_close(i->c, "out of memory", false);
+			return (NULL);
+		}
+		w->at = w->rooms->child;
+	} else if (w->at != NULL)
+		w->at = w->at->next;
+	while (w->at != NULL && !cJSON_IsString(w->at))
+		w->at = w->at->next;
+	return (w->at != NULL ? w->at->valuestring : NULL);
+}
+
+/* The walk is over, or its client is going (face_irc_free). */
+void
+irc_walk_free(struct irc *i)
+{
+	if (i->walk == NULL)
+		return;
+	cJSON_Delete(i->walk->rooms);
+	free(i->walk->found);
+	free(i->walk);
+	i->walk = NULL;
+}
+
+static void	irc_chan_part_answer(struct irc *, struct evt *);
+static void	irc_chan_part_all_answer(struct irc *, struct evt *);
+
+/* JOIN 0: a part of each room, each with its PART line. */
+static const struct irc_cmd irc_chan_part_all = {
+	.name = "JOIN",
+	.answer = irc_chan_part_all_answer,
+};
+
 /* JOIN #a,#b: the keys of a key list are ignored (no channel has one). */
 static void
 irc_chan_join(struct irc *i, struct irc_msg *m)
 {
-	if (strcmp(m->param[0], "0") == 0) {
-		irc_line(i, ":%s NOTICE %s :JOIN 0 is not supported: PART "
-		    "each channel", irc_server(i), irc_me(i));
+	if (strcmp(m->param[0], "0") == 0)
+		(void)irc_walk_start(i, &irc_chan_part_all);
+	else
+		irc_chan_each(i, m->param[0], "join", NULL, NULL);
+}
+
+/* The whois, then each part: on to the next room, whatever the answer. */
+static void
+irc_chan_part_all_answer(struct irc *i, struct evt *e)
+{
+	const char	*room;
+
+	if (e->type == EVT_ERROR)
+		irc_answer_default(i, e);
+	else if (i->walk != NULL && i->walk->rooms != NULL)
+		irc_chan_part_answer(i, e);
+	if ((room = irc_walk_next(i, e)) == NULL) {
+		irc_walk_free(i);
 		return;
 	}
-	irc_chan_each(i, m->param[0], "join", NULL, NULL);
+	snprintf(i->arg, sizeof i->arg, "#%s", room);
+	irc_next(i, irc_object("part", "room", room));
 }
 
 static void

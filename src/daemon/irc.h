@@ -33,6 +33,7 @@
 
 struct evbuffer;
 struct irc_cmd;
+struct irc_walk;
 
 /* One line from a client, parsed in place. */
 struct irc_msg {
@@ -76,6 +77,26 @@ struct irc {
 	char			 sub[16];	/* its subcommand */
 	unsigned int		 pages;		/* requests not answered */
 	uint64_t		 floor;		/* drop msgids up to this */
+
+	/* A walk of the client's rooms (irc_walk_*), or NULL. */
+	struct irc_walk		*walk;
+};
+
+/*
+ * A command that makes one request per room the client is in, the rooms
+ * from its own whois (irc-chan.c): JOIN 0 parts each; CHATHISTORY TARGETS
+ * asks each for its latest message and keeps what it finds.
+ */
+struct irc_walk {
+	cJSON			*rooms;		/* whois's, NULL until then */
+	cJSON			*at;		/* the room asked last */
+	int64_t			 from, to;	/* TARGETS: ms, both in */
+	unsigned int		 limit;
+	size_t			 n;		/* found */
+	struct irc_walk_found {
+		const char	*room;		/* in rooms */
+		int64_t		 ts;
+	}			*found;
 };
 
 /*
@@ -88,6 +109,7 @@ struct irc_cmd {
 	int		 flags;
 #define IRC_CMD_ANY	0x1		/* before registration too */
 #define IRC_CMD_QUIET	0x2		/* NOTICE: errors are never told */
+#define IRC_CMD_REPLAY	0x4		/* answer reads history replays */
 	int		 min;		/* parameters, else 461 */
 	void		(*exec)(struct irc *, struct irc_msg *);
 	void		(*answer)(struct irc *, struct evt *);
@@ -125,6 +147,9 @@ extern const struct irc_cmd irc_cap_cmd, irc_authenticate_cmd, irc_pass_cmd,
 		     irc_quit_cmd;
 /* irc-chan.c: channels. */
 const char	*irc_chan_prefix(const cJSON *, const char *);
+struct irc_walk	*irc_walk_start(struct irc *, const struct irc_cmd *);
+const char	*irc_walk_next(struct irc *, const struct evt *);
+void		 irc_walk_free(struct irc *);
 extern const struct irc_cmd irc_join_cmd, irc_part_cmd, irc_topic_cmd,
 		     irc_names_cmd, irc_list_cmd, irc_kick_cmd, irc_mode_cmd;
 /* irc-msg.c: messages. */

@@ -34,7 +34,34 @@ presence_watchers(struct client *c, const char *event, const char *reason)
 	evt_clear(&e);
 }
 
-/* c joined or parted r (reason: the part's): tell the other members. */
+static void	presence_away_evt(struct evt *, const struct client *);
+
+/*
+ * c joined r, and is away: the members that asked for away events hear it
+ * right after the join (IRCv3 away-notify: an AWAY line after the JOIN),
+ * as they would have had they shared a room when c went away.
+ */
+static void
+presence_join_away(struct client *c, struct room *r)
+{
+	struct evt	e;
+	size_t		i;
+
+	if (c->away == NULL)
+		return;
+	presence_away_evt(&e, c);
+	for (i = 0; i < r->nmembers; i++) {
+		if (r->members[i] != c &&
+		    r->members[i]->flags & CLIENT_EVENT_AWAY)
+			client_send(r->members[i], &e);
+	}
+	evt_clear(&e);
+}
+
+/*
+ * c joined or parted r (reason: the part's): tell the other members; an
+ * away joiner's away event follows its join.
+ */
 void
 presence_room(struct client *c, struct room *r, const char *event,
     const char *reason)
@@ -44,6 +71,8 @@ presence_room(struct client *c, struct room *r, const char *event,
 	presence_evt(&e, c, r, event, reason);
 	room_broadcast(r, &e, c);
 	evt_clear(&e);
+	if (strcmp(event, "join") == 0)
+		presence_join_away(c, r);
 }
 
 /* c has just registered: tell the watchers, and make c one if it asked. */
@@ -134,16 +163,18 @@ presence_event_flag(const char *name)
 
 /*
  * What a client that never asked for nick events sees of c's change from
- * old: in each room they share, old parts and the new nick joins.
+ * old: in each room they share, old parts and the new nick joins (then,
+ * if c is away and they asked for away events, its away event).
  */
 static void
 presence_nick_rooms(struct client *c, const char *old)
 {
 	struct room	*r;
 	struct client	*m;
-	struct evt	 part, join;
+	struct evt	 part, join, away;
 	size_t		 i, j;
 
+	presence_away_evt(&away, c);
 	for (i = 0; i < c->nrooms; i++) {
 		r = c->rooms[i];
 		presence_evt(&part, c, r, "part", "nick change");
@@ -155,10 +186,13 @@ presence_nick_rooms(struct client *c, const char *old)
 				continue;
 			client_send(m, &part);
 			client_send(m, &join);
+			if (c->away != NULL && m->flags & CLIENT_EVENT_AWAY)
+				client_send(m, &away);
 		}
 		evt_clear(&part);
 		evt_clear(&join);
 	}
+	evt_clear(&away);
 }
 
 /*

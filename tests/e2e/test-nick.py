@@ -242,6 +242,47 @@ def test_away_and_back(srv):
 
 
 @t.daemon_args(*OPS)
+def test_away_joiner_is_told_after_its_join(srv):
+    """An away client joining a room: the members that asked for away
+    events get its away event right after its join (as away-notify has
+    it on IRC); a version-1 client sees the join alone."""
+    a = srv.client("alice")
+    a.request({"type": "away", "message": "lunch"}, "away", away=True)
+    b = srv.connect()
+    b.hello("bob", events=["away"])
+    v1 = srv.client("carol")
+    join_all((b, v1), "room")
+    b.drain()
+    a.join("room")
+    b.expect_next("presence", exact=True, room="room", nick="alice",
+                  event="join")
+    b.expect_next("presence", exact=True, nick="alice", event="away",
+                  reason="lunch")
+    b.expect_quiet()
+    v1.expect_next("presence", exact=True, room="room", nick="alice",
+                   event="join")
+    v1.expect_quiet()
+    # A nick change seen as a part and a join is followed by it too.
+    nick(a, "alicia")
+    b.expect_next("presence", nick="alice", event="part")
+    b.expect_next("presence", nick="alicia", event="join")
+    b.expect_next("presence", exact=True, nick="alicia", event="away",
+                  reason="lunch")
+    b.expect_quiet()
+    v1.expect_next("presence", nick="alice", event="part")
+    v1.expect_next("presence", nick="alicia", event="join")
+    v1.expect_quiet()
+    # Back, a join is a join alone.
+    a.request({"type": "away"}, "away", away=False)
+    b.expect_next("presence", exact=True, nick="alicia", event="back")
+    a.request({"type": "part", "room": "room"}, "parted")
+    b.expect_next("presence", nick="alicia", event="part")
+    a.join("room")
+    b.expect_next("presence", nick="alicia", event="join")
+    b.expect_quiet()
+
+
+@t.daemon_args(*OPS)
 def test_whois(srv):
     a = account(srv, "ana")
     a.join("r1")

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import evchat_test as t
 import irc_test as i
@@ -276,6 +277,52 @@ def test_join_names_topic_part(srv):
     c.expect_next(442, "#lobby")
     c.send("JOIN nochan")
     c.expect_next(403, "nochan")
+
+
+@irc()
+def test_join_0_parts_every_channel(srv):
+    c = i.client(srv, "ann", caps=("labeled-response", "batch"))
+    e = srv.client("eve")
+    b = i.client(srv, "bob")
+    for room in ("a", "b", "c"):
+        c.join("#" + room)
+    e.join("a")
+    e.join("b")
+    b.join("#a")
+    c.expect_next("JOIN", "#a", source="eve")
+    c.expect_next("JOIN", "#b", source="eve")
+    c.expect_next("JOIN", "#a", source="bob")
+    c.send("JOIN 0")
+    parted = [c.expect_next("PART", source="ann").params[0]
+              for _ in range(3)]
+    assert sorted(parted) == ["#a", "#b", "#c"], parted
+    c.expect_quiet()
+    # Everyone else sees ann leave, whatever protocol they speak.
+    seen = {e.expect("presence", nick="ann", event="part")["room"]
+            for _ in range(2)}
+    assert seen == {"a", "b"}, seen
+    b.expect("PART", "#a", source="ann")
+    c.send("WHOIS ann")
+    c.expect_next(311, "ann")
+    c.expect_next(312, "ann")       # no 319: in no channel
+    c._until(lambda l: l.cmd == "318", "318", None)
+    # In no channel, JOIN 0 says nothing; under a label, an ACK.
+    c.send("JOIN 0")
+    c.expect_quiet()
+    c.send("@label=none JOIN 0")
+    c.expect_next("ACK", tags={"label": "none"})
+    # Under a label, the PART lines in one labeled-response batch.
+    c.join("#a")
+    c.join("#d")
+    c.send("@label=all JOIN 0")
+    start = c.expect_next("BATCH", tags={"label": "all"})
+    ref = start.params[0][1:]
+    parted = [c.expect_next("PART", source="ann",
+                            tags={"batch": ref}).params[0]
+              for _ in range(2)]
+    assert sorted(parted) == ["#a", "#d"], parted
+    c.expect_next("BATCH", "-" + ref)
+    c.expect_quiet()
 
 
 @irc()
@@ -828,6 +875,123 @@ def test_chathistory(srv):
     c.expect_next("BATCH")
 
 
+@irc("--rate", "0")
+def test_chathistory_targets(srv):
+    caps = ("batch", "message-tags", "server-time", "draft/chathistory",
+            "labeled-response")
+    c = i.client(srv, "ann", caps=caps)
+    e = srv.client("eve")
+    for room in ("t1", "t2", "t3", "t4", "t5"):
+        c.join("#" + room)
+        if room != "t4":
+            e.join(room)
+            c.expect_next("JOIN", "#" + room, source="eve")
+    # Messages before ann's time there count: the room's latest does.
+    e.send({"type": "msg", "room": "t5", "text": "old"})
+    c.expect_next("PRIVMSG", "#t5", "old")
+    c.send("PART #t5")
+    c.expect_next("PART", "#t5")
+    when = {}
+    for room in ("t2", "t1", "t3", "t2"):
+        time.sleep(0.01)        # each latest message its own millisecond
+        e.send({"type": "msg", "room": room, "text": "hi " + room})
+        when["#" + room] = c.expect_next("PRIVMSG", "#" + room).tags["time"]
+
+    def targets(a, b, limit, label=None):
+        """The (channel, time) lines of a TARGETS batch."""
+        c.send("%sCHATHISTORY TARGETS timestamp=%s timestamp=%s %s" % (
+            "@label=%s " % label if label else "", a, b, limit))
+        start = c.expect_next("BATCH")
+        if label is not None:
+            assert start.tags["label"] == label, start
+            assert start.params[1] == "labeled-response", start
+            outer = start.params[0][1:]
+            start = c.expect_next("BATCH", tags={"batch": outer})
+        ref = start.params[0]
+        assert ref[0] == "+", start
+        assert start.params[1:] == ["draft/chathistory-targets"], start
+        got = []
+        while True:
+            line = c.recv()
+            if line.cmd == "BATCH":
+                assert line.params == ["-" + ref[1:]], line
+                break
+            assert line.cmd == "CHATHISTORY" and line.source == "irc.test"
+            assert line.tags == {"batch": ref[1:]}, line
+            assert line.params[0] == "TARGETS", line
+            got.append(tuple(line.params[1:]))
+        if label is not None:
+            c.expect_next("BATCH", "-" + outer)
+        return got
+
+    everything = [("#t1", when["#t1"]), ("#t3", when["#t3"]),
+                  ("#t2", when["#t2"])]
+    # Oldest first; not #t4 (no message) nor #t5 (left).
+    assert targets("2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00Z",
+                   50) == everything
+    # Either order of the bounds, both included; limit counts from the
+    # oldest.
+    assert targets(when["#t2"], when["#t3"], 50) == everything[1:]
+    assert targets(when["#t3"], when["#t1"], 50) == everything[:2]
+    assert targets("2000-01-01T00:00:00.000Z", when["#t2"], 1) == \
+        everything[:1]
+    assert targets("2000-01-01T00:00:00.000Z", "2000-01-02T00:00:00.000Z",
+                   5) == []
+    # Under a label: the batch inside the labeled-response one.
+    assert targets("2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z",
+                   2, label="tg") == everything[:2]
+    c.send("CHATHISTORY TARGETS msgid=3 timestamp=2000-01-01T00:00:00Z 5")
+    c.expect_next("FAIL", "CHATHISTORY", "INVALID_PARAMS", "TARGETS")
+    c.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00Z 5")
+    c.expect_next("461")
+    # Without batch, the lines alone.
+    d = i.client(srv, "dan", caps=("draft/chathistory",))
+    d.join("#t2")
+    d.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z "
+           "timestamp=2999-01-01T00:00:00.000Z 10")
+    line = d.expect_next("CHATHISTORY", "TARGETS", "#t2", when["#t2"])
+    assert line.tags == {}, line
+    d.expect_quiet()
+
+
+@irc()
+def test_chathistory_read_from_disk_stays_in_its_label(srv):
+    """A page the store reads from disk holds the client, and its answer
+    comes after its line: AROUND's second half, asked once the first is
+    in, stays in the labeled batch, before the next line's answer."""
+    store = "sqlite:" + os.path.join(TMP, "held.db")
+    r = subprocess.run([os.environ["EVCHATD"], "--store", store,
+                        "--check-config"], capture_output=True, text=True,
+                       timeout=t.TIMEOUT)
+    if r.returncode != 0:
+        raise t.Skip("store sqlite is not built in: " + r.stderr.strip())
+    with t.Server(["--irc-listen", "127.0.0.1:0", "--server-name",
+                   "irc.test", "--rate", "0", "--store", store]) as s:
+        c = i.client(s, "ann", caps=("batch", "message-tags",
+                                     "draft/chathistory",
+                                     "labeled-response"))
+        c.join("#d")
+        e = s.client("eve")
+        e.join("d")
+        c.expect_next("JOIN", "#d", source="eve")
+        # More than the 100 a room keeps in memory: the oldest are on disk.
+        ids = t.say(e, "d", 130)
+        for k in range(130):
+            c.expect_next("PRIVMSG", "#d", "m%d" % k)
+        c.send_raw(b"@label=old CHATHISTORY AROUND #d msgid=%d 4\r\n"
+                   b"PING :next\r\n" % ids[4])
+        start = c.expect_next("BATCH", tags={"label": "old"})
+        outer = start.params[0][1:]
+        inner = c.expect_next("BATCH", tags={"batch": outer}).params[0][1:]
+        got = [int(c.expect_next("PRIVMSG", "#d",
+                                 tags={"batch": inner}).tags["msgid"])
+               for _ in range(4)]
+        assert got == ids[3:7], (got, ids[3:7])
+        c.expect_next("BATCH", "-" + inner, tags={"batch": outer})
+        c.expect_next("BATCH", "-" + outer)
+        c.expect_next("PONG", ANY, "next")
+
+
 @irc()
 def test_nick_change_both_ways(srv):
     c = i.client(srv, "ann")
@@ -914,6 +1078,46 @@ def test_away_whois_and_prefixes(srv):
     c.send("WHOIS nobody")
     c.expect_next("401", "nobody")
     c.expect_next("318", "nobody")
+
+
+
+@irc()
+def test_away_notify_after_join(srv):
+    c = i.client(srv, "ann", caps=("away-notify",))
+    d = i.client(srv, "dan")
+    c.join("#j")
+    d.join("#j")
+    c.expect_next("JOIN", "#j", source="dan")
+    b = i.client(srv, "bob")
+    b.send("AWAY :gone fishing")
+    b.expect_next("306")
+    b.join("#j")
+    # With away-notify, an away joiner's AWAY comes right after its JOIN.
+    c.expect_next("JOIN", "#j", source="bob")
+    c.expect_next("AWAY", "gone fishing", source="bob")
+    c.expect_quiet()
+    d.expect_next("JOIN", "#j", source="bob")
+    d.expect_quiet()
+    # An evchat client that is away, the same.
+    e = srv.client("eve")
+    e.request({"type": "away", "message": "brb"}, "away", away=True)
+    e.join("j")
+    c.expect_next("JOIN", "#j", source="eve")
+    c.expect_next("AWAY", "brb", source="eve")
+    c.expect_quiet()
+    d.expect_next("JOIN", "#j", source="eve")
+    d.expect_quiet()
+    b.expect_next("JOIN", "#j", source="eve")
+    # Back, a JOIN alone.
+    b.send("AWAY")
+    b.expect_next("305")
+    c.expect_next("AWAY", source="bob")
+    b.send("PART #j")
+    b.expect_next("PART", "#j")
+    c.expect_next("PART", "#j", source="bob")
+    b.join("#j")
+    c.expect_next("JOIN", "#j", source="bob")
+    c.expect_quiet()
 
 
 t.run(globals())
