@@ -15,17 +15,10 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
-#include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>
-
+#include "redis.h"
 #include "store.h"
 
-#define STORE_REDIS_PORT	6379
 #define STORE_REDIS_BATCH_US	2000	/* an append waits this for its batch */
-#define STORE_REDIS_WAIT_S	5	/* at start and at exit, at most */
-#define STORE_REDIS_RETRY_MS	250	/* the first retry, doubled up to */
-#define STORE_REDIS_RETRY_MAX_MS 8000
 #define STORE_REDIS_ZADD	128	/* messages in one ZADD */
 #define STORE_REDIS_BACKLOG	(64 * 1024 * 1024) /* bytes kept for Redis
 						   while it is away */
@@ -99,14 +92,6 @@ static const char store_redis_prune_lua[] =
 	"end\n"
 	"return {r[1], gone}\n";
 
-/* Where Redis is, from the store key. */
-struct store_redis_where {
-	char		 host[NI_MAXHOST];	/* numeric, or "" */
-	int		 port;
-	int		 db;
-	char		 path[PATH_MAX];	/* a unix socket, or "" */
-};
-
 /*
  * A write for Redis, formatted: sent at once, or kept while Redis is
  * away and sent again when it comes back (a connection lost under it
@@ -132,16 +117,13 @@ struct store_redis_fetch {
 
 struct store_redis {
 	struct store_limits	 limits;
-	char			*where;		/* the store key: for logs */
-	struct store_redis_where at;
-	char			*password;	/* or NULL */
+	struct redis_where	 at;		/* its name: the store key */
 	char			*prefix;
 	struct event_base	*base;
 	struct store_cache	*cache;
 	redisContext		*sync;		/* at start, until load */
 	redisAsyncContext	*ac;		/* or NULL: Redis is away */
 	redisAsyncContext	*ids;		/* msgid blocks, or NULL */
-	char			 why[128];	/* a failed dial's reason */
 	bool			 closing;
 	bool			 away;		/* logged: it is away */
 	bool			 failing;	/* logged: writes fail */
@@ -224,65 +206,13 @@ const struct store_backend store_redis_unix = {
 	STORE_REDIS_HOOKS
 };
 
-/*
- * The part of "redis://HOST[:PORT][/DB]" after "redis:" into w (the host
- * as written: store_redis_resolve makes it numeric); -1 and why in err.
- */
-static int
-store_redis_parse(const char *path, struct store_redis_where *w, char *err,
-    size_t errlen)
-{
-	const char	*p = path + 2, *end;
-	char		*num;
-	long		 v;
-	size_t		 len;
-
-	memset(w, 0, sizeof *w);
-	w->port = STORE_REDIS_PORT;
-	if (strncmp(path, "//", 2) != 0)
-		goto bad;
-	if (*p == '[') {
-		if ((end = strchr(++p, ']')) == NULL)
-			goto bad;
-		len = (size_t)(end++ - p);
-	} else {
-		len = strcspn(p, ":/");
-		end = p + len;
-	}
-	if (len == 0 || len >= sizeof w->host)
-		goto bad;
-	memcpy(w->host, p, len);
-	if (*end == ':') {
-		errno = 0;
-		v = strtol(end + 1, &num, 10);
-		if (num == end + 1 || errno != 0 || v < 1 || v > 65535)
-			goto bad;
-		w->port = (int)v;
-		end = num;
-	}
-	if (*end == '/') {
-		errno = 0;
-		v = strtol(end + 1, &num, 10);
-		if (num == end + 1 || errno != 0 || v < 0 || v > INT_MAX)
-			goto bad;
-		w->db = (int)v;
-		end = num;
-	}
-	if (*end == '\0')
-		return (0);
-bad:
-	snprintf(err, errlen, "store 'redis:%s' is not of the form "
-	    "redis://HOST[:PORT][/DB]", path);
-	return (-1);
-}
-
 /* Called through store_known (--check-config): the key's form only. */
 static int
 store_redis_check(const char *path, char *err, size_t errlen)
 {
-	struct store_redis_where	w;
+	struct redis_where	w;
 
-	return (store_redis_parse(path, &w, err, errlen));
+	return (redis_where_parse("store", path, &w, err, errlen));
 }
 
 static int
@@ -293,64 +223,6 @@ store_redis_unix_check(const char *path, char *err, size_t errlen)
 		    "form redis+unix:/PATH", path);
 		return (-1);
 	}
-	return (0);
-}
-
-/*
- * The host to a numeric address, once at start: a reconnection from the
- * loop then never waits on a name server.
- */
-static int
-store_redis_resolve(struct store_redis *rs, char *err, size_t errlen)
-{
-	struct addrinfo		 hints, *res;
-	char			 host[NI_MAXHOST];
-	int			 rc;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(rs->at.host, NULL, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s: %s: %s", rs->where, rs->at.host,
-		    gai_strerror(rc));
-		return (-1);
-	}
-	rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host,
-	    NULL, 0, NI_NUMERICHOST);
-	freeaddrinfo(res);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", rs->where, gai_strerror(rc));
-		return (-1);
-	}
-	memcpy(rs->at.host, host, sizeof host);
-	return (0);
-}
-
-/* The password, the first line of its file; -1 and why in err. */
-static int
-store_redis_password(struct store_redis *rs, const char *file, char *err,
-    size_t errlen)
-{
-	FILE	*f;
-	char	 line[1024];
-
-	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "cluster-password-file %s: %s", file,
-		    strerror(errno));
-		return (-1);
-	}
-	if (fgets(line, sizeof line, f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (line[0] == '\0') {
-		snprintf(err, errlen, "cluster-password-file %s: empty", file);
-		return (-1);
-	}
-	if ((rs->password = strdup(line)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	explicit_bzero(line, sizeof line);
 	return (0);
 }
 
@@ -530,15 +402,15 @@ store_redis_away(struct store_redis *rs, const char *why)
 		return;
 	if (!rs->away)
 		log_error("%s: %s: history is kept in memory and writes "
-		    "wait until Redis is back", rs->where, why);
+		    "wait until Redis is back", rs->at.name, why);
 	rs->away = true;
 	rs->reserving = false;
 	rs->pruning = false;
 	tv.tv_sec = rs->retry_ms / 1000;
 	tv.tv_usec = (rs->retry_ms % 1000) * 1000;
 	evtimer_add(rs->retry, &tv);
-	if ((rs->retry_ms *= 2) > STORE_REDIS_RETRY_MAX_MS)
-		rs->retry_ms = STORE_REDIS_RETRY_MAX_MS;
+	if ((rs->retry_ms *= 2) > REDIS_RETRY_MAX_MS)
+		rs->retry_ms = REDIS_RETRY_MAX_MS;
 }
 
 /* A write came back: done, failed in Redis, or lost with the connection. */
@@ -561,10 +433,10 @@ store_redis_written(redisAsyncContext *ac, void *reply, void *arg)
 	else if (r->type == REDIS_REPLY_ERROR) {
 		if (!rs->failing)
 			log_error("%s: writing: %s (the latest history stays "
-			    "in memory meanwhile)", rs->where, r->str);
+			    "in memory meanwhile)", rs->at.name, r->str);
 		rs->failing = true;
 	} else if (rs->failing) {
-		log_info("%s: writing again", rs->where);
+		log_info("%s: writing again", rs->at.name);
 		rs->failing = false;
 	}
 	free(cmd->buf);
@@ -587,7 +459,7 @@ store_redis_send(struct store_redis *rs, struct store_redis_cmd *cmd)
 	    (old = TAILQ_FIRST(&rs->backlog)) != cmd) {
 		if (!rs->dropping)
 			log_error("%s: away too long: the oldest writes for "
-			    "it are dropped", rs->where);
+			    "it are dropped", rs->at.name);
 		rs->dropping = true;
 		TAILQ_REMOVE(&rs->backlog, old, entry);
 		rs->backlog_bytes -= old->len;
@@ -706,7 +578,7 @@ store_redis_flush(struct store_redis *rs)
 			;
 		if (store_redis_write_room(rs, rs->batch + i, k - i) != 0) {
 			log_error("%s: out of memory writing history",
-			    rs->where);
+			    rs->at.name);
 			rs->lost += k - i;
 		}
 	}
@@ -741,9 +613,9 @@ store_redis_connected(const redisAsyncContext *ac, int status)
 		store_redis_away(rs, ac->errstr);
 		return;
 	}
-	rs->retry_ms = STORE_REDIS_RETRY_MS;
+	rs->retry_ms = REDIS_RETRY_MS;
 	if (rs->away)
-		log_info("%s: connected again", rs->where);
+		log_info("%s: connected again", rs->at.name);
 	rs->away = rs->dropping = false;
 }
 
@@ -754,18 +626,6 @@ store_redis_disconnected(const redisAsyncContext *ac, int status)
 
 	store_redis_away(rs, status == REDIS_OK ? "connection closed" :
 	    ac->errstr);
-}
-
-/* A reply to AUTH or SELECT: an error is the configuration's. */
-static void
-store_redis_hello(redisAsyncContext *ac, void *reply, void *arg)
-{
-	struct store_redis	*rs = arg;
-	redisReply		*r = reply;
-
-	(void)ac;
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
-		log_error("%s: %s", rs->where, r->str);
 }
 
 /* The msgid connection failed or was lost: the main one serves. */
@@ -785,43 +645,6 @@ store_redis_ids_connected(const redisAsyncContext *ac, int status)
 }
 
 /*
- * A connection from the loop (hiredis connects without waiting), with
- * AUTH and SELECT sent first; NULL and why in *why.
- */
-static redisAsyncContext *
-store_redis_dial(struct store_redis *rs, redisConnectCallback *connected,
-    redisDisconnectCallback *lost, const char **why)
-{
-	redisAsyncContext	*ac;
-
-	if (rs->at.path[0] != '\0')
-		ac = redisAsyncConnectUnix(rs->at.path);
-	else
-		ac = redisAsyncConnect(rs->at.host, rs->at.port);
-	if (ac == NULL || ac->err != 0 ||
-	    redisLibeventAttach(ac, rs->base) != REDIS_OK) {
-		*why = ac != NULL && ac->err != 0 ? ac->errstr :
-		    "out of memory";
-		/* The reason outlives the context: the caller logs it. */
-		snprintf(rs->why, sizeof rs->why, "%s", *why);
-		*why = rs->why;
-		if (ac != NULL)
-			redisAsyncFree(ac);
-		return (NULL);
-	}
-	ac->data = rs;
-	redisAsyncSetConnectCallback(ac, connected);
-	redisAsyncSetDisconnectCallback(ac, lost);
-	if (rs->password != NULL)
-		redisAsyncCommand(ac, store_redis_hello, rs, "AUTH %s",
-		    rs->password);
-	if (rs->at.db != 0)
-		redisAsyncCommand(ac, store_redis_hello, rs, "SELECT %d",
-		    rs->at.db);
-	return (ac);
-}
-
-/*
  * The connections from the loop: the main one for writes and pages,
  * what waited for Redis first, in order; and one for msgid blocks alone,
  * so that a block's answer never queues behind a flood of writes.
@@ -833,14 +656,14 @@ store_redis_connect(struct store_redis *rs)
 	struct store_redis_cmd	*cmd;
 	const char		*why;
 
-	if ((rs->ac = store_redis_dial(rs, store_redis_connected,
-	    store_redis_disconnected, &why)) == NULL) {
+	if ((rs->ac = redis_dial(&rs->at, rs->base, rs,
+	    store_redis_connected, store_redis_disconnected, &why)) == NULL) {
 		store_redis_away(rs, why);
 		return;
 	}
 	if (rs->ids == NULL)
-		rs->ids = store_redis_dial(rs, store_redis_ids_connected,
-		    store_redis_ids_lost, &why);
+		rs->ids = redis_dial(&rs->at, rs->base, rs,
+		    store_redis_ids_connected, store_redis_ids_lost, &why);
 	TAILQ_CONCAT(&backlog, &rs->backlog, entry);
 	rs->backlog_bytes = 0;
 	while ((cmd = TAILQ_FIRST(&backlog)) != NULL) {
@@ -849,49 +672,12 @@ store_redis_connect(struct store_redis *rs)
 	}
 }
 
-/*
- * At start: a blocking connection, to check that Redis is there (and
- * takes the password and DB) before evchatd serves anyone.
- */
+/* At start: a blocking connection, until load. */
 static int
 store_redis_sync(struct store_redis *rs, char *err, size_t errlen)
 {
-	struct timeval	 tv = { STORE_REDIS_WAIT_S, 0 };
-	redisReply	*r = NULL;
-
-	if (rs->at.path[0] != '\0')
-		rs->sync = redisConnectUnixWithTimeout(rs->at.path, tv);
-	else
-		rs->sync = redisConnectWithTimeout(rs->at.host, rs->at.port,
-		    tv);
-	if (rs->sync == NULL || rs->sync->err != 0) {
-		snprintf(err, errlen, "%s: cannot connect: %s", rs->where,
-		    rs->sync != NULL ? rs->sync->errstr : "out of memory");
-		return (-1);
-	}
-	(void)redisSetTimeout(rs->sync, tv);
-	if (rs->password != NULL &&
-	    ((r = redisCommand(rs->sync, "AUTH %s", rs->password)) == NULL ||
-	    r->type == REDIS_REPLY_ERROR))
-		goto fail;
-	freeReplyObject(r);
-	r = NULL;
-	if (rs->at.db != 0 &&
-	    ((r = redisCommand(rs->sync, "SELECT %d", rs->at.db)) == NULL ||
-	    r->type == REDIS_REPLY_ERROR))
-		goto fail;
-	freeReplyObject(r);
-	r = NULL;
-	if ((r = redisCommand(rs->sync, "PING")) == NULL ||
-	    r->type == REDIS_REPLY_ERROR)
-		goto fail;
-	freeReplyObject(r);
-	return (0);
-fail:
-	snprintf(err, errlen, "%s: %s", rs->where, r != NULL ? r->str :
-	    rs->sync->errstr);
-	freeReplyObject(r);
-	return (-1);
+	return ((rs->sync = redis_connect_sync(&rs->at, err, errlen)) ==
+	    NULL ? -1 : 0);
 }
 
 /* A command on the start's connection: its reply, or NULL and why. */
@@ -907,7 +693,7 @@ store_redis_ask(struct store_redis *rs, int type, const char *what,
 	va_end(ap);
 	if (r != NULL && r->type == type)
 		return (r);
-	snprintf(err, errlen, "%s: %s: %s", rs->where, what, r == NULL ?
+	snprintf(err, errlen, "%s: %s: %s", rs->at.name, what, r == NULL ?
 	    rs->sync->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
 	    "unexpected reply");
 	freeReplyObject(r);
@@ -976,7 +762,7 @@ store_redis_warm(struct store_redis *rs, char *err, size_t errlen)
 		    (n = store_redis_page(rs, r, rooms->element[i]->str,
 		    rs->now_ms, &msgs)) < 0) {
 			snprintf(err, errlen, "%s: history of %s cannot be "
-			    "read", rs->where, rooms->element[i]->str);
+			    "read", rs->at.name, rooms->element[i]->str);
 			freeReplyObject(r);
 			goto out;
 		}
@@ -994,7 +780,7 @@ store_redis_warm(struct store_redis *rs, char *err, size_t errlen)
 	rc = 0;
 	goto out;
 fail:
-	snprintf(err, errlen, "%s: reading history: %s", rs->where,
+	snprintf(err, errlen, "%s: reading history: %s", rs->at.name,
 	    rs->sync->err != 0 ? rs->sync->errstr : "out of memory");
 out:
 	freeReplyObject(rooms);
@@ -1011,7 +797,6 @@ store_redis_start(const struct store_limits *lim, const char *scheme,
     const char *path, struct event_base *base, char *err, size_t errlen)
 {
 	struct store_redis	*rs;
-	size_t			 len;
 
 	if ((rs = calloc(1, sizeof *rs)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1019,24 +804,16 @@ store_redis_start(const struct store_limits *lim, const char *scheme,
 	}
 	rs->limits = *lim;
 	rs->base = base;
-	rs->retry_ms = STORE_REDIS_RETRY_MS;
+	rs->retry_ms = REDIS_RETRY_MS;
 	snprintf(rs->cursor, sizeof rs->cursor, "0");
 	TAILQ_INIT(&rs->backlog);
-	len = strlen(scheme) + strlen(path) + 2;
-	if ((rs->where = malloc(len)) == NULL ||
-	    (rs->prefix = strdup(lim->prefix != NULL ? lim->prefix :
+	if ((rs->prefix = strdup(lim->prefix != NULL ? lim->prefix :
 	    STORE_PREFIX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	snprintf(rs->where, len, "%s:%s", scheme, path);
-	if (strcmp(scheme, "redis+unix") == 0)
-		snprintf(rs->at.path, sizeof rs->at.path, "%s", path);
-	else if (store_redis_parse(path, &rs->at, err, errlen) != 0 ||
-	    store_redis_resolve(rs, err, errlen) != 0)
-		goto fail;
-	if (lim->password_file != NULL &&
-	    store_redis_password(rs, lim->password_file, err, errlen) != 0)
+	if (redis_where_open(&rs->at, scheme, path, lim->password_file, err,
+	    errlen) != 0)
 		goto fail;
 	/* Other nodes may write the same rooms: the cache never has all. */
 	if ((rs->cache = store_cache_new(lim, true, err, errlen)) == NULL)
@@ -1077,14 +854,14 @@ store_redis_unix_open(const struct store_limits *lim, const char *path,
 
 /*
  * At exit, off the loop: what was appended or changed is written and
- * answered, waiting at most STORE_REDIS_WAIT_S (the --account tool never
+ * answered, waiting at most REDIS_WAIT_S (the --account tool never
  * runs the loop: its change goes out here).
  */
 static void
 store_redis_drain(struct store_redis *rs)
 {
 	struct pollfd	 pfd;
-	time_t		 until = time(NULL) + STORE_REDIS_WAIT_S;
+	time_t		 until = time(NULL) + REDIS_WAIT_S;
 
 	while (rs->ac != NULL && time(NULL) < until) {
 		if (rs->ac->replies.head == NULL &&
@@ -1134,7 +911,7 @@ store_redis_close(void *p)
 		free(cmd);
 	}
 	if (rs->lost != 0)
-		log_error("%s: %zu writes could not be made", rs->where,
+		log_error("%s: %zu writes could not be made", rs->at.name,
 		    rs->lost);
 	for (i = 0; i < rs->nbatch; i++)
 		store_msg_free(rs->batch[i]);
@@ -1146,11 +923,8 @@ store_redis_close(void *p)
 	if (rs->sync != NULL)
 		redisFree(rs->sync);
 	store_cache_free(rs->cache);
-	if (rs->password != NULL)
-		explicit_bzero(rs->password, strlen(rs->password));
-	free(rs->password);
+	redis_where_clear(&rs->at);
 	free(rs->prefix);
-	free(rs->where);
 	free(rs);
 }
 
@@ -1174,7 +948,7 @@ store_redis_reserved(redisAsyncContext *ac, void *reply, void *arg)
 	rs->reserving = false;
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
 		if (r != NULL)
-			log_error("%s: reserving msgids: %s", rs->where,
+			log_error("%s: reserving msgids: %s", rs->at.name,
 			    r->type == REDIS_REPLY_ERROR ? r->str :
 			    "unexpected reply");
 		return;
@@ -1212,7 +986,7 @@ store_redis_msgid(void *p, uint64_t last)
 		rs->overrun = false;
 	} else if (last >= rs->end && !rs->overrun) {
 		log_error("%s: no block of msgids from Redis in time: going "
-		    "on past %llu", rs->where, (unsigned long long)rs->end);
+		    "on past %llu", rs->at.name, (unsigned long long)rs->end);
 		rs->overrun = true;
 	}
 	rs->last = last + 1;
@@ -1271,13 +1045,13 @@ store_redis_fetched(redisAsyncContext *ac, void *reply, void *arg)
 		f->cb(f->arg, NULL, 0, false, store_cancelled);
 	else if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		snprintf(err, sizeof err, "%s: reading history: %s",
-		    rs->where, r == NULL ? "connection lost" :
+		    rs->at.name, r == NULL ? "connection lost" :
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		f->cb(f->arg, NULL, 0, false, err);
 	} else if ((n = store_redis_page(rs, r, f->q.fold, f->now_ms,
 	    &msgs)) < 0) {
 		snprintf(err, sizeof err, "%s: history of %s cannot be read",
-		    rs->where, f->q.fold);
+		    rs->at.name, f->q.fold);
 		f->cb(f->arg, NULL, 0, false, err);
 	} else {
 		store_cache_answer(&f->q, msgs, (size_t)n, f->cb, f->arg);
@@ -1365,7 +1139,7 @@ store_redis_pruned(redisAsyncContext *ac, void *reply, void *arg)
 		return;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING) {
-		log_error("%s: pruning history: %s", rs->where,
+		log_error("%s: pruning history: %s", rs->at.name,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		return;
 	}
@@ -1642,7 +1416,7 @@ store_redis_load_hash(struct store_redis *rs, const char *hash,
 		    r->element[i + 1]->len)) == NULL ||
 		    (rc = cb(l, r->element[i]->str, o)) != 0)
 			snprintf(err, errlen, "%s: %s%s: %s was refused or is "
-			    "not readable", rs->where, rs->prefix, hash,
+			    "not readable", rs->at.name, rs->prefix, hash,
 			    r->element[i]->str);
 		if (o == NULL)
 			rc = -1;
@@ -1665,7 +1439,7 @@ store_redis_load(void *p, const struct store_loader *l, char *err,
 	int			 rc;
 
 	if (rs->sync == NULL) {
-		snprintf(err, errlen, "%s: loaded once already", rs->where);
+		snprintf(err, errlen, "%s: loaded once already", rs->at.name);
 		return (-1);
 	}
 	rc = store_redis_load_hash(rs, "accounts", store_redis_load_account,
