@@ -38,7 +38,7 @@ cmd_mute_exec(struct client *c, struct request *req)
 	cJSON_AddStringToObject(reply, "room", r->name);
 	cJSON_AddStringToObject(reply, "nick", t->nick);
 	cmd_reply(c, req, reply);
-	role_presence(r, t->nick, mute ? "mute" : "unmute", c, NULL, NULL,
+	role_presence(r, t->nick, mute ? "mute" : "unmute", c->nick, NULL, NULL,
 	    NULL);
 	return (0);
 }

@@ -44,6 +44,9 @@ presence_room(struct client *c, struct room *r, const char *event,
 	presence_evt(&e, c, r, event, reason);
 	room_broadcast(r, &e, c);
 	evt_clear(&e);
+	if (c->server->cluster != NULL && !(c->flags & CLIENT_REMOTE))
+		cluster_room(c->server->cluster, c, r, event, reason, NULL,
+		    NULL);
 }
 
 /* c has just registered: tell the watchers, and make c one if it asked. */
@@ -210,6 +213,8 @@ presence_away(struct client *c)
 	presence_away_evt(&e, c);
 	presence_mates(c, &e, CLIENT_EVENT_AWAY);
 	evt_clear(&e);
+	if (c->server->cluster != NULL && !(c->flags & CLIENT_REMOTE))
+		cluster_away(c->server->cluster, c);
 }
 
 /* c wrote to t, which is away: c hears of it, if it asked (msg). */

@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <hiredis/adapters/libevent.h>
 
@@ -267,4 +269,34 @@ fail:
 	freeReplyObject(r);
 	redisFree(c);
 	return (NULL);
+}
+
+/*
+ * At exit, off the loop: what was sent on *acp is written and answered,
+ * waiting at most REDIS_WAIT_S.  The owner's disconnect callback sets
+ * *acp to NULL when hiredis frees the context on the way.
+ */
+void
+redis_drain(redisAsyncContext **acp)
+{
+	struct pollfd	 pfd;
+	time_t		 until = time(NULL) + REDIS_WAIT_S;
+
+	while (*acp != NULL && time(NULL) < until) {
+		if ((*acp)->replies.head == NULL &&
+		    sdslen((*acp)->c.obuf) == 0 &&
+		    ((*acp)->c.flags & REDIS_CONNECTED))
+			break;
+		pfd.fd = (*acp)->c.fd;
+		pfd.events = POLLIN;
+		if (sdslen((*acp)->c.obuf) != 0 ||
+		    !((*acp)->c.flags & REDIS_CONNECTED))
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			break;
+		if (pfd.revents & (POLLOUT | POLLERR | POLLHUP))
+			redisAsyncHandleWrite(*acp);
+		if (*acp != NULL && (pfd.revents & (POLLIN | POLLHUP)))
+			redisAsyncHandleRead(*acp);
+	}
 }

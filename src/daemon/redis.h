@@ -38,5 +38,6 @@ redisAsyncContext *redis_dial(struct redis_where *, struct event_base *,
 		     const char **);
 redisContext	*redis_connect_sync(const struct redis_where *, char *,
 		     size_t);
+void		 redis_drain(redisAsyncContext **);
 
 #endif /* EVCHAT_REDIS_H */

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +157,8 @@ static void	 store_redis_close(void *);
 static uint64_t	 store_redis_last_msgid(void *);
 static uint64_t	 store_redis_msgid(void *, uint64_t);
 static int	 store_redis_append(void *, struct store_msg *);
+static int	 store_redis_seen(void *, struct store_msg *);
+static void	 store_redis_forget(void *, const char *);
 static int	 store_redis_fetch(void *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
 static size_t	 store_redis_prune(void *, int64_t, size_t);
@@ -173,6 +174,8 @@ static void	 store_redis_connect(struct store_redis *);
 
 #define STORE_REDIS_HOOKS						\
 	.path = true,							\
+	.seen = store_redis_seen,					\
+	.forget = store_redis_forget,					\
 	.close = store_redis_close,					\
 	.last_msgid = store_redis_last_msgid,				\
 	.msgid = store_redis_msgid,					\
@@ -258,36 +261,57 @@ store_redis_now_ms(void)
  * Written by hand, as frames are (json_put_string): it is done for every
  * message, on the loop.
  */
-#define STORE_REDIS_MEMBER_HEAD	"{\"msgid\":%llu,\"ts\":%lld,\"room\":"
-static char *
-store_redis_encode(const struct store_msg *sm)
+#define STORE_REDIS_MEMBER_HEAD	"{\"msgid\":%llu"
+#define STORE_REDIS_MEMBER_TS	",\"ts\":%lld,\"room\":"
+/*
+ * Also the cluster's (cluster-msg.c), whose script puts the msgid in
+ * front in Redis: with msgid 0, the member from ",\"ts\"" on.  end is
+ * written last, as it is ("}" closes a whole member).
+ */
+char *
+store_redis_member(uint64_t msgid, int64_t ts, const char *room,
+    const char *from, const char *const *field, const char *const *value,
+    size_t nfields, const char *end)
 {
 	char	*s, *p;
 	size_t	 len, i;
 
-	len = sizeof STORE_REDIS_MEMBER_HEAD + 2 * 20 +
-	    json_string_len(sm->room) + sizeof ",\"from\":" +
-	    json_string_len(sm->from) + sizeof ",\"content\":{}}";
-	for (i = 0; i < sm->nfields; i++)
-		len += json_string_len(sm->field[i]) +
-		    json_string_len(sm->value[i]) + 2;
+	len = sizeof STORE_REDIS_MEMBER_HEAD + sizeof STORE_REDIS_MEMBER_TS +
+	    2 * 20 + json_string_len(room) + sizeof ",\"from\":" +
+	    json_string_len(from) + sizeof ",\"content\":{}" + strlen(end);
+	for (i = 0; i < nfields; i++)
+		len += json_string_len(field[i]) + json_string_len(value[i]) +
+		    2;
 	if ((s = malloc(len)) == NULL)
 		return (NULL);
-	p = s + snprintf(s, len, STORE_REDIS_MEMBER_HEAD,
-	    (unsigned long long)sm->msgid, (long long)sm->ts);
-	p = json_put_string(p, sm->room);
+	p = s;
+	if (msgid != 0)
+		p += snprintf(p, len, STORE_REDIS_MEMBER_HEAD,
+		    (unsigned long long)msgid);
+	p += snprintf(p, len - (size_t)(p - s), STORE_REDIS_MEMBER_TS,
+	    (long long)ts);
+	p = json_put_string(p, room);
 	p = stpcpy(p, ",\"from\":");
-	p = json_put_string(p, sm->from);
+	p = json_put_string(p, from);
 	p = stpcpy(p, ",\"content\":{");
-	for (i = 0; i < sm->nfields; i++) {
+	for (i = 0; i < nfields; i++) {
 		if (i > 0)
 			*p++ = ',';
-		p = json_put_string(p, sm->field[i]);
+		p = json_put_string(p, field[i]);
 		*p++ = ':';
-		p = json_put_string(p, sm->value[i]);
+		p = json_put_string(p, value[i]);
 	}
-	stpcpy(p, "}}");
+	*p++ = '}';
+	stpcpy(p, end);
 	return (s);
+}
+
+static char *
+store_redis_encode(const struct store_msg *sm)
+{
+	return (store_redis_member(sm->msgid, sm->ts, sm->room, sm->from,
+	    (const char *const *)sm->field, (const char *const *)sm->value,
+	    sm->nfields, "}"));
 }
 
 /* A string member of o, or NULL. */
@@ -853,37 +877,6 @@ store_redis_unix_open(const struct store_limits *lim, const char *path,
 }
 
 /*
- * At exit, off the loop: what was appended or changed is written and
- * answered, waiting at most REDIS_WAIT_S (the --account tool never
- * runs the loop: its change goes out here).
- */
-static void
-store_redis_drain(struct store_redis *rs)
-{
-	struct pollfd	 pfd;
-	time_t		 until = time(NULL) + REDIS_WAIT_S;
-
-	while (rs->ac != NULL && time(NULL) < until) {
-		if (rs->ac->replies.head == NULL &&
-		    sdslen(rs->ac->c.obuf) == 0 &&
-		    (rs->ac->c.flags & REDIS_CONNECTED))
-			break;
-		pfd.fd = rs->ac->c.fd;
-		pfd.events = POLLIN;
-		if (sdslen(rs->ac->c.obuf) != 0 ||
-		    !(rs->ac->c.flags & REDIS_CONNECTED))
-			pfd.events |= POLLOUT;
-		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
-			break;
-		/* Either may free the context: rs->ac is then NULL. */
-		if (pfd.revents & (POLLOUT | POLLERR | POLLHUP))
-			redisAsyncHandleWrite(rs->ac);
-		if (rs->ac != NULL && (pfd.revents & (POLLIN | POLLHUP)))
-			redisAsyncHandleRead(rs->ac);
-	}
-}
-
-/*
  * Called by store_free at exit, on the loop: the batch goes out and is
  * waited for; fetches still out are called off (their callers are gone).
  */
@@ -899,7 +892,8 @@ store_redis_close(void *p)
 	if (rs->flush != NULL)
 		store_redis_flush(rs);
 	rs->closing = true;
-	store_redis_drain(rs);
+	/* --account never runs the loop: its change goes out here. */
+	redis_drain(&rs->ac);
 	if (rs->ac != NULL)
 		redisAsyncFree(rs->ac);
 	if (rs->ids != NULL)
@@ -1027,6 +1021,27 @@ store_redis_append(void *p, struct store_msg *msg)
 	if (!evtimer_pending(rs->flush, NULL))
 		evtimer_add(rs->flush, &tv);
 	return (store_cache_append(rs->cache, msg));
+}
+
+/*
+ * Called through store_seen for each room message the cluster's script
+ * put in Redis itself: the cache alone takes it (and the caller's hold).
+ */
+static int
+store_redis_seen(void *p, struct store_msg *msg)
+{
+	struct store_redis	*rs = p;
+
+	return (store_cache_append(rs->cache, msg));
+}
+
+/* Called through store_forget: the cache keeps nothing of fold (or all). */
+static void
+store_redis_forget(void *p, const char *fold)
+{
+	struct store_redis	*rs = p;
+
+	store_cache_forget(rs->cache, fold);
 }
 
 /* A page from Redis, or why not: to the fetch's caller. */

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+# test-cluster.py: three evchatd nodes on one redis-server of the test's own: rooms, private messages, nicks,
+# presence, history, accounts and bans across nodes, and one order of a busy room on every node.
+import evchat_test as t
+from cluster_test import Nodes, joined_everywhere, need_redis, wait_for, who
+
+REDIS = need_redis()
+PW = "correct horse"
+
+
+def cluster(prefix):
+    return t.daemon_args(*REDIS.cluster(prefix))
+
+
+@cluster("chat:")
+def test_room_and_private_across_nodes(srv):
+    n = Nodes(srv, 3)
+    try:
+        a = n[0].client("alice")
+        b = n[1].client("bob")
+        c = n[2].client("carol")
+        for x in (a, b, c):
+            x.join("hall")
+        joined_everywhere((a, b, c), "hall", ["alice", "bob", "carol"])
+        for x in (a, b, c):
+            x.drain()
+        b.send({"type": "msg", "room": "hall", "text": "hi from B",
+                "id": 7})
+        echo = b.expect_next("msg", room="hall", text="hi from B", re=7)
+        for x in (a, c):
+            got = x.expect_next("msg", room="hall", text="hi from B",
+                                **{"from": "bob"})
+            assert got["msgid"] == echo["msgid"], (got, echo)
+            assert "re" not in got, got
+        # Private, to a user of another node, in any letter case.
+        a.send({"type": "msg", "to": "CAROL", "text": "psst", "id": 8})
+        a.expect_next("msg", to="carol", text="psst", re=8)
+        c.expect_next("msg", to="carol", text="psst", **{"from": "alice"})
+        b.expect_quiet(0.3)
+        # Nobody got anything twice.
+        for x in (a, b, c):
+            x.expect_quiet(0.3)
+    finally:
+        n.stop()
+
+
+@cluster("nicks:")
+def test_nick_unique_in_every_case(srv):
+    n = Nodes(srv, 3)
+    try:
+        n[0].client("Dana")
+        for node in n[1:]:
+            for nick in ("dana", "DANA", "dAnA"):
+                x = node.connect()
+                x.send({"type": "hello", "nick": nick, "version": 1,
+                        "id": 1})
+                x.expect_next("error", code="nick_taken", re=1)
+        # A change of nick to one held on another node is refused too.
+        e = n[2].client("erin")
+        e.send({"type": "nick", "nick": "DANA", "id": 2})
+        e.expect_next("error", code="nick_taken", re=2)
+        # Once Dana is gone, its nick is free everywhere.
+        n[0].close_clients()
+        wait_for("dana free on C", lambda: who(e) == ["erin"])
+        n[2].client("dana")
+    finally:
+        n.stop()
+
+
+@cluster("presence:")
+def test_member_lists_and_presence_agree(srv):
+    n = Nodes(srv, 3)
+    try:
+        w = [node.client("w%d" % i, presence=True)
+             for i, node in enumerate(n)]
+        for x in w:
+            x.drain()
+        a = n[0].client("alice")
+        for x in w:
+            x.expect("presence", nick="alice", event="online")
+        a.join("r1")
+        b = n[1].client("bob")
+        b.join("r1")
+        a.expect_next("presence", room="r1", nick="bob", event="join")
+        c = n[2].client("carol")
+        c.join("r1")
+        c.join("r2")
+        for x in (a, b):
+            x.expect("presence", room="r1", nick="carol", event="join")
+        joined_everywhere((a, b, c), "r1", ["alice", "bob", "carol"])
+        joined_everywhere((a, b, c), "r2", ["carol"])
+        # The same rooms and the same users online on every node.
+        rooms = [x.request({"type": "rooms"}, "rooms")["rooms"]
+                 for x in (a, b, c)]
+        assert rooms[0] == rooms[1] == rooms[2], rooms
+        online = sorted(["alice", "bob", "carol", "w0", "w1", "w2"])
+        for x in (a, b, c):
+            assert who(x) == online, (x, who(x))
+        # A part and a quit reach every node.
+        b.send({"type": "part", "room": "r1", "reason": "lunch"})
+        for x in (a, c):
+            x.expect("presence", room="r1", nick="bob", event="part",
+                     reason="lunch")
+        c.send({"type": "quit", "reason": "bye all"})
+        a.expect("presence", nick="carol", event="quit", reason="bye all")
+        for x in w:
+            x.expect("presence", nick="carol", event="offline",
+                     reason="bye all")
+        joined_everywhere((a, b), "r1", ["alice"])
+        for x in (a, b):
+            assert who(x, "r2") is None
+    finally:
+        n.stop()
+
+
+@cluster("state:")
+def test_history_accounts_and_bans(srv):
+    n = Nodes(srv, 3)
+    try:
+        a = n[0].client("alice")
+        a.request({"type": "register", "password": PW}, "registered")
+        a.join("hall")
+        a.request({"type": "claim", "room": "hall"}, "claimed")
+        ids = t.say(a, "hall", 5)
+        # History on C of what was said on A, from Redis.
+        c = n[2].client("carol")
+        c.join("hall")
+        msgs, _ = t.history_pages(c, "hall", 100)
+        assert [m["msgid"] for m in msgs] == ids, msgs
+        msgs, pages = t.history_pages(c, "hall", 2)
+        assert pages == 3, pages
+        assert [m["msgid"] for m in msgs] == ids, msgs
+        # The account made on A holds on B: no nick alice without it.
+        x = n[1].connect()
+        x.send({"type": "hello", "nick": "ALICE", "version": 1, "id": 3})
+        x.expect_next("error", re=3)
+        # A ban made on A (owner of hall) holds on B: bob is put out
+        # and cannot come back.
+        b = n[1].client("bob")
+        b.join("hall")
+        a.expect("presence", room="hall", nick="bob", event="join")
+        a.request({"type": "ban", "room": "hall", "mask": "bob"}, "banned")
+        b.expect("presence", room="hall", nick="bob", event="part",
+                 sanction="ban")
+        b.send({"type": "join", "room": "hall", "id": 4})
+        b.expect_next("error", code="banned", re=4)
+    finally:
+        n.stop()
+
+
+@cluster("order:")
+def test_one_order_on_every_node(srv):
+    n = Nodes(srv, 3)
+    try:
+        pubs = [node.client("p%d" % i) for i, node in enumerate(n)]
+        subs = [node.client("s%d" % i) for i, node in enumerate(n)]
+        for x in pubs + subs:
+            x.join("busy")
+        everyone = ["p0", "p1", "p2", "s0", "s1", "s2"]
+        joined_everywhere(subs, "busy", everyone)
+        for x in pubs + subs:
+            x.drain()
+        per = 100
+        for i in range(per):
+            for k, p in enumerate(pubs):
+                p.send({"type": "msg", "room": "busy",
+                        "text": "%d-%d" % (k, i)})
+        seqs = []
+        for s in subs:
+            got = [s.expect("msg", room="busy") for _ in range(3 * per)]
+            seqs.append([(f["msgid"], f["text"]) for f in got])
+        assert seqs[0] == seqs[1] == seqs[2], "orders differ"
+        ids = [m for m, _ in seqs[0]]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
+        # Each publisher's own messages in the order it sent them.
+        for k in range(3):
+            mine = [x for _, x in seqs[0] if x.startswith("%d-" % k)]
+            assert mine == ["%d-%d" % (k, i) for i in range(per)], mine
+        for s in subs:
+            s.expect_quiet(0.3)
+    finally:
+        n.stop()
+
+
+if __name__ == "__main__":
+    t.run(globals())
