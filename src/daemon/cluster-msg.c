@@ -9,7 +9,7 @@
 #include "cluster.h"
 #include "store.h"
 
-#define CLUSTER_MSG_ARGS	4	/* of the message's script */
+#define CLUSTER_MSG_ARGS	5	/* of the message's script */
 
 /* A room message waiting for its room's channel to be heard. */
 struct cluster_wait {
@@ -106,10 +106,9 @@ cluster_msg_deaf(struct cluster *cl)
 	}
 }
 
-/* A room message's script came back: its msgid, or why it failed. */
 static void	cluster_msg_sent(redisAsyncContext *, void *, void *);
 
-/* The message's script, with its four arguments; 0 or -1. */
+/* The message's script, with its arguments; 0 or -1. */
 static int
 cluster_msg_send(struct cluster *cl, const char *const *argv)
 {
@@ -246,7 +245,7 @@ cluster_msg(struct cluster *cl, struct client *c, struct request *req,
 {
 	struct cluster_room	*cr;
 	const char		*argv[CLUSTER_MSG_ARGS];
-	char			*tail, *extra, max[24];
+	char			*tail, *extra, max[24], floor[24];
 	int			 rc;
 
 	if (r == NULL)
@@ -268,6 +267,10 @@ cluster_msg(struct cluster *cl, struct client *c, struct request *req,
 	argv[1] = tail;
 	argv[2] = extra;
 	argv[3] = max;
+	if (cl->msgid < cl->server->store->msgid)
+		cl->msgid = cl->server->store->msgid;
+	snprintf(floor, sizeof floor, "%llu", (unsigned long long)cl->msgid);
+	argv[4] = floor;
 	if ((cr = hash_find(cl->rooms, r->fold)) != NULL && !cr->heard)
 		rc = cluster_msg_wait(cr, argv);
 	else
@@ -334,6 +337,8 @@ cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
 		goto out;
 	/* The room's name as this node's members know it. */
 	e.msg.room = r->name;
+	if (e.msg.msgid > cl->msgid)
+		cl->msgid = e.msg.msgid;
 	cid = cJSON_GetObjectItemCaseSensitive(o, "cid");
 	if (node != NULL && strcmp(node, cl->node) == 0 &&
 	    cJSON_IsNumber(cid) && (c = nick_find(s, e.msg.from)) != NULL &&

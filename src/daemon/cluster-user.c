@@ -344,6 +344,15 @@ cluster_user_unclaim(struct cluster *cl, const char *fold)
 	cJSON_Delete(e);
 }
 
+/* Every node's users and members, to come on this node's channel. */
+static void
+cluster_user_ask_snapshot(struct cluster *cl)
+{
+	const char	*argv[1] = { cl->node };
+
+	(void)cluster_eval(cl, CLUSTER_SNAPSHOT, NULL, NULL, 1, argv);
+}
+
 /*
  * A claim's answer: 1, ours; a string, the node that holds it; NULL, the
  * connection lost (then the claim is made again when Redis is back).
@@ -391,8 +400,13 @@ cluster_claimed(redisAsyncContext *ac, void *reply, void *arg)
 		    "this node was cut off from the cluster", c->nick, holder);
 		client_error(c, ERR_NICK_TAKEN, NULL, "%s", why);
 		client_close(c, why, true);
-		/* Free now, for the remote user the snapshot brings. */
+		/*
+		 * Free now, for the remote user with the nick: the snapshot
+		 * asked for may have come first and left it out, so another
+		 * is asked for.
+		 */
 		nick_release(c);
+		cluster_user_ask_snapshot(cl);
 	}
 	cluster_claim_free(cc);
 }
@@ -606,7 +620,8 @@ cluster_away(struct cluster *cl, struct client *c)
 /*
  * This node's users again, after an outage or being declared lost: each
  * registered client's nick claimed (a lost claim disconnects it) and its
- * rooms joined, then every node's users read (cluster_user_snapshot).
+ * rooms joined, then every node's users read: the snapshot comes on this
+ * node's channel (cluster_user_snapshot), so it must be heard already.
  */
 void
 cluster_user_resync(struct cluster *cl)
@@ -625,74 +640,62 @@ cluster_user_resync(struct cluster *cl)
 			cluster_room(cl, c, c->rooms[i], "join", NULL, NULL,
 			    NULL);
 	}
-	(void)cluster_eval(cl, CLUSTER_SNAPSHOT, cluster_user_snapshot_cb,
-	    cl, 0, NULL);
+	cluster_user_ask_snapshot(cl);
 }
 
-/* A snapshot's pair of arrays, [name, [k, v, k, v...]], checked. */
+/* The two strings of a snapshot's pair [a, b], or false. */
 static bool
-cluster_user_pair(const redisReply *p)
+cluster_user_pair(const cJSON *p, const char **a, const cJSON **b)
 {
-	size_t	i;
+	const cJSON	*x = cJSON_GetArrayItem(p, 0);
 
-	if (p->type != REDIS_REPLY_ARRAY || p->elements != 2 ||
-	    p->element[0]->type != REDIS_REPLY_STRING ||
-	    p->element[1]->type != REDIS_REPLY_ARRAY)
+	*b = cJSON_GetArrayItem(p, 1);
+	if (!cJSON_IsArray(p) || !cJSON_IsString(x) || *b == NULL)
 		return (false);
-	for (i = 0; i < p->element[1]->elements; i++) {
-		if (p->element[1]->element[i]->type != REDIS_REPLY_STRING)
-			return (false);
-	}
+	*a = x->valuestring;
 	return (true);
 }
 
-/* Whether the members kv ([fold, member, ...]) list g, of its node. */
+/* Whether the members of a room ([[fold, member], ...]) list g. */
 static bool
-cluster_user_listed(const redisReply *kv, const struct client *g)
+cluster_user_listed(const cJSON *members, const struct client *g)
 {
-	cJSON	*m;
-	bool	 found = false;
-	size_t	 j;
+	const cJSON	*p, *v;
+	const char	*fold;
+	cJSON		*m;
+	bool		 found = false;
 
-	for (j = 0; j + 1 < kv->elements && !found; j += 2) {
-		if (strcmp(kv->element[j]->str, g->fold) != 0 ||
-		    (m = cJSON_Parse(kv->element[j + 1]->str)) == NULL)
+	cJSON_ArrayForEach(p, members) {
+		if (!cluster_user_pair(p, &fold, &v) || !cJSON_IsString(v) ||
+		    strcmp(fold, g->fold) != 0 ||
+		    (m = cJSON_Parse(v->valuestring)) == NULL)
 			continue;
 		found = cJSON_IsString(cJSON_GetArrayItem(m, 0)) &&
 		    strcmp(cJSON_GetArrayItem(m, 0)->valuestring, g->node) == 0;
 		cJSON_Delete(m);
+		if (found)
+			break;
 	}
 	return (found);
 }
 
-/*
- * The remote users as the snapshot has them: those of nodes gone (or
- * quit while this node did not hear) go, those new come, then each
- * joins and parts to be in the rooms Redis says.  Marked with
- * CLIENT_SEEN while it runs.
- */
+/* The remote users the snapshot lists, come if new, marked CLIENT_SEEN. */
 static void
-cluster_user_reconcile(struct cluster *cl, const redisReply *users,
-    const redisReply *rooms)
+cluster_user_seen(struct cluster *cl, const cJSON *users)
 {
-	const redisReply	*p, *kv;
-	struct client		**v, *g;
-	struct room		*r;
-	cJSON			*rec, *m;
-	const char		*node;
-	size_t			  i, j, k, n;
-	char			  reason[256];
+	const cJSON	*p, *kv, *q, *v;
+	struct client	*g;
+	const char	*node, *fold;
+	cJSON		*rec;
 
-	for (i = 0; i < users->elements; i++) {
-		p = users->element[i];
-		if (!cluster_user_pair(p) ||
-		    strcmp(p->element[0]->str, cl->node) == 0)
+	cJSON_ArrayForEach(p, users) {
+		if (!cluster_user_pair(p, &node, &kv) ||
+		    strcmp(node, cl->node) == 0)
 			continue;
-		node = p->element[0]->str;
-		kv = p->element[1];
-		for (j = 0; j + 1 < kv->elements; j += 2) {
-			if ((rec = cJSON_Parse(kv->element[j + 1]->str)) ==
-			    NULL)
+		cJSON_ArrayForEach(q, kv) {
+			if (!cluster_user_pair(q, &fold, &v) ||
+			    !cJSON_IsString(v) ||
+			    (rec = cJSON_Parse(v->valuestring)) == NULL)
 				continue;
 			if ((g = cluster_user_find(cl, node,
 			    json_get_string(rec, "nick"))) == NULL)
@@ -702,76 +705,98 @@ cluster_user_reconcile(struct cluster *cl, const redisReply *users,
 			cJSON_Delete(rec);
 		}
 	}
-	if ((v = cluster_user_all(cl, NULL, &n)) == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		if (v[i]->flags & CLIENT_SEEN)
+}
+
+/* The rooms' members the snapshot lists, joined where they are not. */
+static void
+cluster_user_joins(struct cluster *cl, const cJSON *rooms)
+{
+	const cJSON	*p, *members, *q, *v;
+	const char	*room, *fold, *node;
+	struct client	*g;
+	cJSON		*m;
+
+	cJSON_ArrayForEach(p, rooms) {
+		if (!cluster_user_pair(p, &room, &members))
 			continue;
-		snprintf(reason, sizeof reason, "node %s lost", v[i]->node);
-		cluster_user_free(v[i], reason);
-		v[i] = NULL;
-	}
-	/* Rooms: joins first, each membership seen marked by its room. */
-	for (i = 0; i < rooms->elements; i++) {
-		p = rooms->element[i];
-		if (!cluster_user_pair(p))
-			continue;
-		kv = p->element[1];
-		for (j = 0; j + 1 < kv->elements; j += 2) {
-			if ((m = cJSON_Parse(kv->element[j + 1]->str)) == NULL)
+		cJSON_ArrayForEach(q, members) {
+			if (!cluster_user_pair(q, &fold, &v) ||
+			    !cJSON_IsString(v) ||
+			    (m = cJSON_Parse(v->valuestring)) == NULL)
 				continue;
 			node = cJSON_IsString(cJSON_GetArrayItem(m, 0)) ?
 			    cJSON_GetArrayItem(m, 0)->valuestring : NULL;
-			if ((g = cluster_user_find(cl, node,
-			    kv->element[j]->str)) != NULL &&
+			if ((g = cluster_user_find(cl, node, fold)) != NULL &&
 			    cJSON_IsString(cJSON_GetArrayItem(m, 1)))
 				cluster_user_join(g, cJSON_GetArrayItem(m,
 				    1)->valuestring);
 			cJSON_Delete(m);
 		}
 	}
-	/* Then parts: a room of a remote user that Redis does not list. */
-	for (i = 0; i < n; i++) {
-		if ((g = v[i]) == NULL)
-			continue;
-		g->flags &= ~CLIENT_SEEN;
-		for (k = 0; k < g->nrooms; k++) {
-			r = g->rooms[k];
-			for (j = 0; j < rooms->elements; j++) {
-				p = rooms->element[j];
-				if (cluster_user_pair(p) &&
-				    strcmp(p->element[0]->str, r->fold) == 0)
-					break;
-			}
-			if (j < rooms->elements && cluster_user_listed(
-			    rooms->element[j]->element[1], g))
-				continue;
-			presence_room(g, r, "part", "node resynchronised");
-			room_part(r, g);
-			k--;
-		}
-	}
-	free(v);
 }
 
-/* The snapshot's reply: {users, rooms}, as the script makes it. */
-void
-cluster_user_snapshot_cb(redisAsyncContext *ac, void *reply, void *arg)
+/* g's rooms that the snapshot does not list it in: it parts them. */
+static void
+cluster_user_parts(struct client *g, const cJSON *rooms)
 {
-	struct cluster	*cl = arg;
-	redisReply	*r = reply;
+	const cJSON	*p, *members;
+	const char	*fold;
+	struct room	*r;
+	size_t		 k;
 
-	(void)ac;
-	if (r == NULL || cl->stopping)
-		return;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_ARRAY ||
-	    r->element[1]->type != REDIS_REPLY_ARRAY) {
-		log_error("cluster: reading the nodes' users: %s",
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-		return;
+	for (k = 0; k < g->nrooms; k++) {
+		r = g->rooms[k];
+		cJSON_ArrayForEach(p, rooms) {
+			if (cluster_user_pair(p, &fold, &members) &&
+			    strcmp(fold, r->fold) == 0)
+				break;
+		}
+		if (p != NULL && cluster_user_listed(members, g))
+			continue;
+		presence_room(g, r, "part", "node resynchronised");
+		room_part(r, g);
+		k--;
 	}
-	cluster_user_reconcile(cl, r->element[0], r->element[1]);
+}
+
+/*
+ * The snapshot of every node's users and members, which this node asked
+ * for on (re)connecting: it comes on this node's channel, in its place
+ * among the events, so that what it says is what those before it made.
+ * The remote users then are what it says: those it does not list quit
+ * (their node was lost while this one did not hear), those new come, and
+ * each joins and parts to be in the rooms it lists.
+ */
+void
+cluster_user_snapshot(struct cluster *cl, cJSON *o)
+{
+	const cJSON	*users, *rooms;
+	struct client	**v;
+	size_t		  n, i;
+	char		  reason[256];
+
+	users = cJSON_GetObjectItemCaseSensitive(o, "users");
+	rooms = cJSON_GetObjectItemCaseSensitive(o, "rooms");
+	if (cl->stopping || users == NULL || rooms == NULL)
+		return;
+	cluster_user_seen(cl, users);
+	if ((v = cluster_user_all(cl, NULL, &n)) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (v[i]->flags & CLIENT_SEEN) {
+			v[i]->flags &= ~CLIENT_SEEN;
+			continue;
+		}
+		snprintf(reason, sizeof reason, "node %s lost", v[i]->node);
+		cluster_user_free(v[i], reason);
+		v[i] = NULL;
+	}
+	cluster_user_joins(cl, rooms);
+	for (i = 0; i < n; i++) {
+		if (v[i] != NULL)
+			cluster_user_parts(v[i], rooms);
+	}
+	free(v);
 }
 
 /*

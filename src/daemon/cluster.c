@@ -27,13 +27,19 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	/*
 	 * A room message: ARGV[2] the room's fold, ARGV[3] its member in
 	 * history after the msgid, ARGV[4] what the channel's message has
-	 * more, ARGV[5] history-max (0: none kept).  The msgid comes from
-	 * the store's counter, so that no msgid of a store's block is given
-	 * twice; the publish is in the same script, so that the channel's
-	 * order is the msgids' order.
+	 * more, ARGV[5] history-max (0: none kept), ARGV[6] the highest
+	 * msgid this node gave or saw.  The msgid comes from the store's
+	 * counter, so that no msgid of a store's block is given twice, and
+	 * above ARGV[6], so that msgids still rise after a Redis that kept
+	 * nothing restarted; the publish is in the same script, so that the
+	 * channel's order is the msgids' order.
 	 */
 	[CLUSTER_MSG] =
 	"local id = redis.call('INCR', ARGV[1] .. 'msgid')\n"
+	"if id <= tonumber(ARGV[6]) then\n"
+	"  id = tonumber(ARGV[6]) + 1\n"
+	"  redis.call('SET', ARGV[1] .. 'msgid', id)\n"
+	"end\n"
 	"local m = '{\"msgid\":' .. id .. ARGV[3]\n"
 	"local max = tonumber(ARGV[5])\n"
 	"if max > 0 then\n"
@@ -167,24 +173,32 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	"end\n"
 	"return done\n",
 	/*
-	 * Every live node's users and the rooms they are in: {{node,
-	 * {fold, record, ...}}, ...} then {{room fold, {fold, member,
-	 * ...}}, ...}.
+	 * Every live node's users and the rooms they are in, published to
+	 * node ARGV[2] on its channel, so that it comes among the events in
+	 * the order Redis made them: {"t":"snapshot","users":[[node,
+	 * [[fold, record], ...]], ...],"rooms":[[room fold, [[fold,
+	 * member], ...]], ...]} (an empty list is {}: Lua's cjson).
 	 */
 	[CLUSTER_SNAPSHOT] =
 	"local p = ARGV[1]\n"
+	"local function pairs_of(key)\n"
+	"  local all, out = redis.call('HGETALL', key), {}\n"
+	"  for i = 1, #all, 2 do out[#out + 1] = {all[i], all[i + 1]} end\n"
+	"  return out\n"
+	"end\n"
 	"local users, rooms, seen = {}, {}, {}\n"
 	"for _, n in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do\n"
-	"  users[#users + 1] = {n, redis.call('HGETALL', p .. 'users:' .. n)}\n"
+	"  users[#users + 1] = {n, pairs_of(p .. 'users:' .. n)}\n"
 	"  for _, r in ipairs(redis.call('SMEMBERS', p .. 'rooms:' .. n)) do\n"
 	"    if not seen[r] then\n"
 	"      seen[r] = true\n"
-	"      rooms[#rooms + 1] = {r, redis.call('HGETALL', "
-	    "p .. 'members:' .. r)}\n"
+	"      rooms[#rooms + 1] = {r, pairs_of(p .. 'members:' .. r)}\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
-	"return {users, rooms}\n",
+	"redis.call('PUBLISH', p .. 'node:' .. ARGV[2], "
+	    "cjson.encode({t = 'snapshot', users = users, rooms = rooms}))\n"
+	"return 1\n",
 };
 
 static void	cluster_connect(struct cluster *);
@@ -405,6 +419,8 @@ cluster_on_node(struct cluster *cl, const char *text, size_t len)
 	if ((t = json_get_string(o, "t")) != NULL) {
 		if (strcmp(t, "pm") == 0)
 			cluster_msg_private_in(cl, o);
+		else if (strcmp(t, "snapshot") == 0)
+			cluster_user_snapshot(cl, o);
 		else
 			cluster_user_request(cl, o);
 	}
@@ -430,8 +446,14 @@ cluster_message(redisAsyncContext *ac, void *reply, void *arg)
 		return;
 	chan = r->element[1];
 	payload = r->element[2];
-	/* A room's channel is heard from now: its messages may go. */
+	/*
+	 * This node's channel is heard: the snapshot it asks for will reach
+	 * it (cluster_sync).  A room's channel is heard: its messages may go.
+	 */
 	if (strcmp(r->element[0]->str, "subscribe") == 0 &&
+	    strcmp(chan->str, cl->chan_node) == 0)
+		cluster_user_resync(cl);
+	else if (strcmp(r->element[0]->str, "subscribe") == 0 &&
 	    strncmp(chan->str, cl->prefix, strlen(cl->prefix)) == 0 &&
 	    strncmp(chan->str + strlen(cl->prefix), "room:", 5) == 0)
 		cluster_msg_heard(cl, chan->str + strlen(cl->prefix) + 5);
@@ -476,8 +498,9 @@ cluster_listen(struct cluster *cl, const char *fold, bool on)
 
 /*
  * Both connections are up (at start, or back after an outage): the
- * scripts loaded, the channels listened to, the lease renewed, this
- * node's users announced (claims first), then the others' read.
+ * scripts loaded, the channels listened to, the lease renewed; once this
+ * node's channel is heard, its users are announced (claims first), then
+ * the others' read (cluster_user_resync).
  */
 void
 cluster_sync(struct cluster *cl)
@@ -499,7 +522,7 @@ cluster_sync(struct cluster *cl)
 	}
 	cl->announced = false;
 	cluster_lease(cl);
-	cluster_user_resync(cl);
+	/* The users go once this node's channel is heard: cluster_message. */
 }
 
 /*

@@ -70,6 +70,7 @@ struct cluster {
 	struct cluster_stats	 stats;
 	TAILQ_HEAD(, cluster_claim) claims;	/* cluster-user.c */
 	struct hash		*rooms;		/* fold -> cluster_room */
+	uint64_t		 msgid;		/* the highest seen */
 };
 
 /* cluster.c */
@@ -83,7 +84,7 @@ void		 cluster_sync(struct cluster *);
 
 /* cluster-user.c: remote users as clients of this node. */
 void		 cluster_user_event(struct cluster *, const char *, cJSON *);
-void		 cluster_user_snapshot_cb(redisAsyncContext *, void *, void *);
+void		 cluster_user_snapshot(struct cluster *, cJSON *);
 void		 cluster_user_down(struct cluster *, const char *,
 		     const char *);
 void		 cluster_user_resync(struct cluster *);

@@ -96,6 +96,9 @@ class Nodes:
         for node in self.nodes:
             node.wait_log("cluster .* node ")
 
+    def __len__(self):
+        return len(self.nodes)
+
     def __getitem__(self, i):
         return self.nodes[i]
 

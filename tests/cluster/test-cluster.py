@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 # test-cluster.py: three evchatd nodes on one redis-server of the test's own: rooms, private messages, nicks,
 # presence, history, accounts and bans across nodes, and one order of a busy room on every node.
+import signal
+
 import evchat_test as t
 from cluster_test import Nodes, joined_everywhere, need_redis, wait_for, who
 
@@ -178,6 +180,13 @@ def test_one_order_on_every_node(srv):
             assert mine == ["%d-%d" % (k, i) for i in range(per)], mine
         for s in subs:
             s.expect_quiet(0.3)
+        # SIGUSR1: what went through Redis, on each node.
+        for node in n:
+            node.send_signal(signal.SIGUSR1)
+            m = node.wait_log(r"stats: cluster node \S+ up msgs_out (\d+) "
+                              r"msgs_in (\d+) .* renewals (\d+)")
+            assert int(m.group(1)) >= per, m.group(0)
+            assert int(m.group(2)) >= 3 * per, m.group(0)
     finally:
         n.stop()
 
