@@ -224,6 +224,45 @@ cluster_user_part(struct client *g, struct room *r, const cJSON *o)
 }
 
 /*
+ * A mute or unmute made on another node: the room's list here too (this
+ * node refuses its muted users' messages), and its members told.
+ */
+static void
+cluster_user_mute_in(struct cluster *cl, const cJSON *o)
+{
+	const char	*nick = json_get_string(o, "nick");
+	const char	*fold = json_get_string(o, "fold");
+	const char	*by = json_get_string(o, "by");
+	bool		 on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+			    "on"));
+	struct room	*r;
+
+	if (nick == NULL || fold == NULL || by == NULL ||
+	    (r = room_find(cl->server, json_get_string(o, "room") != NULL ?
+	    json_get_string(o, "room") : "")) == NULL)
+		return;
+	if (room_list_set(&r->muted, &r->nmuted, fold, on) == 0)
+		role_presence(r, nick, on ? "mute" : "unmute", by, NULL, NULL,
+		    NULL);
+}
+
+/* Called by cmd-mute.c: t muted (on) or unmuted in r by the nick by. */
+void
+cluster_mute(struct cluster *cl, struct room *r, struct client *t, bool on,
+    const char *by)
+{
+	cJSON	*e;
+
+	if ((e = cluster_user_evt(cl, "mute", t->nick)) == NULL)
+		return;
+	cJSON_AddStringToObject(e, "fold", t->fold);
+	cJSON_AddStringToObject(e, "room", r->name);
+	cJSON_AddBoolToObject(e, "on", on);
+	cJSON_AddStringToObject(e, "by", by);
+	(void)cluster_publish(cl, cl->chan_cluster, e);
+}
+
+/*
  * An event of another node about one of its users (t: "on", "off",
  * "join", "part", "nick", "away"): this node's clients are told as they
  * would be of a user of their own.  Each is idempotent: a snapshot read
@@ -243,6 +282,8 @@ cluster_user_event(struct cluster *cl, const char *t, cJSON *o)
 			(void)cluster_user_new(cl, node, o);
 	} else if (strcmp(t, "state") == 0)
 		cluster_state_in(cl, o);
+	else if (strcmp(t, "mute") == 0)
+		cluster_user_mute_in(cl, o);
 	else if (g == NULL)
 		return;
 	else if (strcmp(t, "off") == 0)

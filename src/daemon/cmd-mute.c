@@ -40,5 +40,8 @@ cmd_mute_exec(struct client *c, struct request *req)
 	cmd_reply(c, req, reply);
 	role_presence(r, t->nick, mute ? "mute" : "unmute", c->nick, NULL, NULL,
 	    NULL);
+	/* The muted user's own node is the one that refuses its messages. */
+	if (c->server->cluster != NULL)
+		cluster_mute(c->server->cluster, r, t, mute, c->nick);
 	return (0);
 }

@@ -931,6 +931,8 @@ void		 cluster_quit(struct cluster *, struct client *);
 void		 cluster_nick(struct cluster *, struct client *, const char *,
 		     const char *);
 void		 cluster_away(struct cluster *, struct client *);
+void		 cluster_mute(struct cluster *, struct room *, struct client *,
+		     bool, const char *);
 void		 cluster_forward(struct cluster *, struct client *,
 		     struct room *, const char *, const char *, const char *);
 int		 cluster_msg(struct cluster *, struct client *, struct request *,

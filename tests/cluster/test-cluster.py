@@ -141,6 +141,23 @@ def test_history_accounts_and_bans(srv):
         b = n[1].client("bob")
         b.join("hall")
         a.expect("presence", room="hall", nick="bob", event="join")
+        # A topic and a mute made on A hold on B.
+        a.request({"type": "topic", "room": "hall", "text": "exams"},
+                  "topic")
+        a.expect_next("presence", room="hall", event="topic")
+        b.expect("presence", room="hall", event="topic", topic="exams")
+        a.request({"type": "mute", "room": "hall", "nick": "bob"}, "muted")
+        a.expect_next("presence", room="hall", nick="bob", event="mute")
+        b.expect("presence", room="hall", nick="bob", event="mute")
+        b.send({"type": "msg", "room": "hall", "text": "hey", "id": 5})
+        b.expect_next("error", code="muted", re=5)
+        a.request({"type": "unmute", "room": "hall", "nick": "bob"},
+                  "unmuted")
+        a.expect_next("presence", room="hall", nick="bob", event="unmute")
+        b.expect("presence", room="hall", nick="bob", event="unmute")
+        b.send({"type": "msg", "room": "hall", "text": "hey", "id": 6})
+        b.expect_next("msg", text="hey", re=6)
+        a.expect_next("msg", text="hey")
         a.request({"type": "ban", "room": "hall", "mask": "bob"}, "banned")
         b.expect("presence", room="hall", nick="bob", event="part",
                  sanction="ban")
