@@ -135,8 +135,6 @@ cluster_state_account_in(struct server *s, const cJSON *o)
 {
 	struct store_account	 sa;
 	struct account		*a;
-	struct client		*c;
-	size_t			 pos = 0;
 
 	sa.fold = json_get_string(o, "fold");
 	sa.nick = json_get_string(o, "nick");
@@ -149,14 +147,7 @@ cluster_state_account_in(struct server *s, const cJSON *o)
 		if (a == NULL)
 			return;
 		room_forget_account(s, a->fold);
-		while ((c = hash_next(s->nicks, &pos)) != NULL) {
-			if (c->account == a)
-				c->account = NULL;
-		}
-		TAILQ_FOREACH(c, &s->clients, entry) {
-			if (c->account == a)
-				c->account = NULL;
-		}
+		cmd_unregister_sessions(s, a);
 		account_remove(&s->accounts, a);
 	} else if (sa.nick != NULL && sa.hash != NULL) {
 		if (a != NULL)

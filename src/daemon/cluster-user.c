@@ -75,6 +75,9 @@ cluster_user_record(const struct client *c)
 	if (c->account != NULL)
 		cJSON_AddStringToObject(o, "account", c->account->nick);
 	cJSON_AddNumberToObject(o, "signon", (double)c->signon_ms);
+	/* whois shows it: TLS or loopback to its own node. */
+	if (c->flags & CLIENT_SECURE)
+		cJSON_AddTrueToObject(o, "secure");
 	if (c->away != NULL)
 		cJSON_AddStringToObject(o, "away", c->away);
 	return (o);
@@ -156,6 +159,8 @@ cluster_user_new(struct cluster *cl, const char *node, const cJSON *rec)
 	g->server = s;
 	g->face = &face_evchat;
 	g->flags = CLIENT_REGISTERED | CLIENT_REMOTE | CLIENT_DETACHED;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "secure")))
+		g->flags |= CLIENT_SECURE;
 	g->active_ms = server_mono_ms();
 	g->signon_ms = cJSON_IsNumber(signon) ? (int64_t)signon->valuedouble :
 	    server_now_ms(s);

@@ -943,6 +943,7 @@ void		 cmd_hello_claimed(struct client *, const char *);
 void		 cmd_nick_claimed(struct client *, const char *, const char *);
 void		 cmd_msg_deliver(struct client *, const char *, struct evt *,
 		     struct room *, struct client *);
+void		 cmd_unregister_sessions(struct server *, const struct account *);
 
 /* systemd.c: the notify and socket-activation protocols, no libsystemd. */
 int		 systemd_notify(const char *);

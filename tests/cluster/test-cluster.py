@@ -2,12 +2,14 @@
 # test-cluster.py: three evchatd nodes on one redis-server of the test's own: rooms, private messages, nicks,
 # presence, history, accounts and bans across nodes, and one order of a busy room on every node.
 import signal
+import subprocess
 
 import evchat_test as t
 from cluster_test import Nodes, joined_everywhere, need_redis, wait_for, who
 
 REDIS = need_redis()
 PW = "correct horse"
+EX_CONFIG = 78
 
 
 def cluster(prefix):
@@ -206,6 +208,41 @@ def test_one_order_on_every_node(srv):
             assert int(m.group(2)) >= 3 * per, m.group(0)
     finally:
         n.stop()
+
+
+def test_config(_):
+    """The store is the cluster's Redis; another store contradicts it."""
+    evchatd = t.Server().binary
+    key = "redis://127.0.0.1:%d" % REDIS.port
+    p = subprocess.run([evchatd, "--check-config", "--cluster", key],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "\nstore = %s\n" % key in p.stdout, p.stdout
+    p = subprocess.run([evchatd, "--check-config", "--cluster",
+                        "unix:/run/redis.sock"], capture_output=True,
+                       text=True)
+    assert "\nstore = redis+unix:/run/redis.sock\n" in p.stdout, p.stdout
+    for bad in (["--store", "sqlite:/tmp/x.db"], ["--store", "memory"]):
+        p = subprocess.run([evchatd, "--check-config", "--cluster", key] +
+                           bad, capture_output=True, text=True)
+        assert p.returncode == EX_CONFIG, (p.returncode, p.stderr)
+        assert "contradicts cluster" in p.stderr, p.stderr
+    p = subprocess.run([evchatd, "--check-config", "--cluster",
+                        "http://x"], capture_output=True, text=True)
+    assert p.returncode == EX_CONFIG and "unix:/PATH" in p.stderr, p.stderr
+
+
+@cluster("names:")
+def test_node_name_held(srv):
+    """A second node under a running node's name does not start."""
+    name = wait_for("the node's lease",
+                    lambda: REDIS.cli("SMEMBERS", "names:nodes"))
+    p = subprocess.run(t.Server(srv.args + ["--node-name", name]).argv,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "node-name %s is held by a running node" % name in p.stderr, \
+        p.stderr
 
 
 if __name__ == "__main__":
