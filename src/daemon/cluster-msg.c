@@ -9,51 +9,39 @@
 #include "cluster.h"
 #include "store.h"
 
-#define CLUSTER_MSG_ARGS	5	/* of the message's script */
-
-/* A room message waiting for its room's channel to be heard. */
-struct cluster_wait {
-	char			*argv[CLUSTER_MSG_ARGS];
-	TAILQ_ENTRY(cluster_wait) entry;
-};
+#define CLUSTER_MSG_BATCH	128	/* messages in one script at most */
 
 /*
- * A room whose channel this node subscribed to.  Until Redis confirms
- * it, this node's own messages to the room wait: sent before, one would
- * be published before this node hears the room, and its sender would
- * never see it.
+ * A room whose channel this node subscribed to, and this node's messages
+ * for it that wait: for the end of the loop's pass (all of a pass go in
+ * one script), and until Redis confirms the subscription (sent before,
+ * one would be published before this node hears the room, and its sender
+ * would never see it).  Each message is two strings: its member in
+ * history after the msgid, and what the channel's copy has more.
  */
 struct cluster_room {
 	char				*fold;
 	bool				 heard;
-	TAILQ_HEAD(, cluster_wait)	 waits;
+	char				**batch;	/* pairs */
+	size_t				 nbatch;	/* messages */
+	size_t				 cap;
+	TAILQ_ENTRY(cluster_room)	 entry;		/* cl->batched */
 };
-
-static void
-cluster_wait_free(struct cluster_wait *w)
-{
-	size_t	i;
-
-	for (i = 0; i < CLUSTER_MSG_ARGS; i++)
-		free(w->argv[i]);
-	free(w);
-}
 
 /* Drop what waits for cr's channel: it was lost, or left. */
 static void
-cluster_msg_unwait(struct cluster_room *cr)
+cluster_msg_unbatch(struct cluster *cl, struct cluster_room *cr)
 {
-	struct cluster_wait	*w;
-	size_t			 n = 0;
+	size_t	i;
 
-	while ((w = TAILQ_FIRST(&cr->waits)) != NULL) {
-		TAILQ_REMOVE(&cr->waits, w, entry);
-		cluster_wait_free(w);
-		n++;
+	if (cr->nbatch > 0) {
+		log_warn("cluster: %zu message(s) to %s lost with Redis",
+		    cr->nbatch, cr->fold);
+		TAILQ_REMOVE(&cl->batched, cr, entry);
 	}
-	if (n > 0)
-		log_warn("cluster: %zu message(s) to %s lost with Redis", n,
-		    cr->fold);
+	for (i = 0; i < 2 * cr->nbatch; i++)
+		free(cr->batch[i]);
+	cr->nbatch = 0;
 }
 
 /*
@@ -78,14 +66,14 @@ cluster_msg_listen(struct cluster *cl, const char *fold, bool on)
 		if (on)
 			return;
 		hash_remove(cl->rooms, cr->fold);
-		cluster_msg_unwait(cr);
+		cluster_msg_unbatch(cl, cr);
+		free(cr->batch);
 		free(cr->fold);
 		free(cr);
 		return;
 	}
 	if (!on || (cr = calloc(1, sizeof *cr)) == NULL)
 		return;
-	TAILQ_INIT(&cr->waits);
 	if ((cr->fold = strdup(fold)) == NULL ||
 	    hash_insert(cl->rooms, cr->fold, cr) != 0) {
 		free(cr->fold);
@@ -102,21 +90,83 @@ cluster_msg_deaf(struct cluster *cl)
 
 	while ((cr = hash_next(cl->rooms, &pos)) != NULL) {
 		cr->heard = false;
-		cluster_msg_unwait(cr);
+		cluster_msg_unbatch(cl, cr);
 	}
 }
 
-static void	cluster_msg_sent(redisAsyncContext *, void *, void *);
-
-/* The message's script, with its arguments; 0 or -1. */
-static int
-cluster_msg_send(struct cluster *cl, const char *const *argv)
+/* A room message's script came back: its msgid, or why it failed. */
+static void
+cluster_msg_sent(redisAsyncContext *ac, void *reply, void *arg)
 {
-	if (cluster_eval(cl, CLUSTER_MSG, cluster_msg_sent, NULL,
-	    CLUSTER_MSG_ARGS, (const char **)argv) != 0)
-		return (-1);
-	cl->stats.msgs_out++;
-	return (0);
+	redisReply	*r = reply;
+
+	(void)ac;
+	(void)arg;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_error("cluster: room messages were refused: %s", r->str);
+}
+
+/*
+ * cr's batch to Redis, CLUSTER_MSG_BATCH messages a script: each script
+ * gives them consecutive msgids, keeps them and publishes them together.
+ */
+static void
+cluster_msg_send(struct cluster *cl, struct cluster_room *cr)
+{
+	const char	*argv[3 + 2 * CLUSTER_MSG_BATCH];
+	char		 max[24], floor[24];
+	size_t		 i, n, k;
+
+	snprintf(max, sizeof max, "%u", store_enabled(cl->server->store) ?
+	    cl->server->config->history_max : 0);
+	if (cl->msgid < cl->server->store->msgid)
+		cl->msgid = cl->server->store->msgid;
+	snprintf(floor, sizeof floor, "%llu", (unsigned long long)cl->msgid);
+	argv[0] = cr->fold;
+	argv[1] = max;
+	argv[2] = floor;
+	for (i = 0; i < cr->nbatch; i += n) {
+		n = cr->nbatch - i < CLUSTER_MSG_BATCH ? cr->nbatch - i :
+		    CLUSTER_MSG_BATCH;
+		for (k = 0; k < 2 * n; k++)
+			argv[3 + k] = cr->batch[2 * i + k];
+		if (cluster_eval(cl, CLUSTER_MSG, cluster_msg_sent, NULL,
+		    (int)(3 + 2 * n), argv) == 0)
+			cl->stats.msgs_out += n;
+	}
+	for (i = 0; i < 2 * cr->nbatch; i++)
+		free(cr->batch[i]);
+	cr->nbatch = 0;
+	TAILQ_REMOVE(&cl->batched, cr, entry);
+}
+
+/*
+ * At the end of the loop's pass (an event made active by the first
+ * message of the pass): every room's batch that may go.
+ */
+static void
+cluster_msg_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster		*cl = arg;
+	struct cluster_room	*cr, *next;
+
+	(void)fd;
+	(void)what;
+	for (cr = TAILQ_FIRST(&cl->batched); cr != NULL; cr = next) {
+		next = TAILQ_NEXT(cr, entry);
+		if (cr->heard && cluster_up(cl))
+			cluster_msg_send(cl, cr);
+	}
+}
+
+/* Called by cluster_new: the event that sends the pass's batches. */
+int
+cluster_msg_init(struct cluster *cl)
+{
+	TAILQ_INIT(&cl->batched);
+	cl->flush = event_new(cl->server->base, -1, 0, cluster_msg_flush_cb,
+	    cl);
+	return (cl->flush != NULL ? 0 : -1);
 }
 
 /* Redis confirmed the subscription to fold's channel: what waits goes. */
@@ -124,34 +174,36 @@ void
 cluster_msg_heard(struct cluster *cl, const char *fold)
 {
 	struct cluster_room	*cr;
-	struct cluster_wait	*w;
 
 	if ((cr = hash_find(cl->rooms, fold)) == NULL)
 		return;
 	cr->heard = true;
-	while ((w = TAILQ_FIRST(&cr->waits)) != NULL) {
-		TAILQ_REMOVE(&cr->waits, w, entry);
-		(void)cluster_msg_send(cl, (const char *const *)w->argv);
-		cluster_wait_free(w);
-	}
+	if (cr->nbatch > 0)
+		event_active(cl->flush, EV_TIMEOUT, 0);
 }
 
-/* A message for a room not heard yet: it waits (-1: no memory). */
+/* A message for cr, its two strings taken (-1: no memory, not taken). */
 static int
-cluster_msg_wait(struct cluster_room *cr, const char *const *argv)
+cluster_msg_batch(struct cluster *cl, struct cluster_room *cr, char *tail,
+    char *extra)
 {
-	struct cluster_wait	*w;
-	size_t			 i;
+	char	**b;
+	size_t	  cap;
 
-	if ((w = calloc(1, sizeof *w)) == NULL)
-		return (-1);
-	for (i = 0; i < CLUSTER_MSG_ARGS; i++) {
-		if ((w->argv[i] = strdup(argv[i])) == NULL) {
-			cluster_wait_free(w);
+	if (cr->nbatch == cr->cap) {
+		cap = cr->cap == 0 ? 16 : cr->cap * 2;
+		if ((b = reallocarray(cr->batch, cap, 2 * sizeof *b)) == NULL)
 			return (-1);
-		}
+		cr->batch = b;
+		cr->cap = cap;
 	}
-	TAILQ_INSERT_TAIL(&cr->waits, w, entry);
+	cr->batch[2 * cr->nbatch] = tail;
+	cr->batch[2 * cr->nbatch + 1] = extra;
+	if (cr->nbatch++ == 0) {
+		TAILQ_INSERT_TAIL(&cl->batched, cr, entry);
+		if (cr->heard)
+			event_active(cl->flush, EV_TIMEOUT, 0);
+	}
 	return (0);
 }
 
@@ -180,18 +232,6 @@ cluster_msg_extra(struct cluster *cl, struct client *c, struct request *req,
 	if (text != NULL)
 		text[0] = ',';	/* "{...}" to ",...}" */
 	return (text);
-}
-
-/* A room message's script came back: its msgid, or why it failed. */
-static void
-cluster_msg_sent(redisAsyncContext *ac, void *reply, void *arg)
-{
-	redisReply	*r = reply;
-
-	(void)ac;
-	(void)arg;
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
-		log_error("cluster: a room message was refused: %s", r->str);
 }
 
 /* A private message to g, a user of another node: to its node. */
@@ -244,40 +284,23 @@ cluster_msg(struct cluster *cl, struct client *c, struct request *req,
     struct evt *e, struct room *r, struct client *t)
 {
 	struct cluster_room	*cr;
-	const char		*argv[CLUSTER_MSG_ARGS];
-	char			*tail, *extra, max[24], floor[24];
-	int			 rc;
+	char			*tail, *extra;
 
 	if (r == NULL)
 		return (t->flags & CLIENT_REMOTE ?
 		    cluster_msg_private(cl, req, e, t) : 1);
-	if (!cluster_up(cl))
+	if (!cluster_up(cl) || (cr = hash_find(cl->rooms, r->fold)) == NULL)
 		return (1);
 	tail = store_redis_member(0, e->msg.ts, e->msg.room, e->msg.from,
 	    e->msg.field, e->msg.value, e->msg.nfields, "");
 	extra = cluster_msg_extra(cl, c, req, e);
-	if (tail == NULL || extra == NULL) {
+	if (tail == NULL || extra == NULL ||
+	    cluster_msg_batch(cl, cr, tail, extra) != 0) {
 		free(tail);
-		cJSON_free(extra);
+		free(extra);
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	}
-	snprintf(max, sizeof max, "%u", store_enabled(cl->server->store) ?
-	    cl->server->config->history_max : 0);
-	argv[0] = r->fold;
-	argv[1] = tail;
-	argv[2] = extra;
-	argv[3] = max;
-	if (cl->msgid < cl->server->store->msgid)
-		cl->msgid = cl->server->store->msgid;
-	snprintf(floor, sizeof floor, "%llu", (unsigned long long)cl->msgid);
-	argv[4] = floor;
-	if ((cr = hash_find(cl->rooms, r->fold)) != NULL && !cr->heard)
-		rc = cluster_msg_wait(cr, argv);
-	else
-		rc = cluster_msg_send(cl, argv);
-	free(tail);
-	cJSON_free(extra);
-	return (rc != 0 ? 1 : 0);
+	return (0);
 }
 
 /* A number member of o, or 0. */
@@ -310,8 +333,8 @@ cluster_msg_content(const cJSON *o, struct evt *e)
  * this node's members (the sender's echo too, when it is here), once,
  * with the zero-copy path of any message; then kept with the latest.
  */
-void
-cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
+static void
+cluster_msg_room_one(struct cluster *cl, const cJSON *o)
 {
 	struct server	*s = cl->server;
 	struct client	*c = NULL;
@@ -319,10 +342,7 @@ cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
 	struct evt	 e;
 	const cJSON	*cid;
 	const char	*node, *re = NULL;
-	cJSON		*o;
 
-	if ((o = cJSON_ParseWithLength(text, len)) == NULL)
-		return;
 	cl->stats.msgs_in++;
 	evt_init(&e, EVT_MSG);
 	e.msg.msgid = (uint64_t)cluster_msg_number(o, "msgid");
@@ -352,6 +372,19 @@ cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
 		    (unsigned long long)e.msg.msgid);
 out:
 	evt_clear(&e);
+}
+
+/* A room channel's message: the messages of one script, in order. */
+void
+cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
+{
+	const cJSON	*m;
+	cJSON		*o;
+
+	if ((o = cJSON_ParseWithLength(text, len)) == NULL)
+		return;
+	cJSON_ArrayForEach(m, o)
+		cluster_msg_room_one(cl, m);
 	cJSON_Delete(o);
 }
 

@@ -25,31 +25,44 @@
  */
 static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	/*
-	 * A room message: ARGV[2] the room's fold, ARGV[3] its member in
-	 * history after the msgid, ARGV[4] what the channel's message has
-	 * more, ARGV[5] history-max (0: none kept), ARGV[6] the highest
-	 * msgid this node gave or saw.  The msgid comes from the store's
-	 * counter, so that no msgid of a store's block is given twice, and
-	 * above ARGV[6], so that msgids still rise after a Redis that kept
-	 * nothing restarted; the publish is in the same script, so that the
-	 * channel's order is the msgids' order.
+	 * Room messages of one loop pass: ARGV[2] the room's fold, ARGV[3]
+	 * history-max (0: none kept), ARGV[4] the highest msgid this node
+	 * gave or saw, then per message its member in history after the
+	 * msgid and what the channel's copy has more.  The msgids come from
+	 * the store's counter, so that no msgid of a store's block is given
+	 * twice, and above ARGV[4], so that msgids still rise after a Redis
+	 * that kept nothing restarted; the messages are published together,
+	 * a JSON array, in the same script, so that the channel's order is
+	 * the msgids' order.  History is trimmed only once past history-max.
 	 */
 	[CLUSTER_MSG] =
-	"local id = redis.call('INCR', ARGV[1] .. 'msgid')\n"
-	"if id <= tonumber(ARGV[6]) then\n"
-	"  id = tonumber(ARGV[6]) + 1\n"
-	"  redis.call('SET', ARGV[1] .. 'msgid', id)\n"
+	"local p, fold = ARGV[1], ARGV[2]\n"
+	"local max, floor = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+	"local n = (#ARGV - 4) / 2\n"
+	"local top = redis.call('INCRBY', p .. 'msgid', n)\n"
+	"if top - n < floor then\n"
+	"  top = floor + n\n"
+	"  redis.call('SET', p .. 'msgid', top)\n"
 	"end\n"
-	"local m = '{\"msgid\":' .. id .. ARGV[3]\n"
-	"local max = tonumber(ARGV[5])\n"
+	"local zadd, out = {}, {}\n"
+	"for i = 0, n - 1 do\n"
+	"  local id = top - n + 1 + i\n"
+	"  local m = '{\"msgid\":' .. id .. ARGV[5 + 2 * i]\n"
+	"  zadd[#zadd + 1] = id\n"
+	"  zadd[#zadd + 1] = m .. '}'\n"
+	"  out[#out + 1] = m .. ARGV[6 + 2 * i]\n"
+	"end\n"
 	"if max > 0 then\n"
-	"  local k = ARGV[1] .. 'history:' .. ARGV[2]\n"
-	"  redis.call('ZADD', k, id, m .. '}')\n"
-	"  redis.call('ZREMRANGEBYRANK', k, 0, -max - 1)\n"
-	"  redis.call('SADD', ARGV[1] .. 'history-rooms', ARGV[2])\n"
+	"  local k = p .. 'history:' .. fold\n"
+	"  redis.call('ZADD', k, unpack(zadd))\n"
+	"  if redis.call('ZCARD', k) > max then\n"
+	"    redis.call('ZREMRANGEBYRANK', k, 0, -max - 1)\n"
+	"  end\n"
+	"  redis.call('SADD', p .. 'history-rooms', fold)\n"
 	"end\n"
-	"redis.call('PUBLISH', ARGV[1] .. 'room:' .. ARGV[2], m .. ARGV[4])\n"
-	"return id\n",
+	"redis.call('PUBLISH', p .. 'room:' .. fold, "
+	    "'[' .. table.concat(out, ',') .. ']')\n"
+	"return top\n",
 	/*
 	 * A nick (fold ARGV[3]) for a user of node ARGV[2], its record
 	 * ARGV[4], its online event ARGV[5]: the claim in Redis wins, and
@@ -738,7 +751,7 @@ cluster_new(struct server *s, char *err, size_t errlen)
 	cl->server = s;
 	cl->retry_ms = REDIS_RETRY_MS;
 	TAILQ_INIT(&cl->claims);
-	if ((cl->rooms = hash_new()) == NULL ||
+	if ((cl->rooms = hash_new()) == NULL || cluster_msg_init(cl) != 0 ||
 	    (cl->node = cluster_node_name(s)) == NULL ||
 	    (cl->prefix = strdup(cf->cluster_prefix)) == NULL ||
 	    (cl->chan_cluster = cluster_key(cl, "cluster", NULL)) == NULL ||
@@ -816,6 +829,8 @@ cluster_free(struct cluster *cl)
 		cluster_msg_listen(cl, NULL, false);
 		hash_free(cl->rooms);
 	}
+	if (cl->flush != NULL)
+		event_free(cl->flush);
 	redis_where_clear(&cl->at);
 	free(cl->chan_cluster);
 	free(cl->chan_node);

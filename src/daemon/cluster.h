@@ -70,6 +70,8 @@ struct cluster {
 	struct cluster_stats	 stats;
 	TAILQ_HEAD(, cluster_claim) claims;	/* cluster-user.c */
 	struct hash		*rooms;		/* fold -> cluster_room */
+	TAILQ_HEAD(, cluster_room) batched;	/* with messages waiting */
+	struct event		*flush;		/* sends them, end of pass */
 	uint64_t		 msgid;		/* the highest seen */
 };
 
@@ -100,6 +102,7 @@ void		 cluster_msg_room_in(struct cluster *, const char *, size_t);
 void		 cluster_msg_listen(struct cluster *, const char *, bool);
 void		 cluster_msg_heard(struct cluster *, const char *);
 void		 cluster_msg_deaf(struct cluster *);
+int		 cluster_msg_init(struct cluster *);
 void		 cluster_msg_private_in(struct cluster *, cJSON *);
 
 #endif /* EVCHAT_CLUSTER_H */
