@@ -5,6 +5,7 @@ import signal
 import subprocess
 
 import evchat_test as t
+import irc_test
 from cluster_test import Nodes, joined_everywhere, need_redis, wait_for, who
 
 REDIS = need_redis()
@@ -206,6 +207,60 @@ def test_one_order_on_every_node(srv):
                               r"msgs_in (\d+) .* renewals (\d+)")
             assert int(m.group(1)) >= per, m.group(0)
             assert int(m.group(2)) >= 3 * per, m.group(0)
+    finally:
+        n.stop()
+
+
+@t.daemon_args(*REDIS.cluster("op:"), "--operators", "alice")
+def test_kick_and_kill_across_nodes(srv):
+    n = Nodes(srv, 2)
+    try:
+        a = n[0].client("alice")
+        a.request({"type": "register", "password": PW}, "registered")
+        b = n[1].client("bob")
+        for x in (a, b):
+            x.join("hall")
+        joined_everywhere((a, b), "hall", ["alice", "bob"])
+        a.drain()
+        b.drain()
+        # Done by bob's node, told to everyone.
+        a.request({"type": "kick", "room": "hall", "nick": "bob",
+                   "reason": "noise"}, "kicked")
+        for x in (a, b):
+            x.expect("presence", room="hall", nick="bob", event="part",
+                     sanction="kick", by="alice", reason="noise")
+        joined_everywhere((a,), "hall", ["alice"])
+        a.request({"type": "kill", "nick": "BOB", "reason": "spam"},
+                  "killed", nick="bob")
+        b.expect_bye("killed by alice: spam")
+        wait_for("bob gone from A", lambda: who(a) == ["alice"])
+    finally:
+        n.stop()
+
+
+@t.daemon_args(*REDIS.cluster("irc:"), "--irc-listen", "127.0.0.1:0",
+               "--server-name", "irc.test")
+def test_irc_on_every_node(srv):
+    n = Nodes(srv, 2)
+    try:
+        e = n[0].client("eve")
+        e.join("lobby")
+        c = irc_test.client(n[1], "ann")
+        c.join("#lobby")
+        e.expect_next("presence", room="lobby", nick="ann", event="join")
+        c.send("PRIVMSG #lobby :hello from irc")
+        e.expect_next("msg", room="lobby", text="hello from irc",
+                      **{"from": "ann"})
+        c.expect_quiet()            # no echo without echo-message
+        e.request({"type": "msg", "room": "lobby", "text": "hi irc"}, "msg")
+        c.expect_next("PRIVMSG", "#lobby", "hi irc", source="eve")
+        e.request({"type": "msg", "to": "ANN", "text": "psst"}, "msg")
+        c.expect_next("PRIVMSG", "ann", "psst", source="eve")
+        # A nick held on another node is in use for IRC too.
+        d = irc_test.connect(n[1])
+        d.send("NICK EVE")
+        d.send("USER u 0 * :x")
+        d.expect("433")
     finally:
         n.stop()
 
