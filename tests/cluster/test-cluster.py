@@ -64,9 +64,29 @@ def test_nick_unique_in_every_case(srv):
         e = n[2].client("erin")
         e.send({"type": "nick", "nick": "DANA", "id": 2})
         e.expect_next("error", code="nick_taken", re=2)
+        # A change of nick on C is seen on A, the old nick free again.
+        w = n[0].connect()
+        w.hello("watcher", events=["nick", "away"])
+        w.join("hall")
+        e.join("hall")
+        joined_everywhere((w, e), "hall", ["erin", "watcher"])
+        w.drain()
+        e.drain()
+        e.request({"type": "nick", "nick": "Erin2"}, "nick")
+        w.expect_next("presence", nick="erin", event="nick", new="Erin2")
+        wait_for("erin2 on A", lambda: who(w, "hall") == ["Erin2",
+                                                            "watcher"])
+        n[1].client("erin").close()
+        # Away on C, seen on A.
+        e.request({"type": "away", "message": "lunch"}, "away")
+        w.expect_next("presence", nick="Erin2", event="away",
+                      reason="lunch")
+        w.request({"type": "whois", "nick": "erin2"}, "whois",
+                  away="lunch")
+        w.close()
         # Once Dana is gone, its nick is free everywhere.
         n[0].close_clients()
-        wait_for("dana free on C", lambda: who(e) == ["erin"])
+        wait_for("dana free on C", lambda: who(e) == ["Erin2"])
         n[2].client("dana")
     finally:
         n.stop()
