@@ -28,6 +28,8 @@ struct cluster_room {
 	TAILQ_ENTRY(cluster_room)	 entry;		/* cl->batched */
 };
 
+static void	cluster_join_unheard(struct cluster *);
+
 /* Drop what waits for cr's channel: it was lost, or left. */
 static void
 cluster_msg_unbatch(struct cluster *cl, struct cluster_room *cr)
@@ -45,10 +47,11 @@ cluster_msg_unbatch(struct cluster *cl, struct cluster_room *cr)
 }
 
 /*
- * Called by cluster_listen: room fold's channel is subscribed to (on),
- * not yet heard, or left (fold NULL: every room, at exit).
+ * Called by cluster_listen: room fold's channel is to be subscribed to
+ * (on), or left (fold NULL: every room, at exit).  Whether a SUBSCRIBE
+ * must go: not for a room heard already.
  */
-void
+bool
 cluster_msg_listen(struct cluster *cl, const char *fold, bool on)
 {
 	struct cluster_room	*cr;
@@ -59,26 +62,26 @@ cluster_msg_listen(struct cluster *cl, const char *fold, bool on)
 			cluster_msg_listen(cl, cr->fold, false);
 			pos = 0;
 		}
-		return;
+		return (false);
 	}
 	if ((cr = hash_find(cl->rooms, fold)) != NULL) {
-		cr->heard = false;
 		if (on)
-			return;
+			return (!cr->heard);
 		hash_remove(cl->rooms, cr->fold);
 		cluster_msg_unbatch(cl, cr);
 		free(cr->batch);
 		free(cr->fold);
 		free(cr);
-		return;
+		return (true);
 	}
 	if (!on || (cr = calloc(1, sizeof *cr)) == NULL)
-		return;
+		return (on);
 	if ((cr->fold = strdup(fold)) == NULL ||
 	    hash_insert(cl->rooms, cr->fold, cr) != 0) {
 		free(cr->fold);
 		free(cr);
 	}
+	return (true);
 }
 
 /* The connections are lost: no room is heard until subscribed again. */
@@ -92,6 +95,7 @@ cluster_msg_deaf(struct cluster *cl)
 		cr->heard = false;
 		cluster_msg_unbatch(cl, cr);
 	}
+	cluster_join_unheard(cl);
 }
 
 /* A room message's script came back: its msgid, or why it failed. */
@@ -164,9 +168,172 @@ int
 cluster_msg_init(struct cluster *cl)
 {
 	TAILQ_INIT(&cl->batched);
+	TAILQ_INIT(&cl->joins);
 	cl->flush = event_new(cl->server->base, -1, 0, cluster_msg_flush_cb,
 	    cl);
 	return (cl->flush != NULL ? 0 : -1);
+}
+
+/*
+ * A join asking for a replay, in a cluster: the room's latest come from
+ * Redis, on this node's channel, once the room's channel is heard, and
+ * the joiner enters the room then (cmd_join_replayed), so that each of
+ * the room's messages reaches it once, in the replay or live after it.
+ * c NULL once the client is freed.
+ */
+struct cluster_join {
+	struct cluster			*cl;
+	struct client			*c;
+	uint64_t			 id;
+	char				*fold;
+	size_t				 limit;
+	bool				 sent;
+	TAILQ_ENTRY(cluster_join)	 entry;
+};
+
+static void
+cluster_join_free(struct cluster_join *j)
+{
+	TAILQ_REMOVE(&j->cl->joins, j, entry);
+	if (j->c != NULL)
+		j->c->nclaims--;
+	free(j->fold);
+	free(j);
+}
+
+/* The replay's script for j: its answer comes on this node's channel. */
+static void
+cluster_join_send(struct cluster_join *j)
+{
+	const char	*argv[4];
+	char		 limit[24], id[24];
+
+	snprintf(limit, sizeof limit, "%zu", j->limit);
+	snprintf(id, sizeof id, "%llu", (unsigned long long)j->id);
+	argv[0] = j->cl->node;
+	argv[1] = j->fold;
+	argv[2] = limit;
+	argv[3] = id;
+	if (cluster_eval(j->cl, CLUSTER_REPLAY, NULL, NULL, 4, argv) == 0)
+		j->sent = true;
+}
+
+/*
+ * Called by cmd-join.c for c's join of room fold asking for limit
+ * messages: req is held (0) until the replay comes; -1, Redis is away,
+ * the join goes on as on one node.
+ */
+int
+cluster_join(struct cluster *cl, struct client *c, struct request *req,
+    const char *fold, size_t limit)
+{
+	struct cluster_join	*j;
+	struct cluster_room	*cr;
+	cJSON			*held;
+
+	if (!cluster_up(cl) || (j = calloc(1, sizeof *j)) == NULL)
+		return (-1);
+	if ((j->fold = strdup(fold)) == NULL ||
+	    (held = cmd_held(req, NULL)) == NULL) {
+		free(j->fold);
+		free(j);
+		return (-1);
+	}
+	j->cl = cl;
+	j->c = c;
+	j->id = ++cl->next_join;
+	j->limit = limit;
+	c->nclaims++;
+	TAILQ_INSERT_TAIL(&cl->joins, j, entry);
+	client_hold(c, req, NULL, held);
+	if ((cr = hash_find(cl->rooms, fold)) != NULL && cr->heard)
+		cluster_join_send(j);
+	else
+		cluster_listen(cl, fold, true);
+	return (0);
+}
+
+/* The joins waiting, after an outage: each goes on as on one node. */
+static void
+cluster_join_unheard(struct cluster *cl)
+{
+	struct cluster_join	*j;
+	struct client		*c;
+
+	while ((j = TAILQ_FIRST(&cl->joins)) != NULL) {
+		c = j->c;
+		cluster_join_free(j);
+		if (c != NULL)
+			cmd_join_replayed(c, NULL, 0);
+	}
+}
+
+/* Called by cluster_client_free: c's joins go without it. */
+void
+cluster_msg_client_free(struct cluster *cl, struct client *c)
+{
+	struct cluster_join	*j;
+
+	TAILQ_FOREACH(j, &cl->joins, entry) {
+		if (j->c == c)
+			j->c = NULL;
+	}
+}
+
+/*
+ * A join's replay, from this node's channel: {"t":"replay","id":...,
+ * "msgs":[member, ...]}, newest first; those past history-max-age are
+ * left out.  The joiner enters the room now.
+ */
+void
+cluster_msg_replay_in(struct cluster *cl, cJSON *o)
+{
+	struct server		 *s = cl->server;
+	struct cluster_join	 *j;
+	struct client		 *c;
+	struct store_msg	**msgs;
+	const cJSON		 *m;
+	const char		 *id = json_get_string(o, "id");
+	int64_t			  age = (int64_t)s->config->history_max_age *
+				    1000;
+	size_t			  n = 0;
+	struct room		 *r;
+
+	TAILQ_FOREACH(j, &cl->joins, entry) {
+		if (id != NULL && j->id == strtoull(id, NULL, 10))
+			break;
+	}
+	if (j == NULL)
+		return;
+	c = j->c;
+	if (c == NULL) {
+		/* The joiner went: nobody here may need the room any more. */
+		if ((r = room_find(s, j->fold)) == NULL || r->nlocal == 0)
+			cluster_listen(cl, j->fold, false);
+		cluster_join_free(j);
+		return;
+	}
+	msgs = calloc((size_t)cJSON_GetArraySize(
+	    cJSON_GetObjectItemCaseSensitive(o, "msgs")) + 1, sizeof *msgs);
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(o, "msgs")) {
+		if (msgs == NULL || !cJSON_IsString(m) ||
+		    (msgs[n] = store_redis_decode(m->valuestring,
+		    strlen(m->valuestring), j->fold)) == NULL)
+			continue;
+		if (age != 0 && msgs[n]->ts < server_now_ms(s) - age) {
+			store_msg_free(msgs[n]);
+			break;
+		}
+		n++;
+	}
+	cluster_join_free(j);
+	if (msgs == NULL)
+		cmd_join_replayed(c, NULL, 0);
+	else
+		cmd_join_replayed(c, msgs, n);
+	while (n > 0)
+		store_msg_free(msgs[--n]);
+	free(msgs);
 }
 
 /* Redis confirmed the subscription to fold's channel: what waits goes. */
@@ -174,12 +341,17 @@ void
 cluster_msg_heard(struct cluster *cl, const char *fold)
 {
 	struct cluster_room	*cr;
+	struct cluster_join	*j;
 
 	if ((cr = hash_find(cl->rooms, fold)) == NULL)
 		return;
 	cr->heard = true;
 	if (cr->nbatch > 0)
 		event_active(cl->flush, EV_TIMEOUT, 0);
+	TAILQ_FOREACH(j, &cl->joins, entry) {
+		if (!j->sent && strcmp(j->fold, fold) == 0)
+			cluster_join_send(j);
+	}
 }
 
 /* A message for cr, its two strings taken (-1: no memory, not taken). */

@@ -60,6 +60,7 @@ cluster_client_free(struct cluster *cl, struct client *c)
 		if (cc->c == c)
 			cc->c = NULL;
 	}
+	cluster_msg_client_free(cl, c);
 	c->nclaims = 0;
 }
 

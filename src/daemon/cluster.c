@@ -212,6 +212,18 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	"redis.call('PUBLISH', p .. 'node:' .. ARGV[2], "
 	    "cjson.encode({t = 'snapshot', users = users, rooms = rooms}))\n"
 	"return 1\n",
+	/*
+	 * The latest ARGV[4] messages of room ARGV[3], newest first, for
+	 * join ARGV[5] of node ARGV[2], published on its channel, which
+	 * hears the room's channel already: the room's messages before it
+	 * are in it, those after it come after it.
+	 */
+	[CLUSTER_REPLAY] =
+	"local m = redis.call('ZREVRANGE', ARGV[1] .. 'history:' .. ARGV[3], "
+	    "0, tonumber(ARGV[4]) - 1)\n"
+	"redis.call('PUBLISH', ARGV[1] .. 'node:' .. ARGV[2], "
+	    "cjson.encode({t = 'replay', id = ARGV[5], msgs = m}))\n"
+	"return #m\n",
 };
 
 static void	cluster_connect(struct cluster *);
@@ -434,6 +446,8 @@ cluster_on_node(struct cluster *cl, const char *text, size_t len)
 			cluster_msg_private_in(cl, o);
 		else if (strcmp(t, "snapshot") == 0)
 			cluster_user_snapshot(cl, o);
+		else if (strcmp(t, "replay") == 0)
+			cluster_msg_replay_in(cl, o);
 		else
 			cluster_user_request(cl, o);
 	}
@@ -493,7 +507,9 @@ cluster_listen(struct cluster *cl, const char *fold, bool on)
 
 	if (cl->stopping)
 		return;
-	cluster_msg_listen(cl, fold, on);
+	/* Heard already (a join's replay asked for it): nothing to do. */
+	if (!cluster_msg_listen(cl, fold, on) && on)
+		return;
 	if (cl->sub == NULL || !cl->sub_connected ||
 	    (chan = cluster_key(cl, "room:", fold)) == NULL)
 		return;

@@ -35,6 +35,7 @@ enum cluster_script {
 	CLUSTER_RENEW,		/* the lease */
 	CLUSTER_GONE,		/* lost nodes' users dropped, or ours */
 	CLUSTER_SNAPSHOT,	/* every node's users and members */
+	CLUSTER_REPLAY,		/* a room's latest, for a join */
 	CLUSTER_NSCRIPTS
 };
 
@@ -71,6 +72,8 @@ struct cluster {
 	TAILQ_HEAD(, cluster_claim) claims;	/* cluster-user.c */
 	struct hash		*rooms;		/* fold -> cluster_room */
 	TAILQ_HEAD(, cluster_room) batched;	/* with messages waiting */
+	TAILQ_HEAD(, cluster_join) joins;	/* waiting for their replay */
+	uint64_t		 next_join;
 	struct event		*flush;		/* sends them, end of pass */
 	uint64_t		 msgid;		/* the highest seen */
 };
@@ -99,7 +102,9 @@ void		 cluster_state_watch(struct cluster *);
 
 /* cluster-msg.c: room and private messages, the rooms' channels. */
 void		 cluster_msg_room_in(struct cluster *, const char *, size_t);
-void		 cluster_msg_listen(struct cluster *, const char *, bool);
+bool		 cluster_msg_listen(struct cluster *, const char *, bool);
+void		 cluster_msg_replay_in(struct cluster *, cJSON *);
+void		 cluster_msg_client_free(struct cluster *, struct client *);
 void		 cluster_msg_heard(struct cluster *, const char *);
 void		 cluster_msg_deaf(struct cluster *);
 int		 cluster_msg_init(struct cluster *);

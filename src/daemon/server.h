@@ -534,7 +534,8 @@ struct client {
 
 	char			*nick;		/* NULL until hello; NFC */
 	char			*node;		/* CLIENT_REMOTE: its node */
-	unsigned int		 nclaims;	/* cluster-user.c: under way */
+	unsigned int		 nclaims;	/* cluster*.c: claims and joins
+					   under way */
 	struct account		*account;	/* logged in to, or NULL */
 	char			*fold;		/* its full case folding */
 	struct nick_skel	*skel;		/* nick.c: its skeleton's count */
@@ -925,6 +926,8 @@ void		 cluster_client_free(struct cluster *, struct client *);
 void		 cluster_listen(struct cluster *, const char *, bool);
 int		 cluster_claim(struct cluster *, struct client *,
 		     const struct account *);
+int		 cluster_join(struct cluster *, struct client *,
+		     struct request *, const char *, size_t);
 void		 cluster_room(struct cluster *, struct client *, struct room *,
 		     const char *, const char *, const char *, const char *);
 void		 cluster_quit(struct cluster *, struct client *);
@@ -940,6 +943,9 @@ int		 cluster_msg(struct cluster *, struct client *, struct request *,
 
 /* cmd-hello.c, cmd-nick.c, cmd-msg.c: what the cluster calls back. */
 void		 cmd_hello_claimed(struct client *, const char *);
+struct store_msg;
+void		 cmd_join_replayed(struct client *, struct store_msg **,
+		     size_t);
 void		 cmd_nick_claimed(struct client *, const char *, const char *);
 void		 cmd_msg_deliver(struct client *, const char *, struct evt *,
 		     struct room *, struct client *);

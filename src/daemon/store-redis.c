@@ -332,8 +332,11 @@ store_redis_num(const cJSON *o, const char *name)
 	return (cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0);
 }
 
-/* A member read back into a kept message of fold; NULL if it is not one. */
-static struct store_msg *
+/*
+ * A member read back into a kept message of fold; NULL if it is not one.
+ * Also the cluster's, for a join's replay (cluster-msg.c).
+ */
+struct store_msg *
 store_redis_decode(const char *s, size_t len, const char *fold)
 {
 	struct store_msg	*sm;

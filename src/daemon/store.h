@@ -261,6 +261,7 @@ int		 store_append(struct store *, const struct evt_msg *,
 int		 store_seen(struct store *, const struct evt_msg *,
 		    const char *, size_t);
 void		 store_forget(struct store *, const char *);
+struct store_msg *store_redis_decode(const char *, size_t, const char *);
 char		*store_redis_member(uint64_t, int64_t, const char *,
 		    const char *, const char *const *, const char *const *,
 		    size_t, const char *);

@@ -147,9 +147,13 @@ def test_history_accounts_and_bans(srv):
         a.join("hall")
         a.request({"type": "claim", "room": "hall"}, "claimed")
         ids = t.say(a, "hall", 5)
-        # History on C of what was said on A, from Redis.
+        # History on C of what was said on A, from Redis: replayed on
+        # join by a node that never heard the room, and paged.
         c = n[2].client("carol")
-        c.join("hall")
+        c.send({"type": "join", "room": "hall", "history": 10, "id": 2})
+        c.expect_next("joined", room="hall", history=5, re=2)
+        got = [c.expect_next("msg", history=True) for _ in range(5)]
+        assert [f["msgid"] for f in got] == ids, got
         msgs, _ = t.history_pages(c, "hall", 100)
         assert [m["msgid"] for m in msgs] == ids, msgs
         msgs, pages = t.history_pages(c, "hall", 2)
@@ -227,6 +231,42 @@ def test_one_order_on_every_node(srv):
                               r"msgs_in (\d+) .* renewals (\d+)")
             assert int(m.group(1)) >= per, m.group(0)
             assert int(m.group(2)) >= 3 * per, m.group(0)
+    finally:
+        n.stop()
+
+
+@cluster("replay:")
+def test_join_replay_in_a_busy_room(srv):
+    """A join on another node while the room talks: the replay, then the
+    live messages, each once and in the room's order."""
+    n = Nodes(srv, 3)
+    try:
+        p = n[0].client("pub")
+        s = n[0].client("sub")
+        for x in (p, s):
+            x.join("busy")
+        s.drain()
+        total = 400
+        for i in range(total):
+            p.send({"type": "msg", "room": "busy", "text": "m%d" % i})
+            if i == total // 2:
+                j = n[2].connect()
+                j.hello("late")
+                j.send({"type": "join", "room": "busy", "history": 50,
+                        "id": "j"})
+        heard = [s.expect("msg", room="busy")["msgid"]
+                 for _ in range(total)]
+        joined = j.expect("joined", room="busy", re="j")
+        seen = [j.expect_next("msg", room="busy", history=True)["msgid"]
+                for _ in range(joined["history"])]
+        while not seen or seen[-1] != heard[-1]:
+            f = j.expect("msg", room="busy")
+            assert "history" not in f, f
+            seen.append(f["msgid"])
+        print("replayed %d, live %d" % (joined["history"], len(seen) - joined["history"]))
+        assert 0 < joined["history"] <= 50, joined
+        start = heard.index(seen[0])
+        assert seen == heard[start:], (seen, heard[start:])
     finally:
         n.stop()
 
