@@ -246,16 +246,20 @@ def test_join_replay_in_a_busy_room(srv):
         for x in (p, s):
             x.join("busy")
         s.drain()
+        # History first, then a join on C while the room talks.
         total = 400
-        for i in range(total):
+        for i in range(100):
             p.send({"type": "msg", "room": "busy", "text": "m%d" % i})
-            if i == total // 2:
+        heard = [s.expect("msg", room="busy")["msgid"] for _ in range(100)]
+        for i in range(100, total):
+            p.send({"type": "msg", "room": "busy", "text": "m%d" % i})
+            if i == 250:
                 j = n[2].connect()
                 j.hello("late")
                 j.send({"type": "join", "room": "busy", "history": 50,
                         "id": "j"})
-        heard = [s.expect("msg", room="busy")["msgid"]
-                 for _ in range(total)]
+        heard += [s.expect("msg", room="busy")["msgid"]
+                  for _ in range(total - 100)]
         joined = j.expect("joined", room="busy", re="j")
         seen = [j.expect_next("msg", room="busy", history=True)["msgid"]
                 for _ in range(joined["history"])]
@@ -263,8 +267,9 @@ def test_join_replay_in_a_busy_room(srv):
             f = j.expect("msg", room="busy")
             assert "history" not in f, f
             seen.append(f["msgid"])
-        print("replayed %d, live %d" % (joined["history"], len(seen) - joined["history"]))
-        assert 0 < joined["history"] <= 50, joined
+        print("replayed %d, live %d" % (joined["history"],
+                                        len(seen) - joined["history"]))
+        assert joined["history"] == 50, joined
         start = heard.index(seen[0])
         assert seen == heard[start:], (seen, heard[start:])
     finally:
@@ -305,6 +310,9 @@ def test_irc_on_every_node(srv):
     try:
         e = n[0].client("eve")
         e.join("lobby")
+        x = n[1].client("x")
+        wait_for("eve in lobby on B", lambda: who(x, "lobby") == ["eve"])
+        x.close()
         c = irc_test.client(n[1], "ann")
         c.join("#lobby")
         e.expect_next("presence", room="lobby", nick="ann", event="join")
