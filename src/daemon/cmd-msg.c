@@ -154,7 +154,9 @@ cmd_msg_exec(struct client *c, struct request *req)
 		    to));
 
 	evt_init(&e, EVT_MSG);
-	e.msg.msgid = server_msgid(c->server);
+	/* A cluster's room message gets its msgid in Redis. */
+	if (r == NULL || c->server->cluster == NULL)
+		e.msg.msgid = server_msgid(c->server);
 	e.msg.ts = server_now_ms(c->server);
 	e.msg.from = c->nick;
 	e.msg.account = c->account != NULL ? c->account->nick : NULL;
@@ -177,6 +179,8 @@ cmd_msg_exec(struct client *c, struct request *req)
 		evt_clear(&e);
 		return (rc);
 	}
+	if (e.msg.msgid == 0)
+		e.msg.msgid = server_msgid(c->server);
 	cmd_msg_deliver(c, req->id != NULL ? cmd_re(req) : NULL, &e, r, t);
 	if (t != NULL)
 		presence_away_to(c, t);
