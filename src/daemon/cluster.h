@@ -14,20 +14,23 @@
  *
  *   node:NAME       string: NAME's lease, renewed every lease/3 (PX lease)
  *   nodes           set: the node names that hold a lease or held one
- *   nick:FOLD       string: the node whose user has the nick (SET NX)
+ *   nick:FOLD       string: the node whose user has the nick (the claim
+ *                   made first wins)
  *   users:NAME      hash: nick fold -> {"nick","account","signon","away"}
  *   members:ROOM    hash: nick fold -> ["NAME","Room name"] (ROOM a fold)
  *   rooms:NAME      set: the rooms NAME had members in (for cleanup)
- *   msgid           string: the store's msgid counter, INCR'd per message
+ *   msgid           string: the store's msgid counter, also the rooms'
  *
  *   cluster         channel: presence of every node's users, nodes down,
  *                   heartbeats, changes of accounts, rooms and bans
- *   node:NAME       channel: private messages and requests for NAME
+ *   node:NAME       channel: private messages, kicks and kills for NAME,
+ *                   and the snapshots and join replays it asked for
  *   room:ROOM       channel: ROOM's messages, in their one order
  */
 
 enum cluster_script {
-	CLUSTER_MSG,		/* a room message: msgid, history, publish */
+	CLUSTER_MSG,		/* a pass's room messages: msgids, history,
+				   one publication */
 	CLUSTER_CLAIM,		/* a nick for a user of this node */
 	CLUSTER_ROOM,		/* a join or a part */
 	CLUSTER_QUIT,		/* a user gone */
