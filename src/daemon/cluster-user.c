@@ -429,8 +429,9 @@ cluster_claimed(redisAsyncContext *ac, void *reply, void *arg)
 	 */
 	if (c == NULL || c->flags & CLIENT_CLOSING ||
 	    nick_find(cl->server, cc->fold) != c) {
-		if (won && (c == NULL || c->fold == NULL ||
-		    strcmp(c->fold, cc->fold) != 0))
+		/* A registered one's quit lets go of its nick itself. */
+		if (won && (c == NULL || !(c->flags & CLIENT_REGISTERED) ||
+		    c->fold == NULL || strcmp(c->fold, cc->fold) != 0))
 			cluster_user_unclaim(cl, cc->fold);
 		if (c != NULL && !(c->flags & CLIENT_REGISTERED) &&
 		    c->flags & CLIENT_HELD)

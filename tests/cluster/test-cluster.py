@@ -60,6 +60,16 @@ def test_nick_unique_in_every_case(srv):
                 x.send({"type": "hello", "nick": nick, "version": 1,
                         "id": 1})
                 x.expect_next("error", code="nick_taken", re=1)
+        # A client gone before (or just after) its claim's answer leaves
+        # its nick free.
+        for i in range(5):
+            x = n[1].connect()
+            x.send({"type": "hello", "nick": "brief%d" % i, "version": 1})
+            x.close()
+        for i in range(5):
+            wait_for("brief%d free" % i, lambda: REDIS.cli(
+                "EXISTS", "nicks:nick:brief%d" % i) == "0")
+            n[2].client("brief%d" % i).close()
         # A change of nick to one held on another node is refused too.
         e = n[2].client("erin")
         e.send({"type": "nick", "nick": "DANA", "id": 2})
