@@ -126,6 +126,8 @@ client_free(struct client *c)
 
 	if (!(c->flags & CLIENT_DETACHED))
 		client_detach(c);
+	if (c->nclaims > 0)
+		cluster_client_free(s->cluster, c);
 	client_unhold(c);
 	if (c->face->free != NULL)
 		c->face->free(c);
@@ -148,6 +150,7 @@ client_free(struct client *c)
 	free(c->nick);
 	free(c->fold);
 	free(c->away);
+	free(c->node);
 	free(c->close_reason);
 	free(c);
 	server_trim_later(s);
@@ -296,7 +299,7 @@ client_send_frame(struct client *c, struct frame *f)
 {
 	size_t	max = c->server->config->max_sendq;
 
-	if (c->flags & (CLIENT_CLOSING | CLIENT_DEAD))
+	if (c->flags & (CLIENT_CLOSING | CLIENT_DEAD | CLIENT_REMOTE))
 		return;
 	if (max != 0 && client_queued(c) + f->size > max) {
 		/*
@@ -330,6 +333,9 @@ client_send(struct client *c, struct evt *e)
 {
 	struct frame	*f;
 
+	/* A user of another node: its node has the message its own way. */
+	if (c->flags & CLIENT_REMOTE)
+		return;
 	if (c->face->answer != NULL && evt_alone(e)) {
 		c->face->answer(c, e);
 		return;
@@ -553,6 +559,11 @@ client_close(struct client *c, const char *reason, bool bye)
 
 	if (c->flags & CLIENT_CLOSING)
 		return;
+	/* A user of another node (a kill): its node closes it. */
+	if (c->flags & CLIENT_REMOTE) {
+		cluster_forward(s->cluster, c, NULL, NULL, NULL, reason);
+		return;
+	}
 	if (bye && !(c->flags & CLIENT_DEAD)) {
 		evt_init(&e, EVT_BYE);
 		e.bye = reason;
@@ -589,6 +600,8 @@ static void
 client_detach(struct client *c)
 {
 	c->flags |= CLIENT_DETACHED;
+	if (c->server->cluster != NULL && c->flags & CLIENT_REGISTERED)
+		cluster_quit(c->server->cluster, c);
 	presence_quit(c);
 	while (c->nrooms > 0)
 		room_part(c->rooms[0], c);

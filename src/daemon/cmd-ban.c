@@ -68,7 +68,7 @@ cmd_ban_room(struct client *c, struct room *r, struct ban *b)
 		m = r->members[i];
 		if (ban_room_match(s, r->fold, m) == b &&
 		    role_of(m, r) < role_of(c, r))
-			role_remove(r, m, c, "ban", b->reason);
+			role_remove(r, m, c->nick, "ban", b->reason);
 	}
 }
 

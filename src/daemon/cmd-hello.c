@@ -1,6 +1,7 @@
 /* cmd-hello.c: the hello request: server password, version check, the account password of a registered
  * nick, nick validation and registration, the welcome reply; it knows nothing of rooms, never logs a password. */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
@@ -80,9 +81,22 @@ cmd_hello_check(struct request *req)
 	return (cmd_get(req, "presence", cJSON_True, false, &presence));
 }
 
+/* The nick is c's: registered, welcomed, and the watchers told. */
+static int
+cmd_hello_done(struct client *c, struct request *req)
+{
+	client_registered(c);
+	cmd_hello_welcome(c, req);
+	presence_online(c, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    req->obj, "presence")));
+	return (0);
+}
+
 /*
  * Register the nick of a hello whose passwords (if any) are right, logged
- * in to account a (NULL: a guest), then welcome.
+ * in to account a (NULL: a guest), then welcome.  In a cluster the nick,
+ * free here, is claimed in Redis first, and the hello waits for the
+ * answer (cmd_hello_claimed), its passwords left out of what is held.
  */
 static int
 cmd_hello_register(struct client *c, struct request *req, struct account *a)
@@ -90,6 +104,7 @@ cmd_hello_register(struct client *c, struct request *req, struct account *a)
 	const char	*nick = json_get_string(req->obj, "nick");
 	enum nick_status st;
 	int		 events;
+	cJSON		*held;
 
 	if ((st = nick_register(c, nick)) != NICK_OK)
 		return (cmd_nick_refused(req, st, nick));
@@ -99,11 +114,41 @@ cmd_hello_register(struct client *c, struct request *req, struct account *a)
 	c->active_ms = server_mono_ms();
 	if (a != NULL)
 		cmd_nick_login(c, a);
-	client_registered(c);
-	cmd_hello_welcome(c, req);
-	presence_online(c, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-	    req->obj, "presence")));
-	return (0);
+	if (c->server->cluster == NULL ||
+	    cluster_claim(c->server->cluster, c, a) != 0)
+		return (cmd_hello_done(c, req));
+	if ((held = cmd_held(req, "account_password")) == NULL)
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	cJSON_DeleteItemFromObjectCaseSensitive(held, "password");
+	cmd_wipe(req->obj);
+	client_hold(c, req, NULL, held);
+	return (CMD_HELD);
+}
+
+/*
+ * Called by the cluster with the answer to c's claim: holder is the node
+ * whose user has the nick, or NULL when it is c's.  The hello goes on
+ * where it stopped.
+ */
+void
+cmd_hello_claimed(struct client *c, const char *holder)
+{
+	struct request	 req;
+	int		 rc;
+
+	cmd_resume(c, &req, "hello");
+	if (holder == NULL)
+		rc = cmd_hello_done(c, &req);
+	else {
+		rc = cmd_error(&req, ERR_NICK_TAKEN, "nick %s is already in "
+		    "use", c->nick);
+		nick_release(c);
+		free(c->nick);
+		free(c->fold);
+		c->nick = c->fold = NULL;
+		c->account = NULL;
+	}
+	cmd_resumed(c, &req, rc);
 }
 
 /*

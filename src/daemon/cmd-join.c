@@ -62,8 +62,16 @@ cmd_join_topic_budget(struct cmd_page *pg, const struct room *r)
 	pg->left = len < pg->left ? pg->left - len : 0;
 }
 
+/*
+ * The join: checked, then c enters the room, gets joined and the replay
+ * it asked for, and the members see it come.  In a cluster the replay
+ * comes from Redis (cluster_join): the request waits for it (CMD_HELD),
+ * and c enters the room when it comes back, given (its n messages,
+ * newest first), in its place among the room's messages.
+ */
 static int
-cmd_join_exec(struct client *c, struct request *req)
+cmd_join_do(struct client *c, struct request *req, struct store_msg **given,
+    size_t ngiven, bool replayed)
 {
 	const struct config	*cf = c->server->config;
 	struct room		*r;
@@ -104,6 +112,10 @@ cmd_join_exec(struct client *c, struct request *req)
 	    r->nmembers >= cf->max_members_per_room)
 		return (cmd_error(req, ERR_ROOM_FULL, "%s has %u members",
 		    r->name, cf->max_members_per_room));
+	if (!replayed && want != NULL && history > 0 &&
+	    c->server->cluster != NULL && cluster_join(c->server->cluster, c,
+	    req, fold, (size_t)history) == 0)
+		return (CMD_HELD);
 	if ((r = room_join(c->server, name, c)) == NULL)
 		return (cmd_close(req, ERR__COUNT, "out of memory"));
 	log_debug("%s joined %s", c->nick, r->name);
@@ -137,7 +149,9 @@ cmd_join_exec(struct client *c, struct request *req)
 	 * message of the room can come between joined and the replay.
 	 */
 	q.at_once = true;
-	if (store_fetch(c->server->store, &q, cmd_join_replay_cb, &ctx,
+	if (replayed)
+		store_cache_answer(&q, given, ngiven, cmd_join_replay_cb, &ctx);
+	else if (store_fetch(c->server->store, &q, cmd_join_replay_cb, &ctx,
 	    &ticket) != 0)
 		cmd_join_replay_cb(&ctx, NULL, 0, false, "out of memory");
 	if (!ctx.done) {
@@ -146,4 +160,26 @@ cmd_join_exec(struct client *c, struct request *req)
 	}
 	presence_room(c, r, "join", NULL);
 	return (0);
+}
+
+static int
+cmd_join_exec(struct client *c, struct request *req)
+{
+	return (cmd_join_do(c, req, NULL, 0, false));
+}
+
+/*
+ * Called by the cluster when the replay of c's held join comes back from
+ * Redis (n messages, newest first; the caller keeps them), or, msgs NULL,
+ * when Redis went away meanwhile: then the join is done as on one node.
+ */
+void
+cmd_join_replayed(struct client *c, struct store_msg **msgs, size_t n)
+{
+	struct request	 req;
+	int		 rc;
+
+	cmd_resume(c, &req, "join");
+	rc = cmd_join_do(c, &req, msgs, n, msgs != NULL);
+	cmd_resumed(c, &req, rc);
 }

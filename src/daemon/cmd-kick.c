@@ -27,6 +27,6 @@ cmd_kick_exec(struct client *c, struct request *req)
 	cJSON_AddStringToObject(reply, "room", r->name);
 	cJSON_AddStringToObject(reply, "nick", t->nick);
 	cmd_reply(c, req, reply);
-	role_remove(r, t, c, "kick", reason);
+	role_remove(r, t, c->nick, "kick", reason);
 	return (0);
 }

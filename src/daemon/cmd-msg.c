@@ -87,32 +87,33 @@ cmd_msg_check(struct client *c, struct request *req, enum cmd_msg_kind *kind)
 
 /*
  * One event for the recipients, rendered once per face; the sender's echo
- * is the same unless it must carry "re", and then it is an event of its own.
- * A client that wants no echo (CLIENT_NO_ECHO) still gets what it sends
- * to itself.
+ * is the same unless it must carry "re" (the id of c's request, or NULL),
+ * and then it is an event of its own.  A client that wants no echo
+ * (CLIENT_NO_ECHO) still gets what it sends to itself.  Also called by
+ * the cluster when a room message of c comes back through Redis (c NULL:
+ * the sender is not on this node).
  */
-static void
-cmd_msg_deliver(struct client *c, struct request *req, struct evt *e,
+void
+cmd_msg_deliver(struct client *c, const char *re, struct evt *e,
     struct room *r, struct client *to)
 {
 	struct evt	echo;
-	bool		echo_wanted = !(c->flags & CLIENT_NO_ECHO);
+	bool		echo_wanted = c != NULL && !(c->flags & CLIENT_NO_ECHO);
 
 	if (r != NULL)
-		room_broadcast(r, e, req->id != NULL || !echo_wanted ? c :
-		    NULL);
+		room_broadcast(r, e, re != NULL || !echo_wanted ? c : NULL);
 	else if (to != c || !echo_wanted)
 		client_send(to, e);
 	if (!echo_wanted)
 		return;
-	if (req->id == NULL) {
+	if (re == NULL) {
 		if (r == NULL)
 			client_send(c, e);
 		return;
 	}
 	echo = *e;
 	memset(echo.frames, 0, sizeof echo.frames);
-	echo.msg.re = cmd_re(req);
+	echo.msg.re = re;
 	client_send(c, &echo);
 	evt_clear(&echo);
 }
@@ -126,6 +127,7 @@ cmd_msg_exec(struct client *c, struct request *req)
 	struct room		*r = NULL;
 	struct client		*t = NULL;
 	struct evt		 e;
+	int			 rc;
 
 	room = json_get_string(req->obj, "room");
 	to = json_get_string(req->obj, "to");
@@ -152,7 +154,9 @@ cmd_msg_exec(struct client *c, struct request *req)
 		    to));
 
 	evt_init(&e, EVT_MSG);
-	e.msg.msgid = server_msgid(c->server);
+	/* A cluster's room message gets its msgid in Redis. */
+	if (r == NULL || c->server->cluster == NULL)
+		e.msg.msgid = server_msgid(c->server);
 	e.msg.ts = server_now_ms(c->server);
 	e.msg.from = c->nick;
 	e.msg.account = c->account != NULL ? c->account->nick : NULL;
@@ -163,8 +167,21 @@ cmd_msg_exec(struct client *c, struct request *req)
 		e.msg.value[e.msg.nfields++] = json_get_string(req->obj,
 		    *field);
 	}
-	cmd_msg_deliver(c, req, &e, r, t);
 	c->active_ms = server_mono_ms();
+	/*
+	 * In a cluster a room message goes through Redis, which gives its
+	 * msgid and order, keeps it and brings it back to every node, this
+	 * one too (cluster-msg.c delivers it); one to a user of another node
+	 * goes to that node.  Without Redis, this node's clients have it.
+	 */
+	if (c->server->cluster != NULL && (rc = cluster_msg(c->server->cluster,
+	    c, req, &e, r, t)) <= 0) {
+		evt_clear(&e);
+		return (rc);
+	}
+	if (e.msg.msgid == 0)
+		e.msg.msgid = server_msgid(c->server);
+	cmd_msg_deliver(c, req->id != NULL ? cmd_re(req) : NULL, &e, r, t);
 	if (t != NULL)
 		presence_away_to(c, t);
 	/* Room messages are kept as delivered; private ones never. */

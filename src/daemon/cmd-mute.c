@@ -38,7 +38,10 @@ cmd_mute_exec(struct client *c, struct request *req)
 	cJSON_AddStringToObject(reply, "room", r->name);
 	cJSON_AddStringToObject(reply, "nick", t->nick);
 	cmd_reply(c, req, reply);
-	role_presence(r, t->nick, mute ? "mute" : "unmute", c, NULL, NULL,
+	role_presence(r, t->nick, mute ? "mute" : "unmute", c->nick, NULL, NULL,
 	    NULL);
+	/* The muted user's own node is the one that refuses its messages. */
+	if (c->server->cluster != NULL)
+		cluster_mute(c->server->cluster, r, t, mute, c->nick);
 	return (0);
 }

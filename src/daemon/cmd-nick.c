@@ -117,10 +117,33 @@ cmd_nick_take(struct client *c, struct request *req, struct account *a)
 	reply = cmd_object("nick");
 	cJSON_AddStringToObject(reply, "nick", c->nick);
 	cmd_reply(c, req, reply);
-	if (strcmp(old, c->nick) != 0)
+	if (strcmp(old, c->nick) != 0) {
 		presence_nick(c, old);
+		if (c->server->cluster != NULL)
+			cluster_nick(c->server->cluster, c, old, ofold);
+	}
 	free(old);
 	return (0);
+}
+
+/*
+ * Called by the cluster when c's new nick turned out to be another
+ * node's user's in Redis (holder): c has old back, and is told why.
+ */
+void
+cmd_nick_claimed(struct client *c, const char *old, const char *holder)
+{
+	char	*taken, nick[NAME_NICK_SIZE];
+
+	snprintf(nick, sizeof nick, "%s", c->nick);
+	if (nick_change(c, old, &taken) != NICK_OK) {
+		client_close(c, "out of memory", false);
+		return;
+	}
+	client_error(c, ERR_NICK_TAKEN, NULL, "nick %s is in use on node %s: "
+	    "you are %s again", nick, holder, c->nick);
+	presence_nick(c, taken);
+	free(taken);
 }
 
 /*

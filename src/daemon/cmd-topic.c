@@ -55,6 +55,6 @@ cmd_topic_exec(struct client *c, struct request *req)
 	cmd_topic_members(r, reply);
 	cmd_reply(c, req, reply);
 	if (text != NULL)
-		role_presence(r, c->nick, "topic", c, NULL, NULL, text);
+		role_presence(r, c->nick, "topic", c->nick, NULL, NULL, text);
 	return (0);
 }

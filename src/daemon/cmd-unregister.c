@@ -13,15 +13,22 @@ const struct cmd_entry cmd_unregister_entry = {
 
 /*
  * Every session logged in to a goes on as a guest: since nick, one may
- * be under another nick while a second took the account's.
+ * be under another nick while a second took the account's.  Users of
+ * other nodes of a cluster (in the nick table only) too.  Also called by
+ * the cluster when another node drops an account.
  */
-static void
+void
 cmd_unregister_sessions(struct server *s, const struct account *a)
 {
 	struct client	*c;
+	size_t		 pos = 0;
 
 	TAILQ_FOREACH(c, &s->clients, entry) {
 		if (c->account == a)
+			c->account = NULL;
+	}
+	while (s->cluster != NULL && (c = hash_next(s->nicks, &pos)) != NULL) {
+		if (c->flags & CLIENT_REMOTE && c->account == a)
 			c->account = NULL;
 	}
 }

@@ -39,6 +39,7 @@ enum config_type {
 	CONFIG_TLS_VERSION,	/* unsigned int minor: 1.2 or 1.3 */
 	CONFIG_STORE,		/* char *name of a store backend */
 	CONFIG_NAME,		/* char *: printable ASCII, no spaces */
+	CONFIG_CLUSTER,		/* char *: a Redis to share, or none */
 	CONFIG_NICKS		/* char *[]: nicks, case-folded, or none */
 };
 
@@ -205,6 +206,18 @@ static const struct config_key config_keys[] = {
 	{ .name = "store", .type = CONFIG_STORE,
 	  .off = CONFIG_OFF(store), .defs = "memory", .arg = "STORE",
 	  .help = "history: memory, sqlite:PATH, redis://HOST[:PORT][/DB]" },
+	{ .name = "cluster", .type = CONFIG_CLUSTER,
+	  .off = CONFIG_OFF(cluster), .arg = "REDIS",
+	  .help = "share users and rooms with other nodes: "
+	  "redis://HOST[:PORT][/DB] or unix:/PATH" },
+	{ .name = "node-name", .type = CONFIG_NAME,
+	  .off = CONFIG_OFF(node_name), .max = CONFIG_NAME_MAX,
+	  .defs = "none", .arg = "NAME",
+	  .help = "this node in the cluster; none: host name:first port" },
+	{ .name = "cluster-lease", .type = CONFIG_DURATION,
+	  .off = CONFIG_OFF(cluster_lease), .min = 1, .max = 3600,
+	  .def = 15, .arg = "SECONDS",
+	  .help = "a silent node's users are dropped after it" },
 	{ .name = "cluster-prefix", .type = CONFIG_NAME,
 	  .off = CONFIG_OFF(cluster_prefix), .max = 64, .defs = STORE_PREFIX,
 	  .arg = "PREFIX", .help = "what Redis keys begin with" },
@@ -764,8 +777,6 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 			    "with %s --hash-password)", SERVER_NAME);
 			return (-1);
 		}
-		/* FALLTHROUGH */
-	case CONFIG_FILE:
 		str = config_field(cf, k);
 		free(*str);
 		*str = NULL;
@@ -779,7 +790,27 @@ config_set(struct config *cf, const struct config_key *k, const char *s,
 		}
 		*(unsigned int *)config_field(cf, k) = s[2] - '0';
 		return (0);
+	case CONFIG_CLUSTER:
+		if (strcmp(s, "none") != 0 && cluster_check(s, why, whylen) !=
+		    0)
+			return (-1);
+		/* FALLTHROUGH */
+	case CONFIG_FILE:
+		str = config_field(cf, k);
+		free(*str);
+		*str = NULL;
+		if (strcmp(s, "none") != 0 && (*str = strdup(s)) == NULL)
+			goto nomem;
+		return (0);
 	case CONFIG_NAME:
+		/* node-name = none: made at start (a port is needed). */
+		if (k->defs != NULL && strcmp(k->defs, "none") == 0 &&
+		    strcmp(s, "none") == 0) {
+			str = config_field(cf, k);
+			free(*str);
+			*str = NULL;
+			return (0);
+		}
 		/* server-name = none: the host name, its default. */
 		if (k->defs == NULL && strcmp(s, "none") == 0 &&
 		    config_host_name(k, host, sizeof host) == 0)
@@ -883,6 +914,7 @@ config_print_value(const struct config *cf, const struct config_key *k,
 	case CONFIG_HASH:
 	case CONFIG_STORE:
 	case CONFIG_NAME:
+	case CONFIG_CLUSTER:
 		str = *(const char *const *)config_cfield(cf, k);
 		fprintf(f, "%s", str != NULL ? str : "none");
 		break;
@@ -947,6 +979,7 @@ config_new(void)
 		case CONFIG_FILE:
 		case CONFIG_HASH:
 		case CONFIG_NICKS:
+		case CONFIG_CLUSTER:
 			break;		/* none */
 		case CONFIG_SIZE:
 			*(size_t *)config_field(cf, k) = k->def;
@@ -975,7 +1008,8 @@ config_free(struct config *cf)
 		if (config_keys[i].type == CONFIG_FILE ||
 		    config_keys[i].type == CONFIG_HASH ||
 		    config_keys[i].type == CONFIG_STORE ||
-		    config_keys[i].type == CONFIG_NAME)
+		    config_keys[i].type == CONFIG_NAME ||
+		    config_keys[i].type == CONFIG_CLUSTER)
 			free(*(char **)config_field(cf, &config_keys[i]));
 	}
 	free(cf->password_hash);
@@ -1538,6 +1572,40 @@ config_adapt(struct config *cf, const struct config_state *st)
 		cf->max_media = cf->max_frame / 4 * 3;
 }
 
+/*
+ * A cluster shares its Redis with the store: history, accounts and bans
+ * are the cluster's.  Without a store key the store is the cluster's
+ * Redis; a store key that names another kind of store contradicts it.
+ */
+static int
+config_check_cluster(struct config *cf, struct config_state *st)
+{
+	char	where[PATH_MAX + 32], *store;
+	size_t	len;
+
+	if (cf->cluster == NULL)
+		return (0);
+	if (config_is_set(st, "store")) {
+		if (strncmp(cf->store, "redis", 5) == 0)
+			return (0);
+		config_error(st, "%sstore %s contradicts cluster: a cluster's "
+		    "store is its Redis (leave store out)", config_where(st,
+		    "store", "cluster", where, sizeof where), cf->store);
+		return (-1);
+	}
+	/* "unix:/PATH" is the store's "redis+unix:/PATH". */
+	len = strlen(cf->cluster) + sizeof "redis+";
+	if ((store = malloc(len)) == NULL) {
+		config_error(st, "out of memory");
+		return (-1);
+	}
+	snprintf(store, len, "%s%s", strncmp(cf->cluster, "unix:", 5) == 0 ?
+	    "redis+" : "", cf->cluster);
+	free(cf->store);
+	cf->store = store;
+	return (0);
+}
+
 /* What keys say of each other, once the defaults have adapted. */
 static int
 config_check(struct config *cf, struct config_state *st)
@@ -1567,6 +1635,8 @@ config_check(struct config *cf, struct config_state *st)
 		    base64_encoded_len(cf->max_media), cf->max_frame);
 		return (-1);
 	}
+	if (config_check_cluster(cf, st) != 0)
+		return (-1);
 	return (config_check_secure(cf, st));
 }
 

@@ -73,6 +73,9 @@ presence_room(struct client *c, struct room *r, const char *event,
 	evt_clear(&e);
 	if (strcmp(event, "join") == 0)
 		presence_join_away(c, r);
+	if (c->server->cluster != NULL && !(c->flags & CLIENT_REMOTE))
+		cluster_room(c->server->cluster, c, r, event, reason, NULL,
+		    NULL);
 }
 
 /* c has just registered: tell the watchers, and make c one if it asked. */
@@ -244,6 +247,8 @@ presence_away(struct client *c)
 	presence_away_evt(&e, c);
 	presence_mates(c, &e, CLIENT_EVENT_AWAY);
 	evt_clear(&e);
+	if (c->server->cluster != NULL && !(c->flags & CLIENT_REMOTE))
+		cluster_away(c->server->cluster, c);
 }
 
 /* c wrote to t, which is away: c hears of it, if it asked (msg). */

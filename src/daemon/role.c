@@ -91,7 +91,7 @@ role_target(struct client *c, struct request *req, struct room *r,
  */
 void
 role_presence(struct room *r, const char *nick, const char *event,
-    const struct client *by, const char *sanction, const char *reason,
+    const char *by, const char *sanction, const char *reason,
     const char *topic)
 {
 	struct evt	e;
@@ -100,7 +100,7 @@ role_presence(struct room *r, const char *nick, const char *event,
 	e.presence.room = r->name;
 	e.presence.nick = nick;
 	e.presence.event = event;
-	e.presence.by = by->nick;
+	e.presence.by = by;
 	e.presence.sanction = sanction;
 	e.presence.reason = reason;
 	e.presence.topic = topic;
@@ -114,12 +114,21 @@ role_presence(struct room *r, const char *nick, const char *event,
  * (r may be gone after).
  */
 void
-role_remove(struct room *r, struct client *t, const struct client *by,
+role_remove(struct room *r, struct client *t, const char *by,
     const char *sanction, const char *reason)
 {
+	struct cluster	*cl = t->server->cluster;
+
+	/* A user of another node: its node puts it out and tells all. */
+	if (t->flags & CLIENT_REMOTE) {
+		cluster_forward(cl, t, r, by, sanction, reason);
+		return;
+	}
 	log_info("%s %s from %s by %s%s%s", t->nick, strcmp(sanction,
-	    "kick") == 0 ? "kicked" : "banned", r->name, by->nick,
+	    "kick") == 0 ? "kicked" : "banned", r->name, by,
 	    reason != NULL ? ": " : "", reason != NULL ? reason : "");
 	role_presence(r, t->nick, "part", by, sanction, reason, NULL);
+	if (cl != NULL)
+		cluster_room(cl, t, r, "part", reason, by, sanction);
 	room_part(r, t);
 }

@@ -214,8 +214,9 @@ room_forget_account(struct server *s, const char *fold)
 
 /*
  * A room the store kept, from server_new's store_loader: it exists from
- * the start, empty, with its owner, moderators and topic.  0, or -1 when
- * out of memory.
+ * the start, empty, with its owner, moderators and topic.  Also a room
+ * another node of a cluster changed (cluster-state.c), members or not.
+ * 0, or -1 when out of memory.
  */
 int
 room_load(struct server *s, const struct store_room *sr)
@@ -231,12 +232,14 @@ room_load(struct server *s, const struct store_room *sr)
 	    room_set(&r->topic_by, sr->topic_by) != 0)
 		return (-1);
 	r->topic_ms = sr->topic_ms;
+	/* The whole of it: another node's change may drop moderators. */
+	room_list_clear(&r->moderators, &r->nmoderators);
 	for (i = 0; i < sr->nmoderators; i++) {
 		if (room_list_set(&r->moderators, &r->nmoderators,
 		    sr->moderators[i], true) != 0)
 			return (-1);
 	}
-	if (!room_lasting(r))
+	if (!room_lasting(r) && r->nmembers == 0)
 		room_free(s, r);
 	return (0);
 }
@@ -293,6 +296,10 @@ room_join(struct server *s, const char *name, struct client *c)
 	}
 	r->members[r->nmembers++] = c;
 	c->rooms[c->nrooms++] = r;
+	/* The room's channel is listened to while it has members here. */
+	if (!(c->flags & CLIENT_REMOTE) && r->nlocal++ == 0 &&
+	    s->cluster != NULL)
+		cluster_listen(s->cluster, r->fold, true);
 	room_first(c);
 	return (r);
 fail:
@@ -323,6 +330,9 @@ room_part(struct room *r, struct client *c)
 			break;
 		}
 	}
+	if (!(c->flags & CLIENT_REMOTE) && --r->nlocal == 0 &&
+	    s->cluster != NULL)
+		cluster_listen(s->cluster, r->fold, false);
 	if (r->nmembers != 0)
 		return;
 	if (!room_lasting(r))

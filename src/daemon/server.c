@@ -256,6 +256,8 @@ server_stop(struct server *s)
 		return;
 	s->stopping = true;
 	systemd_notify("STOPPING=1");
+	/* The other nodes hear of this one's users at once, not in a lease. */
+	cluster_stop(s->cluster);
 	log_info("shutting down, %zu client(s)", s->nclients);
 	listener_close_all(s);
 	TAILQ_FOREACH(c, &s->clients, entry)
@@ -415,6 +417,8 @@ server_signal_usr1_cb(evutil_socket_t sig, short what, void *arg)
 	    (unsigned long long)s->stats.drops,
 	    (unsigned long long)s->stats.accepted,
 	    (long long)(time(NULL) - s->started));
+	if (s->cluster != NULL)
+		cluster_log_stats(s->cluster);
 }
 
 static void
@@ -609,6 +613,8 @@ server_free(struct server *s)
 	s->stopping = true;
 	while ((c = TAILQ_FIRST(&s->clients)) != NULL)
 		client_free(c);
+	cluster_free(s->cluster);
+	s->cluster = NULL;
 	listener_close_all(s);
 	web_free(s->web);
 	free(s->motd);
@@ -667,6 +673,12 @@ server_run(struct server *s)
 	}
 	if (listener_open_all(s) != 0)
 		return (1);
+	/* A node is named after its first port: once the listeners are. */
+	if (s->config->cluster != NULL &&
+	    (s->cluster = cluster_new(s, err, sizeof err)) == NULL) {
+		log_error("%s", err);
+		return (1);
+	}
 	server_motd(s, s->config);
 	server_web_log(s);
 	limit_log_off(s->config);

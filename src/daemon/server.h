@@ -46,6 +46,7 @@ struct bufferevent;
 struct evconnlistener;
 struct ssl_ctx_st;			/* OpenSSL's SSL_CTX */
 struct client;
+struct cluster;
 struct evt;
 struct server;
 struct store;
@@ -125,6 +126,9 @@ struct config {
 	char		*network_name;	/* to IRC: ISUPPORT NETWORK */
 	char		*motd_file;	/* IRC's message of the day */
 	char		*store;		/* store.c: a backend's name */
+	char		*cluster;	/* cluster.c: a Redis, or NULL */
+	char		*node_name;	/* NULL: host name:first port */
+	unsigned int	 cluster_lease;	/* seconds */
 	char		*cluster_prefix; /* Redis keys begin with it */
 	char		*cluster_password_file; /* Redis's, or NULL */
 	unsigned int	 history_max;	/* messages per room, 0: none */
@@ -193,6 +197,7 @@ struct room {
 	struct client	**members;
 	size_t		  nmembers;
 	size_t		  cap;
+	size_t		  nlocal;	/* members of this node */
 
 	char		 *owner;	/* account fold, or NULL */
 	char		**moderators;	/* account folds */
@@ -511,6 +516,10 @@ void		 cmd_history_replay(struct client *,
 #define CLIENT_AWAY_REPLY	0x10000	/* told when it writes to an away
 					   nick: hello events "away", and
 					   IRC always (301 RPL_AWAY) */
+#define CLIENT_REMOTE		0x20000	/* a user of another node of the
+					   cluster: no connection, nothing
+					   is sent to it (cluster-user.c) */
+#define CLIENT_SEEN		0x40000	/* cluster-user.c: in a snapshot */
 
 #define CLIENT_AWAY_MAX		300	/* bytes of an away message */
 
@@ -529,6 +538,9 @@ struct client {
 	int			 flags;
 
 	char			*nick;		/* NULL until hello; NFC */
+	char			*node;		/* CLIENT_REMOTE: its node */
+	unsigned int		 nclaims;	/* cluster*.c: claims and joins
+					   under way */
 	struct account		*account;	/* logged in to, or NULL */
 	char			*fold;		/* its full case folding */
 	struct nick_skel	*skel;		/* nick.c: its skeleton's count */
@@ -697,10 +709,9 @@ int		 role_room(struct client *, struct request *, enum role,
 int		 role_target(struct client *, struct request *, struct room *,
 		     struct client **);
 void		 role_presence(struct room *, const char *, const char *,
-		     const struct client *, const char *, const char *,
-		     const char *);
-void		 role_remove(struct room *, struct client *,
-		     const struct client *, const char *, const char *);
+		     const char *, const char *, const char *, const char *);
+void		 role_remove(struct room *, struct client *, const char *,
+		     const char *, const char *);
 
 /* admin.c: evchatd --account; the callback reads a new password. */
 typedef char	*admin_read_cb(void);
@@ -875,6 +886,7 @@ struct server {
 	bool			 accept_failing; /* since, no accept worked */
 	struct event		*trim;		/* gives freed memory back */
 	struct store		*store;		/* store.c: room history */
+	struct cluster		*cluster;	/* cluster.c, or NULL */
 	struct event		*prune;		/* drops history past its age */
 
 	const struct timeval	*tv_heartbeat;	/* common timeouts */
@@ -903,6 +915,46 @@ void		 server_trim_later(struct server *);
 int64_t		 server_now_ms(struct server *);
 void		 server_accept(struct server *, const struct face *,
 		     struct bufferevent *, const struct sockaddr *, bool);
+
+/*
+ * cluster*.c: several nodes as one server, through Redis (cluster key).
+ * With s->cluster NULL nothing of it runs: each call below is made only
+ * when there is a cluster.  Users of other nodes are clients with
+ * CLIENT_REMOTE: in rooms and the nick table, sent nothing.
+ */
+int		 cluster_check(const char *, char *, size_t);
+struct cluster	*cluster_new(struct server *, char *, size_t);
+void		 cluster_stop(struct cluster *);
+void		 cluster_free(struct cluster *);
+void		 cluster_log_stats(const struct cluster *);
+void		 cluster_client_free(struct cluster *, struct client *);
+void		 cluster_listen(struct cluster *, const char *, bool);
+int		 cluster_claim(struct cluster *, struct client *,
+		     const struct account *);
+int		 cluster_join(struct cluster *, struct client *,
+		     struct request *, const char *, size_t);
+void		 cluster_room(struct cluster *, struct client *, struct room *,
+		     const char *, const char *, const char *, const char *);
+void		 cluster_quit(struct cluster *, struct client *);
+void		 cluster_nick(struct cluster *, struct client *, const char *,
+		     const char *);
+void		 cluster_away(struct cluster *, struct client *);
+void		 cluster_mute(struct cluster *, struct room *, struct client *,
+		     bool, const char *);
+void		 cluster_forward(struct cluster *, struct client *,
+		     struct room *, const char *, const char *, const char *);
+int		 cluster_msg(struct cluster *, struct client *, struct request *,
+		     struct evt *, struct room *, struct client *);
+
+/* cmd-hello.c, cmd-nick.c, cmd-msg.c: what the cluster calls back. */
+void		 cmd_hello_claimed(struct client *, const char *);
+struct store_msg;
+void		 cmd_join_replayed(struct client *, struct store_msg **,
+		     size_t);
+void		 cmd_nick_claimed(struct client *, const char *, const char *);
+void		 cmd_msg_deliver(struct client *, const char *, struct evt *,
+		     struct room *, struct client *);
+void		 cmd_unregister_sessions(struct server *, const struct account *);
 
 /* systemd.c: the notify and socket-activation protocols, no libsystemd. */
 int		 systemd_notify(const char *);

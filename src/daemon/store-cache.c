@@ -120,6 +120,13 @@ store_cache_append(struct store_cache *c, struct store_msg *msg)
 	return (0);
 }
 
+/* Called through a backend's forget: the cache drops fold (NULL: all). */
+void
+store_cache_forget(struct store_cache *c, const char *fold)
+{
+	store_memory_forget(c->mem, fold);
+}
+
 /* What the cache made of a fetch, and whether that was the answer. */
 struct store_cache_probe {
 	struct store_cache		*c;

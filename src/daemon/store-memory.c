@@ -185,6 +185,40 @@ store_memory_drop_oldest(struct store_memory *sm)
 	free(node);
 }
 
+/*
+ * Called through the Redis backend's cache when a cluster's node stops
+ * hearing a room (fold; NULL: every room): what it kept of the room may
+ * miss what other nodes said since, so it keeps nothing of it.
+ */
+void
+store_memory_forget(void *p, const char *fold)
+{
+	struct store_memory		*sm = p;
+	struct store_memory_room	*r;
+	struct store_memory_node	*node;
+
+	if (fold == NULL) {
+		while (!TAILQ_EMPTY(&sm->all))
+			store_memory_drop_oldest(sm);
+		return;
+	}
+	if ((r = hash_find(sm->rooms, fold)) == NULL)
+		return;
+	hash_remove(sm->rooms, r->fold);
+	while (r->n > 0) {
+		node = store_memory_at(r, 0);
+		TAILQ_REMOVE(&sm->all, node, entry);
+		sm->bytes -= node->cost;
+		r->head = (r->head + 1) % r->cap;
+		r->n--;
+		store_msg_free(node->msg);
+		free(node);
+	}
+	free(r->ring);
+	free(r->fold);
+	free(r);
+}
+
 static void
 store_memory_close(void *p)
 {

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +14,10 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
-#include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>
-
+#include "redis.h"
 #include "store.h"
 
-#define STORE_REDIS_PORT	6379
 #define STORE_REDIS_BATCH_US	2000	/* an append waits this for its batch */
-#define STORE_REDIS_WAIT_S	5	/* at start and at exit, at most */
-#define STORE_REDIS_RETRY_MS	250	/* the first retry, doubled up to */
-#define STORE_REDIS_RETRY_MAX_MS 8000
 #define STORE_REDIS_ZADD	128	/* messages in one ZADD */
 #define STORE_REDIS_BACKLOG	(64 * 1024 * 1024) /* bytes kept for Redis
 						   while it is away */
@@ -99,14 +91,6 @@ static const char store_redis_prune_lua[] =
 	"end\n"
 	"return {r[1], gone}\n";
 
-/* Where Redis is, from the store key. */
-struct store_redis_where {
-	char		 host[NI_MAXHOST];	/* numeric, or "" */
-	int		 port;
-	int		 db;
-	char		 path[PATH_MAX];	/* a unix socket, or "" */
-};
-
 /*
  * A write for Redis, formatted: sent at once, or kept while Redis is
  * away and sent again when it comes back (a connection lost under it
@@ -132,16 +116,13 @@ struct store_redis_fetch {
 
 struct store_redis {
 	struct store_limits	 limits;
-	char			*where;		/* the store key: for logs */
-	struct store_redis_where at;
-	char			*password;	/* or NULL */
+	struct redis_where	 at;		/* its name: the store key */
 	char			*prefix;
 	struct event_base	*base;
 	struct store_cache	*cache;
 	redisContext		*sync;		/* at start, until load */
 	redisAsyncContext	*ac;		/* or NULL: Redis is away */
 	redisAsyncContext	*ids;		/* msgid blocks, or NULL */
-	char			 why[128];	/* a failed dial's reason */
 	bool			 closing;
 	bool			 away;		/* logged: it is away */
 	bool			 failing;	/* logged: writes fail */
@@ -176,6 +157,8 @@ static void	 store_redis_close(void *);
 static uint64_t	 store_redis_last_msgid(void *);
 static uint64_t	 store_redis_msgid(void *, uint64_t);
 static int	 store_redis_append(void *, struct store_msg *);
+static int	 store_redis_seen(void *, struct store_msg *);
+static void	 store_redis_forget(void *, const char *);
 static int	 store_redis_fetch(void *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
 static size_t	 store_redis_prune(void *, int64_t, size_t);
@@ -191,6 +174,8 @@ static void	 store_redis_connect(struct store_redis *);
 
 #define STORE_REDIS_HOOKS						\
 	.path = true,							\
+	.seen = store_redis_seen,					\
+	.forget = store_redis_forget,					\
 	.close = store_redis_close,					\
 	.last_msgid = store_redis_last_msgid,				\
 	.msgid = store_redis_msgid,					\
@@ -224,65 +209,13 @@ const struct store_backend store_redis_unix = {
 	STORE_REDIS_HOOKS
 };
 
-/*
- * The part of "redis://HOST[:PORT][/DB]" after "redis:" into w (the host
- * as written: store_redis_resolve makes it numeric); -1 and why in err.
- */
-static int
-store_redis_parse(const char *path, struct store_redis_where *w, char *err,
-    size_t errlen)
-{
-	const char	*p = path + 2, *end;
-	char		*num;
-	long		 v;
-	size_t		 len;
-
-	memset(w, 0, sizeof *w);
-	w->port = STORE_REDIS_PORT;
-	if (strncmp(path, "//", 2) != 0)
-		goto bad;
-	if (*p == '[') {
-		if ((end = strchr(++p, ']')) == NULL)
-			goto bad;
-		len = (size_t)(end++ - p);
-	} else {
-		len = strcspn(p, ":/");
-		end = p + len;
-	}
-	if (len == 0 || len >= sizeof w->host)
-		goto bad;
-	memcpy(w->host, p, len);
-	if (*end == ':') {
-		errno = 0;
-		v = strtol(end + 1, &num, 10);
-		if (num == end + 1 || errno != 0 || v < 1 || v > 65535)
-			goto bad;
-		w->port = (int)v;
-		end = num;
-	}
-	if (*end == '/') {
-		errno = 0;
-		v = strtol(end + 1, &num, 10);
-		if (num == end + 1 || errno != 0 || v < 0 || v > INT_MAX)
-			goto bad;
-		w->db = (int)v;
-		end = num;
-	}
-	if (*end == '\0')
-		return (0);
-bad:
-	snprintf(err, errlen, "store 'redis:%s' is not of the form "
-	    "redis://HOST[:PORT][/DB]", path);
-	return (-1);
-}
-
 /* Called through store_known (--check-config): the key's form only. */
 static int
 store_redis_check(const char *path, char *err, size_t errlen)
 {
-	struct store_redis_where	w;
+	struct redis_where	w;
 
-	return (store_redis_parse(path, &w, err, errlen));
+	return (redis_where_parse("store", path, &w, err, errlen));
 }
 
 static int
@@ -293,64 +226,6 @@ store_redis_unix_check(const char *path, char *err, size_t errlen)
 		    "form redis+unix:/PATH", path);
 		return (-1);
 	}
-	return (0);
-}
-
-/*
- * The host to a numeric address, once at start: a reconnection from the
- * loop then never waits on a name server.
- */
-static int
-store_redis_resolve(struct store_redis *rs, char *err, size_t errlen)
-{
-	struct addrinfo		 hints, *res;
-	char			 host[NI_MAXHOST];
-	int			 rc;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(rs->at.host, NULL, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s: %s: %s", rs->where, rs->at.host,
-		    gai_strerror(rc));
-		return (-1);
-	}
-	rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host,
-	    NULL, 0, NI_NUMERICHOST);
-	freeaddrinfo(res);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", rs->where, gai_strerror(rc));
-		return (-1);
-	}
-	memcpy(rs->at.host, host, sizeof host);
-	return (0);
-}
-
-/* The password, the first line of its file; -1 and why in err. */
-static int
-store_redis_password(struct store_redis *rs, const char *file, char *err,
-    size_t errlen)
-{
-	FILE	*f;
-	char	 line[1024];
-
-	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "cluster-password-file %s: %s", file,
-		    strerror(errno));
-		return (-1);
-	}
-	if (fgets(line, sizeof line, f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (line[0] == '\0') {
-		snprintf(err, errlen, "cluster-password-file %s: empty", file);
-		return (-1);
-	}
-	if ((rs->password = strdup(line)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	explicit_bzero(line, sizeof line);
 	return (0);
 }
 
@@ -386,36 +261,57 @@ store_redis_now_ms(void)
  * Written by hand, as frames are (json_put_string): it is done for every
  * message, on the loop.
  */
-#define STORE_REDIS_MEMBER_HEAD	"{\"msgid\":%llu,\"ts\":%lld,\"room\":"
-static char *
-store_redis_encode(const struct store_msg *sm)
+#define STORE_REDIS_MEMBER_HEAD	"{\"msgid\":%llu"
+#define STORE_REDIS_MEMBER_TS	",\"ts\":%lld,\"room\":"
+/*
+ * Also the cluster's (cluster-msg.c), whose script puts the msgid in
+ * front in Redis: with msgid 0, the member from ",\"ts\"" on.  end is
+ * written last, as it is ("}" closes a whole member).
+ */
+char *
+store_redis_member(uint64_t msgid, int64_t ts, const char *room,
+    const char *from, const char *const *field, const char *const *value,
+    size_t nfields, const char *end)
 {
 	char	*s, *p;
 	size_t	 len, i;
 
-	len = sizeof STORE_REDIS_MEMBER_HEAD + 2 * 20 +
-	    json_string_len(sm->room) + sizeof ",\"from\":" +
-	    json_string_len(sm->from) + sizeof ",\"content\":{}}";
-	for (i = 0; i < sm->nfields; i++)
-		len += json_string_len(sm->field[i]) +
-		    json_string_len(sm->value[i]) + 2;
+	len = sizeof STORE_REDIS_MEMBER_HEAD + sizeof STORE_REDIS_MEMBER_TS +
+	    2 * 20 + json_string_len(room) + sizeof ",\"from\":" +
+	    json_string_len(from) + sizeof ",\"content\":{}" + strlen(end);
+	for (i = 0; i < nfields; i++)
+		len += json_string_len(field[i]) + json_string_len(value[i]) +
+		    2;
 	if ((s = malloc(len)) == NULL)
 		return (NULL);
-	p = s + snprintf(s, len, STORE_REDIS_MEMBER_HEAD,
-	    (unsigned long long)sm->msgid, (long long)sm->ts);
-	p = json_put_string(p, sm->room);
+	p = s;
+	if (msgid != 0)
+		p += snprintf(p, len, STORE_REDIS_MEMBER_HEAD,
+		    (unsigned long long)msgid);
+	p += snprintf(p, len - (size_t)(p - s), STORE_REDIS_MEMBER_TS,
+	    (long long)ts);
+	p = json_put_string(p, room);
 	p = stpcpy(p, ",\"from\":");
-	p = json_put_string(p, sm->from);
+	p = json_put_string(p, from);
 	p = stpcpy(p, ",\"content\":{");
-	for (i = 0; i < sm->nfields; i++) {
+	for (i = 0; i < nfields; i++) {
 		if (i > 0)
 			*p++ = ',';
-		p = json_put_string(p, sm->field[i]);
+		p = json_put_string(p, field[i]);
 		*p++ = ':';
-		p = json_put_string(p, sm->value[i]);
+		p = json_put_string(p, value[i]);
 	}
-	stpcpy(p, "}}");
+	*p++ = '}';
+	stpcpy(p, end);
 	return (s);
+}
+
+static char *
+store_redis_encode(const struct store_msg *sm)
+{
+	return (store_redis_member(sm->msgid, sm->ts, sm->room, sm->from,
+	    (const char *const *)sm->field, (const char *const *)sm->value,
+	    sm->nfields, "}"));
 }
 
 /* A string member of o, or NULL. */
@@ -436,8 +332,11 @@ store_redis_num(const cJSON *o, const char *name)
 	return (cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0);
 }
 
-/* A member read back into a kept message of fold; NULL if it is not one. */
-static struct store_msg *
+/*
+ * A member read back into a kept message of fold; NULL if it is not one.
+ * Also the cluster's, for a join's replay (cluster-msg.c).
+ */
+struct store_msg *
 store_redis_decode(const char *s, size_t len, const char *fold)
 {
 	struct store_msg	*sm = NULL;
@@ -516,15 +415,15 @@ store_redis_away(struct store_redis *rs, const char *why)
 		return;
 	if (!rs->away)
 		log_error("%s: %s: history is kept in memory and writes "
-		    "wait until Redis is back", rs->where, why);
+		    "wait until Redis is back", rs->at.name, why);
 	rs->away = true;
 	rs->reserving = false;
 	rs->pruning = false;
 	tv.tv_sec = rs->retry_ms / 1000;
 	tv.tv_usec = (rs->retry_ms % 1000) * 1000;
 	evtimer_add(rs->retry, &tv);
-	if ((rs->retry_ms *= 2) > STORE_REDIS_RETRY_MAX_MS)
-		rs->retry_ms = STORE_REDIS_RETRY_MAX_MS;
+	if ((rs->retry_ms *= 2) > REDIS_RETRY_MAX_MS)
+		rs->retry_ms = REDIS_RETRY_MAX_MS;
 }
 
 /* A write came back: done, failed in Redis, or lost with the connection. */
@@ -547,10 +446,10 @@ store_redis_written(redisAsyncContext *ac, void *reply, void *arg)
 	else if (r->type == REDIS_REPLY_ERROR) {
 		if (!rs->failing)
 			log_error("%s: writing: %s (the latest history stays "
-			    "in memory meanwhile)", rs->where, r->str);
+			    "in memory meanwhile)", rs->at.name, r->str);
 		rs->failing = true;
 	} else if (rs->failing) {
-		log_info("%s: writing again", rs->where);
+		log_info("%s: writing again", rs->at.name);
 		rs->failing = false;
 	}
 	free(cmd->buf);
@@ -573,7 +472,7 @@ store_redis_send(struct store_redis *rs, struct store_redis_cmd *cmd)
 	    (old = TAILQ_FIRST(&rs->backlog)) != cmd) {
 		if (!rs->dropping)
 			log_error("%s: away too long: the oldest writes for "
-			    "it are dropped", rs->where);
+			    "it are dropped", rs->at.name);
 		rs->dropping = true;
 		TAILQ_REMOVE(&rs->backlog, old, entry);
 		rs->backlog_bytes -= old->len;
@@ -692,7 +591,7 @@ store_redis_flush(struct store_redis *rs)
 			;
 		if (store_redis_write_room(rs, rs->batch + i, k - i) != 0) {
 			log_error("%s: out of memory writing history",
-			    rs->where);
+			    rs->at.name);
 			rs->lost += k - i;
 		}
 	}
@@ -727,9 +626,9 @@ store_redis_connected(const redisAsyncContext *ac, int status)
 		store_redis_away(rs, ac->errstr);
 		return;
 	}
-	rs->retry_ms = STORE_REDIS_RETRY_MS;
+	rs->retry_ms = REDIS_RETRY_MS;
 	if (rs->away)
-		log_info("%s: connected again", rs->where);
+		log_info("%s: connected again", rs->at.name);
 	rs->away = rs->dropping = false;
 }
 
@@ -740,18 +639,6 @@ store_redis_disconnected(const redisAsyncContext *ac, int status)
 
 	store_redis_away(rs, status == REDIS_OK ? "connection closed" :
 	    ac->errstr);
-}
-
-/* A reply to AUTH or SELECT: an error is the configuration's. */
-static void
-store_redis_hello(redisAsyncContext *ac, void *reply, void *arg)
-{
-	struct store_redis	*rs = arg;
-	redisReply		*r = reply;
-
-	(void)ac;
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
-		log_error("%s: %s", rs->where, r->str);
 }
 
 /* The msgid connection failed or was lost: the main one serves. */
@@ -771,43 +658,6 @@ store_redis_ids_connected(const redisAsyncContext *ac, int status)
 }
 
 /*
- * A connection from the loop (hiredis connects without waiting), with
- * AUTH and SELECT sent first; NULL and why in *why.
- */
-static redisAsyncContext *
-store_redis_dial(struct store_redis *rs, redisConnectCallback *connected,
-    redisDisconnectCallback *lost, const char **why)
-{
-	redisAsyncContext	*ac;
-
-	if (rs->at.path[0] != '\0')
-		ac = redisAsyncConnectUnix(rs->at.path);
-	else
-		ac = redisAsyncConnect(rs->at.host, rs->at.port);
-	if (ac == NULL || ac->err != 0 ||
-	    redisLibeventAttach(ac, rs->base) != REDIS_OK) {
-		*why = ac != NULL && ac->err != 0 ? ac->errstr :
-		    "out of memory";
-		/* The reason outlives the context: the caller logs it. */
-		snprintf(rs->why, sizeof rs->why, "%s", *why);
-		*why = rs->why;
-		if (ac != NULL)
-			redisAsyncFree(ac);
-		return (NULL);
-	}
-	ac->data = rs;
-	redisAsyncSetConnectCallback(ac, connected);
-	redisAsyncSetDisconnectCallback(ac, lost);
-	if (rs->password != NULL)
-		redisAsyncCommand(ac, store_redis_hello, rs, "AUTH %s",
-		    rs->password);
-	if (rs->at.db != 0)
-		redisAsyncCommand(ac, store_redis_hello, rs, "SELECT %d",
-		    rs->at.db);
-	return (ac);
-}
-
-/*
  * The connections from the loop: the main one for writes and pages,
  * what waited for Redis first, in order; and one for msgid blocks alone,
  * so that a block's answer never queues behind a flood of writes.
@@ -819,14 +669,14 @@ store_redis_connect(struct store_redis *rs)
 	struct store_redis_cmd	*cmd;
 	const char		*why;
 
-	if ((rs->ac = store_redis_dial(rs, store_redis_connected,
-	    store_redis_disconnected, &why)) == NULL) {
+	if ((rs->ac = redis_dial(&rs->at, rs->base, rs,
+	    store_redis_connected, store_redis_disconnected, &why)) == NULL) {
 		store_redis_away(rs, why);
 		return;
 	}
 	if (rs->ids == NULL)
-		rs->ids = store_redis_dial(rs, store_redis_ids_connected,
-		    store_redis_ids_lost, &why);
+		rs->ids = redis_dial(&rs->at, rs->base, rs,
+		    store_redis_ids_connected, store_redis_ids_lost, &why);
 	TAILQ_CONCAT(&backlog, &rs->backlog, entry);
 	rs->backlog_bytes = 0;
 	while ((cmd = TAILQ_FIRST(&backlog)) != NULL) {
@@ -835,49 +685,12 @@ store_redis_connect(struct store_redis *rs)
 	}
 }
 
-/*
- * At start: a blocking connection, to check that Redis is there (and
- * takes the password and DB) before evchatd serves anyone.
- */
+/* At start: a blocking connection, until load. */
 static int
 store_redis_sync(struct store_redis *rs, char *err, size_t errlen)
 {
-	struct timeval	 tv = { STORE_REDIS_WAIT_S, 0 };
-	redisReply	*r = NULL;
-
-	if (rs->at.path[0] != '\0')
-		rs->sync = redisConnectUnixWithTimeout(rs->at.path, tv);
-	else
-		rs->sync = redisConnectWithTimeout(rs->at.host, rs->at.port,
-		    tv);
-	if (rs->sync == NULL || rs->sync->err != 0) {
-		snprintf(err, errlen, "%s: cannot connect: %s", rs->where,
-		    rs->sync != NULL ? rs->sync->errstr : "out of memory");
-		return (-1);
-	}
-	(void)redisSetTimeout(rs->sync, tv);
-	if (rs->password != NULL &&
-	    ((r = redisCommand(rs->sync, "AUTH %s", rs->password)) == NULL ||
-	    r->type == REDIS_REPLY_ERROR))
-		goto fail;
-	freeReplyObject(r);
-	r = NULL;
-	if (rs->at.db != 0 &&
-	    ((r = redisCommand(rs->sync, "SELECT %d", rs->at.db)) == NULL ||
-	    r->type == REDIS_REPLY_ERROR))
-		goto fail;
-	freeReplyObject(r);
-	r = NULL;
-	if ((r = redisCommand(rs->sync, "PING")) == NULL ||
-	    r->type == REDIS_REPLY_ERROR)
-		goto fail;
-	freeReplyObject(r);
-	return (0);
-fail:
-	snprintf(err, errlen, "%s: %s", rs->where, r != NULL ? r->str :
-	    rs->sync->errstr);
-	freeReplyObject(r);
-	return (-1);
+	return ((rs->sync = redis_connect_sync(&rs->at, err, errlen)) ==
+	    NULL ? -1 : 0);
 }
 
 /* A command on the start's connection: its reply, or NULL and why. */
@@ -893,7 +706,7 @@ store_redis_ask(struct store_redis *rs, int type, const char *what,
 	va_end(ap);
 	if (r != NULL && r->type == type)
 		return (r);
-	snprintf(err, errlen, "%s: %s: %s", rs->where, what, r == NULL ?
+	snprintf(err, errlen, "%s: %s: %s", rs->at.name, what, r == NULL ?
 	    rs->sync->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
 	    "unexpected reply");
 	freeReplyObject(r);
@@ -962,7 +775,7 @@ store_redis_warm(struct store_redis *rs, char *err, size_t errlen)
 		    (n = store_redis_page(rs, r, rooms->element[i]->str,
 		    rs->now_ms, &msgs)) < 0) {
 			snprintf(err, errlen, "%s: history of %s cannot be "
-			    "read", rs->where, rooms->element[i]->str);
+			    "read", rs->at.name, rooms->element[i]->str);
 			freeReplyObject(r);
 			goto out;
 		}
@@ -980,7 +793,7 @@ store_redis_warm(struct store_redis *rs, char *err, size_t errlen)
 	rc = 0;
 	goto out;
 fail:
-	snprintf(err, errlen, "%s: reading history: %s", rs->where,
+	snprintf(err, errlen, "%s: reading history: %s", rs->at.name,
 	    rs->sync->err != 0 ? rs->sync->errstr : "out of memory");
 out:
 	freeReplyObject(rooms);
@@ -997,7 +810,6 @@ store_redis_start(const struct store_limits *lim, const char *scheme,
     const char *path, struct event_base *base, char *err, size_t errlen)
 {
 	struct store_redis	*rs;
-	size_t			 len;
 
 	if ((rs = calloc(1, sizeof *rs)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1005,24 +817,16 @@ store_redis_start(const struct store_limits *lim, const char *scheme,
 	}
 	rs->limits = *lim;
 	rs->base = base;
-	rs->retry_ms = STORE_REDIS_RETRY_MS;
+	rs->retry_ms = REDIS_RETRY_MS;
 	snprintf(rs->cursor, sizeof rs->cursor, "0");
 	TAILQ_INIT(&rs->backlog);
-	len = strlen(scheme) + strlen(path) + 2;
-	if ((rs->where = malloc(len)) == NULL ||
-	    (rs->prefix = strdup(lim->prefix != NULL ? lim->prefix :
+	if ((rs->prefix = strdup(lim->prefix != NULL ? lim->prefix :
 	    STORE_PREFIX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	snprintf(rs->where, len, "%s:%s", scheme, path);
-	if (strcmp(scheme, "redis+unix") == 0)
-		snprintf(rs->at.path, sizeof rs->at.path, "%s", path);
-	else if (store_redis_parse(path, &rs->at, err, errlen) != 0 ||
-	    store_redis_resolve(rs, err, errlen) != 0)
-		goto fail;
-	if (lim->password_file != NULL &&
-	    store_redis_password(rs, lim->password_file, err, errlen) != 0)
+	if (redis_where_open(&rs->at, scheme, path, lim->password_file, err,
+	    errlen) != 0)
 		goto fail;
 	/* Other nodes may write the same rooms: the cache never has all. */
 	if ((rs->cache = store_cache_new(lim, true, err, errlen)) == NULL)
@@ -1062,37 +866,6 @@ store_redis_unix_open(const struct store_limits *lim, const char *path,
 }
 
 /*
- * At exit, off the loop: what was appended or changed is written and
- * answered, waiting at most STORE_REDIS_WAIT_S (the --account tool never
- * runs the loop: its change goes out here).
- */
-static void
-store_redis_drain(struct store_redis *rs)
-{
-	struct pollfd	 pfd;
-	time_t		 until = time(NULL) + STORE_REDIS_WAIT_S;
-
-	while (rs->ac != NULL && time(NULL) < until) {
-		if (rs->ac->replies.head == NULL &&
-		    sdslen(rs->ac->c.obuf) == 0 &&
-		    (rs->ac->c.flags & REDIS_CONNECTED))
-			break;
-		pfd.fd = rs->ac->c.fd;
-		pfd.events = POLLIN;
-		if (sdslen(rs->ac->c.obuf) != 0 ||
-		    !(rs->ac->c.flags & REDIS_CONNECTED))
-			pfd.events |= POLLOUT;
-		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
-			break;
-		/* Either may free the context: rs->ac is then NULL. */
-		if (pfd.revents & (POLLOUT | POLLERR | POLLHUP))
-			redisAsyncHandleWrite(rs->ac);
-		if (rs->ac != NULL && (pfd.revents & (POLLIN | POLLHUP)))
-			redisAsyncHandleRead(rs->ac);
-	}
-}
-
-/*
  * Called by store_free at exit, on the loop: the batch goes out and is
  * waited for; fetches still out are called off (their callers are gone).
  */
@@ -1108,7 +881,8 @@ store_redis_close(void *p)
 	if (rs->flush != NULL)
 		store_redis_flush(rs);
 	rs->closing = true;
-	store_redis_drain(rs);
+	/* --account never runs the loop: its change goes out here. */
+	redis_drain(&rs->ac);
 	if (rs->ac != NULL)
 		redisAsyncFree(rs->ac);
 	if (rs->ids != NULL)
@@ -1120,7 +894,7 @@ store_redis_close(void *p)
 		free(cmd);
 	}
 	if (rs->lost != 0)
-		log_error("%s: %zu writes could not be made", rs->where,
+		log_error("%s: %zu writes could not be made", rs->at.name,
 		    rs->lost);
 	for (i = 0; i < rs->nbatch; i++)
 		store_msg_free(rs->batch[i]);
@@ -1132,11 +906,8 @@ store_redis_close(void *p)
 	if (rs->sync != NULL)
 		redisFree(rs->sync);
 	store_cache_free(rs->cache);
-	if (rs->password != NULL)
-		explicit_bzero(rs->password, strlen(rs->password));
-	free(rs->password);
+	redis_where_clear(&rs->at);
 	free(rs->prefix);
-	free(rs->where);
 	free(rs);
 }
 
@@ -1160,7 +931,7 @@ store_redis_reserved(redisAsyncContext *ac, void *reply, void *arg)
 	rs->reserving = false;
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
 		if (r != NULL)
-			log_error("%s: reserving msgids: %s", rs->where,
+			log_error("%s: reserving msgids: %s", rs->at.name,
 			    r->type == REDIS_REPLY_ERROR ? r->str :
 			    "unexpected reply");
 		return;
@@ -1198,7 +969,7 @@ store_redis_msgid(void *p, uint64_t last)
 		rs->overrun = false;
 	} else if (last >= rs->end && !rs->overrun) {
 		log_error("%s: no block of msgids from Redis in time: going "
-		    "on past %llu", rs->where, (unsigned long long)rs->end);
+		    "on past %llu", rs->at.name, (unsigned long long)rs->end);
 		rs->overrun = true;
 	}
 	rs->last = last + 1;
@@ -1241,6 +1012,27 @@ store_redis_append(void *p, struct store_msg *msg)
 	return (store_cache_append(rs->cache, msg));
 }
 
+/*
+ * Called through store_seen for each room message the cluster's script
+ * put in Redis itself: the cache alone takes it (and the caller's hold).
+ */
+static int
+store_redis_seen(void *p, struct store_msg *msg)
+{
+	struct store_redis	*rs = p;
+
+	return (store_cache_append(rs->cache, msg));
+}
+
+/* Called through store_forget: the cache keeps nothing of fold (or all). */
+static void
+store_redis_forget(void *p, const char *fold)
+{
+	struct store_redis	*rs = p;
+
+	store_cache_forget(rs->cache, fold);
+}
+
 /* A page from Redis, or why not: to the fetch's caller. */
 static void
 store_redis_fetched(redisAsyncContext *ac, void *reply, void *arg)
@@ -1257,13 +1049,13 @@ store_redis_fetched(redisAsyncContext *ac, void *reply, void *arg)
 		f->cb(f->arg, NULL, 0, false, store_cancelled);
 	else if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		snprintf(err, sizeof err, "%s: reading history: %s",
-		    rs->where, r == NULL ? "connection lost" :
+		    rs->at.name, r == NULL ? "connection lost" :
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		f->cb(f->arg, NULL, 0, false, err);
 	} else if ((n = store_redis_page(rs, r, f->q.fold, f->now_ms,
 	    &msgs)) < 0) {
 		snprintf(err, sizeof err, "%s: history of %s cannot be read",
-		    rs->where, f->q.fold);
+		    rs->at.name, f->q.fold);
 		f->cb(f->arg, NULL, 0, false, err);
 	} else {
 		store_cache_answer(&f->q, msgs, (size_t)n, f->cb, f->arg);
@@ -1351,7 +1143,7 @@ store_redis_pruned(redisAsyncContext *ac, void *reply, void *arg)
 		return;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING) {
-		log_error("%s: pruning history: %s", rs->where,
+		log_error("%s: pruning history: %s", rs->at.name,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		return;
 	}
@@ -1628,7 +1420,7 @@ store_redis_load_hash(struct store_redis *rs, const char *hash,
 		    r->element[i + 1]->len)) == NULL ||
 		    (rc = cb(l, r->element[i]->str, o)) != 0)
 			snprintf(err, errlen, "%s: %s%s: %s was refused or is "
-			    "not readable", rs->where, rs->prefix, hash,
+			    "not readable", rs->at.name, rs->prefix, hash,
 			    r->element[i]->str);
 		if (o == NULL)
 			rc = -1;
@@ -1651,7 +1443,7 @@ store_redis_load(void *p, const struct store_loader *l, char *err,
 	int			 rc;
 
 	if (rs->sync == NULL) {
-		snprintf(err, errlen, "%s: loaded once already", rs->where);
+		snprintf(err, errlen, "%s: loaded once already", rs->at.name);
 		return (-1);
 	}
 	rc = store_redis_load_hash(rs, "accounts", store_redis_load_account,

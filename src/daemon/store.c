@@ -243,11 +243,12 @@ store_msg_new(uint64_t msgid, int64_t ts, const char *from, const char *room,
  * its recipients saw it (no re: that was the sender's), for the room fold;
  * size is store_evt_size's, or 0 to have it rendered here.
  */
-int
-store_append(struct store *st, const struct evt_msg *m, const char *fold,
-    size_t size)
+static int
+store_put(struct store *st, const struct evt_msg *m, const char *fold,
+    size_t size, bool seen)
 {
 	struct store_msg	*sm;
+	int			 rc;
 
 	if (!store_enabled(st) || m->room == NULL)
 		return (0);
@@ -255,11 +256,48 @@ store_append(struct store *st, const struct evt_msg *m, const char *fold,
 	    m->field, m->value, m->nfields)) == NULL)
 		return (-1);
 	sm->size = size != 0 ? size : store_msg_size(m);
-	if (sm->size == 0 || st->backend->append(st->state, sm) != 0) {
+	if (sm->size == 0)
+		rc = -1;
+	else if (seen && st->backend->seen != NULL)
+		rc = st->backend->seen(st->state, sm);
+	else
+		rc = st->backend->append(st->state, sm);
+	if (rc != 0) {
 		store_msg_free(sm);
 		return (-1);
 	}
 	return (0);
+}
+
+int
+store_append(struct store *st, const struct evt_msg *m, const char *fold,
+    size_t size)
+{
+	return (store_put(st, m, fold, size, false));
+}
+
+/*
+ * Called by cluster-msg.c for a room message that the cluster's script
+ * has kept in the backend already: the same, but the backend only keeps
+ * it where it answers joins from (its cache).
+ */
+int
+store_seen(struct store *st, const struct evt_msg *m, const char *fold,
+    size_t size)
+{
+	return (store_put(st, m, fold, size, true));
+}
+
+/*
+ * Called by the cluster when this node starts hearing a room again (fold;
+ * NULL: every room, after an outage): what memory holds of it may have
+ * gaps, so that replays and pages come from the backend, whole.
+ */
+void
+store_forget(struct store *st, const char *fold)
+{
+	if (st->backend->forget != NULL)
+		st->backend->forget(st->state, fold);
 }
 
 /*
@@ -330,33 +368,58 @@ store_persistent(const struct store *st)
 	return (st != NULL && st->backend->persistent);
 }
 
+/*
+ * The lasting state's changes: to the backend, then to the watcher, but
+ * for a change that another node made (store_mirror), which the shared
+ * backend has already.
+ */
 int
 store_account_put(struct store *st, const struct store_account *a)
 {
+	if (st->mirroring)
+		return (0);
+	if (st->watcher.arg != NULL)
+		st->watcher.account(st->watcher.arg, a, NULL);
 	return (st->backend->account_put(st->state, a));
 }
 
 int
 store_account_del(struct store *st, const char *fold)
 {
+	if (st->mirroring)
+		return (0);
+	if (st->watcher.arg != NULL)
+		st->watcher.account(st->watcher.arg, NULL, fold);
 	return (st->backend->account_del(st->state, fold));
 }
 
 int
 store_room_put(struct store *st, const struct store_room *r)
 {
+	if (st->mirroring)
+		return (0);
+	if (st->watcher.arg != NULL)
+		st->watcher.room(st->watcher.arg, r, NULL);
 	return (st->backend->room_put(st->state, r));
 }
 
 int
 store_room_del(struct store *st, const char *fold)
 {
+	if (st->mirroring)
+		return (0);
+	if (st->watcher.arg != NULL)
+		st->watcher.room(st->watcher.arg, NULL, fold);
 	return (st->backend->room_del(st->state, fold));
 }
 
 int
 store_ban_put(struct store *st, const struct store_ban *b)
 {
+	if (st->mirroring)
+		return (0);
+	if (st->watcher.arg != NULL)
+		st->watcher.ban(st->watcher.arg, b, NULL, NULL);
 	return (st->backend->ban_put(st->state, b));
 }
 
@@ -364,7 +427,29 @@ store_ban_put(struct store *st, const struct store_ban *b)
 int
 store_ban_del(struct store *st, const char *room, const char *mask)
 {
+	if (st->mirroring)
+		return (0);
+	if (st->watcher.arg != NULL)
+		st->watcher.ban(st->watcher.arg, NULL, room, mask);
 	return (st->backend->ban_del(st->state, room, mask));
+}
+
+/* Called by the cluster at start: w is told of every change from now. */
+void
+store_watch(struct store *st, const struct store_watcher *w)
+{
+	st->watcher = *w;
+}
+
+/*
+ * Called by the cluster around a change another node made, which the
+ * shared backend already has: on, the core's tables take it and nothing
+ * is written or told.
+ */
+void
+store_mirror(struct store *st, bool on)
+{
+	st->mirroring = on;
 }
 
 /* Called once at start (server_new, the --account tool). */

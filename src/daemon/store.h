@@ -160,6 +160,10 @@ struct store_loader {
  * there is one, tells whether that part is well formed (--check-config).
  * msgid, when there is one, gives the msgid after the one given: for a
  * backend whose msgids other processes share, in blocks of its own.
+ * seen, when there is one, takes a message another writer (a cluster's
+ * script) has already put in the backend: kept in memory only; forget,
+ * when there is one, drops what memory holds of a room (NULL: of all),
+ * which other writers may have passed by meanwhile.
  */
 struct store_backend {
 	const char	*name;
@@ -173,6 +177,8 @@ struct store_backend {
 	void		 (*reserve)(void *, uint64_t);	/* may be NULL */
 	uint64_t	 (*msgid)(void *, uint64_t);	/* may be NULL */
 	int		 (*append)(void *, struct store_msg *);	/* owns it */
+	int		 (*seen)(void *, struct store_msg *);	/* may be NULL */
+	void		 (*forget)(void *, const char *);	/* may be NULL */
 	int		 (*fetch)(void *, const struct store_query *,
 			    store_fetch_cb *, void *, struct store_ticket **);
 	size_t		 (*prune)(void *, int64_t, size_t);
@@ -195,6 +201,7 @@ extern const struct store_backend store_redis_unix;
 /* The memory backend as another's cache: told when it drops a message. */
 typedef void	store_dropped_cb(void *, const char *);
 void		 store_memory_watch(void *, store_dropped_cb *, void *);
+void		 store_memory_forget(void *, const char *);
 
 /* store-cache.c: the latest of each room before a backend that lasts. */
 struct store_cache;
@@ -204,6 +211,7 @@ void		 store_cache_free(struct store_cache *);
 size_t		 store_cache_per_room(const struct store_cache *);
 void		 store_cache_partial(struct store_cache *, const char *);
 int		 store_cache_append(struct store_cache *, struct store_msg *);
+void		 store_cache_forget(struct store_cache *, const char *);
 int		 store_cache_fetch(struct store_cache *,
 		    const struct store_query *, store_fetch_cb *, void *,
 		    bool *);
@@ -214,8 +222,25 @@ int		 store_cache_take(struct store_cache *, const char *,
 int		 store_cache_fill(struct store_cache *);
 size_t		 store_cache_prune(struct store_cache *, int64_t, size_t);
 
+/*
+ * Told of each change of the lasting state once the backend has it (del:
+ * the account's or room's fold, or the ban's room and mask, and the
+ * struct NULL): a cluster tells the other nodes, which share the backend.
+ */
+struct store_watcher {
+	void		(*account)(void *, const struct store_account *,
+			    const char *);
+	void		(*room)(void *, const struct store_room *,
+			    const char *);
+	void		(*ban)(void *, const struct store_ban *, const char *,
+			    const char *);
+	void		 *arg;
+};
+
 struct store {
 	const struct store_backend	*backend;
+	struct store_watcher		 watcher;	/* arg NULL: none */
+	bool				 mirroring;	/* store_mirror */
 	void				*state;
 	struct store_limits		 limits;
 	uint64_t			 msgid;		/* the last given */
@@ -237,6 +262,13 @@ struct store_msg *store_msg_ref(struct store_msg *);
 void		 store_msg_free(struct store_msg *);
 int		 store_append(struct store *, const struct evt_msg *,
 		    const char *, size_t);
+int		 store_seen(struct store *, const struct evt_msg *,
+		    const char *, size_t);
+void		 store_forget(struct store *, const char *);
+struct store_msg *store_redis_decode(const char *, size_t, const char *);
+char		*store_redis_member(uint64_t, int64_t, const char *,
+		    const char *, const char *const *, const char *const *,
+		    size_t, const char *);
 int		 store_fetch(struct store *, const struct store_query *,
 		    store_fetch_cb *, void *, struct store_ticket **);
 void		 store_cancel(struct store *, struct store_ticket *);
@@ -252,5 +284,7 @@ int		 store_ban_put(struct store *, const struct store_ban *);
 int		 store_ban_del(struct store *, const char *, const char *);
 int		 store_load(struct store *, const struct store_loader *, char *,
 		    size_t);
+void		 store_watch(struct store *, const struct store_watcher *);
+void		 store_mirror(struct store *, bool);
 
 #endif /* EVCHAT_STORE_H */

@@ -1,76 +1,15 @@
 #!/usr/bin/env python3
 # test-store-redis.py: end-to-end tests of the Redis store, on a redis-server the test starts on a loopback port:
 # history and accounts across a restart, two evchatd on one Redis, a Redis missing at start or gone for a while.
-import atexit
-import os
-import shutil
-import socket
 import subprocess
 import time
 
 import evchat_test as t
+from cluster_test import free_port, need_redis
 
 EX_CONFIG = 78
 PW = "correct horse"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Redis:
-    """A redis-server of the test's own that keeps nothing on disk."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(1000):
-            if self.cli("PING") == "PONG":
-                return
-            time.sleep(0.01)
-        raise AssertionError("redis-server did not answer")
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def cli(self, *args):
-        p = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args),
-                           capture_output=True, text=True)
-        return p.stdout.strip()
-
-    def until(self, want, *args):
-        """Wait until the command answers want (what evchatd sent is
-        done); bounded, so that a store that never writes fails."""
-        for _ in range(2000):
-            if self.cli(*args) == want:
-                return
-            time.sleep(0.01)
-        raise AssertionError("%s never answered %r (%r)" % (
-            args, want, self.cli(*args)))
-
-    def key(self, prefix):
-        return ["--store", "redis://127.0.0.1:%d" % self.port,
-                "--cluster-prefix", prefix]
-
-
-if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
-    t.skip_exit("redis-server is not installed")
-REDIS = Redis()
-REDIS.start()
-atexit.register(REDIS.stop)
+REDIS = need_redis()
 
 
 def refused_without_password(srv, nick):

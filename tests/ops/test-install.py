@@ -74,6 +74,7 @@ def test_install_uninstall(tmp):
     if d.get("systemdsystemunitdir"):
         expected.add(at("systemdsystemunitdir", "evchatd.service"))
         expected.add(at("systemdsystemunitdir", "evchatd.socket"))
+        expected.add(at("systemdsystemunitdir", "evchatd@.service"))
     installed = {os.path.join(dest, f) for f in files_under(dest)}
     assert expected <= installed, "missing: %s\ninstalled: %s" % (
         sorted(expected - installed), sorted(installed))
@@ -92,6 +93,11 @@ def test_install_uninstall(tmp):
         assert "\nExecStart=%s/evchatd\n" % d["sbindir"] in unit, unit
         # Its store's directory, which the shipped config names.
         assert "\nStateDirectory=evchatd\n" in unit, unit
+        # A cluster node's: its own config file and name.
+        with open(at("systemdsystemunitdir", "evchatd@.service")) as f:
+            unit = f.read()
+        assert "\nExecStart=%s/evchatd --config %s/%%i.conf --node-name " \
+            "%%i\n" % (d["sbindir"], d["evchatdconfdir"]) in unit, unit
 
     # The installed daemon starts on the installed example (its store in
     # a directory of the test's, not /var/lib/evchatd).

@@ -12,13 +12,20 @@ trap 'rm -rf "$tmp"' EXIT
 sed "s|@sbindir@/evchatd|$EVCHATD|" "$top_srcdir/contrib/evchatd.service.in" \
     > "$tmp/evchatd.service" || exit 1
 cp "$top_srcdir/contrib/evchatd.socket" "$tmp/" || exit 1
-if grep -n '@[a-z]*@' "$tmp/evchatd.service"; then
+# The cluster node's template, as contrib.am makes it, as an instance.
+sed -f "$top_srcdir/contrib/evchatd@.sed" "$tmp/evchatd.service" |
+    sed 's|@evchatdconfdir@|/etc/evchatd|g' > "$tmp/evchatd@a.service" ||
+    exit 1
+if grep -n '@[a-z]*@' "$tmp/evchatd.service" "$tmp/evchatd@a.service"; then
 	echo "FAIL: unsubstituted variable in evchatd.service"; exit 1
 fi
+grep -q -- '--config /etc/evchatd/%i.conf --node-name %i$' \
+    "$tmp/evchatd@a.service" || {
+	echo "FAIL: evchatd@.service does not start node %i"; exit 1; }
 
 # --man=no: the pages may not be installed yet.
 if ! systemd-analyze verify --man=no "$tmp/evchatd.service" \
-    "$tmp/evchatd.socket" > "$tmp/verify" 2>&1; then
+    "$tmp/evchatd.socket" "$tmp/evchatd@a.service" > "$tmp/verify" 2>&1; then
 	echo "FAIL: systemd-analyze verify:"; cat "$tmp/verify"; exit 1
 fi
 if [ -s "$tmp/verify" ]; then

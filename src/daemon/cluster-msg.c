@@ -1,0 +1,584 @@
+/* cluster-msg.c: room and private messages of a cluster: a room message goes to Redis once (its script
+ * gives the msgid, keeps it and publishes it to the room's channel) and comes back to every node, which
+ * hands it to its own members; it knows no wire format and never a Redis round trip per recipient. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "store.h"
+
+#define CLUSTER_MSG_BATCH	128	/* messages in one script at most */
+
+/*
+ * A room whose channel this node subscribed to, and this node's messages
+ * for it that wait: for the end of the loop's pass (all of a pass go in
+ * one script), and until Redis confirms the subscription (sent before,
+ * one would be published before this node hears the room, and its sender
+ * would never see it).  Each message is two strings: its member in
+ * history after the msgid, and what the channel's copy has more.
+ */
+struct cluster_room {
+	char				*fold;
+	bool				 heard;
+	char				**batch;	/* pairs */
+	size_t				 nbatch;	/* messages */
+	size_t				 cap;
+	TAILQ_ENTRY(cluster_room)	 entry;		/* cl->batched */
+};
+
+static void	cluster_join_unheard(struct cluster *);
+
+/* Drop what waits for cr's channel: it was lost, or left. */
+static void
+cluster_msg_unbatch(struct cluster *cl, struct cluster_room *cr)
+{
+	size_t	i;
+
+	if (cr->nbatch > 0) {
+		log_warn("cluster: %zu message(s) to %s lost with Redis",
+		    cr->nbatch, cr->fold);
+		TAILQ_REMOVE(&cl->batched, cr, entry);
+	}
+	for (i = 0; i < 2 * cr->nbatch; i++)
+		free(cr->batch[i]);
+	cr->nbatch = 0;
+}
+
+/*
+ * Called by cluster_listen: room fold's channel is to be subscribed to
+ * (on), or left (fold NULL: every room, at exit).  Whether a SUBSCRIBE
+ * must go: not for a room heard already.
+ */
+bool
+cluster_msg_listen(struct cluster *cl, const char *fold, bool on)
+{
+	struct cluster_room	*cr;
+	size_t			 pos = 0;
+
+	if (fold == NULL) {
+		while ((cr = hash_next(cl->rooms, &pos)) != NULL) {
+			cluster_msg_listen(cl, cr->fold, false);
+			pos = 0;
+		}
+		return (false);
+	}
+	if ((cr = hash_find(cl->rooms, fold)) != NULL) {
+		if (on)
+			return (!cr->heard);
+		hash_remove(cl->rooms, cr->fold);
+		cluster_msg_unbatch(cl, cr);
+		free(cr->batch);
+		free(cr->fold);
+		free(cr);
+		return (true);
+	}
+	if (!on || (cr = calloc(1, sizeof *cr)) == NULL)
+		return (on);
+	if ((cr->fold = strdup(fold)) == NULL ||
+	    hash_insert(cl->rooms, cr->fold, cr) != 0) {
+		free(cr->fold);
+		free(cr);
+	}
+	return (true);
+}
+
+/* The connections are lost: no room is heard until subscribed again. */
+void
+cluster_msg_deaf(struct cluster *cl)
+{
+	struct cluster_room	*cr;
+	size_t			 pos = 0;
+
+	while ((cr = hash_next(cl->rooms, &pos)) != NULL) {
+		cr->heard = false;
+		cluster_msg_unbatch(cl, cr);
+	}
+	cluster_join_unheard(cl);
+}
+
+/* A room message's script came back: its msgid, or why it failed. */
+static void
+cluster_msg_sent(redisAsyncContext *ac, void *reply, void *arg)
+{
+	redisReply	*r = reply;
+
+	(void)ac;
+	(void)arg;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_error("cluster: room messages were refused: %s", r->str);
+}
+
+/*
+ * cr's batch to Redis, CLUSTER_MSG_BATCH messages a script: each script
+ * gives them consecutive msgids, keeps them and publishes them together.
+ */
+static void
+cluster_msg_send(struct cluster *cl, struct cluster_room *cr)
+{
+	const char	*argv[3 + 2 * CLUSTER_MSG_BATCH];
+	char		 max[24], floor[24];
+	size_t		 i, n, k;
+
+	snprintf(max, sizeof max, "%u", store_enabled(cl->server->store) ?
+	    cl->server->config->history_max : 0);
+	if (cl->msgid < cl->server->store->msgid)
+		cl->msgid = cl->server->store->msgid;
+	snprintf(floor, sizeof floor, "%llu", (unsigned long long)cl->msgid);
+	argv[0] = cr->fold;
+	argv[1] = max;
+	argv[2] = floor;
+	for (i = 0; i < cr->nbatch; i += n) {
+		n = cr->nbatch - i < CLUSTER_MSG_BATCH ? cr->nbatch - i :
+		    CLUSTER_MSG_BATCH;
+		for (k = 0; k < 2 * n; k++)
+			argv[3 + k] = cr->batch[2 * i + k];
+		if (cluster_eval(cl, CLUSTER_MSG, cluster_msg_sent, NULL,
+		    (int)(3 + 2 * n), argv) == 0)
+			cl->stats.msgs_out += n;
+	}
+	for (i = 0; i < 2 * cr->nbatch; i++)
+		free(cr->batch[i]);
+	cr->nbatch = 0;
+	TAILQ_REMOVE(&cl->batched, cr, entry);
+}
+
+/*
+ * At the end of the loop's pass (an event made active by the first
+ * message of the pass): every room's batch that may go.
+ */
+static void
+cluster_msg_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster		*cl = arg;
+	struct cluster_room	*cr, *next;
+
+	(void)fd;
+	(void)what;
+	for (cr = TAILQ_FIRST(&cl->batched); cr != NULL; cr = next) {
+		next = TAILQ_NEXT(cr, entry);
+		if (cr->heard && cluster_up(cl))
+			cluster_msg_send(cl, cr);
+	}
+}
+
+/* Called by cluster_new: the event that sends the pass's batches. */
+int
+cluster_msg_init(struct cluster *cl)
+{
+	TAILQ_INIT(&cl->batched);
+	TAILQ_INIT(&cl->joins);
+	cl->flush = event_new(cl->server->base, -1, 0, cluster_msg_flush_cb,
+	    cl);
+	return (cl->flush != NULL ? 0 : -1);
+}
+
+/*
+ * A join asking for a replay, in a cluster: the room's latest come from
+ * Redis, on this node's channel, once the room's channel is heard, and
+ * the joiner enters the room then (cmd_join_replayed), so that each of
+ * the room's messages reaches it once, in the replay or live after it.
+ * c NULL once the client is freed.
+ */
+struct cluster_join {
+	struct cluster			*cl;
+	struct client			*c;
+	uint64_t			 id;
+	char				*fold;
+	size_t				 limit;
+	bool				 sent;
+	TAILQ_ENTRY(cluster_join)	 entry;
+};
+
+static void
+cluster_join_free(struct cluster_join *j)
+{
+	TAILQ_REMOVE(&j->cl->joins, j, entry);
+	if (j->c != NULL)
+		j->c->nclaims--;
+	free(j->fold);
+	free(j);
+}
+
+/* The replay's script for j: its answer comes on this node's channel. */
+static void
+cluster_join_send(struct cluster_join *j)
+{
+	const char	*argv[4];
+	char		 limit[24], id[24];
+
+	snprintf(limit, sizeof limit, "%zu", j->limit);
+	snprintf(id, sizeof id, "%llu", (unsigned long long)j->id);
+	argv[0] = j->cl->node;
+	argv[1] = j->fold;
+	argv[2] = limit;
+	argv[3] = id;
+	if (cluster_eval(j->cl, CLUSTER_REPLAY, NULL, NULL, 4, argv) == 0)
+		j->sent = true;
+}
+
+/*
+ * Called by cmd-join.c for c's join of room fold asking for limit
+ * messages: req is held (0) until the replay comes; -1, Redis is away,
+ * the join goes on as on one node.
+ */
+int
+cluster_join(struct cluster *cl, struct client *c, struct request *req,
+    const char *fold, size_t limit)
+{
+	struct cluster_join	*j;
+	struct cluster_room	*cr;
+	cJSON			*held;
+
+	if (!cluster_up(cl) || (j = calloc(1, sizeof *j)) == NULL)
+		return (-1);
+	if ((j->fold = strdup(fold)) == NULL ||
+	    (held = cmd_held(req, NULL)) == NULL) {
+		free(j->fold);
+		free(j);
+		return (-1);
+	}
+	j->cl = cl;
+	j->c = c;
+	j->id = ++cl->next_join;
+	j->limit = limit;
+	c->nclaims++;
+	TAILQ_INSERT_TAIL(&cl->joins, j, entry);
+	client_hold(c, req, NULL, held);
+	if ((cr = hash_find(cl->rooms, fold)) != NULL && cr->heard)
+		cluster_join_send(j);
+	else
+		cluster_listen(cl, fold, true);
+	return (0);
+}
+
+/* The joins waiting, after an outage: each goes on as on one node. */
+static void
+cluster_join_unheard(struct cluster *cl)
+{
+	struct cluster_join	*j;
+	struct client		*c;
+
+	while ((j = TAILQ_FIRST(&cl->joins)) != NULL) {
+		c = j->c;
+		cluster_join_free(j);
+		if (c != NULL)
+			cmd_join_replayed(c, NULL, 0);
+	}
+}
+
+/* Called by cluster_client_free: c's joins go without it. */
+void
+cluster_msg_client_free(struct cluster *cl, struct client *c)
+{
+	struct cluster_join	*j;
+
+	TAILQ_FOREACH(j, &cl->joins, entry) {
+		if (j->c == c)
+			j->c = NULL;
+	}
+}
+
+/*
+ * A join's replay, from this node's channel: {"t":"replay","id":...,
+ * "msgs":[member, ...]}, newest first; those past history-max-age are
+ * left out.  The joiner enters the room now.
+ */
+void
+cluster_msg_replay_in(struct cluster *cl, cJSON *o)
+{
+	struct server		 *s = cl->server;
+	struct cluster_join	 *j;
+	struct client		 *c;
+	struct store_msg	**msgs;
+	const cJSON		 *m;
+	const char		 *id = json_get_string(o, "id");
+	int64_t			  age = (int64_t)s->config->history_max_age *
+				    1000;
+	size_t			  n = 0;
+	struct room		 *r;
+
+	TAILQ_FOREACH(j, &cl->joins, entry) {
+		if (id != NULL && j->id == strtoull(id, NULL, 10))
+			break;
+	}
+	if (j == NULL)
+		return;
+	c = j->c;
+	if (c == NULL) {
+		/* The joiner went: nobody here may need the room any more. */
+		if ((r = room_find(s, j->fold)) == NULL || r->nlocal == 0)
+			cluster_listen(cl, j->fold, false);
+		cluster_join_free(j);
+		return;
+	}
+	msgs = calloc((size_t)cJSON_GetArraySize(
+	    cJSON_GetObjectItemCaseSensitive(o, "msgs")) + 1, sizeof *msgs);
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(o, "msgs")) {
+		if (msgs == NULL || !cJSON_IsString(m) ||
+		    (msgs[n] = store_redis_decode(m->valuestring,
+		    strlen(m->valuestring), j->fold)) == NULL)
+			continue;
+		if (age != 0 && msgs[n]->ts < server_now_ms(s) - age) {
+			store_msg_free(msgs[n]);
+			break;
+		}
+		n++;
+	}
+	cluster_join_free(j);
+	if (msgs == NULL)
+		cmd_join_replayed(c, NULL, 0);
+	else
+		cmd_join_replayed(c, msgs, n);
+	while (n > 0)
+		store_msg_free(msgs[--n]);
+	free(msgs);
+}
+
+/* Redis confirmed the subscription to fold's channel: what waits goes. */
+void
+cluster_msg_heard(struct cluster *cl, const char *fold)
+{
+	struct cluster_room	*cr;
+	struct cluster_join	*j;
+
+	if ((cr = hash_find(cl->rooms, fold)) == NULL)
+		return;
+	cr->heard = true;
+	if (cr->nbatch > 0)
+		event_active(cl->flush, EV_TIMEOUT, 0);
+	TAILQ_FOREACH(j, &cl->joins, entry) {
+		if (!j->sent && strcmp(j->fold, fold) == 0)
+			cluster_join_send(j);
+	}
+}
+
+/* A message for cr, its two strings taken (-1: no memory, not taken). */
+static int
+cluster_msg_batch(struct cluster *cl, struct cluster_room *cr, char *tail,
+    char *extra)
+{
+	char	**b;
+	size_t	  cap;
+
+	if (cr->nbatch == cr->cap) {
+		cap = cr->cap == 0 ? 16 : cr->cap * 2;
+		if ((b = reallocarray(cr->batch, cap, 2 * sizeof *b)) == NULL)
+			return (-1);
+		cr->batch = b;
+		cr->cap = cap;
+	}
+	cr->batch[2 * cr->nbatch] = tail;
+	cr->batch[2 * cr->nbatch + 1] = extra;
+	if (cr->nbatch++ == 0) {
+		TAILQ_INSERT_TAIL(&cl->batched, cr, entry);
+		if (cr->heard)
+			event_active(cl->flush, EV_TIMEOUT, 0);
+	}
+	return (0);
+}
+
+/*
+ * What the channel's message has beyond the history's member: the
+ * sender's account, node, client id and request id (for its echo), and
+ * the closing brace; NULL when out of memory.
+ */
+static char *
+cluster_msg_extra(struct cluster *cl, struct client *c, struct request *req,
+    const struct evt *e)
+{
+	cJSON	*o;
+	char	*text;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return (NULL);
+	if (e->msg.account != NULL)
+		cJSON_AddStringToObject(o, "account", e->msg.account);
+	cJSON_AddStringToObject(o, "node", cl->node);
+	cJSON_AddNumberToObject(o, "cid", (double)c->id);
+	if (req->id != NULL)
+		cJSON_AddStringToObject(o, "re", cmd_re(req));
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text != NULL)
+		text[0] = ',';	/* "{...}" to ",...}" */
+	return (text);
+}
+
+/* A private message to g, a user of another node: to its node. */
+static int
+cluster_msg_private(struct cluster *cl, struct request *req,
+    const struct evt *e, struct client *g)
+{
+	cJSON	*o, *content;
+	char	*chan;
+	size_t	 i;
+	int	 rc;
+
+	if (!cluster_up(cl))
+		return (cmd_error(req, ERR_UNAVAILABLE, "%s is on node %s, "
+		    "out of reach for now", g->nick, g->node));
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    (chan = cluster_key(cl, "node:", g->node)) == NULL) {
+		cJSON_Delete(o);
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	}
+	cJSON_AddStringToObject(o, "t", "pm");
+	cJSON_AddNumberToObject(o, "msgid", (double)e->msg.msgid);
+	cJSON_AddNumberToObject(o, "ts", (double)e->msg.ts);
+	cJSON_AddStringToObject(o, "from", e->msg.from);
+	if (e->msg.account != NULL)
+		cJSON_AddStringToObject(o, "account", e->msg.account);
+	cJSON_AddStringToObject(o, "to", g->nick);
+	content = cJSON_AddObjectToObject(o, "content");
+	for (i = 0; content != NULL && i < e->msg.nfields; i++)
+		cJSON_AddStringToObject(content, e->msg.field[i],
+		    e->msg.value[i]);
+	rc = cluster_publish(cl, chan, o);
+	free(chan);
+	if (rc != 0)
+		return (cmd_error(req, ERR_UNAVAILABLE, "%s is on node %s, "
+		    "out of reach for now", g->nick, g->node));
+	cl->stats.msgs_out++;
+	return (1);
+}
+
+/*
+ * Called by cmd-msg.c with a message of c, checked and stamped: a room
+ * message goes to Redis in one script and is delivered when it comes
+ * back (0); one to a user of another node goes to its node, and c's
+ * echo is cmd-msg.c's (1); anything else, or Redis away, is delivered
+ * here as by a single node (1).  -1: refused, the error in req.
+ */
+int
+cluster_msg(struct cluster *cl, struct client *c, struct request *req,
+    struct evt *e, struct room *r, struct client *t)
+{
+	struct cluster_room	*cr;
+	char			*tail, *extra;
+
+	if (r == NULL)
+		return (t->flags & CLIENT_REMOTE ?
+		    cluster_msg_private(cl, req, e, t) : 1);
+	if (!cluster_up(cl) || (cr = hash_find(cl->rooms, r->fold)) == NULL)
+		return (1);
+	tail = store_redis_member(0, e->msg.ts, e->msg.room, e->msg.from,
+	    e->msg.field, e->msg.value, e->msg.nfields, "");
+	extra = cluster_msg_extra(cl, c, req, e);
+	if (tail == NULL || extra == NULL ||
+	    cluster_msg_batch(cl, cr, tail, extra) != 0) {
+		free(tail);
+		free(extra);
+		return (cmd_close(req, ERR__COUNT, "out of memory"));
+	}
+	return (0);
+}
+
+/* A number member of o, or 0. */
+static double
+cluster_msg_number(const cJSON *o, const char *name)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return (cJSON_IsNumber(v) ? v->valuedouble : 0);
+}
+
+/* The message's content (an object, in order) into e; false if none. */
+static bool
+cluster_msg_content(const cJSON *o, struct evt *e)
+{
+	const cJSON	*item;
+
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(o,
+	    "content")) {
+		if (!cJSON_IsString(item) || e->msg.nfields == EVT_MSG_FIELDS)
+			return (false);
+		e->msg.field[e->msg.nfields] = item->string;
+		e->msg.value[e->msg.nfields++] = item->valuestring;
+	}
+	return (e->msg.nfields > 0);
+}
+
+/*
+ * A room message from the room's channel, in the room's one order: to
+ * this node's members (the sender's echo too, when it is here), once,
+ * with the zero-copy path of any message; then kept with the latest.
+ */
+static void
+cluster_msg_room_one(struct cluster *cl, const cJSON *o)
+{
+	struct server	*s = cl->server;
+	struct client	*c = NULL;
+	struct room	*r;
+	struct evt	 e;
+	const cJSON	*cid;
+	const char	*node, *re = NULL;
+
+	cl->stats.msgs_in++;
+	evt_init(&e, EVT_MSG);
+	e.msg.msgid = (uint64_t)cluster_msg_number(o, "msgid");
+	e.msg.ts = (int64_t)cluster_msg_number(o, "ts");
+	e.msg.from = json_get_string(o, "from");
+	e.msg.room = json_get_string(o, "room");
+	e.msg.account = json_get_string(o, "account");
+	node = json_get_string(o, "node");
+	if (e.msg.from == NULL || e.msg.room == NULL || e.msg.msgid == 0 ||
+	    !cluster_msg_content(o, &e) ||
+	    (r = room_find(s, e.msg.room)) == NULL)
+		goto out;
+	/* The room's name as this node's members know it. */
+	e.msg.room = r->name;
+	if (e.msg.msgid > cl->msgid)
+		cl->msgid = e.msg.msgid;
+	cid = cJSON_GetObjectItemCaseSensitive(o, "cid");
+	if (node != NULL && strcmp(node, cl->node) == 0 &&
+	    cJSON_IsNumber(cid) && (c = nick_find(s, e.msg.from)) != NULL &&
+	    (c->flags & CLIENT_REMOTE || c->id != (uint64_t)cid->valuedouble))
+		c = NULL;
+	if (c != NULL)
+		re = json_get_string(o, "re");
+	cmd_msg_deliver(c, re, &e, r, NULL);
+	if (store_seen(s->store, &e.msg, r->fold, store_evt_size(&e)) != 0)
+		log_warn("history of %s: message %llu not kept", r->name,
+		    (unsigned long long)e.msg.msgid);
+out:
+	evt_clear(&e);
+}
+
+/* A room channel's message: the messages of one script, in order. */
+void
+cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
+{
+	const cJSON	*m;
+	cJSON		*o;
+
+	if ((o = cJSON_ParseWithLength(text, len)) == NULL)
+		return;
+	cJSON_ArrayForEach(m, o)
+		cluster_msg_room_one(cl, m);
+	cJSON_Delete(o);
+}
+
+/* A private message from another node for a user of this one. */
+void
+cluster_msg_private_in(struct cluster *cl, cJSON *o)
+{
+	struct client	*t;
+	struct evt	 e;
+
+	cl->stats.msgs_in++;
+	if ((t = nick_find(cl->server, json_get_string(o, "to") != NULL ?
+	    json_get_string(o, "to") : "")) == NULL ||
+	    t->flags & CLIENT_REMOTE)
+		return;
+	evt_init(&e, EVT_MSG);
+	e.msg.msgid = (uint64_t)cluster_msg_number(o, "msgid");
+	e.msg.ts = (int64_t)cluster_msg_number(o, "ts");
+	e.msg.from = json_get_string(o, "from");
+	e.msg.account = json_get_string(o, "account");
+	e.msg.to = t->nick;
+	if (e.msg.from != NULL && cluster_msg_content(o, &e))
+		client_send(t, &e);
+	evt_clear(&e);
+}
