@@ -288,6 +288,12 @@ tls_new(const struct config *cf, char *err, size_t errlen)
 	 */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (cf->tls_session_tickets) {
+		/*
+		 * One ticket, not OpenSSL's two: a client resumes one
+		 * connection at a time, and a resumed one gets a fresh
+		 * ticket; each costs a seal and a record at every setup.
+		 */
+		SSL_CTX_set_num_tickets(ctx, 1);
 		SSL_CTX_set_timeout(ctx, TLS_TICKET_ROTATE);
 		if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx,
 		    tls_ticket_cb) != 1) {
