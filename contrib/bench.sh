@@ -256,21 +256,24 @@ for m in $modes; do
 	esac
 done
 
+# The summaries' awk: the median of a string of numbers (the first is empty).
+median='
+function median(s,	v, n, i, j, t) {
+	n = split(s, v, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
+	return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
+}'
+
 # Side by side: what each store adds to a delivery, against history off, and
 # what WebSocket adds, against the same store native; with --repeat, the
 # median of each one's runs, then every run's figure.
 if [ -n "$summary" ]; then
 	echo "broadcast: server CPU per delivery, by store (exactly once: ok):" >&2
 	# shellcheck disable=SC2086
-	printf '%s %s %s\n' $summary | awk '
-	function median(s,	v, n, i, j, t) {
-		n = split(s, v, " ")
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-			}
-		return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
-	}
+	printf '%s %s %s\n' $summary | awk "$median"'
 	{
 		if (!($1 in ok)) {
 			name[++n] = $1
@@ -429,15 +432,7 @@ done
 # Medians side by side; the last column compares evchatd with Redis.
 echo "TLS: server CPU per delivery (W1), round trip (W3), setup (W4, W4r: resumed), ns, median of $repeat:" >&2
 # shellcheck disable=SC2086
-printf '%s %s %s %s\n' $tls_summary | awk -v targets="$targets" '
-function median(s,	v, n, i, j, t) {
-	n = split(s, v, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-		}
-	return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
-}
+printf '%s %s %s %s\n' $tls_summary | awk -v targets="$targets" "$median"'
 {
 	if (!($1 in seen)) {
 		seen[$1] = 1
