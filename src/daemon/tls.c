@@ -437,6 +437,8 @@ tls_write(SSL *ssl, struct frame *const *q, size_t n, struct evbuffer *out)
 		switch (SSL_get_error(ssl, r)) {
 		case SSL_ERROR_WANT_WRITE:
 		case SSL_ERROR_WANT_READ:
+			log_debug("TLS write: the socket is full, the rest "
+			    "waits in the bufferevent");
 			if (evbuffer_add(out, p, len) != 0)
 				return (-1);
 			goto rest;
