@@ -2,10 +2,11 @@
 # contrib/bench.sh: `make bench`: the standard evchat-bench set, each run against a freshly started evchatd on
 # 127.0.0.1:0 with its limits off, pinned apart on two cores; it knows evchatd's command line, not its code.
 #
-# usage: bench.sh [--quick] [--repeat N] [--ws] [run ...]
-#        (runs: broadcast idle pingpong join rss; default all)
+# usage: bench.sh [--quick] [--repeat N] [--ws] [--tls] [run ...]
+#        (runs: broadcast idle pingpong join rss; default all, or none with --tls)
 # env:   EVCHATD, EVCHAT_BENCH (paths of the binaries), BENCH_OUT (a file that also gets the JSON lines),
-#        BENCH_STORES (default "off memory sqlite:": the history stores broadcast, join and rss run under)
+#        BENCH_STORES (default "off memory sqlite:": the history stores broadcast, join and rss run under),
+#        EVCHATD_BASE (--tls: another evchatd, say the last release, measured beside EVCHATD as "base")
 # broadcast runs once per store (N times, the stores taking turns, with --repeat N: a busy machine moves
 # the figures more than a store does), so that what the store costs a delivery shows side by side at the end;
 # join (a replay to each of 1,000 joiners) and rss (1,000 rooms of 1,000 kept messages) once per store
@@ -15,6 +16,12 @@
 # With --ws, broadcast, idle and pingpong each run a second time with their clients on WebSocket (the
 # server gets a web listener too; broadcast's publisher stays native), labelled STORE/ws in the summary
 # and compared there with the same store's native figure.
+# With --tls, the TLS set runs too (N rounds with --repeat, the servers taking turns in each): W1 broadcast,
+# W3 pingpong, W4 connect (a full handshake and hello/welcome per setup) and W4 connect --resume, over TLS
+# 1.3 (TLS_AES_256_GCM_SHA384, X25519, one RSA-2048 self-signed certificate made in the temporary
+# directory), against evchatd and against a redis-server of the script's own on its TLS port (when one is
+# installed; evchat-bench --redis), each started fresh; the summary puts their server CPU per delivery,
+# round trip and setup side by side.
 # The table goes to stderr, one JSON object per result to stdout (with the member "store" added where a
 # store was set); the exit status is evchat-bench's worst.
 
@@ -25,9 +32,10 @@ EVCHAT_BENCH=${EVCHAT_BENCH:-src/evchat-bench}
 quick=no
 repeat=1
 transports=native
+tls=no
 modes=
 usage() {
-	echo "usage: bench.sh [--quick] [--repeat N] [--ws] [broadcast]" \
+	echo "usage: bench.sh [--quick] [--repeat N] [--ws] [--tls] [broadcast]" \
 	    "[idle] [pingpong] [join] [rss]" >&2
 	exit 64
 }
@@ -41,12 +49,13 @@ while [ $# -gt 0 ]; do
 		esac
 		shift ;;
 	--ws)	transports="native ws" ;;
+	--tls)	tls=yes ;;
 	broadcast|idle|pingpong|join|rss) modes="$modes $1" ;;
 	*) usage ;;
 	esac
 	shift
 done
-[ -n "$modes" ] || modes="broadcast idle pingpong join rss"
+[ -n "$modes" ] || [ $tls = yes ] || modes="broadcast idle pingpong join rss"
 stores=${BENCH_STORES:-off memory sqlite:}
 
 for b in "$EVCHATD" "$EVCHAT_BENCH"; do
@@ -247,21 +256,24 @@ for m in $modes; do
 	esac
 done
 
+# The summaries' awk: the median of a string of numbers (the first is empty).
+median='
+function median(s,	v, n, i, j, t) {
+	n = split(s, v, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
+	return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
+}'
+
 # Side by side: what each store adds to a delivery, against history off, and
 # what WebSocket adds, against the same store native; with --repeat, the
 # median of each one's runs, then every run's figure.
 if [ -n "$summary" ]; then
 	echo "broadcast: server CPU per delivery, by store (exactly once: ok):" >&2
 	# shellcheck disable=SC2086
-	printf '%s %s %s\n' $summary | awk '
-	function median(s,	v, n, i, j, t) {
-		n = split(s, v, " ")
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-			}
-		return (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
-	}
+	printf '%s %s %s\n' $summary | awk "$median"'
 	{
 		if (!($1 in ok)) {
 			name[++n] = $1
@@ -296,4 +308,160 @@ fi
 for s in $skipped; do
 	echo "  ${s%%:*}: skipped (not in this evchatd)" >&2
 done
+
+[ $tls = yes ] || exit $status
+
+# The TLS set.  A server started for it: tls_start TARGET (evchatd, base or redis) sets pid and port.
+if ! command -v openssl >/dev/null 2>&1; then
+	echo "bench.sh: no openssl command: no --tls runs" >&2
+	exit $status
+fi
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1 || {
+	echo "bench.sh: cannot make a certificate" >&2
+	exit 1
+}
+targets=evchatd
+if [ -n "${EVCHATD_BASE:-}" ]; then
+	[ -x "$EVCHATD_BASE" ] || { echo "bench.sh: $EVCHATD_BASE is not an executable" >&2; exit 1; }
+	targets="$targets base"
+fi
+if command -v redis-server >/dev/null 2>&1; then
+	targets="$targets redis"
+else
+	echo "bench.sh: no redis-server: evchatd alone over TLS" >&2
+fi
+
+# (its loop counters are its own: the caller's i counts rounds)
+tls_start() {
+	log=$tmp/server.log
+	: >"$log"
+	port=
+	case $1 in
+	redis)
+		# Its own loopback port: Redis cannot report one it chose.
+		try=0
+		while [ $try -lt 5 ]; do
+			port=$((20000 + ($$ * 7 + try * 997 + $(date +%s)) % 40000))
+			$srv_pin redis-server --port 0 --bind 127.0.0.1 \
+			    --tls-port "$port" --tls-cert-file "$tmp/cert.pem" \
+			    --tls-key-file "$tmp/key.pem" \
+			    --tls-ca-cert-file "$tmp/cert.pem" \
+			    --tls-auth-clients no --tls-protocols TLSv1.3 \
+			    --tls-ciphersuites TLS_AES_256_GCM_SHA384 \
+			    --save '' --appendonly no --maxclients 10000 \
+			    --logfile "$log" &
+			pid=$!
+			polls=0
+			while [ $polls -lt 50 ]; do
+				grep -q 'Ready to accept' "$log" && return 0
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+				polls=$((polls + 1))
+			done
+			stop_server
+			try=$((try + 1))
+		done ;;
+	*)
+		bin=$EVCHATD
+		[ "$1" = base ] && bin=$EVCHATD_BASE
+		# shellcheck disable=SC2086
+		$srv_pin "$bin" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
+		    --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" \
+		    --history-max 0 $limits 2>"$log" &
+		pid=$!
+		polls=0
+		while [ $polls -lt 100 ]; do
+			port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) (TLS)$/\1/p' "$log" | head -n 1)
+			[ -n "$port" ] && return 0
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+			polls=$((polls + 1))
+		done
+		stop_server ;;
+	esac
+	echo "bench.sh: $1 did not start over TLS:" >&2
+	cat "$log" >&2
+	return 1
+}
+
+case $quick in
+no)	w1="--subscribers 100 --messages 20000 --window 2000"
+	w3="--pairs 500 --time 5"
+	w4="--setups 2000" ;;
+yes)	w1="--subscribers 10 --messages 5000 --window 2000"
+	w3="--pairs 50 --time 1"
+	w4="--setups 200" ;;
+esac
+echo "# TLS: $targets; W1 broadcast $w1, W3 pingpong $w3, W4 connect $w4 (and --resume)" >&2
+tls_summary=
+i=0
+while [ $i -lt "$repeat" ]; do
+	for w in W1 W3 W4 W4r; do
+		case $w in
+		W1)	args="$w1 broadcast" ;;
+		W3)	args="$w3 pingpong" ;;
+		W4)	args="$w4 connect" ;;
+		W4r)	args="$w4 --resume connect" ;;
+		esac
+		for target in $targets; do
+			tls_start "$target" || exit 1
+			redis=
+			[ "$target" = redis ] && redis=--redis
+			# shellcheck disable=SC2086
+			$gen_pin "$EVCHAT_BENCH" $header --tls $redis \
+			    --server "127.0.0.1:$port" --server-pid "$pid" \
+			    $args >"$tmp/out.json"
+			rc=$?
+			stop_server
+			header=--no-header
+			sed "s/^{/{\"workload\":\"$w\",\"label\":\"$target\",/" \
+			    "$tmp/out.json"
+			[ -n "${BENCH_OUT:-}" ] && sed "s/^{/{\"workload\":\"$w\",\"label\":\"$target\",/" \
+			    "$tmp/out.json" >>"$BENCH_OUT"
+			[ $rc -gt $status ] && status=$rc
+			ns=$(sed -n 's/.*"ns_per_op":\([-+.0-9eE]*\).*/\1/p' "$tmp/out.json")
+			ok=FAIL
+			grep -q '"ok":true' "$tmp/out.json" && ok=ok
+			tls_summary="$tls_summary $w $target ${ns:--} $ok"
+		done
+	done
+	i=$((i + 1))
+done
+
+# Medians side by side; the last column compares evchatd with Redis.
+echo "TLS: server CPU per delivery (W1), round trip (W3), setup (W4, W4r: resumed), ns, median of $repeat:" >&2
+# shellcheck disable=SC2086
+printf '%s %s %s %s\n' $tls_summary | awk -v targets="$targets" "$median"'
+{
+	if (!($1 in seen)) {
+		seen[$1] = 1
+		work[++nw] = $1
+	}
+	if ($3 != "-")
+		runs[$1, $2] = runs[$1, $2] " " $3
+	if ($4 != "ok")
+		bad[$1, $2] = 1
+}
+END {
+	nt = split(targets, t, " ")
+	line = sprintf("  %-5s", "")
+	for (j = 1; j <= nt; j++)
+		line = line sprintf(" %12s", t[j])
+	print line "  evchatd/redis"
+	for (i = 1; i <= nw; i++) {
+		line = sprintf("  %-5s", work[i])
+		for (j = 1; j <= nt; j++) {
+			k = work[i] SUBSEP t[j]
+			m[j] = k in runs ? median(runs[k]) : "-"
+			line = line sprintf(" %12s", m[j] == "-" ? "-" : \
+			    sprintf("%.0f%s", m[j], k in bad ? "!" : ""))
+			if (t[j] == "evchatd") e = m[j]
+			if (t[j] == "redis") r = m[j]
+		}
+		if (e != "-" && r != "-" && r > 0)
+			line = line sprintf("  %.2f", e / r)
+		print line
+	}
+}' >&2
 exit $status

@@ -240,6 +240,8 @@ bench_bcast_new(struct bench_bcast *bc)
 			return (-1);
 	}
 	bc->pub = bc->conns[bc->nsubs];
+	/* Several servers: the publisher on the first, subscribers dealt. */
+	bc->pub->server = 0;
 	if ((req = cJSON_CreateObject()) == NULL)
 		return (-1);
 	rc = -1;

@@ -1,7 +1,7 @@
-/* bench-conn.c: one evchat-bench client connection: non-blocking connect (spread over 127.0.0.x source
- * addresses when ports run out), large raw reads, frames through the framing library or messages through
- * the WebSocket transport, the requests and replies the modes need (welcome, join, history, ping, error,
- * bye); it knows no mode's purpose. */
+/* bench-conn.c: one evchat-bench client connection: non-blocking connect to one of the servers (spread over
+ * 127.0.0.x source addresses when ports run out), large raw reads (or TLS's), frames through the framing
+ * library or messages through the WebSocket or Redis transport, the requests and replies the modes need
+ * (welcome, join, history, ping, error, bye); it knows no mode's purpose. */
 
 #include "config.h"
 
@@ -43,6 +43,7 @@ bench_conn_new(struct bench *b, const struct bench_conn_ops *ops, void *arg,
 	c->ops = ops;
 	c->arg = arg;
 	c->index = index;
+	c->server = index % b->opts.nservers;	/* a mode may choose */
 	c->fd = -1;
 	c->max_frame = FRAME_MAX_DEFAULT;
 	c->replay = -1;
@@ -147,7 +148,7 @@ bench_conn_connect(struct bench_conn *c, char *err, size_t errlen)
 	const struct bench_addr	*to;
 	int			 fd, error = 0;
 
-	to = c->ws != NULL ? &b->opts.ws : &b->opts.server;
+	to = c->ws != NULL ? &b->opts.ws : &b->opts.servers[c->server];
 	for (;;) {
 		if ((fd = bench_conn_socket(c, to, &error)) != -1)
 			break;
@@ -164,6 +165,12 @@ bench_conn_connect(struct bench_conn *c, char *err, size_t errlen)
 			b->src_used = b->src;
 	}
 	c->fd = fd;
+	if (c->ws == NULL && b->tls_ctx != NULL && bench_tls_start(c,
+	    b->tls_ctx, b->opts.resume ? b->tls_session : NULL) != 0) {
+		snprintf(err, errlen, "cannot start TLS");
+		bench_conn_close(c, false);
+		return (-1);
+	}
 	c->rd = event_new(b->base, fd, EV_READ | EV_PERSIST,
 	    bench_conn_read_cb, c);
 	c->wr = event_new(b->base, fd, EV_WRITE | EV_PERSIST,
@@ -192,6 +199,8 @@ bench_conn_close(struct bench_conn *c, bool reset)
 		event_del(c->wr);
 	if (reset)
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	if (c->ssl != NULL)
+		bench_tls_stop(c, reset);
 	close(c->fd);
 	c->fd = -1;
 	c->flags = (c->flags & ~BENCH_CONN_CONNECTING) | BENCH_CONN_CLOSED;
@@ -222,6 +231,8 @@ bench_conn_send(struct bench_conn *c, const void *payload, size_t len)
 		return (-1);
 	if (c->ws != NULL)
 		return (bench_ws_send(c->ws, payload, len));
+	if (c->b->opts.redis)
+		return (bench_redis_send(c, payload, len));
 	return (frame_encode(c->out, payload, len));
 }
 
@@ -249,6 +260,8 @@ bench_conn_join(struct bench_conn *c, const char *room, int64_t history)
 	cJSON	*o;
 	int	 rc = -1;
 
+	if (c->b->opts.redis)
+		return (bench_redis_join(c, room));
 	if ((o = cJSON_CreateObject()) == NULL)
 		return (-1);
 	if (cJSON_AddStringToObject(o, "type", "join") != NULL &&
@@ -310,7 +323,8 @@ int
 bench_conn_start(struct bench_conn *c, char *err, size_t errlen)
 {
 	if ((c->ws != NULL && bench_ws_request(c->ws) != 0) ||
-	    bench_conn_hello(c) != 0) {
+	    (c->b->opts.redis ? bench_redis_hello(c) : bench_conn_hello(c)) !=
+	    0) {
 		snprintf(err, errlen, "cannot queue hello");
 		return (-1);
 	}
@@ -321,6 +335,15 @@ size_t
 bench_conn_pending(const struct bench_conn *c)
 {
 	return (evbuffer_get_length(c->out));
+}
+
+/* One write of c->out: writev(2), or records through OpenSSL. */
+static int
+bench_conn_write(struct bench_conn *c)
+{
+	if (c->ssl != NULL)
+		return (bench_tls_write(c));
+	return (evbuffer_write(c->out, c->fd) == -1 ? -1 : 0);
 }
 
 /*
@@ -334,14 +357,15 @@ bench_conn_flush(struct bench_conn *c)
 
 	if (c->flags & (BENCH_CONN_CLOSED | BENCH_CONN_CONNECTING))
 		return (0);
+	c->tls_wait_read = false;
 	if ((left = evbuffer_get_length(c->out)) == 0)
 		return (0);
-	if (evbuffer_write(c->out, c->fd) == -1 && errno != EAGAIN &&
+	if (bench_conn_write(c) == -1 && errno != EAGAIN &&
 	    errno != EINTR) {
 		bench_conn_lost(c, strerror(errno));
 		return (-1);
 	}
-	if (evbuffer_get_length(c->out) > 0)
+	if (evbuffer_get_length(c->out) > 0 && !c->tls_wait_read)
 		return (event_add(c->wr, NULL));
 	return (0);
 }
@@ -362,16 +386,16 @@ bench_conn_write_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		c->flags &= ~BENCH_CONN_CONNECTING;
 	}
-	if (evbuffer_get_length(c->out) > 0 &&
-	    evbuffer_write(c->out, fd) == -1 && errno != EAGAIN &&
-	    errno != EINTR) {
+	c->tls_wait_read = false;
+	if (evbuffer_get_length(c->out) > 0 && bench_conn_write(c) == -1 &&
+	    errno != EAGAIN && errno != EINTR) {
 		bench_conn_lost(c, strerror(errno));
 		return;
 	}
-	if (evbuffer_get_length(c->out) > 0)
+	if (evbuffer_get_length(c->out) > 0 && !c->tls_wait_read)
 		return;
 	event_del(c->wr);
-	if (c->ops->drained != NULL)
+	if (evbuffer_get_length(c->out) == 0 && c->ops->drained != NULL)
 		c->ops->drained(c);
 }
 
@@ -494,22 +518,33 @@ bench_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t			 n;
 	uint64_t		 now;
 
-	if (evbuffer_reserve_space(c->in, BENCH_READ_SIZE, &v, 1) != 1) {
+	if (c->ssl != NULL)
+		n = bench_tls_read(c);
+	else if (evbuffer_reserve_space(c->in, BENCH_READ_SIZE, &v, 1) != 1) {
 		bench_conn_lost(c, "out of memory");
 		return;
+	} else if ((n = read(fd, v.iov_base, v.iov_len)) > 0) {
+		v.iov_len = n;
+		evbuffer_commit_space(c->in, &v, 1);
 	}
-	n = read(fd, v.iov_base, v.iov_len);
 	if (n <= 0) {
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+			/* A TLS write that waited for this input goes on. */
+			if (c->tls_wait_read)
+				bench_conn_flush(c);
 			return;
+		}
 		bench_conn_lost(c, n == 0 ? "connection closed by the server" :
 		    strerror(errno));
 		return;
 	}
-	v.iov_len = n;
-	evbuffer_commit_space(c->in, &v, 1);
 	now = bench_now();
-	if (c->ws == NULL) {
+	if (c->b->opts.redis) {
+		if (bench_redis_read(c, now) != 0) {
+			bench_conn_lost(c, "not RESP");
+			return;
+		}
+	} else if (c->ws == NULL) {
 		if (bench_conn_frames(c, now) != 0)
 			return;
 	} else if (bench_ws_read(c->ws, now, err, sizeof err) != 0) {

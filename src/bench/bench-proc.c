@@ -112,3 +112,26 @@ bench_proc_read(pid_t pid, struct bench_proc *p)
 	p->ok = true;
 	return (0);
 }
+
+/*
+ * Sample every --server-pid, summed (several nodes and their Redis are
+ * one server to a client); p->ok only when each could be read.
+ */
+int
+bench_proc_read_all(const struct bench *b, struct bench_proc *p)
+{
+	struct bench_proc	one;
+	unsigned int		i;
+
+	if (b->opts.npids <= 1)
+		return (bench_proc_read(b->opts.server_pid, p));
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < b->opts.npids; i++) {
+		if (bench_proc_read(b->opts.server_pids[i], &one) != 0)
+			return (-1);
+		p->cpu_ns += one.cpu_ns;
+		p->rss_kb += one.rss_kb;
+	}
+	p->ok = true;
+	return (0);
+}

@@ -12,7 +12,7 @@ void
 bench_meter_start(struct bench *b, struct bench_meter *m)
 {
 	memset(m, 0, sizeof *m);
-	bench_proc_read(b->opts.server_pid, &m->srv0);
+	bench_proc_read_all(b, &m->srv0);
 	m->self0 = bench_proc_self_ns();
 	m->t0 = bench_now();
 }
@@ -22,7 +22,7 @@ bench_meter_stop(struct bench *b, struct bench_meter *m)
 {
 	m->t1 = bench_now();
 	m->self1 = bench_proc_self_ns();
-	bench_proc_read(b->opts.server_pid, &m->srv1);
+	bench_proc_read_all(b, &m->srv1);
 }
 
 static double

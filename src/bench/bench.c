@@ -30,7 +30,12 @@
 enum {
 	BENCH_OPT_KILL = 256,
 	BENCH_OPT_NO_HEADER,
-	BENCH_OPT_WS
+	BENCH_OPT_WS,
+	BENCH_OPT_TLS,
+	BENCH_OPT_TLS_CA,
+	BENCH_OPT_RESUME,
+	BENCH_OPT_REDIS,
+	BENCH_OPT_SETUPS
 };
 
 static const struct option bench_long_options[] = {
@@ -55,21 +60,31 @@ static const struct option bench_long_options[] = {
 	{ "kill-subscriber-after", required_argument,	NULL, BENCH_OPT_KILL },
 	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
 	{ "ws",			required_argument,	NULL, BENCH_OPT_WS },
+	{ "tls",		no_argument,		NULL, BENCH_OPT_TLS },
+	{ "tls-ca",		required_argument,	NULL, BENCH_OPT_TLS_CA },
+	{ "resume",		no_argument,		NULL, BENCH_OPT_RESUME },
+	{ "redis",		no_argument,		NULL, BENCH_OPT_REDIS },
+	{ "setups",		required_argument,	NULL, BENCH_OPT_SETUPS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
 };
 
-/* ws: the mode puts (some of) its connections on WebSocket under --ws. */
+/*
+ * ws: the mode puts (some of) its connections on WebSocket under --ws;
+ * redis: it can measure Redis's pub/sub (--redis).
+ */
 static const struct {
 	const char	*name;
 	int		(*run)(struct bench *, struct bench_result *);
 	bool		 ws;
+	bool		 redis;
 } bench_modes[] = {
-	{ "broadcast",	bench_broadcast,	true },
-	{ "idle",	bench_idle,		true },
-	{ "pingpong",	bench_pingpong,		true },
-	{ "join",	bench_join,		false },
+	{ "broadcast",	bench_broadcast,	true,	true },
+	{ "idle",	bench_idle,		true,	true },
+	{ "pingpong",	bench_pingpong,		true,	true },
+	{ "join",	bench_join,		false,	false },
+	{ "connect",	bench_connect,		false,	true },
 };
 
 static void
@@ -77,12 +92,23 @@ bench_usage(FILE *f)
 {
 	fprintf(f,
 "usage: evchat-bench [option ...] mode ...\n"
-"modes, run in the order given: broadcast, idle, pingpong, join\n"
-"  -s, --server ADDR:PORT   loopback server address (default %s)\n"
+"modes, run in the order given: broadcast, idle, pingpong, join, connect\n"
+"  -s, --server ADDR:PORT   loopback server address (default %s); given\n"
+"                           again, connections are spread over them\n"
+"                           (broadcast's publisher on the first)\n"
+"  --tls                    speak TLS 1.3 (TLS_AES_256_GCM_SHA384, X25519)\n"
+"  --tls-ca FILE            check the server's chain against FILE (default:\n"
+"                           no check, for a loopback bench)\n"
+"  --resume                 offer the TLS session of the last connection\n"
+"                           set up (connect: resumption measured)\n"
+"  --redis                  the servers are Redis: hello is HELLO 3 and a\n"
+"                           SUBSCRIBE, messages are PUBLISHes\n"
+"  --setups N               connect: connections set up (default %u)\n"
 "  --ws ADDR:PORT           its web listener: broadcast's subscribers, idle's\n"
 "                           connections and pingpong's pairs speak WebSocket\n"
 "                           to it (default none: all native)\n"
-"  -p, --server-pid PID     measure the server's CPU and RSS from /proc\n"
+"  -p, --server-pid PID     measure the server's CPU and RSS from /proc;\n"
+"                           given again, CPU and RSS are summed\n"
 "  -d, --duration SEC       bound on each run, setup included (default 120)\n"
 "  -r, --rate R             fixed offered load: messages or round trips/s;\n"
 "                           join: live messages/s in the room (default %d)\n"
@@ -110,7 +136,7 @@ bench_usage(FILE *f)
 "  --no-header              no table header on stderr\n"
 "  -h, --help               print this help, then exit\n"
 "  -V, --version            print the version, then exit\n",
-	    BENCH_SERVER_DEFAULT, BENCH_JOIN_RATE, BENCH_TEXT_DEFAULT,
+	    BENCH_SERVER_DEFAULT, BENCH_CONNECTS, BENCH_JOIN_RATE, BENCH_TEXT_DEFAULT,
 	    BENCH_TEXT_MIN, BENCH_JOIN_CLIENTS, BENCH_JOIN_HISTORY,
 	    BENCH_JOIN_FILL, BENCH_JOIN_INFLIGHT);
 }
@@ -175,7 +201,9 @@ static void
 bench_opts_init(struct bench_opts *o)
 {
 	memset(o, 0, sizeof *o);
-	bench_opt_addr(&o->server, BENCH_SERVER_DEFAULT);
+	bench_opt_addr(&o->servers[0], BENCH_SERVER_DEFAULT);
+	o->nservers = 1;
+	o->connects = BENCH_CONNECTS;
 	o->duration = 120;
 	o->subscribers = 100;
 	o->messages = 200000;
@@ -201,14 +229,23 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 	const char	*bad = NULL;
 	unsigned int	 pid;
 	int		 ch;
+	bool		 server_set = false;
 
 	while ((ch = getopt_long(argc, argv, "s:p:d:r:S:m:w:z:n:g:H:P:t:c:y:f:R:i:hV",
 	    bench_long_options, NULL)) != -1) {
 		switch (ch) {
 		case 's':
+			if (server_set && o->nservers == BENCH_SERVERS_MAX) {
+				bad = "--server (too many)";
+				break;
+			}
+			if (!server_set)
+				o->nservers = 0;
+			server_set = true;
+			/* FALLTHROUGH */
 		case BENCH_OPT_WS:
-			if (bench_opt_addr(ch == 's' ? &o->server : &o->ws,
-			    optarg) != 0) {
+			if (bench_opt_addr(ch == 's' ? &o->servers[o->nservers++] :
+			    &o->ws, optarg) != 0) {
 				fprintf(stderr, "evchat-bench: %s: not a "
 				    "loopback ADDR:PORT (127.0.0.0/8 or "
 				    "[::1] only)\n", optarg);
@@ -216,9 +253,31 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			}
 			break;
 		case 'p':
-			if (bench_opt_uint(optarg, 1, &pid) != 0)
+			if (bench_opt_uint(optarg, 1, &pid) != 0 ||
+			    o->npids == BENCH_SERVERS_MAX) {
 				bad = "--server-pid";
-			o->server_pid = (pid_t)pid;
+				break;
+			}
+			if (o->npids == 0)
+				o->server_pid = (pid_t)pid;
+			o->server_pids[o->npids++] = (pid_t)pid;
+			break;
+		case BENCH_OPT_TLS:
+			o->tls = true;
+			break;
+		case BENCH_OPT_TLS_CA:
+			o->tls = true;
+			o->tls_ca = optarg;
+			break;
+		case BENCH_OPT_RESUME:
+			o->resume = true;
+			break;
+		case BENCH_OPT_REDIS:
+			o->redis = true;
+			break;
+		case BENCH_OPT_SETUPS:
+			if (bench_opt_uint(optarg, 1, &o->connects) != 0)
+				bad = "--setups";
 			break;
 		case 'd':
 			if (bench_opt_double(optarg, 0.1, &o->duration) != 0)
@@ -408,6 +467,8 @@ bench_init(struct bench *b)
 static void
 bench_done(struct bench *b)
 {
+	bench_tls_session_free(b->tls_session);
+	bench_tls_ctx_free(b->tls_ctx);
 	if (b->deadline != NULL)
 		event_free(b->deadline);
 	if (b->base != NULL)
@@ -420,6 +481,7 @@ main(int argc, char **argv)
 	struct bench		b;
 	struct bench_result	r;
 	char			 base_prefix[sizeof b.opts.prefix];
+	char			 err[256];
 	unsigned int		 i, run;
 	int			 j, status = 0, rc;
 
@@ -441,6 +503,25 @@ main(int argc, char **argv)
 			    argv[j]);
 			return (BENCH_EXIT_USAGE);
 		}
+		if (b.opts.redis && !bench_modes[i].redis) {
+			fprintf(stderr, "evchat-bench: %s has no --redis\n",
+			    argv[j]);
+			return (BENCH_EXIT_USAGE);
+		}
+	}
+	if (b.opts.redis && b.opts.ws.name != NULL) {
+		fprintf(stderr, "evchat-bench: --redis and --ws: choose one\n");
+		return (BENCH_EXIT_USAGE);
+	}
+	if (b.opts.tls && b.opts.ws.name != NULL) {
+		fprintf(stderr, "evchat-bench: --tls is for native or Redis "
+		    "connections, not --ws\n");
+		return (BENCH_EXIT_USAGE);
+	}
+	if (b.opts.tls && (b.tls_ctx = bench_tls_ctx_new(b.opts.tls_ca,
+	    err, sizeof err)) == NULL) {
+		fprintf(stderr, "evchat-bench: %s\n", err);
+		return (1);
 	}
 	bench_raise_nofile();
 	if (bench_init(&b) != 0) {
@@ -461,6 +542,10 @@ main(int argc, char **argv)
 		if (bench_modes[i].ws)
 			cJSON_AddStringToObject(r.json, "transport",
 			    b.opts.ws.name != NULL ? "websocket" : "native");
+		cJSON_AddStringToObject(r.json, "target", b.opts.redis ?
+		    "redis" : "evchatd");
+		cJSON_AddBoolToObject(r.json, "tls", b.opts.tls);
+		cJSON_AddNumberToObject(r.json, "servers", b.opts.nservers);
 		rc = bench_modes[i].run(&b, &r);
 		if (rc != 0)
 			bench_fail(&r, "%s", "could not run");

@@ -1,6 +1,6 @@
 /* bench.h: evchat-bench, the loopback load generator: its one state struct, connections, histogram,
- * sequence accounting, /proc sampling, the WebSocket transport and the four modes; it knows the wire
- * protocol, not evchatd's code. */
+ * sequence accounting, /proc sampling, the WebSocket, TLS and Redis transports and the five modes; it knows
+ * the wire protocol, not evchatd's code. */
 
 #ifndef EVCHAT_BENCH_H
 #define EVCHAT_BENCH_H
@@ -16,6 +16,9 @@
 struct event;
 struct event_base;
 struct evbuffer;
+struct ssl_st;
+struct ssl_ctx_st;
+struct ssl_session_st;
 
 #define BENCH_SERVER_DEFAULT	"127.0.0.1:7667"
 #define BENCH_READ_SIZE		65536	/* bytes asked of one read(2) */
@@ -23,6 +26,8 @@ struct evbuffer;
 #define BENCH_SRC_MAX		254	/* 127.0.0.1 .. 127.0.0.254 */
 #define BENCH_NICK_MAX		32	/* bytes: ours are ASCII */
 #define BENCH_ROOM_MAX		64
+#define BENCH_SERVERS_MAX	16	/* --server given several times */
+#define BENCH_CONNECTS		2000	/* connect's default */
 
 /*
  * The text of every timed message: a kind letter, a 10-digit sequence
@@ -83,6 +88,8 @@ struct bench_proc {
 };
 
 int		 bench_proc_read(pid_t, struct bench_proc *);
+struct bench;
+int		 bench_proc_read_all(const struct bench *, struct bench_proc *);
 uint64_t	 bench_proc_self_ns(void);
 uint64_t	 bench_now(void);
 
@@ -155,6 +162,10 @@ struct bench_conn {
 	struct evbuffer			*in;
 	struct evbuffer			*out;
 	struct bench_ws			*ws;		/* NULL: native */
+	unsigned int			 server;	/* of opts.servers */
+	struct ssl_st			*ssl;		/* --tls, or NULL */
+	size_t				 tls_wlen;	/* a write to repeat */
+	bool				 tls_wait_read;	/* it waits for input */
 	size_t				 max_frame;
 	char				 nick[BENCH_NICK_MAX + 1];
 	char				 room[BENCH_ROOM_MAX + 1];
@@ -181,6 +192,24 @@ void		 bench_conn_frame(struct bench_conn *, const char *, size_t,
 		     uint64_t);
 void		 bench_conn_note(struct bench_conn *, const char *,
 		     const char *);
+
+/* bench-tls.c: --tls, a connection's TLS (bench-conn.c calls it). */
+struct ssl_ctx_st *bench_tls_ctx_new(const char *, char *, size_t);
+void		 bench_tls_ctx_free(struct ssl_ctx_st *);
+int		 bench_tls_start(struct bench_conn *, struct ssl_ctx_st *,
+		     struct ssl_session_st *);
+void		 bench_tls_stop(struct bench_conn *, bool);
+bool		 bench_tls_resumed(const struct bench_conn *);
+struct ssl_session_st *bench_tls_session(const struct bench_conn *);
+void		 bench_tls_session_free(struct ssl_session_st *);
+ssize_t		 bench_tls_read(struct bench_conn *);
+int		 bench_tls_write(struct bench_conn *);
+
+/* bench-redis.c: --redis, RESP3 pub/sub in place of the protocol. */
+int		 bench_redis_hello(struct bench_conn *);
+int		 bench_redis_join(struct bench_conn *, const char *);
+int		 bench_redis_send(struct bench_conn *, const void *, size_t);
+int		 bench_redis_read(struct bench_conn *, uint64_t);
 
 /*
  * Setting up many connections: at most BENCH_SETUP_INFLIGHT at a time, so
@@ -252,9 +281,17 @@ struct bench_addr {
 };
 
 struct bench_opts {
-	struct bench_addr	 server;
+	struct bench_addr	 servers[BENCH_SERVERS_MAX]; /* --server */
+	unsigned int		 nservers;
 	struct bench_addr	 ws;		/* --ws: the web listener */
 	pid_t			 server_pid;	/* 0: not measured */
+	pid_t			 server_pids[BENCH_SERVERS_MAX]; /* summed */
+	unsigned int		 npids;
+	bool			 tls;		/* --tls */
+	const char		*tls_ca;	/* NULL: no verification */
+	bool			 resume;	/* connect: resume sessions */
+	bool			 redis;		/* --redis: RESP3 pub/sub */
+	unsigned int		 connects;	/* connect: connections */
 	double			 duration;	/* bound on one run, seconds */
 	double			 rate;		/* 0: as fast as possible */
 	bool			 rate_set;	/* given: join's default is not 0 */
@@ -284,6 +321,8 @@ struct bench {
 	bool			 expired;
 	unsigned int		 src;		/* n: from 127.0.0.n+1 */
 	unsigned int		 src_used;	/* highest src used */
+	struct ssl_ctx_st	*tls_ctx;	/* --tls */
+	struct ssl_session_st	*tls_session;	/* the last one set up */
 };
 
 int		 bench_loop(struct bench *, uint64_t);
@@ -297,5 +336,6 @@ int		 bench_broadcast(struct bench *, struct bench_result *);
 int		 bench_idle(struct bench *, struct bench_result *);
 int		 bench_pingpong(struct bench *, struct bench_result *);
 int		 bench_join(struct bench *, struct bench_result *);
+int		 bench_connect(struct bench *, struct bench_result *);
 
 #endif /* EVCHAT_BENCH_H */

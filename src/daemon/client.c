@@ -16,6 +16,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 #include "server.h"
@@ -71,6 +72,8 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 	c->bev = bev;
 	if (direct)
 		c->flags |= CLIENT_WRITEV;
+	else if (bufferevent_openssl_get_ssl(bev) != NULL)
+		c->flags |= CLIENT_TLS;
 	/*
 	 * Nobody on the way can read what it sends: TLS (every connection
 	 * not direct is, or a fuzzer's pair) or the loopback interface.
@@ -90,7 +93,8 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 	 * Output is written by server_flush once per loop pass; libevent's
 	 * write event is armed only when the socket pushes back, so a busy
 	 * pass costs one writev per client and no epoll_ctl.  Other
-	 * bufferevents (TLS, the fuzzer's pairs) leave writing to libevent.
+	 * bufferevents (TLS, the fuzzer's pairs) leave to libevent what
+	 * server_flush could not write (TLS) or all of it (pairs).
 	 */
 	if (!direct)
 		bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -161,7 +165,8 @@ client_free(struct client *c)
 /*
  * Queue f, past every check: the bye must go out even over the limit.
  * For a writev client the frame is not copied: the client keeps a
- * reference until server_flush hands the queue to one writev.  Once the
+ * reference until server_flush hands the queue to one writev (to
+ * tls_write for a TLS client, which gathers it into records).  Once the
  * bufferevent holds leftovers, later frames join them there, in order.
  */
 static int
@@ -172,7 +177,8 @@ client_queue(struct client *c, struct frame *f)
 	struct frame	**q;
 	size_t		  cap;
 
-	if (!(c->flags & CLIENT_WRITEV) || evbuffer_get_length(out) != 0) {
+	if (!(c->flags & (CLIENT_WRITEV | CLIENT_TLS)) ||
+	    evbuffer_get_length(out) != 0) {
 		if (frame_queue(out, f) != 0)
 			return (-1);
 	} else {
@@ -229,6 +235,17 @@ client_flush(struct client *c)
 	size_t		 first = 0, cnt, i, total;
 	ssize_t		 n, written;
 
+	/* TLS: many frames a record, as OpenSSL takes one buffer a call. */
+	if (c->flags & CLIENT_TLS) {
+		if (tls_write(bufferevent_openssl_get_ssl(c->bev), c->outq,
+		    c->noutq, out) != 0) {
+			log_debug("client %llu: TLS write failed",
+			    (unsigned long long)c->id);
+			c->flags |= CLIENT_DEAD;
+		}
+		client_queue_release(c, 0, NULL);
+		return (c->flags & CLIENT_DEAD ? -1 : 0);
+	}
 	while (first < c->noutq) {
 		cnt = c->noutq - first;
 		if (cnt > CLIENT_IOV)

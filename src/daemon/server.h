@@ -106,6 +106,7 @@ struct config {
 	char		*tls_cert;	/* PEM chain, or NULL: no TLS */
 	char		*tls_key;	/* PEM key, NULL: in tls_cert */
 	unsigned int	 tls_min_version; /* minor: 2 (TLS 1.2) or 3 */
+	bool		 tls_session_tickets; /* resumption by ticket */
 	char		**web_listen;	/* the page and /ws, plain HTTP */
 	size_t		 nweb_listen;
 	char		**web_tls_listen; /* the same over TLS */
@@ -520,6 +521,8 @@ void		 cmd_history_replay(struct client *,
 					   cluster: no connection, nothing
 					   is sent to it (cluster-user.c) */
 #define CLIENT_SEEN		0x40000	/* cluster-user.c: in a snapshot */
+#define CLIENT_TLS		0x80000	/* bufferevent_openssl: client_flush
+					   writes the queue with tls_write */
 
 #define CLIENT_AWAY_MAX		300	/* bytes of an away message */
 
@@ -795,10 +798,38 @@ struct auth_ticket *auth_hash_start(struct auth *, const char *,
 		     auth_hashed_cb *, void *);
 void		 auth_cancel(struct auth_ticket *);
 
-/* tls.c: the TLS listeners' context, kept across a bad reload. */
+/*
+ * tls.c: the TLS listeners' context, kept across a bad reload, its session
+ * ticket keys, and the batched write of a TLS client's queue.
+ */
+#define TLS_TICKET_ROTATE	3600	/* seconds a ticket key issues */
+#define TLS_TICKET_NAME		16
+#define TLS_RECORD		16384	/* plaintext bytes of a full record */
+
+struct tls_ticket_key {
+	unsigned char	 name[TLS_TICKET_NAME];
+	unsigned char	 aes[32];	/* AES-256-CBC */
+	unsigned char	 hmac[32];	/* HMAC-SHA256 */
+};
+
+/*
+ * Random at start, never on disk; the current key issues tickets, the
+ * previous one still opens those it issued.  Lives as long as the server:
+ * a context of a lingering connection may still look its keys up.
+ */
+struct tls_tickets {
+	struct tls_ticket_key	 key[2];	/* current, previous */
+	bool			 ready;
+	struct event		*rotate;
+};
+
+struct ssl_st;
+struct evbuffer;
 int		 tls_check(const struct config *, char *, size_t);
 int		 tls_reload(struct server *, const struct config *);
 void		 tls_free(struct server *);
+int		 tls_write(struct ssl_st *, struct frame *const *, size_t,
+		     struct evbuffer *);
 
 /*
  * web.c: the web page's files, built in or read from web-root, each with
@@ -855,6 +886,7 @@ struct server {
 	char			*motd;		/* motd-file's text, or NULL */
 	bool			 activated;	/* listeners from systemd */
 	struct ssl_ctx_st	*tls_ctx;	/* tls.c: for new TLS clients */
+	struct tls_tickets	 tls_tickets;	/* tls.c: their ticket keys */
 	struct auth		 auth;		/* auth.c: password checks */
 
 	struct account_table	 accounts;	/* account.c */

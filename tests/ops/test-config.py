@@ -30,6 +30,7 @@ DEFAULTS = {
     "tls-cert": ["none"],
     "tls-key": ["none"],
     "tls-min-version": ["1.2"],
+    "tls-session-tickets": ["yes"],
     "web-listen": ["127.0.0.1:7680", "[::1]:7680"],
     "web-tls-listen": ["none"],
     "web-root": ["none"],
