@@ -1,6 +1,6 @@
 /* bench-conn.c: one evchat-bench client connection: non-blocking connect (spread over 127.0.0.x source
  * addresses when ports run out), large raw reads, frames through the framing library or messages through
- * the WebSocket transport, the requests and replies the modes need (welcome, join, history, ping, error,
+ * the WebSocket or Redis transport, the requests and replies the modes need (welcome, join, history, ping, error,
  * bye); it knows no mode's purpose. */
 
 #include "config.h"
@@ -66,6 +66,7 @@ bench_conn_free(struct bench_conn *c)
 		return;
 	bench_conn_close(c, false);
 	bench_ws_free(c->ws);
+	bench_redis_free(c->redis);
 	if (c->rd != NULL)
 		event_free(c->rd);
 	if (c->wr != NULL)
@@ -85,6 +86,18 @@ int
 bench_conn_websocket(struct bench_conn *c)
 {
 	if (c->ws == NULL && (c->ws = bench_ws_new(c)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Called by a mode before bench_conn_start: c is a client of Redis
+ * (--redis), subscribed to the channel named as its nick.
+ */
+int
+bench_conn_redis(struct bench_conn *c)
+{
+	if (c->redis == NULL && (c->redis = bench_redis_new(c)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -147,7 +160,8 @@ bench_conn_connect(struct bench_conn *c, char *err, size_t errlen)
 	const struct bench_addr	*to;
 	int			 fd, error = 0;
 
-	to = c->ws != NULL ? &b->opts.ws : &b->opts.server;
+	to = c->ws != NULL ? &b->opts.ws : c->redis != NULL ? &b->opts.redis :
+	    &b->opts.server;
 	for (;;) {
 		if ((fd = bench_conn_socket(c, to, &error)) != -1)
 			break;
@@ -222,6 +236,8 @@ bench_conn_send(struct bench_conn *c, const void *payload, size_t len)
 		return (-1);
 	if (c->ws != NULL)
 		return (bench_ws_send(c->ws, payload, len));
+	if (c->redis != NULL)
+		return (evbuffer_add(c->out, payload, len));
 	return (frame_encode(c->out, payload, len));
 }
 
@@ -294,7 +310,8 @@ bench_conn_hello(struct bench_conn *c)
 		return (-1);
 	if (cJSON_AddStringToObject(o, "type", "hello") != NULL &&
 	    cJSON_AddStringToObject(o, "nick", c->nick) != NULL &&
-	    cJSON_AddNumberToObject(o, "version", PROTO_VERSION) != NULL)
+	    cJSON_AddNumberToObject(o, "version", PROTO_VERSION) != NULL &&
+	    (!c->b->opts.no_echo || cJSON_AddFalseToObject(o, "echo") != NULL))
 		rc = bench_conn_send_json(c, o);
 	cJSON_Delete(o);
 	if (rc == 0 && c->room[0] != '\0')
@@ -309,7 +326,8 @@ bench_conn_hello(struct bench_conn *c)
 int
 bench_conn_start(struct bench_conn *c, char *err, size_t errlen)
 {
-	if ((c->ws != NULL && bench_ws_request(c->ws) != 0) ||
+	if (c->redis != NULL ? bench_redis_request(c->redis) != 0 :
+	    (c->ws != NULL && bench_ws_request(c->ws) != 0) ||
 	    bench_conn_hello(c) != 0) {
 		snprintf(err, errlen, "cannot queue hello");
 		return (-1);
@@ -509,7 +527,12 @@ bench_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	v.iov_len = n;
 	evbuffer_commit_space(c->in, &v, 1);
 	now = bench_now();
-	if (c->ws == NULL) {
+	if (c->redis != NULL) {
+		if (bench_redis_read(c->redis, now, err, sizeof err) != 0) {
+			bench_conn_lost(c, err);
+			return;
+		}
+	} else if (c->ws == NULL) {
 		if (bench_conn_frames(c, now) != 0)
 			return;
 	} else if (bench_ws_read(c->ws, now, err, sizeof err) != 0) {

@@ -1,6 +1,7 @@
 /* bench-pingpong.c: evchat-bench's pingpong mode: P pairs bouncing private messages for T seconds,
- * closed loop (one in flight per pair) or at a fixed --rate; round trips per second, RTT percentiles
- * and exactly-once accounting of the replies; it knows no socket calls. */
+ * closed loop (one in flight per pair) or at a fixed --rate, with or without the echo, or the same
+ * pattern over Redis's PUBLISH and SUBSCRIBE; round trips per second, RTT percentiles and exactly-once
+ * accounting of the replies; it knows no socket calls. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,15 +97,22 @@ bench_pp_msg(struct bench_conn *c, const struct bench_scan *sc,
 		return;
 	}
 	if (c->index % 2 == 1) {
-		if (kind == 'q')
-			return;		/* our own echo */
+		if (kind == 'q') {
+			/* Our own echo, wrong when asked not to be echoed. */
+			if (o->no_echo)
+				pp->bogus++;
+			return;
+		}
 		t = &pp->tmpls[c->index];
 		bench_tmpl_fill(t, 'q', seq, at);
 		bench_conn_send(c, t->buf, t->len);
 		return;
 	}
-	if (kind == 'p')
-		return;			/* our own echo */
+	if (kind == 'p') {
+		if (o->no_echo)
+			pp->bogus++;
+		return;
+	}
 	if (bench_seq_add(&pp->seqs[pair], seq) != 0) {
 		pp->bogus++;
 		return;
@@ -159,10 +167,18 @@ bench_pp_new(struct bench_pp *pp)
 		pp->conns[i] = bench_conn_new(pp->b, &bench_pp_ops, pp, i,
 		    nick, NULL);
 		if (pp->conns[i] == NULL || (o->ws.name != NULL &&
-		    bench_conn_websocket(pp->conns[i]) != 0))
+		    bench_conn_websocket(pp->conns[i]) != 0) ||
+		    (o->redis.name != NULL &&
+		    bench_conn_redis(pp->conns[i]) != 0))
 			return (-1);
 	}
 	for (i = 0; i < n; i++) {
+		if (o->redis.name != NULL) {
+			if (bench_redis_tmpl(&pp->tmpls[i],
+			    pp->conns[i ^ 1]->nick, o->size) != 0)
+				return (-1);
+			continue;
+		}
 		if ((req = cJSON_CreateObject()) == NULL)
 			return (-1);
 		rc = -1;
@@ -223,8 +239,12 @@ bench_pp_account(struct bench_pp *pp)
 		r->errors += c->errors + c->bad;
 	}
 	r->errors += pp->bogus;
-	/* Request, its echo, reply, its echo: four frames out per trip. */
-	r->deliveries = 4 * r->ops;
+	/*
+	 * Request, its echo, reply, its echo: four frames out per trip (over
+	 * Redis, two messages and two PUBLISH replies); two without echo.
+	 */
+	r->deliveries = (pp->b->opts.no_echo ? 2 : 4) * r->ops;
+	cJSON_AddBoolToObject(r->json, "echo", !pp->b->opts.no_echo);
 	cJSON_AddNumberToObject(r->json, "pairs", pp->pairs);
 	cJSON_AddNumberToObject(r->json, "time", pp->b->opts.time);
 	cJSON_AddNumberToObject(r->json, "rate", pp->b->opts.rate);

@@ -6,10 +6,6 @@
 
 #include "bench.h"
 
-/* What fills a text after its timed header: 64 of them. */
-#define BENCH_TEXT_PAD \
-	"................................................................"
-
 static const char *
 bench_scan_space(const char *p, const char *end)
 {

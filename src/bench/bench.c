@@ -30,7 +30,9 @@
 enum {
 	BENCH_OPT_KILL = 256,
 	BENCH_OPT_NO_HEADER,
-	BENCH_OPT_WS
+	BENCH_OPT_WS,
+	BENCH_OPT_REDIS,
+	BENCH_OPT_NO_ECHO
 };
 
 static const struct option bench_long_options[] = {
@@ -55,6 +57,8 @@ static const struct option bench_long_options[] = {
 	{ "kill-subscriber-after", required_argument,	NULL, BENCH_OPT_KILL },
 	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
 	{ "ws",			required_argument,	NULL, BENCH_OPT_WS },
+	{ "redis",		required_argument,	NULL, BENCH_OPT_REDIS },
+	{ "no-echo",		no_argument,	NULL, BENCH_OPT_NO_ECHO },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -96,6 +100,11 @@ bench_usage(FILE *f)
 "  -H, --hold SEC           idle: time held idle (default 2)\n"
 "  -P, --pairs N            pingpong: pairs (default 500)\n"
 "  -t, --time SEC           pingpong: time bouncing (default 10)\n"
+"  --no-echo                pingpong: hello with echo false, so that the\n"
+"                           server sends no copy of a message to its sender\n"
+"  --redis ADDR:PORT        pingpong against a loopback Redis instead, for\n"
+"                           comparison: each client SUBSCRIBEs to its nick,\n"
+"                           a message is a PUBLISH to the peer's (RESP3)\n"
 "  -c, --clients N          join: clients joining the room (default %u)\n"
 "  -y, --history N          join: messages each asks to be replayed\n"
 "                           (default %u)\n"
@@ -207,7 +216,9 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 		switch (ch) {
 		case 's':
 		case BENCH_OPT_WS:
-			if (bench_opt_addr(ch == 's' ? &o->server : &o->ws,
+		case BENCH_OPT_REDIS:
+			if (bench_opt_addr(ch == 's' ? &o->server :
+			    ch == BENCH_OPT_WS ? &o->ws : &o->redis,
 			    optarg) != 0) {
 				fprintf(stderr, "evchat-bench: %s: not a "
 				    "loopback ADDR:PORT (127.0.0.0/8 or "
@@ -292,6 +303,9 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			break;
 		case BENCH_OPT_NO_HEADER:
 			o->header = false;
+			break;
+		case BENCH_OPT_NO_ECHO:
+			o->no_echo = true;
 			break;
 		case 'h':
 			bench_usage(stdout);
@@ -441,6 +455,18 @@ main(int argc, char **argv)
 			    argv[j]);
 			return (BENCH_EXIT_USAGE);
 		}
+		if ((b.opts.redis.name != NULL || b.opts.no_echo) &&
+		    bench_modes[i].run != bench_pingpong) {
+			fprintf(stderr, "evchat-bench: --redis and --no-echo "
+			    "are pingpong's only\n");
+			return (BENCH_EXIT_USAGE);
+		}
+	}
+	if (b.opts.redis.name != NULL && (b.opts.ws.name != NULL ||
+	    b.opts.no_echo)) {
+		fprintf(stderr, "evchat-bench: --redis goes with neither --ws "
+		    "nor --no-echo\n");
+		return (BENCH_EXIT_USAGE);
 	}
 	bench_raise_nofile();
 	if (bench_init(&b) != 0) {
@@ -458,7 +484,9 @@ main(int argc, char **argv)
 		snprintf(b.opts.prefix, sizeof b.opts.prefix, "%.8sr%u",
 		    base_prefix, run % 100);
 		bench_result_init(&r, bench_modes[i].name);
-		if (bench_modes[i].ws)
+		if (b.opts.redis.name != NULL)
+			cJSON_AddStringToObject(r.json, "transport", "redis");
+		else if (bench_modes[i].ws)
 			cJSON_AddStringToObject(r.json, "transport",
 			    b.opts.ws.name != NULL ? "websocket" : "native");
 		rc = bench_modes[i].run(&b, &r);

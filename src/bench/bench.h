@@ -33,6 +33,9 @@ struct evbuffer;
 #define BENCH_TEXT_TIME		12
 #define BENCH_TEXT_MIN		33
 #define BENCH_TEXT_DEFAULT	128
+/* What fills a text after its timed header: 64 of them. */
+#define BENCH_TEXT_PAD \
+	"................................................................"
 
 /* join's defaults: 1,000 clients replaying 100 of 1,000 in a busy room. */
 #define BENCH_JOIN_CLIENTS	1000
@@ -124,6 +127,16 @@ int		 bench_ws_request(struct bench_ws *);
 int		 bench_ws_send(struct bench_ws *, const void *, size_t);
 int		 bench_ws_read(struct bench_ws *, uint64_t, char *, size_t);
 
+/* bench-redis.c: a connection's Redis transport (pingpong --redis). */
+struct bench_redis;
+
+struct bench_redis *bench_redis_new(struct bench_conn *);
+void		 bench_redis_free(struct bench_redis *);
+int		 bench_redis_request(struct bench_redis *);
+int		 bench_redis_tmpl(struct bench_tmpl *, const char *, size_t);
+int		 bench_redis_read(struct bench_redis *, uint64_t, char *,
+		     size_t);
+
 /* bench-conn.c: one client connection, non-blocking, raw reads. */
 #define BENCH_CONN_CONNECTING	0x01
 #define BENCH_CONN_WELCOMED	0x02
@@ -155,6 +168,7 @@ struct bench_conn {
 	struct evbuffer			*in;
 	struct evbuffer			*out;
 	struct bench_ws			*ws;		/* NULL: native */
+	struct bench_redis		*redis;		/* to Redis, or NULL */
 	size_t				 max_frame;
 	char				 nick[BENCH_NICK_MAX + 1];
 	char				 room[BENCH_ROOM_MAX + 1];
@@ -169,6 +183,7 @@ struct bench_conn *bench_conn_new(struct bench *, const struct bench_conn_ops *,
 		     void *, unsigned int, const char *, const char *);
 void		 bench_conn_free(struct bench_conn *);
 int		 bench_conn_websocket(struct bench_conn *);
+int		 bench_conn_redis(struct bench_conn *);
 int		 bench_conn_start(struct bench_conn *, char *, size_t);
 void		 bench_conn_close(struct bench_conn *, bool);
 int		 bench_conn_send(struct bench_conn *, const void *, size_t);
@@ -254,6 +269,8 @@ struct bench_addr {
 struct bench_opts {
 	struct bench_addr	 server;
 	struct bench_addr	 ws;		/* --ws: the web listener */
+	struct bench_addr	 redis;		/* pingpong --redis */
+	bool			 no_echo;	/* pingpong: hello echo:false */
 	pid_t			 server_pid;	/* 0: not measured */
 	double			 duration;	/* bound on one run, seconds */
 	double			 rate;		/* 0: as fast as possible */

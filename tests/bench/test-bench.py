@@ -1,5 +1,6 @@
 # test-bench.py: end-to-end test of evchat-bench with tiny parameters against the real evchatd: its JSON
-# results, the exactly-once accounting (also of a deliberately lossy run, and with --ws over WebSocket),
+# results, the exactly-once accounting (also of a deliberately lossy run, with --ws over WebSocket, with
+# --no-echo, and of --redis against a redis-server of its own on a loopback port),
 # join's replay checks (also against a fake server that replays wrongly), the WebSocket client's framing
 # against a fake server (fragments, pings, close, a refused handshake) and the loopback-only rule.
 # It runs both binaries and knows neither one's code; timings are never asserted.
@@ -7,9 +8,11 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import threading
+import time
 
 import evchat_test as t
 
@@ -143,6 +146,63 @@ def test_pingpong_and_idle(srv):
     assert idle["server_rss_per_conn"] >= 0, idle
     assert idle["hold_s"] >= 0.2, idle
     check_measured(idle)
+
+
+@t.daemon_args(*LIMITS_OFF)
+def test_pingpong_no_echo(srv):
+    """--no-echo: hello echo:false, two messages per trip; an echo that
+    arrives all the same is counted as an error."""
+    pp, = bench(srv, "--pairs", "2", "--time", "1", "--no-echo",
+                "pingpong")
+    assert pp["ok"] and pp["complete"] and pp["echo"] is False, pp
+    assert pp["ops"] > 0 and pp["deliveries"] == 2 * pp["ops"], pp
+    assert (pp["lost"], pp["errors"], pp["bogus"]) == (0, 0, 0), pp
+    check_latency(pp)
+
+
+def test_pingpong_redis(srv):
+    """--redis: the same pattern over a redis-server of the test's own,
+    on a loopback port: PUBLISH to the peer's channel, RESP3 pushes."""
+    if shutil.which("redis-server") is None:
+        raise t.Skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind",
+                              "127.0.0.1", "--save", "", "--appendonly",
+                              "no"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(500):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        p = subprocess.run([BENCH, "--redis", "127.0.0.1:%d" % port,
+                            "--server-pid", str(redis.pid), "--duration",
+                            "20", "--pairs", "3", "--time", "1",
+                            "pingpong"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+        pp = json.loads(p.stdout)
+        assert pp["ok"] and pp["transport"] == "redis", pp
+        assert pp["ops"] > 0 and pp["deliveries"] == 4 * pp["ops"], pp
+        assert (pp["lost"], pp["duplicated"], pp["out_of_order"],
+                pp["errors"]) == (0, 0, 0, 0), pp
+        check_latency(pp)
+        check_measured(pp)
+    finally:
+        redis.kill()
+        redis.wait()
+    # Only pingpong takes it, and not with --ws or --no-echo.
+    for args in (["broadcast"], ["--no-echo", "pingpong"],
+                 ["--ws", "127.0.0.1:1", "pingpong"]):
+        p = subprocess.run([BENCH, "--redis", "127.0.0.1:%d" % port] + args,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=10)
+        assert p.returncode == 64 and p.stdout == "", (args, p.stderr)
 
 
 def web_port(srv):

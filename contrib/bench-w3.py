@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# contrib/bench-w3.py: W3 (private ping-pong) side by side in one run: evchatd with the echo, evchatd with
+# hello echo:false, and Redis's PUBLISH/SUBSCRIBE (evchat-bench pingpong --redis); it knows command lines only.
+#
+# usage: bench-w3.py [--evchatd PATH[,PATH...]] [--bench PATH] [--repeat N] [--pairs N] [--time SEC]
+#                    [--no-redis] [--syscalls]
+# Every server runs pinned to CPU 0, evchat-bench to CPU 1 (when the machine has two).  The targets take
+# turns, the first one rotating per repeat, and the table gives the median of each column over the repeats.
+# Several --evchatd binaries (comma-separated) compare builds, e.g. before and after a change.
+# --syscalls counts the server's system calls during each run with `perf stat -e raw_syscalls:sys_enter`
+# (connection setup included: a few per client, against hundreds of thousands of round trips).
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ARGS = {"--evchatd": "src/evchatd", "--bench": "src/evchat-bench",
+        "--repeat": "5", "--pairs": "500", "--time": "5"}
+FLAGS = {"--no-redis": False, "--syscalls": False}
+argv = sys.argv[1:]
+while argv:
+    a = argv.pop(0)
+    if a in ARGS and argv:
+        ARGS[a] = argv.pop(0)
+    elif a in FLAGS:
+        FLAGS[a] = True
+    else:
+        sys.exit("usage: bench-w3.py [--evchatd PATH[,PATH...]] "
+                 "[--bench PATH] [--repeat N] [--pairs N] [--time SEC] "
+                 "[--no-redis] [--syscalls]")
+TWO = (os.cpu_count() or 1) >= 2
+LIMITS = ["--rate", "0", "--burst", "0", "--flood-kick", "0",
+          "--max-sendq", "0", "--max-clients", "0",
+          "--max-clients-per-ip", "0", "--max-members-per-room", "0",
+          "--max-rooms-per-client", "0", "--history-max", "0"]
+
+
+def pin(cpu, args):
+    return ["taskset", "-c", str(cpu)] + args if TWO else args
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc):
+    for _ in range(100):
+        if proc.poll() is not None:
+            sys.exit("a server did not start")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("a server did not listen on %d" % port)
+
+
+def start_evchatd(path, tmp):
+    port = free_port()
+    log = open(os.path.join(tmp, "evchatd-%d.log" % port), "w")
+    p = subprocess.Popen(pin(0, [path, "--listen", "127.0.0.1:%d" % port]
+                             + LIMITS), stderr=log)
+    wait_port(port, p)
+    return p, port
+
+
+def start_redis(tmp):
+    port = free_port()
+    p = subprocess.Popen(pin(0, ["redis-server", "--port", str(port),
+                                 "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", tmp]),
+                         stdout=subprocess.DEVNULL)
+    wait_port(port, p)
+    return p, port
+
+
+def run(target):
+    name, proc, port, extra = target
+    args = [ARGS["--bench"], "--no-header", "-p", str(proc.pid),
+            "-P", ARGS["--pairs"], "-t", ARGS["--time"]] + extra
+    if "--redis" not in extra:
+        args += ["-s", "127.0.0.1:%d" % port]
+    perf = None
+    if FLAGS["--syscalls"]:
+        perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e",
+                                 "raw_syscalls:sys_enter", "-p",
+                                 str(proc.pid)],
+                                stderr=subprocess.PIPE, text=True)
+    out = subprocess.run(pin(1, args + ["pingpong"]), capture_output=True,
+                         text=True)
+    calls = None
+    if perf is not None:
+        perf.send_signal(signal.SIGINT)
+        for line in perf.communicate()[1].splitlines():
+            f = line.split(",")
+            if len(f) > 2 and f[2].startswith("raw_syscalls"):
+                calls = int(f[0])
+    r = json.loads(out.stdout.splitlines()[-1])
+    if not r["ok"]:
+        print("# %s: %s" % (name, out.stderr.strip()), file=sys.stderr)
+    row = {"trips/s": r["ops_per_s"], "srv us/trip":
+           r["server"]["ns_per_op"] / 1000, "srv%": r["server"]["cpu_pct"],
+           "p99 us": r["latency_us"]["p99"]}
+    if calls is not None:
+        # The trips of the drain are the server's work too.
+        row["syscalls/trip"] = calls / max(r["requests"], 1)
+    return row
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="bench-w3.")
+    procs, targets = [], []
+    try:
+        paths = ARGS["--evchatd"].split(",")
+        for i, path in enumerate(paths):
+            p, port = start_evchatd(path, tmp)
+            procs.append(p)
+            tag = "evchatd" if len(paths) == 1 else "evchatd#%d" % (i + 1)
+            targets.append((tag, p, port, []))
+            targets.append((tag + " no-echo", p, port, ["--no-echo"]))
+        if not FLAGS["--no-redis"]:
+            p, port = start_redis(tmp)
+            procs.append(p)
+            targets.append(("redis", p, port,
+                            ["--redis", "127.0.0.1:%d" % port]))
+        rows = {t[0]: [] for t in targets}
+        n = int(ARGS["--repeat"])
+        print("# load before: %s" % os.getloadavg().__repr__(),
+              file=sys.stderr)
+        for k in range(n):
+            order = targets[k % len(targets):] + targets[:k % len(targets)]
+            for t in order:
+                rows[t[0]].append(run(t))
+                print("# %d/%d %s %s" % (k + 1, n, t[0], rows[t[0]][-1]),
+                      file=sys.stderr)
+        print("# load after: %s" % os.getloadavg().__repr__(),
+              file=sys.stderr)
+        cols = list(rows[targets[0][0]][0].keys())
+        print("%-22s" % "median of %d" % n + "".join("%15s" % c
+                                                      for c in cols))
+        for name, rs in rows.items():
+            print("%-22s" % name + "".join(
+                "%15.1f" % statistics.median(r[c] for r in rs)
+                for c in cols))
+            print(json.dumps({"target": name, "runs": rs}), file=sys.stderr)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait()
+        subprocess.run(["rm", "-rf", tmp])
+
+
+main()
