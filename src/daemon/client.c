@@ -16,12 +16,14 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 
 #include "server.h"
 #include "store.h"
 
 static void	client_read_cb(struct bufferevent *, void *);
+static void	client_sock_read_cb(evutil_socket_t, short, void *);
 static void	client_event_cb(struct bufferevent *, short, void *);
 static void	client_write_cb(struct bufferevent *, void *);
 static void	client_queue_release(struct client *, size_t,
@@ -83,6 +85,20 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
+#if LIBEVENT_VERSION_NUMBER >= 0x02010000 && LIBEVENT_VERSION_NUMBER < 0x02020000
+	/*
+	 * A plain socket is read by client_sock_read_cb, not libevent's
+	 * bufferevent_readcb: the same event (so enabling, disabling,
+	 * watermarks and the read timeout work as before), another callback.
+	 * Not yet enabled, the event can be assigned again; its argument
+	 * stays the bufferevent, which libevent's finalizer expects there.
+	 * libevent 2.1 only: the struct is exposed, its use discouraged.
+	 */
+	if (direct && event_get_version_number() >> 16 == 0x0201)
+		event_assign(&bev->ev_read, s->base, bufferevent_getfd(bev),
+		    EV_READ | EV_PERSIST | EV_FINALIZE, client_sock_read_cb,
+		    bev);
+#endif
 	/* A flooder stops being read once a whole largest frame is queued. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    FRAME_HEADER + s->config->max_frame);
@@ -685,33 +701,55 @@ client_reap(struct client *c)
 }
 
 /*
- * Read at most room bytes of c's socket into its input with one readv,
- * past the freeze libevent keeps on it (no FIONREAD, as evbuffer_read
- * would add).  Returns what readv returned; errno says why on -1.
+ * Read at most room bytes of bev's socket into its input with one readv, and
+ * no FIONREAD (evbuffer_read asks it before every read, to size its
+ * buffer).  The first bytes go straight into the input's own space (its
+ * last chunk, or a new one of about CLIENT_READ_MIN: what a message or a
+ * small batch needs, and all a quiet client keeps while a frame is partial);
+ * what does not fit goes through the stack and is copied after it, so that
+ * a busy sender's large batch costs one read and no large allocation.
+ * Returns what readv returned; errno says why on -1.
  */
 static ssize_t
-client_readv(struct client *c, size_t room)
+client_readv(struct bufferevent *bev, size_t room)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec	 v[2];
-	ssize_t			 n = 0, left;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v[3];
+	char			 rest[CLIENT_READ_MAX];
+	size_t			 direct = 0;
+	ssize_t			 n, left;
 	int			 nv, i, saved;
 
+	if (room > CLIENT_READ_MAX)
+		room = CLIENT_READ_MAX;
 	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, room, v, 2)) > 0) {
-		n = readv(bufferevent_getfd(c->bev), (struct iovec *)v, nv);
-		saved = errno;
-		for (i = 0, left = n; i < nv; i++) {
-			if (left <= 0)
-				v[i].iov_len = 0;
-			else if ((size_t)left < v[i].iov_len)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
+	if ((nv = evbuffer_reserve_space(in, CLIENT_READ_MIN / 2, v, 2)) < 0)
+		nv = 0;
+	for (i = 0; i < nv; i++) {
+		if (direct + v[i].iov_len > room)
+			v[i].iov_len = room - direct;
+		direct += v[i].iov_len;
+	}
+	v[nv].iov_base = rest;
+	v[nv].iov_len = room - direct;
+	n = readv(bufferevent_getfd(bev), (struct iovec *)v,
+	    nv + (room > direct));
+	saved = errno;
+	for (i = 0, left = n; i < nv; i++) {
+		if (left <= 0)
+			v[i].iov_len = 0;
+		else if ((size_t)left < v[i].iov_len)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	if (nv > 0)
 		evbuffer_commit_space(in, v, nv);
-		errno = saved;
+	if (left > 0 && evbuffer_add(in, rest, left) != 0) {
+		n = -1;
+		saved = ENOMEM;
 	}
 	evbuffer_freeze(in, 0);
+	errno = saved;
 	return (n);
 }
 
@@ -731,9 +769,9 @@ client_read_rest(struct client *c)
 	 * A reset is reported once (the socket's error is then cleared) and
 	 * may come before data that is still queued: read on after it.
 	 */
-	n = client_readv(c, CLIENT_READ_MAX);
+	n = client_readv(c->bev, CLIENT_READ_MAX);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		n = client_readv(c, CLIENT_READ_MAX);
+		n = client_readv(c->bev, CLIENT_READ_MAX);
 	return (n > 0 ? n : 0);
 }
 
@@ -765,28 +803,56 @@ client_input(struct client *c)
 	}
 	if (c->partial_ms != partial)
 		client_due(c);
-	c->inlen = evbuffer_get_length(bufferevent_get_input(c->bev));
 }
 
 /*
- * libevent 2.1 reads at most 4096 bytes a callback.  When a read filled
- * that, more is likely waiting: take it in one readv (within the read
- * watermark), so a busy sender's frames fan out in large batches.
+ * A plain client's socket is readable, or its read timeout has come (the
+ * bufferevent's read event, assigned by client_new): what libevent's
+ * bufferevent_readcb does (one read within the high watermark, then the
+ * bufferevent's read callback; end of file, an error or the timeout to its
+ * event callback, reading off), with client_readv: one system call a read
+ * where libevent makes two, and up to CLIENT_READ_MAX bytes where it takes
+ * 4096.  The callbacks are the bufferevent's own, whichever are set (a
+ * client's, or a lingering one's), as libevent would call them.
  */
 static void
-client_read_more(struct client *c)
+client_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	size_t		 len = evbuffer_get_length(in), room;
+	struct bufferevent	*bev = arg;
+	size_t			 high = bev->wm_read.high, len, room;
+	short			 ev = BEV_EVENT_READING;
+	ssize_t			 n;
+	int			 saved;
 
-	if (!(c->flags & CLIENT_WRITEV) || len < c->inlen + CLIENT_READ_MIN)
-		return;
-	room = FRAME_HEADER + c->server->config->max_frame;
-	if (len >= room)
-		return;
-	room -= len;
-	/* End of file and errors are libevent's to see next time. */
-	(void)client_readv(c, room < CLIENT_READ_MAX ? room : CLIENT_READ_MAX);
+	/* A callback may free the client and bev: not before we are done. */
+	bufferevent_incref(bev);
+	if (what == EV_TIMEOUT)
+		ev |= BEV_EVENT_TIMEOUT;
+	else {
+		len = evbuffer_get_length(bufferevent_get_input(bev));
+		room = CLIENT_READ_MAX;
+		if (high != 0 && high - len < room)
+			room = len < high ? high - len : 0;
+		/* At the watermark, libevent suspends reading itself. */
+		if (room == 0)
+			goto done;
+		if ((n = client_readv(bev, room)) > 0) {
+			if (bev->readcb != NULL)
+				bev->readcb(bev, bev->cbarg);
+			goto done;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			goto done;
+		ev |= n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR;
+	}
+	saved = errno;
+	bufferevent_disable(bev, EV_READ);
+	errno = saved;
+	if (bev->errorcb != NULL)
+		bev->errorcb(bev, ev, bev->cbarg);
+done:
+	bufferevent_decref(bev);
 }
 
 static void
@@ -806,7 +872,6 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->flags & CLIENT_INPUT_LEFT)
 		return;		/* the pending pass keeps the order */
-	client_read_more(c);
 	client_input(c);
 	server_flush_due(c->server);
 }
