@@ -57,6 +57,34 @@ json_number_len(const char *p, size_t len)
 }
 
 /*
+ * How many of the len bytes at p need no escape in a JSON string literal:
+ * no control character, quote or backslash.  These are the bulk of every
+ * payload (the text of a message), so eight bytes are looked at a time:
+ * for each of the three tests, (v - 0x01..) & ~v & 0x80.. is non-zero iff
+ * some byte of v is zero (v = w ^ the byte sought), or below 0x20 (v = w,
+ * 0x20.. subtracted).  Bytes of 0x80 and up are plain, as UTF-8 is.
+ */
+static size_t
+json_plain_len(const unsigned char *p, size_t len)
+{
+	const uint64_t	ones = 0x0101010101010101ULL, high = ones * 0x80;
+	const uint64_t	quote = ones * '"', backslash = ones * '\\';
+	uint64_t	w;
+	size_t		i;
+
+	for (i = 0; len - i >= 8; i += 8) {
+		memcpy(&w, p + i, sizeof w);
+		if ((((w - ones * 0x20) & ~w) |
+		    (((w ^ quote) - ones) & ~(w ^ quote)) |
+		    (((w ^ backslash) - ones) & ~(w ^ backslash))) & high)
+			break;
+	}
+	while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return (i);
+}
+
+/*
  * JSON allows no raw control character inside a string and only tab, line
  * feed and carriage return between tokens; cJSON takes any byte below 0x20
  * as white space and copies control characters into strings (a NUL then
@@ -68,12 +96,17 @@ json_number_len(const char *p, size_t len)
 static bool
 json_tokens_valid(const char *payload, size_t len)
 {
-	unsigned char	c;
-	bool		instring = false, escaped = false;
-	size_t		i, n;
+	const unsigned char	*p = (const unsigned char *)payload;
+	unsigned char		 c;
+	bool			 instring = false, escaped = false;
+	size_t			 i, n;
 
 	for (i = 0; i < len; i++) {
-		c = (unsigned char)payload[i];
+		/* Plain bytes of a string at a time: most of a payload. */
+		if (instring && !escaped &&
+		    (i += json_plain_len(p + i, len - i)) == len)
+			break;
+		c = p[i];
 		if (instring) {
 			if (c < 0x20)
 				return (false);
@@ -316,17 +349,15 @@ size_t
 json_string_len(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = 2;
+	size_t			 len = strlen(s), i = 0, n = 2, plain;
 
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			n += 2;
-		else if (*p < 0x20)
-			n += 6;
-		else
-			n++;
+	for (;;) {
+		plain = json_plain_len(p + i, len - i);
+		n += plain;
+		if ((i += plain) == len)
+			return (n);
+		n += p[i++] < 0x20 ? 6 : 2;
 	}
-	return (n);
 }
 
 /* Write s as a JSON string literal at dst; returns the end. */
@@ -335,19 +366,25 @@ json_put_string(char *dst, const char *s)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), i = 0, plain;
 
 	*dst++ = '"';
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\') {
-			*dst++ = '\\';
-			*dst++ = *p;
-		} else if (*p < 0x20) {
+	for (;;) {
+		plain = json_plain_len(p + i, len - i);
+		memcpy(dst, p + i, plain);
+		dst += plain;
+		if ((i += plain) == len)
+			break;
+		if (p[i] < 0x20) {
 			memcpy(dst, "\\u00", 4);
-			dst[4] = hex[*p >> 4];
-			dst[5] = hex[*p & 0xf];
+			dst[4] = hex[p[i] >> 4];
+			dst[5] = hex[p[i] & 0xf];
 			dst += 6;
-		} else
-			*dst++ = *p;
+		} else {
+			*dst++ = '\\';
+			*dst++ = p[i];
+		}
+		i++;
 	}
 	*dst++ = '"';
 	return (dst);

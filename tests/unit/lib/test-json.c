@@ -1,6 +1,7 @@
 /* test-json.c: unit tests of the JSON helpers (json.c): parsing with every failure reason and
  * serializing to frames that decode back; it knows nothing of what any message type means. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -345,6 +346,66 @@ test_json_members(void **state)
 	assert_null(json_member_text("{}", 2, "id", &len));
 }
 
+/*
+ * json_string_len and json_put_string against a byte-at-a-time reference,
+ * each character that needs an escape at every offset of strings long
+ * enough for the eight-bytes-at-a-time scan, among UTF-8 and ASCII, and
+ * the same offsets in json_parse's check of a payload.
+ */
+static void
+test_json_string_escapes(void **state)
+{
+	static const char	 special[] = { '"', '\\', 0x01, 0x1f, '\n' };
+	char			 s[40], want[300], got[300], *p, payload[100];
+	const char		*type;
+	cJSON			*obj;
+	size_t			 i, j, k, n;
+
+	for (k = 0; k < sizeof special; k++) {
+		for (i = 0; i < 25; i++) {
+			/* "abcé" and so on: a special one may split an é. */
+			for (j = 0; j < 25; j++)
+				s[j] = j % 5 == 3 ? (char)0xc3 : j % 5 == 4 ?
+				    (char)0xa9 : (char)('a' + j);
+			s[i] = special[k];
+			s[25] = '\0';
+			p = want;
+			*p++ = '"';
+			for (j = 0; j < 25; j++) {
+				if (s[j] == '"' || s[j] == '\\') {
+					*p++ = '\\';
+					*p++ = s[j];
+				} else if ((unsigned char)s[j] < 0x20)
+					p += sprintf(p, "\\u%04x", s[j]);
+				else
+					*p++ = s[j];
+			}
+			*p++ = '"';
+			n = p - want;
+			assert_int_equal(json_string_len(s), n);
+			p = json_put_string(got, s);
+			assert_int_equal(p - got, n);
+			assert_memory_equal(got, want, n);
+
+			if (i % 5 >= 3)
+				continue;	/* not UTF-8 any more */
+			/* A raw control character in a string is refused. */
+			n = snprintf(payload, sizeof payload,
+			    "{\"type\":\"x\",\"t\":%.*s}", (int)(p - got),
+			    got);
+			assert_int_equal(json_parse(payload, n, &obj, &type),
+			    JSON_OK);
+			cJSON_Delete(obj);
+			if ((unsigned char)special[k] < 0x20) {
+				n = snprintf(payload, sizeof payload,
+				    "{\"type\":\"x\",\"t\":\"%s\"}", s);
+				assert_int_equal(json_parse(payload, n, &obj,
+				    &type), JSON_BAD_SYNTAX);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -357,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_json_encode),
 		cmocka_unit_test(test_json_get_string),
 		cmocka_unit_test(test_json_members),
+		cmocka_unit_test(test_json_string_escapes),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
