@@ -8,6 +8,9 @@
 
 #include "server.h"
 
+/* Bytes of a request parsed without cJSON's parser (json_parse_flat). */
+#define FACE_EVCHAT_FLAT	8192
+
 static enum face_read	 face_evchat_read(struct client *, unsigned int);
 static struct frame	*face_evchat_render(const struct face *,
 			    struct evt *);
@@ -19,17 +22,25 @@ const struct face face_evchat = {
 	.render = face_evchat_render,
 };
 
-/* One whole frame's payload: parse it into a request for cmd_process. */
+/*
+ * One whole frame's payload: parse it into a request for cmd_process.  A
+ * flat one that fits flat[] (a message, most requests) has its strings in
+ * flat[], which lives until the request is done: cmd_held copies what it
+ * keeps.
+ */
 static void
 face_evchat_request(struct client *c, const char *payload, size_t len)
 {
 	struct request		req;
-	enum json_status	st;
+	enum json_status	st = JSON_OK;
+	char			flat[FACE_EVCHAT_FLAT];
 
 	memset(&req, 0, sizeof req);
 	req.text = payload;
 	req.len = len;
-	st = json_parse(payload, len, &req.obj, &req.type);
+	if (!json_parse_flat(payload, len, flat, sizeof flat, &req.obj,
+	    &req.type))
+		st = json_parse(payload, len, &req.obj, &req.type);
 	if (st == JSON_OK)
 		req.id = cJSON_GetObjectItemCaseSensitive(req.obj, "id");
 	else

@@ -406,6 +406,74 @@ test_json_string_escapes(void **state)
 	}
 }
 
+/*
+ * json_parse_flat: what it takes is what json_parse makes of it, member for
+ * member (every case of the table), with the strings in the caller's
+ * buffer; what it leaves to json_parse (escapes, nesting, fractions, a
+ * small buffer) it refuses, and all that json_parse refuses.
+ */
+static void
+test_json_parse_flat(void **state)
+{
+	static const struct {
+		const char	*payload;
+		bool		 flat;
+	} cases[] = {
+		{ "{\"type\":\"msg\",\"to\":\"b0\",\"text\":\"hi \xc3\xa9\"}", true },
+		{ " {\"type\" : \"x\" , \"id\":-12,\"a\":true,\"b\":null}\n", true },
+		{ "{\"type\":\"x\",\"type\":\"y\",\"f\":false}", true },
+		{ "{\"type\":\"x\",\"t\":\"a\\\"b\"}", false },
+		{ "{\"ty\\u0070e\":\"x\"}", false },
+		{ "{\"type\":\"x\",\"o\":{}}", false },
+		{ "{\"type\":\"x\",\"n\":1.5}", false },
+		{ "{\"type\":\"x\",\"n\":1e3}", false },
+		{ "{\"type\":\"x\",}", false },
+		{ "{\"type\":\"x\"} x", false },
+		{ "{\"type\":5}", false },
+		{ "{}", false },
+	};
+	cJSON		*obj, *ref;
+	const char	*type, *rtype;
+	char		 buf[200], *a, *b;
+	size_t		 i, len;
+	bool		 flat;
+
+	for (i = 0; i < nitems(test_json_cases) + nitems(cases); i++) {
+		if (i < nitems(test_json_cases)) {
+			a = unit_dup(test_json_cases[i].payload,
+			    test_json_cases[i].len);
+			len = test_json_cases[i].len;
+		} else {
+			len = strlen(cases[i - nitems(test_json_cases)].payload);
+			a = unit_dup(cases[i - nitems(test_json_cases)].payload,
+			    len);
+		}
+		flat = json_parse_flat(a, len, buf, sizeof buf, &obj, &type);
+		if (i >= nitems(test_json_cases) &&
+		    flat != cases[i - nitems(test_json_cases)].flat)
+			fail_msg("flat case %zu: got %d", i, flat);
+		if (!flat) {
+			assert_null(obj);
+			free(a);
+			continue;
+		}
+		assert_int_equal(json_parse(a, len, &ref, &rtype), JSON_OK);
+		assert_string_equal(type, rtype);
+		assert_true(type >= buf && type < buf + sizeof buf);
+		b = cJSON_PrintUnformatted(ref);
+		free(a);
+		a = cJSON_PrintUnformatted(obj);
+		assert_string_equal(a, b);
+		cJSON_free(a);
+		cJSON_free(b);
+		cJSON_Delete(ref);
+		cJSON_Delete(obj);
+	}
+	/* What does not fit is json_parse's. */
+	assert_false(json_parse_flat(cases[0].payload,
+	    strlen(cases[0].payload), buf, 10, &obj, &type));
+}
+
 int
 main(void)
 {
@@ -419,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_json_get_string),
 		cmocka_unit_test(test_json_members),
 		cmocka_unit_test(test_json_string_escapes),
+		cmocka_unit_test(test_json_parse_flat),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
