@@ -107,7 +107,9 @@ def run(target):
         print("# %s: %s" % (name, out.stderr.strip()), file=sys.stderr)
     row = {"trips/s": r["ops_per_s"], "srv us/trip":
            r["server"]["ns_per_op"] / 1000, "srv%": r["server"]["cpu_pct"],
-           "p99 us": r["latency_us"]["p99"]}
+           "p99 us": r["latency_us"]["p99"],
+           "gen us/trip": r["generator"]["cpu_s"] * 1e6 / max(r["ops"], 1),
+           "gen%": r["generator"]["cpu_pct"]}
     if calls is not None:
         # The trips of the drain are the server's work too.
         row["syscalls/trip"] = calls / max(r["requests"], 1)

@@ -24,6 +24,8 @@
 
 static void	client_read_cb(struct bufferevent *, void *);
 static void	client_sock_read_cb(evutil_socket_t, short, void *);
+static bool	client_sock_hooked(struct bufferevent *);
+static void	client_sock_resume(struct bufferevent *);
 static void	client_event_cb(struct bufferevent *, short, void *);
 static void	client_write_cb(struct bufferevent *, void *);
 static void	client_queue_release(struct client *, size_t,
@@ -99,9 +101,17 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 		    EV_READ | EV_PERSIST | EV_FINALIZE, client_sock_read_cb,
 		    bev);
 #endif
-	/* A flooder stops being read once a whole largest frame is queued. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    FRAME_HEADER + s->config->max_frame);
+	/*
+	 * A flooder stops being read once a whole largest frame is queued.
+	 * client_sock_read_cb keeps that bound itself (the high watermark
+	 * alone, without the callback libevent would run on every change
+	 * of the input); libevent does for the others.
+	 */
+	if (client_sock_hooked(bev))
+		bev->wm_read.high = FRAME_HEADER + s->config->max_frame;
+	else
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+		    FRAME_HEADER + s->config->max_frame);
 	/*
 	 * Output is written by server_flush once per loop pass; libevent's
 	 * write event is armed only when the socket pushes back, so a busy
@@ -803,6 +813,7 @@ client_input(struct client *c)
 	}
 	if (c->partial_ms != partial)
 		client_due(c);
+	client_sock_resume(c->bev);
 }
 
 /*
@@ -833,9 +844,14 @@ client_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 		room = CLIENT_READ_MAX;
 		if (high != 0 && high - len < room)
 			room = len < high ? high - len : 0;
-		/* At the watermark, libevent suspends reading itself. */
-		if (room == 0)
+		/*
+		 * At the watermark: no more reading until client_input has
+		 * handled enough (client_sock_resume), as libevent suspends.
+		 */
+		if (room == 0) {
+			(void)event_del(&bev->ev_read);
 			goto done;
+		}
 		if ((n = client_readv(bev, room)) > 0) {
 			if (bev->readcb != NULL)
 				bev->readcb(bev, bev->cbarg);
@@ -853,6 +869,30 @@ client_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 		bev->errorcb(bev, ev, bev->cbarg);
 done:
 	bufferevent_decref(bev);
+}
+
+/* Whether bev is read by client_sock_read_cb (client_new decides). */
+static bool
+client_sock_hooked(struct bufferevent *bev)
+{
+	return (event_get_callback(&bev->ev_read) == client_sock_read_cb);
+}
+
+/*
+ * Read again a plain socket whose reading client_sock_read_cb stopped at
+ * the watermark, once its input is below it (libevent's own watermark,
+ * set again by a reload, resumes itself).  Called by client_input.
+ */
+static void
+client_sock_resume(struct bufferevent *bev)
+{
+	if (!client_sock_hooked(bev) || !(bev->enabled & EV_READ) ||
+	    event_pending(&bev->ev_read, EV_READ, NULL) ||
+	    evbuffer_get_length(bufferevent_get_input(bev)) >=
+	    bev->wm_read.high)
+		return;
+	(void)event_add(&bev->ev_read, evutil_timerisset(&bev->timeout_read) ?
+	    &bev->timeout_read : NULL);
 }
 
 static void
