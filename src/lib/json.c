@@ -195,7 +195,8 @@ json_parse(const char *payload, size_t len, cJSON **obj, const char **type)
 static size_t
 json_skip_space(const char *p, size_t len, size_t i)
 {
-	while (i < len && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+	    p[i] == '\n'))
 		i++;
 	return (i);
 }
