@@ -623,6 +623,9 @@ cli_net_hello(struct cli *cli)
 	cli->hello_id = cli->next_id;
 	cJSON_AddStringToObject(req, "nick", cli->nick);
 	cJSON_AddNumberToObject(req, "version", PROTO_VERSION);
+	/* At a terminal the echo is what shows a line as sent. */
+	if (cli->no_echo && !cli->interactive)
+		cJSON_AddFalseToObject(req, "echo");
 	if (cli->password != NULL) {
 		cJSON_AddStringToObject(req, "password", cli->password);
 		cli->password_sent = true;
