@@ -250,9 +250,10 @@ json_flat_value(char *buf, size_t len, size_t *i)
  * json_parse for the common request, a flat object: keys and string values
  * without escapes, and whole numbers, true, false or null, as a message is.
  * cJSON's parser, a third of what a message costs, is skipped: the payload
- * is copied once to buf (size bytes), string values are NUL-terminated
- * there and referenced by their nodes (cJSON_Delete leaves them), so buf
- * must outlive *obj; cJSON_Duplicate copies them.  false when the payload
+ * is copied once to buf (size bytes), keys and string values are
+ * NUL-terminated there and referenced by their nodes (cJSON_Delete leaves
+ * them), so buf must outlive *obj: a copy that outlives it is made with
+ * json_duplicate, not cJSON_Duplicate.  false when the payload
  * is not such an object, is not valid or does not fit: then json_parse
  * says why (the rare others pay both).  On true, as json_parse's JSON_OK.
  * Called by face-evchat.c for every frame.
@@ -292,7 +293,7 @@ json_parse_flat(const char *payload, size_t len, char *buf, size_t size,
 		if ((i = json_skip_space(buf, len, i + 1)) == len ||
 		    (v = json_flat_value(buf, len, &i)) == NULL)
 			break;
-		if (!cJSON_AddItemToObject(o, key, v)) {
+		if (!cJSON_AddItemToObjectCS(o, key, v)) {
 			cJSON_Delete(v);
 			break;
 		}
@@ -314,6 +315,34 @@ json_parse_flat(const char *payload, size_t len, char *buf, size_t size,
 	cJSON_Delete(o);
 	explicit_bzero(buf, len);	/* it may hold a password */
 	return (false);
+}
+
+/*
+ * A deep copy of obj that owns every string, keys included: cJSON_Duplicate
+ * leaves a key it does not own (json_parse_flat's, all at the top) pointing
+ * where the original's does.  NULL when out of memory.  Called by cmd.c to
+ * keep a request past its frame.
+ */
+cJSON *
+json_duplicate(const cJSON *obj)
+{
+	cJSON	*copy, *c;
+	char	*key;
+
+	if ((copy = cJSON_Duplicate(obj, 1)) == NULL)
+		return (NULL);
+	for (c = copy->child; c != NULL; c = c->next) {
+		if (!(c->type & cJSON_StringIsConst) || c->string == NULL)
+			continue;
+		if ((key = cJSON_malloc(strlen(c->string) + 1)) == NULL) {
+			cJSON_Delete(copy);
+			return (NULL);
+		}
+		strcpy(key, c->string);
+		c->string = key;
+		c->type &= ~cJSON_StringIsConst;
+	}
+	return (copy);
 }
 
 /* The end of the string literal opening at p[i]: just past its quote. */

@@ -472,6 +472,18 @@ test_json_parse_flat(void **state)
 	/* What does not fit is json_parse's. */
 	assert_false(json_parse_flat(cases[0].payload,
 	    strlen(cases[0].payload), buf, 10, &obj, &type));
+
+	/* json_duplicate's copy owns its keys and strings: buf may go. */
+	assert_true(json_parse_flat(cases[0].payload,
+	    strlen(cases[0].payload), buf, sizeof buf, &obj, &type));
+	ref = json_duplicate(obj);
+	assert_non_null(ref);
+	cJSON_Delete(obj);
+	memset(buf, 'x', sizeof buf);
+	a = cJSON_PrintUnformatted(ref);
+	assert_string_equal(a, cases[0].payload);
+	cJSON_free(a);
+	cJSON_Delete(ref);
 }
 
 int
