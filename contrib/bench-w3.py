@@ -2,11 +2,11 @@
 # contrib/bench-w3.py: W3 (private ping-pong) side by side in one run: evchatd with the echo, evchatd with
 # hello echo:false, and Redis's PUBLISH/SUBSCRIBE (evchat-bench pingpong --redis); it knows command lines only.
 #
-# usage: bench-w3.py [--evchatd PATH[,PATH...]] [--bench PATH] [--repeat N] [--pairs N] [--time SEC]
-#                    [--no-redis] [--syscalls]
+# usage: bench-w3.py [--evchatd PATH] [--before PATH] [--bench PATH] [--repeat N] [--pairs N]
+#                    [--time SEC] [--no-redis] [--syscalls]
 # Every server runs pinned to CPU 0, evchat-bench to CPU 1 (when the machine has two).  The targets take
 # turns, the first one rotating per repeat, and the table gives the median of each column over the repeats.
-# Several --evchatd binaries (comma-separated) compare builds, e.g. before and after a change.
+# --before adds an older evchatd build, default protocol only (it may not know echo:false): before and after.
 # --syscalls counts the server's system calls during each run with `perf stat -e raw_syscalls:sys_enter`
 # (connection setup included: a few per client, against hundreds of thousands of round trips).
 import json
@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 
-ARGS = {"--evchatd": "src/evchatd", "--bench": "src/evchat-bench",
+ARGS = {"--evchatd": "src/evchatd", "--before": None,
+        "--bench": "src/evchat-bench",
         "--repeat": "5", "--pairs": "500", "--time": "5"}
 FLAGS = {"--no-redis": False, "--syscalls": False}
 argv = sys.argv[1:]
@@ -30,7 +31,7 @@ while argv:
     elif a in FLAGS:
         FLAGS[a] = True
     else:
-        sys.exit("usage: bench-w3.py [--evchatd PATH[,PATH...]] "
+        sys.exit("usage: bench-w3.py [--evchatd PATH] [--before PATH] "
                  "[--bench PATH] [--repeat N] [--pairs N] [--time SEC] "
                  "[--no-redis] [--syscalls]")
 TWO = (os.cpu_count() or 1) >= 2
@@ -120,13 +121,14 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bench-w3.")
     procs, targets = [], []
     try:
-        paths = ARGS["--evchatd"].split(",")
-        for i, path in enumerate(paths):
-            p, port = start_evchatd(path, tmp)
+        if ARGS["--before"] is not None:
+            p, port = start_evchatd(ARGS["--before"], tmp)
             procs.append(p)
-            tag = "evchatd" if len(paths) == 1 else "evchatd#%d" % (i + 1)
-            targets.append((tag, p, port, []))
-            targets.append((tag + " no-echo", p, port, ["--no-echo"]))
+            targets.append(("evchatd before", p, port, []))
+        p, port = start_evchatd(ARGS["--evchatd"], tmp)
+        procs.append(p)
+        targets.append(("evchatd", p, port, []))
+        targets.append(("evchatd no-echo", p, port, ["--no-echo"]))
         if not FLAGS["--no-redis"]:
             p, port = start_redis(tmp)
             procs.append(p)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -261,7 +262,10 @@ client_flush(struct client *c)
 			iov[i].iov_len = c->outq[first + i]->size;
 			total += iov[i].iov_len;
 		}
-		if ((n = writev(fd, iov, cnt)) == -1) {
+		/* One frame, the common case: write(2) needs no vector. */
+		n = cnt == 1 ? write(fd, iov[0].iov_base, iov[0].iov_len) :
+		    writev(fd, iov, cnt);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -711,50 +715,27 @@ client_reap(struct client *c)
 }
 
 /*
- * Read at most room bytes of bev's socket into its input with one readv, and
- * no FIONREAD (evbuffer_read asks it before every read, to size its
- * buffer).  The first bytes go straight into the input's own space (its
- * last chunk, or a new one of about CLIENT_READ_MIN: what a message or a
- * small batch needs, and all a quiet client keeps while a frame is partial);
- * what does not fit goes through the stack and is copied after it, so that
- * a busy sender's large batch costs one read and no large allocation.
- * Returns what readv returned; errno says why on -1.
+ * Read at most room bytes of bev's socket into its input with one read(2),
+ * and no FIONREAD (evbuffer_read asks it before every read, to size its
+ * buffer): into the stack, then appended, which costs a copy of what came
+ * (a message: a few hundred bytes) and spares readv its vector.  Returns
+ * what read returned; errno says why on -1.
  */
 static ssize_t
-client_readv(struct bufferevent *bev, size_t room)
+client_read(struct bufferevent *bev, size_t room)
 {
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct evbuffer_iovec	 v[3];
-	char			 rest[CLIENT_READ_MAX];
-	size_t			 direct = 0;
-	ssize_t			 n, left;
-	int			 nv, i, saved;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		 buf[CLIENT_READ_MAX];
+	ssize_t		 n;
+	int		 saved;
 
-	if (room > CLIENT_READ_MAX)
-		room = CLIENT_READ_MAX;
-	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, CLIENT_READ_MIN / 2, v, 2)) < 0)
-		nv = 0;
-	for (i = 0; i < nv; i++) {
-		if (direct + v[i].iov_len > room)
-			v[i].iov_len = room - direct;
-		direct += v[i].iov_len;
-	}
-	v[nv].iov_base = rest;
-	v[nv].iov_len = room - direct;
-	n = readv(bufferevent_getfd(bev), (struct iovec *)v,
-	    nv + (room > direct));
+	if (room > sizeof buf)
+		room = sizeof buf;
+	if ((n = read(bufferevent_getfd(bev), buf, room)) <= 0)
+		return (n);
 	saved = errno;
-	for (i = 0, left = n; i < nv; i++) {
-		if (left <= 0)
-			v[i].iov_len = 0;
-		else if ((size_t)left < v[i].iov_len)
-			v[i].iov_len = left;
-		left -= v[i].iov_len;
-	}
-	if (nv > 0)
-		evbuffer_commit_space(in, v, nv);
-	if (left > 0 && evbuffer_add(in, rest, left) != 0) {
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_add(in, buf, n) != 0) {
 		n = -1;
 		saved = ENOMEM;
 	}
@@ -779,9 +760,9 @@ client_read_rest(struct client *c)
 	 * A reset is reported once (the socket's error is then cleared) and
 	 * may come before data that is still queued: read on after it.
 	 */
-	n = client_readv(c->bev, CLIENT_READ_MAX);
+	n = client_read(c->bev, CLIENT_READ_MAX);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		n = client_readv(c->bev, CLIENT_READ_MAX);
+		n = client_read(c->bev, CLIENT_READ_MAX);
 	return (n > 0 ? n : 0);
 }
 
@@ -821,7 +802,7 @@ client_input(struct client *c)
  * bufferevent's read event, assigned by client_new): what libevent's
  * bufferevent_readcb does (one read within the high watermark, then the
  * bufferevent's read callback; end of file, an error or the timeout to its
- * event callback, reading off), with client_readv: one system call a read
+ * event callback, reading off), with client_read: one system call a read
  * where libevent makes two, and up to CLIENT_READ_MAX bytes where it takes
  * 4096.  The callbacks are the bufferevent's own, whichever are set (a
  * client's, or a lingering one's), as libevent would call them.
@@ -852,7 +833,7 @@ client_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 			(void)event_del(&bev->ev_read);
 			goto done;
 		}
-		if ((n = client_readv(bev, room)) > 0) {
+		if ((n = client_read(bev, room)) > 0) {
 			if (bev->readcb != NULL)
 				bev->readcb(bev, bev->cbarg);
 			goto done;

@@ -58,7 +58,6 @@ struct store;
 #define LINGER_MAX		64	/* lingering at once, then none */
 #define FRAMES_PER_PASS		256	/* fairness: frames per client per pass */
 #define CLIENT_IOV		256	/* frames per writev */
-#define CLIENT_READ_MIN		4096	/* read into the input's own space */
 #define SERVER_MOTD_MAX		(64 << 10)	/* bytes of motd-file read */
 #define CLIENT_READ_MAX		65536	/* read up to this much at once */
 #define TRIM_DELAY_MS		1000	/* from a client freed to malloc_trim */
