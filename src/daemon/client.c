@@ -823,7 +823,7 @@ client_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 	else {
 		len = evbuffer_get_length(bufferevent_get_input(bev));
 		room = CLIENT_READ_MAX;
-		if (high != 0 && high - len < room)
+		if (high != 0 && (len >= high || high - len < room))
 			room = len < high ? high - len : 0;
 		/*
 		 * At the watermark: no more reading until client_input has
