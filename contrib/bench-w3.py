@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # contrib/bench-w3.py: W3 (private ping-pong) side by side in one run: evchatd with the echo, evchatd with
-# hello echo:false, and Redis's PUBLISH/SUBSCRIBE (evchat-bench pingpong --redis); it knows command lines only.
+# hello echo:false, Redis's PUBLISH/SUBSCRIBE (evchat-bench pingpong --redis) and, when it is installed,
+# mosquitto's QoS 0 MQTT (--mqtt, which echoes nothing); it knows command lines only.
 #
 # usage: bench-w3.py [--evchatd PATH] [--before PATH] [--bench PATH] [--repeat N] [--pairs N]
-#                    [--time SEC] [--no-redis] [--syscalls]
+#                    [--time SEC] [--evchatd-only] [--syscalls]
 # Every server runs pinned to CPU 0, evchat-bench to CPU 1 (when the machine has two).  The targets take
 # turns, the first one rotating per repeat, and the table gives the median of each column over the repeats.
 # --before adds an older evchatd build, default protocol only (it may not know echo:false): before and after.
@@ -11,6 +12,7 @@
 # (connection setup included: a few per client, against hundreds of thousands of round trips).
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -22,7 +24,7 @@ import time
 ARGS = {"--evchatd": "src/evchatd", "--before": None,
         "--bench": "src/evchat-bench",
         "--repeat": "5", "--pairs": "500", "--time": "5"}
-FLAGS = {"--no-redis": False, "--syscalls": False}
+FLAGS = {"--evchatd-only": False, "--syscalls": False}
 argv = sys.argv[1:]
 while argv:
     a = argv.pop(0)
@@ -33,7 +35,7 @@ while argv:
     else:
         sys.exit("usage: bench-w3.py [--evchatd PATH] [--before PATH] "
                  "[--bench PATH] [--repeat N] [--pairs N] [--time SEC] "
-                 "[--no-redis] [--syscalls]")
+                 "[--evchatd-only] [--syscalls]")
 TWO = (os.cpu_count() or 1) >= 2
 LIMITS = ["--rate", "0", "--burst", "0", "--flood-kick", "0",
           "--max-sendq", "0", "--max-clients", "0",
@@ -82,11 +84,24 @@ def start_redis(tmp):
     return p, port
 
 
+def start_mosquitto(tmp):
+    port = free_port()
+    conf = os.path.join(tmp, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+                "persistence false\nlog_dest none\nset_tcp_nodelay true\n"
+                % port)
+    p = subprocess.Popen(pin(0, ["mosquitto", "-c", conf]),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port, p)
+    return p, port
+
+
 def run(target):
     name, proc, port, extra = target
     args = [ARGS["--bench"], "--no-header", "-p", str(proc.pid),
             "-P", ARGS["--pairs"], "-t", ARGS["--time"]] + extra
-    if "--redis" not in extra:
+    if "--redis" not in extra and "--mqtt" not in extra:
         args += ["-s", "127.0.0.1:%d" % port]
     perf = None
     if FLAGS["--syscalls"]:
@@ -129,11 +144,16 @@ def main():
         procs.append(p)
         targets.append(("evchatd", p, port, []))
         targets.append(("evchatd no-echo", p, port, ["--no-echo"]))
-        if not FLAGS["--no-redis"]:
+        if not FLAGS["--evchatd-only"]:
             p, port = start_redis(tmp)
             procs.append(p)
             targets.append(("redis", p, port,
                             ["--redis", "127.0.0.1:%d" % port]))
+        if not FLAGS["--evchatd-only"] and shutil.which("mosquitto"):
+            p, port = start_mosquitto(tmp)
+            procs.append(p)
+            targets.append(("mosquitto", p, port,
+                            ["--mqtt", "127.0.0.1:%d" % port]))
         rows = {t[0]: [] for t in targets}
         n = int(ARGS["--repeat"])
         print("# load before: %s" % os.getloadavg().__repr__(),

@@ -1,6 +1,6 @@
 /* bench-conn.c: one evchat-bench client connection: non-blocking connect (spread over 127.0.0.x source
  * addresses when ports run out), large raw reads, frames through the framing library or messages through
- * the WebSocket or Redis transport, the requests and replies the modes need (welcome, join, history, ping, error,
+ * the WebSocket, Redis or MQTT transport, the requests and replies the modes need (welcome, join, history, ping, error,
  * bye); it knows no mode's purpose. */
 
 #include "config.h"
@@ -67,6 +67,7 @@ bench_conn_free(struct bench_conn *c)
 	bench_conn_close(c, false);
 	bench_ws_free(c->ws);
 	bench_redis_free(c->redis);
+	bench_mqtt_free(c->mqtt);
 	if (c->rd != NULL)
 		event_free(c->rd);
 	if (c->wr != NULL)
@@ -98,6 +99,15 @@ int
 bench_conn_redis(struct bench_conn *c)
 {
 	if (c->redis == NULL && (c->redis = bench_redis_new(c)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* The same for an MQTT broker (--mqtt): the topic is the nick. */
+int
+bench_conn_mqtt(struct bench_conn *c)
+{
+	if (c->mqtt == NULL && (c->mqtt = bench_mqtt_new(c)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -160,8 +170,8 @@ bench_conn_connect(struct bench_conn *c, char *err, size_t errlen)
 	const struct bench_addr	*to;
 	int			 fd, error = 0;
 
-	to = c->ws != NULL ? &b->opts.ws : c->redis != NULL ? &b->opts.redis :
-	    &b->opts.server;
+	to = c->ws != NULL ? &b->opts.ws : c->redis != NULL || c->mqtt != NULL ?
+	    &b->opts.broker : &b->opts.server;
 	for (;;) {
 		if ((fd = bench_conn_socket(c, to, &error)) != -1)
 			break;
@@ -236,7 +246,7 @@ bench_conn_send(struct bench_conn *c, const void *payload, size_t len)
 		return (-1);
 	if (c->ws != NULL)
 		return (bench_ws_send(c->ws, payload, len));
-	if (c->redis != NULL)
+	if (c->redis != NULL || c->mqtt != NULL)
 		return (evbuffer_add(c->out, payload, len));
 	return (frame_encode(c->out, payload, len));
 }
@@ -327,6 +337,7 @@ int
 bench_conn_start(struct bench_conn *c, char *err, size_t errlen)
 {
 	if (c->redis != NULL ? bench_redis_request(c->redis) != 0 :
+	    c->mqtt != NULL ? bench_mqtt_request(c->mqtt) != 0 :
 	    (c->ws != NULL && bench_ws_request(c->ws) != 0) ||
 	    bench_conn_hello(c) != 0) {
 		snprintf(err, errlen, "cannot queue hello");
@@ -527,8 +538,10 @@ bench_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	v.iov_len = n;
 	evbuffer_commit_space(c->in, &v, 1);
 	now = bench_now();
-	if (c->redis != NULL) {
-		if (bench_redis_read(c->redis, now, err, sizeof err) != 0) {
+	if (c->redis != NULL || c->mqtt != NULL) {
+		if ((c->redis != NULL ? bench_redis_read(c->redis, now, err,
+		    sizeof err) : bench_mqtt_read(c->mqtt, now, err,
+		    sizeof err)) != 0) {
 			bench_conn_lost(c, err);
 			return;
 		}

@@ -1,6 +1,6 @@
 /* bench-pingpong.c: evchat-bench's pingpong mode: P pairs bouncing private messages for T seconds,
  * closed loop (one in flight per pair) or at a fixed --rate, with or without the echo, or the same
- * pattern over Redis's PUBLISH and SUBSCRIBE; round trips per second, RTT percentiles and exactly-once
+ * pattern over Redis's or an MQTT broker's publish and subscribe; round trips per second, RTT percentiles and exactly-once
  * accounting of the replies; it knows no socket calls. */
 
 #include <stdio.h>
@@ -168,13 +168,15 @@ bench_pp_new(struct bench_pp *pp)
 		    nick, NULL);
 		if (pp->conns[i] == NULL || (o->ws.name != NULL &&
 		    bench_conn_websocket(pp->conns[i]) != 0) ||
-		    (o->redis.name != NULL &&
-		    bench_conn_redis(pp->conns[i]) != 0))
+		    (o->broker_kind != NULL && (*o->broker_kind == 'r' ?
+		    bench_conn_redis(pp->conns[i]) :
+		    bench_conn_mqtt(pp->conns[i])) != 0))
 			return (-1);
 	}
 	for (i = 0; i < n; i++) {
-		if (o->redis.name != NULL) {
-			if (bench_redis_tmpl(&pp->tmpls[i],
+		if (o->broker_kind != NULL) {
+			if ((*o->broker_kind == 'r' ? bench_redis_tmpl :
+			    bench_mqtt_tmpl)(&pp->tmpls[i],
 			    pp->conns[i ^ 1]->nick, o->size) != 0)
 				return (-1);
 			continue;
@@ -226,6 +228,7 @@ bench_pp_account(struct bench_pp *pp)
 	struct bench_conn	*c;
 	uint64_t		 sent = 0;
 	unsigned int		 i;
+	bool			 echo;
 
 	for (i = 0; i < pp->pairs; i++) {
 		s = &pp->seqs[i];
@@ -241,10 +244,13 @@ bench_pp_account(struct bench_pp *pp)
 	r->errors += pp->bogus;
 	/*
 	 * Request, its echo, reply, its echo: four frames out per trip (over
-	 * Redis, two messages and two PUBLISH replies); two without echo.
+	 * Redis, two messages and two PUBLISH replies); two without echo, as
+	 * over MQTT, which answers no QoS 0 publish.
 	 */
-	r->deliveries = (pp->b->opts.no_echo ? 2 : 4) * r->ops;
-	cJSON_AddBoolToObject(r->json, "echo", !pp->b->opts.no_echo);
+	echo = !pp->b->opts.no_echo && (pp->b->opts.broker_kind == NULL ||
+	    *pp->b->opts.broker_kind == 'r');
+	r->deliveries = (echo ? 4 : 2) * r->ops;
+	cJSON_AddBoolToObject(r->json, "echo", echo);
 	cJSON_AddNumberToObject(r->json, "pairs", pp->pairs);
 	cJSON_AddNumberToObject(r->json, "time", pp->b->opts.time);
 	cJSON_AddNumberToObject(r->json, "rate", pp->b->opts.rate);

@@ -32,6 +32,7 @@ enum {
 	BENCH_OPT_NO_HEADER,
 	BENCH_OPT_WS,
 	BENCH_OPT_REDIS,
+	BENCH_OPT_MQTT,
 	BENCH_OPT_NO_ECHO
 };
 
@@ -58,6 +59,7 @@ static const struct option bench_long_options[] = {
 	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
 	{ "ws",			required_argument,	NULL, BENCH_OPT_WS },
 	{ "redis",		required_argument,	NULL, BENCH_OPT_REDIS },
+	{ "mqtt",		required_argument,	NULL, BENCH_OPT_MQTT },
 	{ "no-echo",		no_argument,	NULL, BENCH_OPT_NO_ECHO },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -105,6 +107,8 @@ bench_usage(FILE *f)
 "  --redis ADDR:PORT        pingpong against a loopback Redis instead, for\n"
 "                           comparison: each client SUBSCRIBEs to its nick,\n"
 "                           a message is a PUBLISH to the peer's (RESP3)\n"
+"  --mqtt ADDR:PORT         the same against a loopback MQTT 3.1.1 broker\n"
+"                           (QoS 0; a broker echoes nothing, as --no-echo)\n"
 "  -c, --clients N          join: clients joining the room (default %u)\n"
 "  -y, --history N          join: messages each asks to be replayed\n"
 "                           (default %u)\n"
@@ -217,8 +221,12 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 		case 's':
 		case BENCH_OPT_WS:
 		case BENCH_OPT_REDIS:
+		case BENCH_OPT_MQTT:
+			if (ch == BENCH_OPT_REDIS || ch == BENCH_OPT_MQTT)
+				o->broker_kind = ch == BENCH_OPT_REDIS ?
+				    "redis" : "mqtt";
 			if (bench_opt_addr(ch == 's' ? &o->server :
-			    ch == BENCH_OPT_WS ? &o->ws : &o->redis,
+			    ch == BENCH_OPT_WS ? &o->ws : &o->broker,
 			    optarg) != 0) {
 				fprintf(stderr, "evchat-bench: %s: not a "
 				    "loopback ADDR:PORT (127.0.0.0/8 or "
@@ -455,17 +463,17 @@ main(int argc, char **argv)
 			    argv[j]);
 			return (BENCH_EXIT_USAGE);
 		}
-		if ((b.opts.redis.name != NULL || b.opts.no_echo) &&
+		if ((b.opts.broker_kind != NULL || b.opts.no_echo) &&
 		    bench_modes[i].run != bench_pingpong) {
-			fprintf(stderr, "evchat-bench: --redis and --no-echo "
-			    "are pingpong's only\n");
+			fprintf(stderr, "evchat-bench: --redis, --mqtt and "
+			    "--no-echo are pingpong's only\n");
 			return (BENCH_EXIT_USAGE);
 		}
 	}
-	if (b.opts.redis.name != NULL && (b.opts.ws.name != NULL ||
+	if (b.opts.broker_kind != NULL && (b.opts.ws.name != NULL ||
 	    b.opts.no_echo)) {
-		fprintf(stderr, "evchat-bench: --redis goes with neither --ws "
-		    "nor --no-echo\n");
+		fprintf(stderr, "evchat-bench: --%s goes with neither --ws "
+		    "nor --no-echo\n", b.opts.broker_kind);
 		return (BENCH_EXIT_USAGE);
 	}
 	bench_raise_nofile();
@@ -484,8 +492,9 @@ main(int argc, char **argv)
 		snprintf(b.opts.prefix, sizeof b.opts.prefix, "%.8sr%u",
 		    base_prefix, run % 100);
 		bench_result_init(&r, bench_modes[i].name);
-		if (b.opts.redis.name != NULL)
-			cJSON_AddStringToObject(r.json, "transport", "redis");
+		if (b.opts.broker_kind != NULL)
+			cJSON_AddStringToObject(r.json, "transport",
+			    b.opts.broker_kind);
 		else if (bench_modes[i].ws)
 			cJSON_AddStringToObject(r.json, "transport",
 			    b.opts.ws.name != NULL ? "websocket" : "native");

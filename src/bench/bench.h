@@ -127,7 +127,7 @@ int		 bench_ws_request(struct bench_ws *);
 int		 bench_ws_send(struct bench_ws *, const void *, size_t);
 int		 bench_ws_read(struct bench_ws *, uint64_t, char *, size_t);
 
-/* bench-redis.c: a connection's Redis transport (pingpong --redis). */
+/* bench-redis.c, bench-mqtt.c: a connection's broker (pingpong --redis, --mqtt). */
 struct bench_redis;
 
 struct bench_redis *bench_redis_new(struct bench_conn *);
@@ -136,6 +136,14 @@ int		 bench_redis_request(struct bench_redis *);
 int		 bench_redis_tmpl(struct bench_tmpl *, const char *, size_t);
 int		 bench_redis_read(struct bench_redis *, uint64_t, char *,
 		     size_t);
+
+struct bench_mqtt;
+
+struct bench_mqtt *bench_mqtt_new(struct bench_conn *);
+void		 bench_mqtt_free(struct bench_mqtt *);
+int		 bench_mqtt_request(struct bench_mqtt *);
+int		 bench_mqtt_tmpl(struct bench_tmpl *, const char *, size_t);
+int		 bench_mqtt_read(struct bench_mqtt *, uint64_t, char *, size_t);
 
 /* bench-conn.c: one client connection, non-blocking, raw reads. */
 #define BENCH_CONN_CONNECTING	0x01
@@ -169,6 +177,7 @@ struct bench_conn {
 	struct evbuffer			*out;
 	struct bench_ws			*ws;		/* NULL: native */
 	struct bench_redis		*redis;		/* to Redis, or NULL */
+	struct bench_mqtt		*mqtt;		/* to MQTT, or NULL */
 	size_t				 max_frame;
 	char				 nick[BENCH_NICK_MAX + 1];
 	char				 room[BENCH_ROOM_MAX + 1];
@@ -184,6 +193,7 @@ struct bench_conn *bench_conn_new(struct bench *, const struct bench_conn_ops *,
 void		 bench_conn_free(struct bench_conn *);
 int		 bench_conn_websocket(struct bench_conn *);
 int		 bench_conn_redis(struct bench_conn *);
+int		 bench_conn_mqtt(struct bench_conn *);
 int		 bench_conn_start(struct bench_conn *, char *, size_t);
 void		 bench_conn_close(struct bench_conn *, bool);
 int		 bench_conn_send(struct bench_conn *, const void *, size_t);
@@ -269,7 +279,8 @@ struct bench_addr {
 struct bench_opts {
 	struct bench_addr	 server;
 	struct bench_addr	 ws;		/* --ws: the web listener */
-	struct bench_addr	 redis;		/* pingpong --redis */
+	struct bench_addr	 broker;	/* pingpong --redis, --mqtt */
+	const char		*broker_kind;	/* "redis", "mqtt" or NULL */
 	bool			 no_echo;	/* pingpong: hello echo:false */
 	pid_t			 server_pid;	/* 0: not measured */
 	double			 duration;	/* bound on one run, seconds */

@@ -1,6 +1,6 @@
 # test-bench.py: end-to-end test of evchat-bench with tiny parameters against the real evchatd: its JSON
 # results, the exactly-once accounting (also of a deliberately lossy run, with --ws over WebSocket, with
-# --no-echo, and of --redis against a redis-server of its own on a loopback port),
+# --no-echo, and of --redis and --mqtt against a redis-server and a mosquitto of its own on loopback),
 # join's replay checks (also against a fake server that replays wrongly), the WebSocket client's framing
 # against a fake server (fragments, pings, close, a refused handshake) and the loopback-only rule.
 # It runs both binaries and knows neither one's code; timings are never asserted.
@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -160,6 +161,31 @@ def test_pingpong_no_echo(srv):
     check_latency(pp)
 
 
+def broker_pingpong(flag, port, pid, per_trip):
+    """pingpong against the broker on port (flag --redis or --mqtt), once
+    it listens: exactly once, per_trip messages from it per round trip."""
+    for _ in range(500):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            break
+        except OSError:
+            time.sleep(0.01)
+    p = subprocess.run([BENCH, flag, "127.0.0.1:%d" % port, "--server-pid",
+                        str(pid), "--duration", "20", "--pairs", "3",
+                        "--time", "1", "pingpong"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    pp = json.loads(p.stdout)
+    assert pp["ok"] and pp["transport"] == flag[2:], pp
+    assert pp["ops"] > 0 and pp["deliveries"] == per_trip * pp["ops"], pp
+    assert (pp["lost"], pp["duplicated"], pp["out_of_order"],
+            pp["errors"]) == (0, 0, 0, 0), pp
+    check_latency(pp)
+    check_measured(pp)
+    return pp
+
+
 def test_pingpong_redis(srv):
     """--redis: the same pattern over a redis-server of the test's own,
     on a loopback port: PUBLISH to the peer's channel, RESP3 pushes."""
@@ -173,26 +199,8 @@ def test_pingpong_redis(srv):
                               "no"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:
-        for _ in range(500):
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                time.sleep(0.01)
-        p = subprocess.run([BENCH, "--redis", "127.0.0.1:%d" % port,
-                            "--server-pid", str(redis.pid), "--duration",
-                            "20", "--pairs", "3", "--time", "1",
-                            "pingpong"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, universal_newlines=True,
-                           timeout=60)
-        assert p.returncode == 0, p.stderr
-        pp = json.loads(p.stdout)
-        assert pp["ok"] and pp["transport"] == "redis", pp
-        assert pp["ops"] > 0 and pp["deliveries"] == 4 * pp["ops"], pp
-        assert (pp["lost"], pp["duplicated"], pp["out_of_order"],
-                pp["errors"]) == (0, 0, 0, 0), pp
-        check_latency(pp)
-        check_measured(pp)
+        pp = broker_pingpong("--redis", port, redis.pid, 4)
+        assert pp["echo"] is True, pp
     finally:
         redis.kill()
         redis.wait()
@@ -203,6 +211,29 @@ def test_pingpong_redis(srv):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, timeout=10)
         assert p.returncode == 64 and p.stdout == "", (args, p.stderr)
+
+
+def test_pingpong_mqtt(srv):
+    """--mqtt: the same pattern over a mosquitto of the test's own, on a
+    loopback port: QoS 0 PUBLISH to the peer's topic, nothing echoed."""
+    if shutil.which("mosquitto") is None:
+        raise t.Skip("mosquitto is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+        conf.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+                   "persistence false\nlog_dest none\n" % port)
+        conf.flush()
+        broker = subprocess.Popen(["mosquitto", "-c", conf.name],
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            pp = broker_pingpong("--mqtt", port, broker.pid, 2)
+            assert pp["echo"] is False, pp
+        finally:
+            broker.kill()
+            broker.wait()
 
 
 def web_port(srv):
