@@ -161,20 +161,34 @@ def test_pingpong_no_echo(srv):
     check_latency(pp)
 
 
-def broker_pingpong(flag, port, pid, per_trip):
-    """pingpong against the broker on port (flag --redis or --mqtt), once
-    it listens: exactly once, per_trip messages from it per round trip."""
-    for _ in range(500):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            break
-        except OSError:
-            time.sleep(0.01)
-    p = subprocess.run([BENCH, flag, "127.0.0.1:%d" % port, "--server-pid",
-                        str(pid), "--duration", "20", "--pairs", "3",
-                        "--time", "1", "pingpong"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True,
-                       timeout=60)
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def broker_pingpong(argv, flag, port, per_trip):
+    """Start the broker argv (listening on port), run pingpong against it
+    (flag --redis or --mqtt) once it listens, stop it: exactly once,
+    per_trip messages from it per round trip."""
+    broker = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(500):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        p = subprocess.run([BENCH, flag, "127.0.0.1:%d" % port,
+                            "--server-pid", str(broker.pid), "--duration",
+                            "20", "--pairs", "3", "--time", "1",
+                            "pingpong"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True,
+                           timeout=60)
+    finally:
+        broker.kill()
+        broker.wait()
     assert p.returncode == 0, p.stderr
     pp = json.loads(p.stdout)
     assert pp["ok"] and pp["transport"] == flag[2:], pp
@@ -191,19 +205,11 @@ def test_pingpong_redis(srv):
     on a loopback port: PUBLISH to the peer's channel, RESP3 pushes."""
     if shutil.which("redis-server") is None:
         raise t.Skip("redis-server is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind",
-                              "127.0.0.1", "--save", "", "--appendonly",
-                              "no"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    try:
-        pp = broker_pingpong("--redis", port, redis.pid, 4)
-        assert pp["echo"] is True, pp
-    finally:
-        redis.kill()
-        redis.wait()
+    port = free_port()
+    pp = broker_pingpong(["redis-server", "--port", str(port), "--bind",
+                          "127.0.0.1", "--save", "", "--appendonly", "no"],
+                         "--redis", port, 4)
+    assert pp["echo"] is True, pp
     # Only pingpong takes it, and not with --ws or --no-echo.
     for args in (["broadcast"], ["--no-echo", "pingpong"],
                  ["--ws", "127.0.0.1:1", "pingpong"]):
@@ -218,22 +224,14 @@ def test_pingpong_mqtt(srv):
     loopback port: QoS 0 PUBLISH to the peer's topic, nothing echoed."""
     if shutil.which("mosquitto") is None:
         raise t.Skip("mosquitto is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
         conf.write("listener %d 127.0.0.1\nallow_anonymous true\n"
                    "persistence false\nlog_dest none\n" % port)
         conf.flush()
-        broker = subprocess.Popen(["mosquitto", "-c", conf.name],
-                                  stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        try:
-            pp = broker_pingpong("--mqtt", port, broker.pid, 2)
-            assert pp["echo"] is False, pp
-        finally:
-            broker.kill()
-            broker.wait()
+        pp = broker_pingpong(["mosquitto", "-c", conf.name], "--mqtt", port,
+                             2)
+    assert pp["echo"] is False, pp
 
 
 def web_port(srv):
