@@ -692,6 +692,9 @@ cli_net_hello(struct cli *cli)
 		cJSON_AddItemToObject(req, "events",
 		    cJSON_CreateStringArray(cli_net_events,
 		    (int)nitems(cli_net_events)));
+	/* At a terminal the echo is what shows a line as sent. */
+	if (cli->no_echo && !cli->interactive)
+		cJSON_AddFalseToObject(req, "echo");
 	if (cli->password != NULL) {
 		cJSON_AddStringToObject(req, "password", cli->password);
 		cli->password_sent = true;

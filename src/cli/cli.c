@@ -29,6 +29,7 @@ static const struct option cli_long_options[] = {
 	{ "nick",		required_argument,	NULL, 'n' },
 	{ "join",		required_argument,	NULL, 'j' },
 	{ "json",		no_argument,		NULL, 'J' },
+	{ "no-echo",		no_argument,		NULL, 'E' },
 	{ "history",		required_argument,	NULL, 'H' },
 	{ "download-dir",	required_argument,	NULL, 'd' },
 	{ "tls",		no_argument,		NULL, 'T' },
@@ -46,11 +47,11 @@ static const int cli_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 #define CLI_USAGE \
 	"usage: " CLI_NAME " [--server [tls://]HOST:PORT] [--nick NICK] " \
 	"[--join ROOM]...\n" \
-	"                  [--history N] [--json] [--download-dir DIR] " \
-	"[--tls] [--ca FILE]\n" \
-	"                  [--insecure] [--password-file FILE] " \
-	"[--account-password-file FILE]\n" \
-	"                  [--help] [--version]\n"
+	"                  [--history N] [--json] [--no-echo] " \
+	"[--download-dir DIR] [--tls]\n" \
+	"                  [--ca FILE] [--insecure] [--password-file FILE]\n" \
+	"                  [--account-password-file FILE] [--help] " \
+	"[--version]\n"
 
 static void
 cli_usage(void)
@@ -76,6 +77,9 @@ cli_help(void)
 	    "none)\n"
 	    "      --json              print every frame received as one JSON "
 	    "line\n"
+	    "      --no-echo           in a script, the server sends back none "
+	    "of our\n"
+	    "                          messages (they are not printed)\n"
 	    "  -d, --download-dir DIR  save received audio and files in DIR "
 	    "(default .)\n"
 	    "      --tls               connect with TLS, checking the server's "
@@ -460,6 +464,9 @@ cli_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'J':
 			cli->json = true;
+			break;
+		case 'E':
+			cli->no_echo = true;
 			break;
 		case 'H':
 			if (cli_number(optarg, 0, CLI_HISTORY_MAX, &n) == -1) {

@@ -79,6 +79,7 @@ struct cli {
 	bool			 tls;		/* server is tls:// */
 	bool			 insecure;	/* no certificate check */
 	bool			 json;
+	bool			 no_echo;	/* hello echo:false, scripted */
 	bool			 interactive;	/* stdin is a terminal */
 	bool			 colour;
 	int			 history;	/* replay asked on join, or 0;

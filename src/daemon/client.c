@@ -13,16 +13,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 
 #include "server.h"
 #include "store.h"
 
 static void	client_read_cb(struct bufferevent *, void *);
+static void	client_sock_read_cb(evutil_socket_t, short, void *);
+static bool	client_sock_hooked(struct bufferevent *);
+static void	client_sock_resume(struct bufferevent *);
 static void	client_event_cb(struct bufferevent *, short, void *);
 static void	client_write_cb(struct bufferevent *, void *);
 static void	client_queue_release(struct client *, size_t,
@@ -86,9 +91,31 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
-	/* A flooder stops being read once a whole largest frame is queued. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    FRAME_HEADER + s->config->max_frame);
+#if LIBEVENT_VERSION_NUMBER >= 0x02010000 && LIBEVENT_VERSION_NUMBER < 0x02020000
+	/*
+	 * A plain socket is read by client_sock_read_cb, not libevent's
+	 * bufferevent_readcb: the same event (so enabling, disabling,
+	 * watermarks and the read timeout work as before), another callback.
+	 * Not yet enabled, the event can be assigned again; its argument
+	 * stays the bufferevent, which libevent's finalizer expects there.
+	 * libevent 2.1 only: the struct is exposed, its use discouraged.
+	 */
+	if (direct && event_get_version_number() >> 16 == 0x0201)
+		event_assign(&bev->ev_read, s->base, bufferevent_getfd(bev),
+		    EV_READ | EV_PERSIST | EV_FINALIZE, client_sock_read_cb,
+		    bev);
+#endif
+	/*
+	 * A flooder stops being read once a whole largest frame is queued.
+	 * client_sock_read_cb keeps that bound itself (the high watermark
+	 * alone, without the callback libevent would run on every change
+	 * of the input); libevent does for the others.
+	 */
+	if (client_sock_hooked(bev))
+		bev->wm_read.high = FRAME_HEADER + s->config->max_frame;
+	else
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+		    FRAME_HEADER + s->config->max_frame);
 	/*
 	 * Output is written by server_flush once per loop pass; libevent's
 	 * write event is armed only when the socket pushes back, so a busy
@@ -255,7 +282,10 @@ client_flush(struct client *c)
 			iov[i].iov_len = c->outq[first + i]->size;
 			total += iov[i].iov_len;
 		}
-		if ((n = writev(fd, iov, cnt)) == -1) {
+		/* One frame, the common case: write(2) needs no vector. */
+		n = cnt == 1 ? write(fd, iov[0].iov_base, iov[0].iov_len) :
+		    writev(fd, iov, cnt);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -715,33 +745,32 @@ client_reap(struct client *c)
 }
 
 /*
- * Read at most room bytes of c's socket into its input with one readv,
- * past the freeze libevent keeps on it (no FIONREAD, as evbuffer_read
- * would add).  Returns what readv returned; errno says why on -1.
+ * Read at most room bytes of bev's socket into its input with one read(2),
+ * and no FIONREAD (evbuffer_read asks it before every read, to size its
+ * buffer): into the stack, then appended, which costs a copy of what came
+ * (a message: a few hundred bytes) and spares readv its vector.  Returns
+ * what read returned; errno says why on -1.
  */
 static ssize_t
-client_readv(struct client *c, size_t room)
+client_read(struct bufferevent *bev, size_t room)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec	 v[2];
-	ssize_t			 n = 0, left;
-	int			 nv, i, saved;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		 buf[CLIENT_READ_MAX];
+	ssize_t		 n;
+	int		 saved;
 
+	if (room > sizeof buf)
+		room = sizeof buf;
+	if ((n = read(bufferevent_getfd(bev), buf, room)) <= 0)
+		return (n);
+	saved = errno;
 	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, room, v, 2)) > 0) {
-		n = readv(bufferevent_getfd(c->bev), (struct iovec *)v, nv);
-		saved = errno;
-		for (i = 0, left = n; i < nv; i++) {
-			if (left <= 0)
-				v[i].iov_len = 0;
-			else if ((size_t)left < v[i].iov_len)
-				v[i].iov_len = left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, nv);
-		errno = saved;
+	if (evbuffer_add(in, buf, n) != 0) {
+		n = -1;
+		saved = ENOMEM;
 	}
 	evbuffer_freeze(in, 0);
+	errno = saved;
 	return (n);
 }
 
@@ -761,9 +790,9 @@ client_read_rest(struct client *c)
 	 * A reset is reported once (the socket's error is then cleared) and
 	 * may come before data that is still queued: read on after it.
 	 */
-	n = client_readv(c, CLIENT_READ_MAX);
+	n = client_read(c->bev, CLIENT_READ_MAX);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		n = client_readv(c, CLIENT_READ_MAX);
+		n = client_read(c->bev, CLIENT_READ_MAX);
 	return (n > 0 ? n : 0);
 }
 
@@ -795,28 +824,86 @@ client_input(struct client *c)
 	}
 	if (c->partial_ms != partial)
 		client_due(c);
-	c->inlen = evbuffer_get_length(bufferevent_get_input(c->bev));
+	client_sock_resume(c->bev);
 }
 
 /*
- * libevent 2.1 reads at most 4096 bytes a callback.  When a read filled
- * that, more is likely waiting: take it in one readv (within the read
- * watermark), so a busy sender's frames fan out in large batches.
+ * A plain client's socket is readable, or its read timeout has come (the
+ * bufferevent's read event, assigned by client_new): what libevent's
+ * bufferevent_readcb does (one read within the high watermark, then the
+ * bufferevent's read callback; end of file, an error or the timeout to its
+ * event callback, reading off), with client_read: one system call a read
+ * where libevent makes two, and up to CLIENT_READ_MAX bytes where it takes
+ * 4096.  The callbacks are the bufferevent's own, whichever are set (a
+ * client's, or a lingering one's), as libevent would call them.
  */
 static void
-client_read_more(struct client *c)
+client_sock_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	size_t		 len = evbuffer_get_length(in), room;
+	struct bufferevent	*bev = arg;
+	size_t			 high = bev->wm_read.high, len, room;
+	short			 ev = BEV_EVENT_READING;
+	ssize_t			 n;
+	int			 saved;
 
-	if (!(c->flags & CLIENT_WRITEV) || len < c->inlen + CLIENT_READ_MIN)
+	/* A callback may free the client and bev: not before we are done. */
+	bufferevent_incref(bev);
+	if (what == EV_TIMEOUT)
+		ev |= BEV_EVENT_TIMEOUT;
+	else {
+		len = evbuffer_get_length(bufferevent_get_input(bev));
+		room = CLIENT_READ_MAX;
+		if (high != 0 && (len >= high || high - len < room))
+			room = len < high ? high - len : 0;
+		/*
+		 * At the watermark: no more reading until client_input has
+		 * handled enough (client_sock_resume), as libevent suspends.
+		 */
+		if (room == 0) {
+			(void)event_del(&bev->ev_read);
+			goto done;
+		}
+		if ((n = client_read(bev, room)) > 0) {
+			if (bev->readcb != NULL)
+				bev->readcb(bev, bev->cbarg);
+			goto done;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			goto done;
+		ev |= n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR;
+	}
+	saved = errno;
+	bufferevent_disable(bev, EV_READ);
+	errno = saved;
+	if (bev->errorcb != NULL)
+		bev->errorcb(bev, ev, bev->cbarg);
+done:
+	bufferevent_decref(bev);
+}
+
+/* Whether bev is read by client_sock_read_cb (client_new decides). */
+static bool
+client_sock_hooked(struct bufferevent *bev)
+{
+	return (event_get_callback(&bev->ev_read) == client_sock_read_cb);
+}
+
+/*
+ * Read again a plain socket whose reading client_sock_read_cb stopped at
+ * the watermark, once its input is below it (libevent's own watermark,
+ * set again by a reload, resumes itself).  Called by client_input.
+ */
+static void
+client_sock_resume(struct bufferevent *bev)
+{
+	if (!client_sock_hooked(bev) || !(bev->enabled & EV_READ) ||
+	    event_pending(&bev->ev_read, EV_READ, NULL) ||
+	    evbuffer_get_length(bufferevent_get_input(bev)) >=
+	    bev->wm_read.high)
 		return;
-	room = FRAME_HEADER + c->server->config->max_frame;
-	if (len >= room)
-		return;
-	room -= len;
-	/* End of file and errors are libevent's to see next time. */
-	(void)client_readv(c, room < CLIENT_READ_MAX ? room : CLIENT_READ_MAX);
+	(void)event_add(&bev->ev_read, evutil_timerisset(&bev->timeout_read) ?
+	    &bev->timeout_read : NULL);
 }
 
 static void
@@ -836,7 +923,6 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->flags & CLIENT_INPUT_LEFT)
 		return;		/* the pending pass keeps the order */
-	client_read_more(c);
 	client_input(c);
 	server_flush_due(c->server);
 }

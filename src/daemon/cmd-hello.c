@@ -1,5 +1,6 @@
-/* cmd-hello.c: the hello request: server password, version check, the account password of a registered
- * nick, nick validation and registration, the welcome reply; it knows nothing of rooms, never logs a password. */
+/* cmd-hello.c: the hello request: server password, version check, options (events, echo, presence), the
+ * account password of a registered nick, nick validation and registration, the welcome reply; it knows
+ * nothing of rooms, never logs a password. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ cmd_hello_events(struct request *req, int *flags)
 static int
 cmd_hello_check(struct request *req)
 {
-	const cJSON	*nick, *version, *presence;
+	const cJSON	*nick, *version, *presence, *echo;
 	int		 events;
 
 	/* Its own words, older than cmd_get's: clients may show them. */
@@ -76,7 +77,8 @@ cmd_hello_check(struct request *req)
 	    version->valuedouble != PROTO_VERSION))
 		return (cmd_error(req, ERR_BAD_REQUEST, "unsupported protocol "
 		    "version (this server speaks %d)", PROTO_VERSION));
-	if (cmd_hello_events(req, &events) != 0)
+	if (cmd_hello_events(req, &events) != 0 ||
+	    cmd_get(req, "echo", cJSON_True, false, &echo) != 0)
 		return (-1);
 	return (cmd_get(req, "presence", cJSON_True, false, &presence));
 }
@@ -110,6 +112,13 @@ cmd_hello_register(struct client *c, struct request *req, struct account *a)
 		return (cmd_nick_refused(req, st, nick));
 	(void)cmd_hello_events(req, &events);
 	c->flags |= events;
+	/*
+	 * echo:false only adds the flag: the IRC face's hello has no echo
+	 * member, and its client is not echoed until it asks for
+	 * echo-message.
+	 */
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(req->obj, "echo")))
+		c->flags |= CLIENT_NO_ECHO;
 	c->signon_ms = server_now_ms(c->server);
 	c->active_ms = server_mono_ms();
 	if (a != NULL)

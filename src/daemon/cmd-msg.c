@@ -122,6 +122,7 @@ static int
 cmd_msg_exec(struct client *c, struct request *req)
 {
 	const char *const	*field;
+	const cJSON		*rv, *tv;
 	const char		*room, *to;
 	enum cmd_msg_kind	 kind;
 	struct room		*r = NULL;
@@ -129,12 +130,14 @@ cmd_msg_exec(struct client *c, struct request *req)
 	struct evt		 e;
 	int			 rc;
 
-	room = json_get_string(req->obj, "room");
-	to = json_get_string(req->obj, "to");
-	if ((cJSON_GetObjectItemCaseSensitive(req->obj, "room") == NULL) ==
-	    (cJSON_GetObjectItemCaseSensitive(req->obj, "to") == NULL))
+	/* Each member looked up once: this is the hot path of W3. */
+	rv = cJSON_GetObjectItemCaseSensitive(req->obj, "room");
+	tv = cJSON_GetObjectItemCaseSensitive(req->obj, "to");
+	if ((rv == NULL) == (tv == NULL))
 		return (cmd_error(req, ERR_BAD_REQUEST,
 		    "msg needs exactly one of room and to"));
+	room = cJSON_IsString(rv) ? rv->valuestring : NULL;
+	to = cJSON_IsString(tv) ? tv->valuestring : NULL;
 	if (room == NULL && to == NULL)
 		return (cmd_error(req, ERR_BAD_REQUEST,
 		    "room and to must be strings"));

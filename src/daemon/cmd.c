@@ -424,7 +424,7 @@ cmd_held(struct request *req, const char *drop)
 {
 	cJSON	*held;
 
-	if ((held = cJSON_Duplicate(req->obj, 1)) == NULL)
+	if ((held = json_duplicate(req->obj)) == NULL)
 		return (NULL);
 	if (drop != NULL)
 		cJSON_DeleteItemFromObjectCaseSensitive(held, drop);

@@ -59,9 +59,8 @@ struct store;
 #define LINGER_MAX		64	/* lingering at once, then none */
 #define FRAMES_PER_PASS		256	/* fairness: frames per client per pass */
 #define CLIENT_IOV		256	/* frames per writev */
-#define CLIENT_READ_MIN		4096	/* libevent's read size: more may wait */
 #define SERVER_MOTD_MAX		(64 << 10)	/* bytes of motd-file read */
-#define CLIENT_READ_MAX		65536	/* then read up to this much at once */
+#define CLIENT_READ_MAX		65536	/* read up to this much at once */
 #define TRIM_DELAY_MS		1000	/* from a client freed to malloc_trim */
 #define FLUSH_INTERVAL_US	200	/* longest a pass holds output back */
 
@@ -535,7 +534,6 @@ struct client {
 	size_t			 noutq;
 	size_t			 outcap;
 	size_t			 outq_bytes;
-	size_t			 inlen;		/* input left by last pass */
 	uint64_t		 id;
 	char			 addr[64];	/* for logs */
 	int			 flags;

@@ -92,6 +92,9 @@ struct json_member {
 };
 
 enum json_status json_parse(const char *, size_t, cJSON **, const char **);
+bool		 json_parse_flat(const char *, size_t, char *, size_t, cJSON **,
+		     const char **);
+cJSON		*json_duplicate(const cJSON *);
 bool		 json_member_next(const char *, size_t, size_t *,
 		     struct json_member *);
 bool		 json_member_is(const struct json_member *, const char *);

@@ -102,6 +102,22 @@ def test_json_lines(srv):
     bob.expect("msg", text="psst", to="bob")
 
 
+def test_no_echo(srv):
+    """--no-echo in a script: the server sends none of ana's messages
+    back, so none is printed; the others get them, a refusal still shows."""
+    bob = srv.client("bob")
+    bob.join("general")
+    script = "hola\n/msg bob psst\n/msg nobody x\n"
+    status, out, err = c.run(["--nick", "ana", "--json", "--no-echo",
+                              "--join", "general"], srv.port, script)
+    assert status == 0 and err == [], (status, out, err)
+    types = [json.loads(line)["type"] for line in out]
+    assert types == ["welcome", "joined", "error", "bye"], types
+    bob.expect_next("presence", nick="ana", event="join", room="general")
+    bob.expect_next("msg", text="hola", room="general")
+    bob.expect_next("msg", text="psst", to="bob")
+
+
 def test_who_rooms_part_and_errors(srv):
     bob = srv.client("bob")
     bob.join("general")

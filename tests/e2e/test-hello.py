@@ -74,7 +74,10 @@ def test_hello_bad_request(srv):
                 {"type": "hello", "nick": "fred", "version": 2},
                 {"type": "hello", "nick": "fred", "version": "1"},
                 {"type": "hello", "nick": "fred", "presence": "yes"},
-                {"type": "hello", "nick": "fred", "presence": 1}):
+                {"type": "hello", "nick": "fred", "presence": 1},
+                {"type": "hello", "nick": "fred", "echo": 0},
+                {"type": "hello", "nick": "fred", "echo": "false"},
+                {"type": "hello", "nick": "fred", "echo": None}):
         c.send(dict(req, id="h"))
         c.expect_error("bad_request", re="h")
     # None of these registered the client.

@@ -124,6 +124,60 @@ def test_private_to_self(srv):
     a.expect_quiet()
 
 
+def test_no_echo_private(srv):
+    """hello echo:false: the sender's private messages reach the
+    recipient only; a version-1 client (no echo member) and one with
+    echo:true are still echoed."""
+    a = srv.connect(name="quiet")
+    a.hello("quiet", echo=False)
+    b = srv.client("plain")
+    c = srv.connect(name="loud")
+    c.hello("loud", echo=True)
+    a.send({"type": "msg", "to": "plain", "text": "one", "id": 1})
+    b.expect_next("msg", exact=True, msgid=is_int, ts=now_ms, to="plain",
+                  text="one", **frm("quiet"))
+    a.send({"type": "msg", "to": "loud", "text": "two"})
+    c.expect_next("msg", to="loud", text="two", re=ABSENT, **frm("quiet"))
+    b.send({"type": "msg", "to": "quiet", "text": "three", "id": 3})
+    b.expect_next("msg", to="quiet", text="three", re=3, **frm("plain"))
+    a.expect_next("msg", exact=True, msgid=is_int, ts=now_ms, to="quiet",
+                  text="three", **frm("plain"))
+    c.send({"type": "msg", "to": "quiet", "text": "four"})
+    c.expect_next("msg", to="quiet", text="four", re=ABSENT,
+                  **frm("loud"))
+    a.expect_next("msg", to="quiet", text="four", **frm("loud"))
+    # A refused message is still answered; one to oneself still arrives.
+    a.send({"type": "msg", "to": "nobody", "text": "x", "id": "e"})
+    a.expect_error("no_such_user", re="e")
+    a.send({"type": "msg", "to": "QUIET", "text": "me", "id": 9})
+    a.expect_next("msg", to="quiet", text="me", **frm("quiet"))
+    for x in (a, b, c):
+        x.expect_quiet()
+
+
+def test_no_echo_room(srv):
+    """hello echo:false: a room message goes to the other members only,
+    with or without an id; the others are echoed as before."""
+    a = srv.connect(name="quiet")
+    a.hello("quiet", echo=False)
+    b = srv.client("plain")
+    a.join("chat")
+    b.join("chat")
+    a.expect_next("presence", nick="plain", event="join")
+    for req in ({"text": "with id", "id": "m"}, {"text": "no id"}):
+        a.send(dict(req, type="msg", room="chat"))
+        b.expect_next("msg", exact=True, msgid=is_int, ts=now_ms,
+                      room="chat", text=req["text"], **frm("quiet"))
+    b.send({"type": "msg", "room": "chat", "text": "back", "id": "b"})
+    b.expect_next("msg", room="chat", text="back", re="b", **frm("plain"))
+    a.expect_next("msg", room="chat", text="back", re=ABSENT,
+                  **frm("plain"))
+    a.send({"type": "msg", "room": "elsewhere", "text": "x", "id": "n"})
+    a.expect_error("not_in_room", re="n")
+    a.expect_quiet()
+    b.expect_quiet()
+
+
 def test_no_such_user(srv):
     a = srv.client("eve")
     b = srv.client("gone")

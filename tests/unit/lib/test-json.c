@@ -1,6 +1,7 @@
 /* test-json.c: unit tests of the JSON helpers (json.c): parsing with every failure reason and
  * serializing to frames that decode back; it knows nothing of what any message type means. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -345,6 +346,146 @@ test_json_members(void **state)
 	assert_null(json_member_text("{}", 2, "id", &len));
 }
 
+/*
+ * json_string_len and json_put_string against a byte-at-a-time reference,
+ * each character that needs an escape at every offset of strings long
+ * enough for the eight-bytes-at-a-time scan, among UTF-8 and ASCII, and
+ * the same offsets in json_parse's check of a payload.
+ */
+static void
+test_json_string_escapes(void **state)
+{
+	static const char	 special[] = { '"', '\\', 0x01, 0x1f, '\n' };
+	char			 s[40], want[300], got[300], *p, payload[100];
+	const char		*type;
+	cJSON			*obj;
+	size_t			 i, j, k, n;
+
+	for (k = 0; k < sizeof special; k++) {
+		for (i = 0; i < 25; i++) {
+			/* "abcé" and so on: a special one may split an é. */
+			for (j = 0; j < 25; j++)
+				s[j] = j % 5 == 3 ? (char)0xc3 : j % 5 == 4 ?
+				    (char)0xa9 : (char)('a' + j);
+			s[i] = special[k];
+			s[25] = '\0';
+			p = want;
+			*p++ = '"';
+			for (j = 0; j < 25; j++) {
+				if (s[j] == '"' || s[j] == '\\') {
+					*p++ = '\\';
+					*p++ = s[j];
+				} else if ((unsigned char)s[j] < 0x20)
+					p += sprintf(p, "\\u%04x", s[j]);
+				else
+					*p++ = s[j];
+			}
+			*p++ = '"';
+			n = p - want;
+			assert_int_equal(json_string_len(s), n);
+			p = json_put_string(got, s);
+			assert_int_equal(p - got, n);
+			assert_memory_equal(got, want, n);
+
+			if (i % 5 >= 3)
+				continue;	/* not UTF-8 any more */
+			/* A raw control character in a string is refused. */
+			n = snprintf(payload, sizeof payload,
+			    "{\"type\":\"x\",\"t\":%.*s}", (int)(p - got),
+			    got);
+			assert_int_equal(json_parse(payload, n, &obj, &type),
+			    JSON_OK);
+			cJSON_Delete(obj);
+			if ((unsigned char)special[k] < 0x20) {
+				n = snprintf(payload, sizeof payload,
+				    "{\"type\":\"x\",\"t\":\"%s\"}", s);
+				assert_int_equal(json_parse(payload, n, &obj,
+				    &type), JSON_BAD_SYNTAX);
+			}
+		}
+	}
+}
+
+/*
+ * json_parse_flat: what it takes is what json_parse makes of it, member for
+ * member (every case of the table), with the strings in the caller's
+ * buffer; what it leaves to json_parse (escapes, nesting, fractions, a
+ * small buffer) it refuses, and all that json_parse refuses.
+ */
+static void
+test_json_parse_flat(void **state)
+{
+	static const struct {
+		const char	*payload;
+		bool		 flat;
+	} cases[] = {
+		{ "{\"type\":\"msg\",\"to\":\"b0\",\"text\":\"hi \xc3\xa9\"}", true },
+		{ " {\"type\" : \"x\" , \"id\":-12,\"a\":true,\"b\":null}\n", true },
+		{ "{\"type\":\"x\",\"type\":\"y\",\"f\":false}", true },
+		{ "{\"type\":\"x\",\"t\":\"a\\\"b\"}", false },
+		{ "{\"ty\\u0070e\":\"x\"}", false },
+		{ "{\"type\":\"x\",\"o\":{}}", false },
+		{ "{\"type\":\"x\",\"n\":1.5}", false },
+		{ "{\"type\":\"x\",\"n\":1e3}", false },
+		{ "{\"type\":\"x\",}", false },
+		{ "{\"type\":\"x\"} x", false },
+		{ "{\"type\":5}", false },
+		{ "{}", false },
+	};
+	cJSON		*obj, *ref;
+	const char	*type, *rtype;
+	char		 buf[200], *a, *b;
+	size_t		 i, len;
+	bool		 flat;
+
+	for (i = 0; i < nitems(test_json_cases) + nitems(cases); i++) {
+		if (i < nitems(test_json_cases)) {
+			a = unit_dup(test_json_cases[i].payload,
+			    test_json_cases[i].len);
+			len = test_json_cases[i].len;
+		} else {
+			len = strlen(cases[i - nitems(test_json_cases)].payload);
+			a = unit_dup(cases[i - nitems(test_json_cases)].payload,
+			    len);
+		}
+		flat = json_parse_flat(a, len, buf, sizeof buf, &obj, &type);
+		if (i >= nitems(test_json_cases) &&
+		    flat != cases[i - nitems(test_json_cases)].flat)
+			fail_msg("flat case %zu: got %d", i, flat);
+		if (!flat) {
+			assert_null(obj);
+			free(a);
+			continue;
+		}
+		assert_int_equal(json_parse(a, len, &ref, &rtype), JSON_OK);
+		assert_string_equal(type, rtype);
+		assert_true(type >= buf && type < buf + sizeof buf);
+		b = cJSON_PrintUnformatted(ref);
+		free(a);
+		a = cJSON_PrintUnformatted(obj);
+		assert_string_equal(a, b);
+		cJSON_free(a);
+		cJSON_free(b);
+		cJSON_Delete(ref);
+		cJSON_Delete(obj);
+	}
+	/* What does not fit is json_parse's. */
+	assert_false(json_parse_flat(cases[0].payload,
+	    strlen(cases[0].payload), buf, 10, &obj, &type));
+
+	/* json_duplicate's copy owns its keys and strings: buf may go. */
+	assert_true(json_parse_flat(cases[0].payload,
+	    strlen(cases[0].payload), buf, sizeof buf, &obj, &type));
+	ref = json_duplicate(obj);
+	assert_non_null(ref);
+	cJSON_Delete(obj);
+	memset(buf, 'x', sizeof buf);
+	a = cJSON_PrintUnformatted(ref);
+	assert_string_equal(a, cases[0].payload);
+	cJSON_free(a);
+	cJSON_Delete(ref);
+}
+
 int
 main(void)
 {
@@ -357,6 +498,8 @@ main(void)
 		cmocka_unit_test(test_json_encode),
 		cmocka_unit_test(test_json_get_string),
 		cmocka_unit_test(test_json_members),
+		cmocka_unit_test(test_json_string_escapes),
+		cmocka_unit_test(test_json_parse_flat),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
