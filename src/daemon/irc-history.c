@@ -134,7 +134,7 @@ irc_history_exec(struct irc *i, struct irc_msg *m)
 		    i->batch, target);
 	}
 	i->pages = second != NULL ? 2 : 1;
-	snprintf(i->arg, sizeof i->arg, "%s", target);
+	irc_set_arg(i, target);
 	if (second != NULL)
 		irc_next(i, second);
 	irc_request(i, target, first);
@@ -150,7 +150,7 @@ irc_history_answer(struct irc *i, struct evt *e)
 		i->pages = 1;
 		if (e->error.code == ERR_NOT_IN_ROOM)
 			irc_line(i, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s "
-			    ":%s", irc_server(i), i->sub, i->arg,
+			    ":%s", irc_server(i), i->sub, irc_arg(i),
 			    e->error.message);
 		else
 			irc_answer_default(i, e);

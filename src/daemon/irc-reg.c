@@ -86,6 +86,17 @@ irc_reg_welcome(struct irc *i)
 	irc_reg_isupport(i);
 	irc_query_lusers(i);
 	irc_query_motd(i);
+	/* Registration's words are spent: an idle client keeps none. */
+	if (i->pass != NULL)
+		explicit_bzero(i->pass, strlen(i->pass));
+	free(i->pass);
+	i->pass = NULL;
+	free(i->nick);
+	i->nick = NULL;
+	free(i->user);
+	i->user = NULL;
+	free(i->realname);
+	i->realname = NULL;
 }
 
 /*
@@ -128,7 +139,7 @@ irc_reg_hello_answer(struct irc *i, struct evt *e)
 	}
 	if (e->type == EVT_ERROR && (e->error.code == ERR_NOT_PERMITTED ||
 	    e->error.code == ERR_INSECURE))
-		irc_numeric(i, 433, "%s :%s", i->arg, e->error.message);
+		irc_numeric(i, 433, "%s :%s", irc_arg(i), e->error.message);
 	else
 		irc_answer_default(i, e);
 }

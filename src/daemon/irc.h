@@ -43,11 +43,16 @@ struct irc_msg {
 	int		 nparams;
 };
 
-/* A client's IRC state, in client->face_state. */
+/*
+ * A client's IRC state, in client->face_state.  An idle client keeps only
+ * what lasts: what a command needs (its target, label, answer lines, next
+ * request) is allocated while it is under way and freed once it is
+ * answered (face_irc_done), the registration's strings at the welcome.
+ */
 struct irc {
 	struct client		*c;
 	char			*nick;		/* NICK, until registered */
-	char			*user;		/* USER's user name */
+	char			*user;		/* USER's name, until welcomed */
 	char			*realname;
 	char			*pass;		/* PASS, until hello */
 	char			*sasl;		/* AUTHENTICATE's data so far */
@@ -59,23 +64,23 @@ struct irc {
 
 	/* The command being answered (face-irc.c: irc_run). */
 	const struct irc_cmd	*cmd;
-	char			 arg[IRC_ARG_MAX];	/* its target */
-	char			 label[IRC_LABEL_MAX + 1]; /* or "" */
-	bool			 in_line;	/* its line is being read */
-	struct evbuffer		*out;		/* the answer's lines */
+	char			*arg;		/* its target: irc_arg */
+	char			*label;		/* or NULL */
+	struct evbuffer		*out;		/* the answer's lines or NULL */
 	unsigned int		 nout;		/* how many */
 	unsigned int		 batches;	/* batch ids made */
+	bool			 in_line;	/* its line is being read */
 
 	/* A request to make next (irc_next): a list's page, and so on. */
 	cJSON			*next;		/* NULL: none */
 	const struct irc_cmd	*next_cmd;
-	char			 next_arg[IRC_ARG_MAX];
+	char			*next_arg;
 
 	/* A CHATHISTORY under way (irc-history.c). */
-	char			 batch[16];	/* its batch id, or "" */
-	char			 sub[16];	/* its subcommand */
 	unsigned int		 pages;		/* requests not answered */
 	uint64_t		 floor;		/* drop msgids up to this */
+	char			 batch[16];	/* its batch id, or "" */
+	char			 sub[16];	/* its subcommand */
 };
 
 /*
@@ -109,6 +114,8 @@ void		 irc_line(struct irc *, const char *, ...)
 void		 irc_numeric(struct irc *, int, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 void		 irc_request(struct irc *, const char *, cJSON *);
+const char	*irc_arg(const struct irc *);
+void		 irc_set_arg(struct irc *, const char *);
 cJSON		*irc_object(const char *, const char *, const char *);
 void		 irc_answer_default(struct irc *, struct evt *);
 unsigned int	 irc_msg_lines(struct evbuffer *, const struct evt_msg *,
