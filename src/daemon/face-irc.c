@@ -101,18 +101,12 @@ face_irc_free(struct client *c)
 	if (i == NULL)
 		return;
 	free(i->nick);
-	free(i->user);
-	free(i->realname);
-	if (i->pass != NULL)
-		explicit_bzero(i->pass, strlen(i->pass));
-	free(i->pass);
-	if (i->sasl != NULL)
-		explicit_bzero(i->sasl, strlen(i->sasl));
-	free(i->sasl);
+	irc_reg_free(i);
 	cJSON_Delete(i->next);
 	free(i->next_arg);
 	free(i->arg);
 	free(i->label);
+	free(i->hist);
 	if (i->out != NULL)
 		evbuffer_free(i->out);
 	free(i);
@@ -140,8 +134,10 @@ static void
 face_irc_done(struct irc *i)
 {
 	if (i->in_line || i->c->flags & CLIENT_HELD || i->next != NULL ||
-	    i->pages != 0)
+	    (i->hist != NULL && i->hist->pages != 0))
 		return;
+	free(i->hist);
+	i->hist = NULL;
 	free(i->arg);
 	i->arg = NULL;
 	free(i->label);
@@ -942,8 +938,9 @@ irc_answer_default(struct irc *i, struct evt *e)
 static void
 face_irc_answer(struct client *c, struct evt *e)
 {
-	struct irc	*i;
-	char		 batch[32];
+	struct irc		*i;
+	const struct irc_history *h;
+	char			 batch[32];
 
 	if ((i = face_irc_state(c)) == NULL) {
 		client_close(c, "out of memory", false);
@@ -951,12 +948,14 @@ face_irc_answer(struct client *c, struct evt *e)
 	}
 	if (e->type == EVT_MSG) {
 		/* A replay goes in its CHATHISTORY batch, if any. */
-		snprintf(batch, sizeof batch, "batch=%s", i->batch);
-		if ((!e->msg.history || e->msg.msgid > i->floor) &&
+		h = e->msg.history ? i->hist : NULL;
+		if (h != NULL)
+			snprintf(batch, sizeof batch, "batch=%s", h->batch);
+		if ((h == NULL || e->msg.msgid > h->floor) &&
 		    face_irc_out(i) != NULL)
 			i->nout += irc_msg_lines(i->out, &e->msg,
-			    i->caps & IRC_CAP_TAGS, e->msg.history &&
-			    i->batch[0] != '\0' ? batch : NULL);
+			    i->caps & IRC_CAP_TAGS, h != NULL &&
+			    h->batch[0] != '\0' ? batch : NULL);
 	} else if (i->cmd != NULL && i->cmd->answer != NULL)
 		i->cmd->answer(i, e);
 	else

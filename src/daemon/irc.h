@@ -51,11 +51,9 @@ struct irc_msg {
  */
 struct irc {
 	struct client		*c;
-	char			*nick;		/* NICK, until registered */
-	char			*user;		/* USER's name, until welcomed */
-	char			*realname;
-	char			*pass;		/* PASS, until hello */
-	char			*sasl;		/* AUTHENTICATE's data so far */
+	char			*nick;		/* NICK, until registered; the
+						   old one during a change */
+	struct irc_reg		*reg;		/* until welcomed, or NULL */
 	unsigned int		 caps;		/* IRC_CAP_* enabled */
 	bool			 negotiating;	/* CAP LS or REQ, not END */
 	bool			 hello;		/* hello sent, not answered */
@@ -76,7 +74,19 @@ struct irc {
 	const struct irc_cmd	*next_cmd;
 	char			*next_arg;
 
-	/* A CHATHISTORY under way (irc-history.c). */
+	struct irc_history	*hist;		/* a CHATHISTORY, or NULL */
+};
+
+/* What registration gathers (irc-reg.c), freed at the welcome. */
+struct irc_reg {
+	char			*user;		/* USER's user name */
+	char			*realname;
+	char			*pass;		/* PASS */
+	char			*sasl;		/* AUTHENTICATE's data so far */
+};
+
+/* A CHATHISTORY under way (irc-history.c), freed by face_irc_done. */
+struct irc_history {
 	unsigned int		 pages;		/* requests not answered */
 	uint64_t		 floor;		/* drop msgids up to this */
 	char			 batch[16];	/* its batch id, or "" */
@@ -127,6 +137,7 @@ void		 irc_set_caps(struct irc *, unsigned int);
 
 /* irc-reg.c: registration and the connection's own commands. */
 void		 irc_reg_try(struct irc *);
+void		 irc_reg_free(struct irc *);
 extern const struct irc_cmd irc_cap_cmd, irc_authenticate_cmd, irc_pass_cmd,
 		     irc_nick_cmd, irc_user_cmd, irc_ping_cmd, irc_pong_cmd,
 		     irc_quit_cmd;
