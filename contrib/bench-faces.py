@@ -2,7 +2,9 @@
 # contrib/bench-faces.py: W1 (broadcast), W2 (idle memory) and W3 (private ping-pong) measured with the same
 # Python load generator over the evchat protocol and over IRC, side by side; it knows only the two wire formats.
 #
-# usage: bench-faces.py [--evchatd PATH] [--quick]
+# usage: bench-faces.py [--evchatd PATH] [--quick] [--w2 N]
+# --w2 N: only W2, with N connections of each face joined in rooms of 10 (as evchat-bench idle), giving
+# VmRSS's and RssAnon's growth per connection (VmRSS also counts library pages read once).
 # The server runs pinned to CPU 0 with its limits off, the generator on CPU 1 when the machine has two.
 # What is compared is the server's CPU (utime + stime from /proc) per delivery or round trip and its RSS
 # per idle connection: the generator is slow (it is Python), so the rates it reaches are the generator's,
@@ -53,9 +55,9 @@ def cpu(p):
     return (int(v[11]) + int(v[12])) / TICK
 
 
-def rss(p):
+def rss(p, key="VmRSS"):
     with open("/proc/%d/status" % p.pid) as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) * 1024
+        return int(re.search(key + r":\s+(\d+)", f.read()).group(1)) * 1024
 
 
 class Conn:
@@ -198,20 +200,45 @@ def w3(face, ports, p, pairs=50, seconds=5):
             round((c1 - c0) * 1e6 / rt, 1)}
 
 
-def w2(face, ports, p, n=2000):
+def w2(face, ports, p, n=2000, rooms=False):
     time.sleep(0.5)
-    r0 = rss(p)
+    r0, a0 = rss(p), rss(p, "RssAnon")
     conns = [Conn(face, ports[face], "i%d" % i) for i in range(n)]
+    if rooms:
+        for i, c in enumerate(conns):
+            c.join("r%d" % (i // 10))
+        # Later joins' presence lines, unread, would stay queued.
+        time.sleep(1)
+        for c in conns:
+            c.s.setblocking(False)
+            try:
+                while c.s.recv(1 << 16):
+                    pass
+            except BlockingIOError:
+                pass
     time.sleep(1)
-    r1 = rss(p)
+    r1, a1 = rss(p), rss(p, "RssAnon")
     for c in conns:
         c.s.close()
     return {"face": face, "workload": "W2", "connections": n,
-            "rss_bytes_per_connection": round((r1 - r0) / n)}
+            "rooms_of_10": rooms,
+            "rss_bytes_per_connection": round((r1 - r0) / n),
+            "anon_bytes_per_connection": round((a1 - a0) / n)}
 
 
 def main():
     results = []
+    if "--w2" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--w2") + 1])
+        for face in ("evchat", "irc"):
+            p, ports = start()
+            try:
+                r = w2(face, ports, p, n, rooms=True)
+            finally:
+                p.terminate()
+                p.wait()
+            print(json.dumps(r), flush=True)
+        return 0
     for face in ("evchat", "irc"):
         for run in (w1, w3, w2):
             p, ports = start()

@@ -3,7 +3,7 @@
 # 127.0.0.1:0 with its limits off, pinned apart on two cores; it knows evchatd's command line, not its code.
 #
 # usage: bench.sh [--quick] [--repeat N] [--ws] [--tls] [run ...]
-#        (runs: broadcast idle pingpong join rss; default all, or none with --tls)
+#        (runs: broadcast idle pingpong join rss; default all, or none with --tls; and scale, only when named)
 # env:   EVCHATD, EVCHAT_BENCH (paths of the binaries), BENCH_OUT (a file that also gets the JSON lines),
 #        BENCH_STORES (default "off memory sqlite:": the history stores broadcast, join and rss run under),
 #        EVCHATD_BASE (--tls: another evchatd, say the last release, measured beside EVCHATD as "base")
@@ -22,6 +22,13 @@
 # directory), against evchatd and against a redis-server of the script's own on its TLS port (when one is
 # installed; evchat-bench --redis), each started fresh; the summary puts their server CPU per delivery,
 # round trip and setup side by side.
+# scale (`make bench-scale`) holds SCALE_CONNECTIONS (default 100,000; --quick 2,000) idle registered
+# connections on one server: one evchat-bench holds all but SCALE_MEMBERS (default 10,000) in rooms of 10,
+# a second connects the rest into one room and holds them 30 s (the idle CPU and RSS with all connected),
+# then a broadcast to that many subscribers of one room runs beside the held ones.  The connections come
+# from 127.0.0.1, .2, ... (evchat-bench moves on when a source address runs out of ports); both ends need
+# a descriptor each: when `ulimit -Hn` is too low for the count, it runs with what the limit allows and
+# says so (README, Performance, has the limits to raise).
 # The table goes to stderr, one JSON object per result to stdout (with the member "store" added where a
 # store was set); the exit status is evchat-bench's worst.
 
@@ -36,7 +43,7 @@ tls=no
 modes=
 usage() {
 	echo "usage: bench.sh [--quick] [--repeat N] [--ws] [--tls] [broadcast]" \
-	    "[idle] [pingpong] [join] [rss]" >&2
+	    "[idle] [pingpong] [join] [rss] [scale]" >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -50,7 +57,7 @@ while [ $# -gt 0 ]; do
 		shift ;;
 	--ws)	transports="native ws" ;;
 	--tls)	tls=yes ;;
-	broadcast|idle|pingpong|join|rss) modes="$modes $1" ;;
+	broadcast|idle|pingpong|join|rss|scale) modes="$modes $1" ;;
 	*) usage ;;
 	esac
 	shift
@@ -231,8 +238,96 @@ run() {
 	return 0
 }
 
+# The server's resident set, kB.
+rss_kb() {
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status"
+}
+
+# scale: see the head of this file.  Returns 1 when a generator fails.
+scale() {
+	want=${SCALE_CONNECTIONS:-100000}
+	members=${SCALE_MEMBERS:-10000}
+	if [ $quick = yes ]; then
+		want=${SCALE_CONNECTIONS:-2000}
+		members=${SCALE_MEMBERS:-1000}
+	fi
+	# shellcheck disable=SC3045  # as at the top: dash and bash have it
+	hard=$(ulimit -Hn)
+	total=$want
+	# The server's listeners, log and store need a few more.
+	if [ "$hard" != unlimited ] && [ $((hard - 200)) -lt "$want" ]; then
+		total=$(((hard - 200) / 100 * 100))
+		echo "# scale: ulimit -Hn is $hard: $total connections, not" \
+		    "$want (README, Performance: the limits to raise)" >&2
+	fi
+	[ "$members" -gt $((total / 2)) ] && members=$((total / 2))
+	held=$((total - members))
+	# At most about 4,000 connections per source address and generator:
+	# the kernel looks long for a free port in a range mostly taken.
+	sources=$((total / 4000 + 1))
+	[ $sources -gt 254 ] && sources=254
+	start_server off native || return 1
+	rss0=$(rss_kb)
+	echo "# scale: $total connections: $held held, then $members more," \
+	    "in rooms of 10, from $sources source addresses;" \
+	    "ip_local_port_range" \
+	    "$(tr '\t' - </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)" \
+	    >&2
+	$gen_pin "$EVCHAT_BENCH" --no-header --server "127.0.0.1:$port" \
+	    --server-pid "$pid" --sources $sources --connections "$held" \
+	    --hold 86400 --duration 90000 idle >"$tmp/held.json" \
+	    2>"$tmp/held.err" &
+	hpid=$!
+	while ! grep -q '^# idle:' "$tmp/held.err"; do
+		if ! kill -0 "$hpid" 2>/dev/null; then
+			cat "$tmp/held.err" >&2
+			stop_server
+			return 1
+		fi
+		sleep 1
+	done
+	grep '^# idle:' "$tmp/held.err" >&2
+	# The rest: the idle figures with every one connected.
+	$gen_pin "$EVCHAT_BENCH" $header --server "127.0.0.1:$port" \
+	    --server-pid "$pid" --sources $sources --connections "$members" \
+	    --hold 30 idle >"$tmp/out.json"
+	rc=$?
+	header=--no-header
+	rss1=$(sed -n 's/.*"rss_kb_idle":\([0-9]*\).*/\1/p' "$tmp/out.json")
+	cpu=$(sed -n 's/.*"idle_server_cpu_pct":\([-+.0-9eE]*\).*/\1/p' \
+	    "$tmp/out.json")
+	cat "$tmp/out.json"
+	[ -n "${BENCH_OUT:-}" ] && cat "$tmp/out.json" >>"$BENCH_OUT"
+	[ $rc -gt $status ] && status=$rc
+	# W1 to one room of that many with all the held ones connected.
+	# Its setup is long: each join is told to every member before it
+	# (n * n / 2 presence events for n members).
+	$gen_pin "$EVCHAT_BENCH" --no-header --server "127.0.0.1:$port" \
+	    --server-pid "$pid" --sources $sources --subscribers "$members" \
+	    --messages 200 --window 20 --duration 1800 broadcast \
+	    >"$tmp/out.json"
+	rc=$?
+	cat "$tmp/out.json"
+	[ -n "${BENCH_OUT:-}" ] && cat "$tmp/out.json" >>"$BENCH_OUT"
+	[ $rc -gt $status ] && status=$rc
+	ns=$(sed -n 's/.*"ns_per_delivery":\([-+.0-9eE]*\).*/\1/p' \
+	    "$tmp/out.json")
+	kill "$hpid" 2>/dev/null
+	wait "$hpid" 2>/dev/null
+	stop_server
+	printf 'scale: %d connections, server RSS %s B per connection, idle' \
+	    "$total" "$(awk -v a="$rss0" -v b="${rss1:-0}" -v n="$total" \
+	    'BEGIN { printf("%.0f", (b - a) * 1024 / n) }')" >&2
+	# The idle CPU is the heartbeat's: each connection silent for
+	# --heartbeat (30 s) gets a ping and answers it.
+	printf ' CPU %s %% over 30 s, W1 to %d members: %s ns per delivery\n' \
+	    "${cpu:--}" "$members" "${ns:--}" >&2
+	return 0
+}
+
 for m in $modes; do
 	case $m in
+	scale)	scale || exit 1 ;;
 	broadcast)
 		i=0
 		while [ $i -lt "$repeat" ]; do

@@ -96,14 +96,14 @@ bench_conn_websocket(struct bench_conn *c)
  * which then reports EADDRNOTAVAIL when that address has none left.
  */
 static int
-bench_conn_bind(struct bench *b, int fd)
+bench_conn_bind(struct bench *b, int fd, unsigned int src)
 {
 	struct sockaddr_in	sin;
 	int			one = 1;
 
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(0x7f000001 + b->src);
+	sin.sin_addr.s_addr = htonl(0x7f000001 + src);
 	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
 	return (bind(fd, (struct sockaddr *)&sin, sizeof sin));
 }
@@ -113,6 +113,7 @@ bench_conn_socket(struct bench_conn *c, const struct bench_addr *to,
     int *error)
 {
 	struct bench	*b = c->b;
+	unsigned int	 src;
 	int		 fd, one = 1;
 
 	fd = socket(to->ss.ss_family,
@@ -122,7 +123,18 @@ bench_conn_socket(struct bench_conn *c, const struct bench_addr *to,
 		return (-1);
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (b->src > 0 && bench_conn_bind(b, fd) != 0) {
+	/*
+	 * --sources spreads the connections over the addresses from the
+	 * start: a source whose ports are mostly taken makes the kernel
+	 * search long for a free one (100,000 connections need 4 at least).
+	 */
+	if (b->opts.sources > 0 && to->ss.ss_family == AF_INET) {
+		src = c->index % b->opts.sources;
+		if (src > b->src_used)
+			b->src_used = src;
+	} else
+		src = b->src;
+	if (src > 0 && bench_conn_bind(b, fd, src) != 0) {
 		*error = errno;
 		close(fd);
 		return (-1);
@@ -153,7 +165,7 @@ bench_conn_connect(struct bench_conn *c, char *err, size_t errlen)
 		if ((fd = bench_conn_socket(c, to, &error)) != -1)
 			break;
 		if ((error != EADDRNOTAVAIL && error != EADDRINUSE) ||
-		    to->ss.ss_family != AF_INET ||
+		    to->ss.ss_family != AF_INET || b->opts.sources > 0 ||
 		    b->src + 1 >= BENCH_SRC_MAX) {
 			snprintf(err, errlen, "connect to %s (source "
 			    "127.0.0.%u): %s", to->name, b->src + 1,

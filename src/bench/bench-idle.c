@@ -127,6 +127,16 @@ bench_idle(struct bench *b, struct bench_result *r)
 		goto out;
 	}
 
+	/*
+	 * Said at once, before the hold: a script that holds these
+	 * connections while another run measures (bench.sh scale) waits
+	 * for this line, and has the setup rate even if it ends the hold.
+	 */
+	fprintf(stderr, "# idle: %u connections set up in %.3f s (%.0f/s), "
+	    "held %.0f s\n", bi.n, (double)(bi.setup.t1 - bi.setup.t0) / 1e9,
+	    bi.setup.t1 > bi.setup.t0 ? bi.n * 1e9 /
+	    (double)(bi.setup.t1 - bi.setup.t0) : 0.0, o->hold);
+	fflush(stderr);
 	hold = (uint64_t)(o->hold * 1e9);
 	bench_proc_read(o->server_pid, &p0);
 	t0 = bench_now();
@@ -145,6 +155,12 @@ bench_idle(struct bench *b, struct bench_result *r)
 		r->rss_per_conn = p1.rss_kb < r->meter.srv0.rss_kb ? 0 :
 		    (double)(p1.rss_kb - r->meter.srv0.rss_kb) * 1024 / bi.n;
 		cJSON_AddNumberToObject(j, "rss_kb_idle", (double)p1.rss_kb);
+		/* The heap's part, without library pages read once. */
+		if (p1.anon_kb != 0 && r->meter.srv0.anon_kb != 0)
+			cJSON_AddNumberToObject(j, "server_anon_per_conn",
+			    p1.anon_kb < r->meter.srv0.anon_kb ? 0 :
+			    (double)(p1.anon_kb - r->meter.srv0.anon_kb) *
+			    1024 / bi.n);
 		cJSON_AddNumberToObject(j, "idle_server_cpu_s",
 		    (double)(p1.cpu_ns - p0.cpu_ns) / 1e9);
 		cJSON_AddNumberToObject(j, "idle_server_cpu_pct",

@@ -76,9 +76,13 @@ bench_proc_stat(pid_t pid, uint64_t *cpu_ns)
 	return (0);
 }
 
-/* VmRSS of /proc/PID/status, in kB. */
+/*
+ * VmRSS of /proc/PID/status, in kB, and RssAnon, its anonymous part (the
+ * heap: VmRSS also counts library pages read the first time, a fixed
+ * cost).  RssAnon is 0 on kernels before 4.5, which lack it.
+ */
 static int
-bench_proc_rss(pid_t pid, uint64_t *rss_kb)
+bench_proc_rss(pid_t pid, uint64_t *rss_kb, uint64_t *anon_kb)
 {
 	char			 path[64], line[256];
 	unsigned long long	 kb;
@@ -92,8 +96,8 @@ bench_proc_rss(pid_t pid, uint64_t *rss_kb)
 		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1) {
 			*rss_kb = kb;
 			rc = 0;
-			break;
-		}
+		} else if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
+			*anon_kb = kb;
 	}
 	fclose(f);
 	return (rc);
@@ -107,7 +111,7 @@ bench_proc_read(pid_t pid, struct bench_proc *p)
 	if (pid <= 0)
 		return (-1);
 	if (bench_proc_stat(pid, &p->cpu_ns) != 0 ||
-	    bench_proc_rss(pid, &p->rss_kb) != 0)
+	    bench_proc_rss(pid, &p->rss_kb, &p->anon_kb) != 0)
 		return (-1);
 	p->ok = true;
 	return (0);

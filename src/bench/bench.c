@@ -30,6 +30,7 @@
 enum {
 	BENCH_OPT_KILL = 256,
 	BENCH_OPT_NO_HEADER,
+	BENCH_OPT_SOURCES,
 	BENCH_OPT_WS,
 	BENCH_OPT_TLS,
 	BENCH_OPT_TLS_CA,
@@ -59,6 +60,7 @@ static const struct option bench_long_options[] = {
 	{ "inflight",		required_argument,	NULL, 'i' },
 	{ "kill-subscriber-after", required_argument,	NULL, BENCH_OPT_KILL },
 	{ "no-header",		no_argument,	NULL, BENCH_OPT_NO_HEADER },
+	{ "sources",		required_argument,	NULL, BENCH_OPT_SOURCES },
 	{ "ws",			required_argument,	NULL, BENCH_OPT_WS },
 	{ "tls",		no_argument,		NULL, BENCH_OPT_TLS },
 	{ "tls-ca",		required_argument,	NULL, BENCH_OPT_TLS_CA },
@@ -134,6 +136,9 @@ bench_usage(FILE *f)
 "  --kill-subscriber-after N  test aid: reset one subscriber after N\n"
 "                           messages, which must then be reported lost\n"
 "  --no-header              no table header on stderr\n"
+"  --sources N              connection i comes from 127.0.0.(i %% N + 1),\n"
+"                           N up to 254 (default: from 127.0.0.1, then\n"
+"                           .2 and on as each runs out of ports)\n"
 "  -h, --help               print this help, then exit\n"
 "  -V, --version            print the version, then exit\n",
 	    BENCH_SERVER_DEFAULT, BENCH_CONNECTS, BENCH_JOIN_RATE, BENCH_TEXT_DEFAULT,
@@ -351,6 +356,11 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			break;
 		case BENCH_OPT_NO_HEADER:
 			o->header = false;
+			break;
+		case BENCH_OPT_SOURCES:
+			if (bench_opt_uint(optarg, 1, &o->sources) != 0 ||
+			    o->sources > BENCH_SRC_MAX)
+				bad = "--sources";
 			break;
 		case 'h':
 			bench_usage(stdout);

@@ -85,6 +85,7 @@ struct bench_proc {
 	bool		 ok;
 	uint64_t	 cpu_ns;	/* utime + stime */
 	uint64_t	 rss_kb;	/* VmRSS */
+	uint64_t	 anon_kb;	/* RssAnon, 0: not known */
 };
 
 int		 bench_proc_read(pid_t, struct bench_proc *);
@@ -310,6 +311,7 @@ struct bench_opts {
 	unsigned int		 history;
 	unsigned int		 inflight;
 	unsigned int		 kill_after;	/* test aid, 0: off */
+	unsigned int		 sources;	/* --sources, 0: one by one */
 	bool			 header;
 	char			 prefix[12];	/* of nicks and rooms */
 };

@@ -59,6 +59,26 @@ client_loopback(const struct sockaddr *sa)
 }
 
 /*
+ * c's address for logs and per-address checks, "local" when sa is none
+ * (a fuzzer's pair): an exact copy, not a fixed array, since most are
+ * short.  Called by client_new and by face-http.c for the address a proxy
+ * gives.  -1 when out of memory (c keeps the one it had).
+ */
+int
+client_set_addr(struct client *c, const struct sockaddr *sa)
+{
+	char	 buf[INET6_ADDRSTRLEN + 8], *addr;	/* "[...]:65535" */
+
+	if (sa == NULL || addr_format(sa, buf, sizeof buf) != 0)
+		snprintf(buf, sizeof buf, "local");
+	if ((addr = strdup(buf)) == NULL)
+		return (-1);
+	free(c->addr);
+	c->addr = addr;
+	return (0);
+}
+
+/*
  * A client on bev, which it owns from now on (a socket from server_accept,
  * or one end of a pair in the fuzzer).
  */
@@ -86,8 +106,11 @@ client_new(struct server *s, const struct face *face, struct bufferevent *bev,
 	if (!direct || client_loopback(sa))
 		c->flags |= CLIENT_SECURE;
 	c->id = ++s->next_client_id;
-	if (addr_format(sa, c->addr, sizeof c->addr) != 0)
-		snprintf(c->addr, sizeof c->addr, "local");
+	if (client_set_addr(c, sa) != 0) {
+		bufferevent_free(bev);
+		free(c);
+		return (NULL);
+	}
 
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
@@ -178,8 +201,8 @@ client_free(struct client *c)
 	limit_ip_remove(s, c);
 	bufferevent_free(c->bev);
 	free(c->rooms);
-	free(c->nick);
-	free(c->fold);
+	free(c->nick);			/* and fold, in the same allocation */
+	free(c->addr);
 	free(c->away);
 	free(c->node);
 	free(c->close_reason);

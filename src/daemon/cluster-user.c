@@ -165,10 +165,11 @@ cluster_user_new(struct cluster *cl, const char *node, const cJSON *rec)
 	g->active_ms = server_mono_ms();
 	g->signon_ms = cJSON_IsNumber(signon) ? (int64_t)signon->valuedouble :
 	    server_now_ms(s);
-	snprintf(g->addr, sizeof g->addr, "%s", node);
-	if ((g->node = strdup(node)) == NULL ||
+	if ((g->addr = strdup(node)) == NULL ||
+	    (g->node = strdup(node)) == NULL ||
 	    (away != NULL && (g->away = strdup(away)) == NULL) ||
 	    nick_register(g, nick) != NICK_OK) {
+		free(g->addr);
 		free(g->node);
 		free(g->away);
 		free(g);
@@ -192,8 +193,8 @@ cluster_user_free(struct client *g, const char *reason)
 	nick_release(g);
 	presence_offline(g);
 	free(g->rooms);
-	free(g->nick);
-	free(g->fold);
+	free(g->nick);			/* fold with it */
+	free(g->addr);
 	free(g->away);
 	free(g->node);
 	free(g->close_reason);

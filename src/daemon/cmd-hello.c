@@ -152,8 +152,7 @@ cmd_hello_claimed(struct client *c, const char *holder)
 		rc = cmd_error(&req, ERR_NICK_TAKEN, "nick %s is already in "
 		    "use", c->nick);
 		nick_release(c);
-		free(c->nick);
-		free(c->fold);
+		free(c->nick);			/* fold with it */
 		c->nick = c->fold = NULL;
 		c->account = NULL;
 	}

@@ -270,7 +270,7 @@ face_http_forwarded(struct client *c, const struct face_http_request *r)
 	if (!found)
 		return (true);
 	limit_ip_remove(c->server, c);
-	(void)addr_format((struct sockaddr *)&ss, c->addr, sizeof c->addr);
+	(void)client_set_addr(c, (struct sockaddr *)&ss);
 	/*
 	 * The proxy's own loopback or TLS says nothing of the way from the
 	 * user to it; X-Forwarded-Proto does (register and passwd need it).

@@ -85,10 +85,6 @@ face_irc_state(struct client *c)
 		return (i);
 	if ((i = calloc(1, sizeof *i)) == NULL)
 		return (NULL);
-	if ((i->out = evbuffer_new()) == NULL) {
-		free(i);
-		return (NULL);
-	}
 	i->c = c;
 	/*
 	 * Until echo-message is asked for, a sender is not echoed; nick
@@ -107,19 +103,52 @@ face_irc_free(struct client *c)
 	if (i == NULL)
 		return;
 	free(i->nick);
-	free(i->user);
-	free(i->realname);
-	if (i->pass != NULL)
-		explicit_bzero(i->pass, strlen(i->pass));
-	free(i->pass);
-	if (i->sasl != NULL)
-		explicit_bzero(i->sasl, strlen(i->sasl));
-	free(i->sasl);
+	irc_reg_free(i);
 	cJSON_Delete(i->next);
 	irc_walk_free(i);
-	evbuffer_free(i->out);
+	free(i->next_arg);
+	free(i->arg);
+	free(i->label);
+	free(i->hist);
+	if (i->out != NULL)
+		evbuffer_free(i->out);
 	free(i);
 	c->face_state = NULL;
+}
+
+/*
+ * The answer's lines, made on first use: most commands of an idle client
+ * (a PRIVMSG without echo-message) answer nothing.  NULL when out of memory.
+ */
+static struct evbuffer *
+face_irc_out(struct irc *i)
+{
+	if (i->out == NULL)
+		i->out = evbuffer_new();
+	return (i->out);
+}
+
+/*
+ * Nothing is under way (no line, no held request, no next request nor
+ * history page): what a command needed goes, so that an idle client keeps
+ * only its state.  Called by face_irc_end.
+ */
+static void
+face_irc_done(struct irc *i)
+{
+	if (i->in_line || i->c->flags & CLIENT_HELD || i->next != NULL ||
+	    (i->hist != NULL && i->hist->pages != 0))
+		return;
+	free(i->hist);
+	i->hist = NULL;
+	free(i->arg);
+	i->arg = NULL;
+	free(i->label);
+	i->label = NULL;
+	if (i->out != NULL && evbuffer_get_length(i->out) == 0) {
+		evbuffer_free(i->out);
+		i->out = NULL;
+	}
 }
 
 /*
@@ -136,7 +165,7 @@ face_irc_close(struct client *c, const char *reason)
 	char		 buf[IRC_LINE_MAX];
 	size_t		 len;
 
-	if ((i = face_irc_state(c)) == NULL)
+	if ((i = face_irc_state(c)) == NULL || face_irc_out(i) == NULL)
 		return (NULL);
 	face_irc_put(i->out, "ERROR :Closing link: %s",
 	    face_irc_flat(reason, buf, sizeof buf));
@@ -144,7 +173,8 @@ face_irc_close(struct client *c, const char *reason)
 	if ((f = frame_alloc_raw(len)) != NULL)
 		evbuffer_remove(i->out, f->bytes, len);
 	evbuffer_drain(i->out, evbuffer_get_length(i->out));
-	i->label[0] = '\0';
+	free(i->label);
+	i->label = NULL;
 	i->nout = 0;
 	return (f);
 }
@@ -210,6 +240,8 @@ irc_line(struct irc *i, const char *fmt, ...)
 {
 	va_list	ap;
 
+	if (face_irc_out(i) == NULL)
+		return;
 	va_start(ap, fmt);
 	face_irc_vput(i->out, fmt, ap);
 	va_end(ap);
@@ -244,8 +276,8 @@ irc_request(struct irc *i, const char *arg, cJSON *obj)
 		client_close(i->c, "out of memory", false);
 		return;
 	}
-	snprintf(i->arg, sizeof i->arg, "%s", arg != NULL ? arg : "");
-	if (i->label[0] != '\0')
+	irc_set_arg(i, arg);
+	if (i->label != NULL)
 		cJSON_AddNumberToObject(obj, "id", 1);
 	memset(&req, 0, sizeof req);
 	req.obj = obj;
@@ -253,6 +285,39 @@ irc_request(struct irc *i, const char *arg, cJSON *obj)
 	req.id = cJSON_GetObjectItemCaseSensitive(obj, "id");
 	cmd_process(i->c, &req);
 	cJSON_Delete(obj);
+}
+
+/*
+ * The target the answer under way names, as the client wrote it (cut to
+ * IRC_ARG_MAX - 1 bytes), or "" when none: kept from irc_request until
+ * face_irc_done.
+ */
+const char *
+irc_arg(const struct irc *i)
+{
+	return (i->arg != NULL ? i->arg : "");
+}
+
+void
+irc_set_arg(struct irc *i, const char *arg)
+{
+	char	*copy = NULL;
+
+	if (arg != NULL && arg[0] != '\0' &&
+	    (copy = strndup(arg, IRC_ARG_MAX - 1)) == NULL)
+		return;		/* keep the old one: a numeric's word only */
+	free(i->arg);
+	i->arg = copy;
+}
+
+/* The same for a room's channel: "#" and the room's name. */
+void
+irc_set_channel(struct irc *i, const char *room)
+{
+	char	arg[IRC_ARG_MAX];
+
+	snprintf(arg, sizeof arg, "#%s", room);
+	irc_set_arg(i, arg);
 }
 
 /* A request object of type with one string member, or none (key NULL). */
@@ -309,7 +374,8 @@ irc_next(struct irc *i, cJSON *obj)
 	cJSON_Delete(i->next);
 	i->next = obj;
 	i->next_cmd = i->cmd;
-	snprintf(i->next_arg, sizeof i->next_arg, "%s", i->arg);
+	free(i->next_arg);
+	i->next_arg = i->arg != NULL ? strdup(i->arg) : NULL;
 }
 
 /* Go on with a list: who of room, or rooms, after after. */
@@ -376,6 +442,11 @@ face_irc_label(struct irc *i)
 		return;
 	}
 	irc_tag_escape(lb, i->label);
+	if (face_irc_out(i) == NULL) {
+		evbuffer_free(lb);
+		evbuffer_free(b);
+		return;
+	}
 	evbuffer_add(lb, "", 1);
 	if (i->nout == 0)
 		evbuffer_add_printf(b, "@label=%s :%s ACK\r\n",
@@ -420,12 +491,15 @@ face_irc_end(struct irc *i)
 	struct frame	*f;
 	size_t		 len;
 
-	if (i->label[0] != '\0')
+	if (i->label != NULL)
 		face_irc_label(i);
-	i->label[0] = '\0';
+	free(i->label);
+	i->label = NULL;
 	i->nout = 0;
-	if ((len = evbuffer_get_length(i->out)) == 0)
+	if (i->out == NULL || (len = evbuffer_get_length(i->out)) == 0) {
+		face_irc_done(i);
 		return;
+	}
 	if ((f = frame_alloc_raw(len)) == NULL) {
 		evbuffer_drain(i->out, len);
 		client_close(i->c, "out of memory", false);
@@ -434,6 +508,7 @@ face_irc_end(struct irc *i)
 	evbuffer_remove(i->out, f->bytes, len);
 	client_send_frame(i->c, f);
 	frame_unref(f);
+	face_irc_done(i);
 }
 
 static const struct irc_cmd *
@@ -455,7 +530,7 @@ static void
 face_irc_next(struct irc *i)
 {
 	cJSON	*obj;
-	char	 arg[IRC_ARG_MAX];
+	char	*arg;
 	bool	 in_line = i->in_line;
 
 	i->in_line = true;
@@ -464,8 +539,10 @@ face_irc_next(struct irc *i)
 		obj = i->next;
 		i->next = NULL;
 		i->cmd = i->next_cmd;
-		memcpy(arg, i->next_arg, sizeof arg);
+		arg = i->next_arg;
+		i->next_arg = NULL;
 		irc_request(i, arg, obj);
+		free(arg);
 	}
 	i->in_line = in_line;
 }
@@ -492,6 +569,7 @@ static void
 face_irc_line(struct irc *i, char *line, size_t len)
 {
 	char			 buf[2 * IRC_INPUT_MAX + 2];
+	char			 label[IRC_LABEL_MAX + 1];
 	const struct irc_cmd	*ce;
 	struct irc_msg		 m;
 	size_t			 tags = 0;
@@ -509,10 +587,13 @@ face_irc_line(struct irc *i, char *line, size_t len)
 	if (irc_parse(buf, &m) != 0)
 		return;		/* an empty line: nothing to do */
 	/* A label is answered only with batch too, as the answer may need one. */
-	i->label[0] = '\0';
+	free(i->label);
+	i->label = NULL;
 	if ((i->caps & (IRC_CAP_LABELED | IRC_CAP_BATCH)) ==
-	    (IRC_CAP_LABELED | IRC_CAP_BATCH) && m.tags != NULL)
-		(void)irc_tag(&m, "label", i->label, sizeof i->label);
+	    (IRC_CAP_LABELED | IRC_CAP_BATCH) && m.tags != NULL &&
+	    irc_tag(&m, "label", label, sizeof label) != NULL &&
+	    label[0] != '\0')
+		i->label = strdup(label);
 	i->in_line = true;
 	i->cmd = ce = face_irc_find(m.cmd);
 	if (ce == NULL) {
@@ -827,7 +908,7 @@ face_irc_render(const struct face *face, struct evt *e)
 static void
 face_irc_error(struct irc *i, const struct evt_error *er)
 {
-	const char	*arg = i->arg[0] != '\0' ? i->arg : "*";
+	const char	*arg = i->arg != NULL ? i->arg : "*";
 
 	switch (er->code) {
 	case ERR_NOT_IN_ROOM:
@@ -886,7 +967,7 @@ irc_answer_default(struct irc *i, struct evt *e)
 	type = json_get_string(e->reply, "type");
 	if (type != NULL && strcmp(type, "pong") == 0)
 		irc_line(i, ":%s PONG %s :%s", irc_server(i), irc_server(i),
-		    i->arg);
+		    irc_arg(i));
 }
 
 /*
@@ -898,8 +979,9 @@ irc_answer_default(struct irc *i, struct evt *e)
 static void
 face_irc_answer(struct client *c, struct evt *e)
 {
-	struct irc	*i;
-	char		 batch[32];
+	struct irc		*i;
+	const struct irc_history *h;
+	char			 batch[32];
 
 	if ((i = face_irc_state(c)) == NULL) {
 		client_close(c, "out of memory", false);
@@ -910,11 +992,14 @@ face_irc_answer(struct client *c, struct evt *e)
 		i->cmd->answer(i, e);	/* read, not shown: TARGETS */
 	else if (e->type == EVT_MSG) {
 		/* A replay goes in its CHATHISTORY batch, if any. */
-		snprintf(batch, sizeof batch, "batch=%s", i->batch);
-		if (!e->msg.history || e->msg.msgid > i->floor)
+		h = e->msg.history ? i->hist : NULL;
+		if (h != NULL)
+			snprintf(batch, sizeof batch, "batch=%s", h->batch);
+		if ((h == NULL || e->msg.msgid > h->floor) &&
+		    face_irc_out(i) != NULL)
 			i->nout += irc_msg_lines(i->out, &e->msg,
-			    i->caps & IRC_CAP_TAGS, e->msg.history &&
-			    i->batch[0] != '\0' ? batch : NULL);
+			    i->caps & IRC_CAP_TAGS, h != NULL &&
+			    h->batch[0] != '\0' ? batch : NULL);
 	} else if (e->type == EVT_PRESENCE) {	/* presence_away_to */
 		if (i->cmd == NULL || !(i->cmd->flags & IRC_CMD_QUIET))
 			irc_numeric(i, 301, "%s :%s", e->presence.nick,

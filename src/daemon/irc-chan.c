@@ -123,7 +123,7 @@ irc_walk_start(struct irc *i, const struct irc_cmd *cmd)
 		return (NULL);
 	}
 	i->cmd = cmd;
-	snprintf(i->arg, sizeof i->arg, "%s", irc_me(i));
+	irc_set_arg(i, irc_me(i));
 	irc_next(i, irc_object("whois", "nick", irc_me(i)));
 	return (i->walk);
 }
@@ -206,7 +206,7 @@ irc_chan_part_all_answer(struct irc *i, struct evt *e)
 		irc_walk_free(i);
 		return;
 	}
-	snprintf(i->arg, sizeof i->arg, "#%s", room);
+	irc_set_channel(i, room);
 	irc_next(i, irc_object("part", "room", room));
 }
 
@@ -221,18 +221,19 @@ irc_chan_join_answer(struct irc *i, struct evt *e)
 			return;		/* as IRC servers do: nothing */
 		case ERR_BANNED:
 			irc_numeric(i, 474, "%s :Cannot join channel (+b)",
-			    i->arg);
+			    irc_arg(i));
 			return;
 		case ERR_ROOM_FULL:
 			irc_numeric(i, 471, "%s :Cannot join channel (+l)",
-			    i->arg);
+			    irc_arg(i));
 			return;
 		case ERR_TOO_MANY_ROOMS:
 			irc_numeric(i, 405, "%s :You have joined too many "
-			    "channels", i->arg);
+			    "channels", irc_arg(i));
 			return;
 		case ERR_INVALID_ROOM:
-			irc_numeric(i, 479, "%s :Illegal channel name", i->arg);
+			irc_numeric(i, 479, "%s :Illegal channel name",
+			    irc_arg(i));
 			return;
 		default:
 			irc_answer_default(i, e);
@@ -318,7 +319,7 @@ irc_chan_topic_answer(struct irc *i, struct evt *e)
 {
 	if (e->type == EVT_ERROR && e->error.code == ERR_NOT_PERMITTED)
 		irc_numeric(i, 482, "%s :You're not a channel operator",
-		    i->arg);
+		    irc_arg(i));
 	else if (e->type == EVT_REPLY && i->cmd != &irc_chan_topic_set)
 		irc_chan_topic_lines(i, e->reply, true);
 	else
@@ -349,7 +350,7 @@ irc_chan_names_answer(struct irc *i, struct evt *e)
 	if (e->type == EVT_REPLY)
 		irc_chan_names(i, e->reply, "nicks");
 	else if (e->error.code == ERR_NO_SUCH_ROOM)
-		irc_numeric(i, 366, "%s :End of /NAMES list", i->arg);
+		irc_numeric(i, 366, "%s :End of /NAMES list", irc_arg(i));
 	else
 		irc_answer_default(i, e);
 }
@@ -432,11 +433,11 @@ irc_chan_op_answer(struct irc *i, struct evt *e)
 	if (e->type == EVT_ERROR) {
 		if (e->error.code == ERR_NOT_PERMITTED)
 			irc_numeric(i, 482, "%s :You're not a channel operator"
-			    " (%s)", i->arg, e->error.message);
+			    " (%s)", irc_arg(i), e->error.message);
 		else if (e->error.code == ERR_NO_SUCH_USER ||
 		    e->error.code == ERR_NOT_IN_ROOM)
 			irc_numeric(i, 441, "%s :They aren't on that channel",
-			    i->arg);
+			    irc_arg(i));
 		else
 			irc_answer_default(i, e);
 		return;
@@ -455,7 +456,7 @@ irc_chan_op_answer(struct irc *i, struct evt *e)
 		    IRC_HOST, room, mask);
 	else if (strcmp(type, "moderators") == 0)
 		irc_line(i, ":%s!%s@%s MODE #%s %s", irc_me(i), irc_me(i),
-		    IRC_HOST, room, i->arg);
+		    IRC_HOST, room, irc_arg(i));
 }
 
 const struct irc_cmd irc_kick_cmd = {

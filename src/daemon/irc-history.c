@@ -212,7 +212,7 @@ irc_history_targets_answer(struct irc *i, struct evt *e)
 			irc_history_targets_end(i);
 		return;
 	}
-	snprintf(i->arg, sizeof i->arg, "#%s", room);
+	irc_set_channel(i, room);
 	irc_next(i, irc_history_request(room, 0, 0, false, 1));
 }
 
@@ -224,11 +224,13 @@ irc_history_targets_answer(struct irc *i, struct evt *e)
 static void
 irc_history_exec(struct irc *i, struct irc_msg *m)
 {
-	const char	*sub = m->param[0], *target = m->param[1], *room;
-	uint64_t	 a = 0, b = 0;
-	unsigned int	 limit;
-	cJSON		*first, *second = NULL;
-	int		 refs;
+	const char		*sub = m->param[0], *target = m->param[1];
+	const char		*room;
+	struct irc_history	*h;
+	uint64_t		 a = 0, b = 0;
+	unsigned int		 limit;
+	cJSON			*first, *second = NULL;
+	int			 refs;
 
 	if (strcmp(sub, "TARGETS") == 0) {
 		irc_history_targets(i, m);
@@ -259,11 +261,17 @@ irc_history_exec(struct irc *i, struct irc_msg *m)
 	}
 	if ((room = irc_room(i, target)) == NULL)
 		return;
-	i->floor = 0;
+	if (i->hist == NULL &&
+	    (i->hist = calloc(1, sizeof *i->hist)) == NULL) {
+		client_close(i->c, "out of memory", false);
+		return;
+	}
+	h = i->hist;
+	h->floor = 0;
 	if (strcmp(sub, "LATEST") == 0) {
 		/* The newest, down to the reference, not below. */
 		first = irc_history_request(room, 0, 0, false, limit);
-		i->floor = a;
+		h->floor = a;
 	} else if (strcmp(sub, "BEFORE") == 0)
 		first = irc_history_request(room, a, 0, false, limit);
 	else if (strcmp(sub, "AFTER") == 0)
@@ -282,43 +290,49 @@ irc_history_exec(struct irc *i, struct irc_msg *m)
 		    "subcommand");
 		return;
 	}
-	snprintf(i->sub, sizeof i->sub, "%s", sub);
-	i->batch[0] = '\0';
+	snprintf(h->sub, sizeof h->sub, "%s", sub);
+	h->batch[0] = '\0';
 	if (i->caps & IRC_CAP_BATCH) {
-		snprintf(i->batch, sizeof i->batch, "H%u", ++i->batches);
+		snprintf(h->batch, sizeof h->batch, "H%u", ++i->batches);
 		irc_line(i, ":%s BATCH +%s chathistory %s", irc_server(i),
-		    i->batch, target);
+		    h->batch, target);
 	}
-	i->pages = second != NULL ? 2 : 1;
-	snprintf(i->arg, sizeof i->arg, "%s", target);
+	h->pages = second != NULL ? 2 : 1;
+	irc_set_arg(i, target);
 	if (second != NULL)
 		irc_next(i, second);
 	irc_request(i, target, first);
 }
 
-/* Each page's end; the last closes the batch. */
+/*
+ * Each page's end; the last closes the batch (face_irc_done then frees
+ * i->hist: an error after it, the command long answered, finds none).
+ */
 static void
 irc_history_answer(struct irc *i, struct evt *e)
 {
+	struct irc_history	*h = i->hist;
+
 	if (e->type == EVT_ERROR) {
 		cJSON_Delete(i->next);	/* AROUND's second half */
 		i->next = NULL;
-		i->pages = 1;
+		if (h != NULL)
+			h->pages = 1;
 		if (e->error.code == ERR_NOT_IN_ROOM)
 			irc_line(i, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s "
-			    ":%s", irc_server(i), i->sub, i->arg,
-			    e->error.message);
+			    ":%s", irc_server(i), h != NULL ? h->sub : "*",
+			    irc_arg(i), e->error.message);
 		else
 			irc_answer_default(i, e);
 	}
-	if (e->type != EVT_REPLY && e->type != EVT_ERROR)
+	if (h == NULL || (e->type != EVT_REPLY && e->type != EVT_ERROR))
 		return;
-	if (i->pages > 0 && --i->pages > 0)
+	if (h->pages > 0 && --h->pages > 0)
 		return;
-	if (i->batch[0] != '\0')
-		irc_line(i, ":%s BATCH -%s", irc_server(i), i->batch);
-	i->batch[0] = '\0';
-	i->floor = 0;
+	if (h->batch[0] != '\0')
+		irc_line(i, ":%s BATCH -%s", irc_server(i), h->batch);
+	h->batch[0] = '\0';
+	h->floor = 0;
 }
 
 const struct irc_cmd irc_chathistory_cmd = {

@@ -83,12 +83,12 @@ irc_msg_answer(struct irc *i, struct evt *e)
 	switch (e->error.code) {
 	case ERR_NOT_IN_ROOM:
 	case ERR_MUTED:
-		irc_numeric(i, 404, "%s :Cannot send to channel (%s)", i->arg,
-		    e->error.message);
+		irc_numeric(i, 404, "%s :Cannot send to channel (%s)",
+		    irc_arg(i), e->error.message);
 		break;
 	case ERR_NO_SUCH_USER:
 	case ERR_NO_SUCH_ROOM:
-		irc_numeric(i, 401, "%s :No such nick/channel", i->arg);
+		irc_numeric(i, 401, "%s :No such nick/channel", irc_arg(i));
 		break;
 	default:
 		irc_answer_default(i, e);

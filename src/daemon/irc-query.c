@@ -110,7 +110,7 @@ irc_query_who_answer(struct irc *i, struct evt *e)
 	if (e->type == EVT_ERROR) {
 		if (e->error.code == ERR_NO_SUCH_ROOM ||
 		    e->error.code == ERR_NO_SUCH_USER)
-			irc_numeric(i, 315, "%s :End of /WHO list", i->arg);
+			irc_numeric(i, 315, "%s :End of /WHO list", irc_arg(i));
 		else
 			irc_answer_default(i, e);
 		return;
@@ -120,7 +120,7 @@ irc_query_who_answer(struct irc *i, struct evt *e)
 		irc_numeric(i, 352, "* %s %s %s %s %s :0 %s", nick, IRC_HOST,
 		    irc_server(i), nick, json_get_string(e->reply, "away") !=
 		    NULL ? "G" : "H", nick);
-		irc_numeric(i, 315, "%s :End of /WHO list", i->arg);
+		irc_numeric(i, 315, "%s :End of /WHO list", irc_arg(i));
 		return;
 	}
 	if ((room = json_get_string(e->reply, "room")) == NULL)
@@ -222,7 +222,7 @@ irc_query_whois_answer(struct irc *i, struct evt *e)
 
 	if (e->type == EVT_ERROR) {
 		irc_answer_default(i, e);
-		irc_numeric(i, 318, "%s :End of /WHOIS list", i->arg);
+		irc_numeric(i, 318, "%s :End of /WHOIS list", irc_arg(i));
 		return;
 	}
 	if ((nick = json_get_string(r, "nick")) == NULL ||

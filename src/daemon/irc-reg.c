@@ -49,6 +49,44 @@ irc_reg_set(char **field, const char *value)
 	*field = strdup(value);
 }
 
+/* A secret's end: wiped, then freed. */
+static void
+irc_reg_wipe(char **field)
+{
+	if (*field != NULL)
+		explicit_bzero(*field, strlen(*field));
+	free(*field);
+	*field = NULL;
+}
+
+/* i's registration state, made on first use; NULL when out of memory. */
+static struct irc_reg *
+irc_reg_state(struct irc *i)
+{
+	if (i->reg == NULL)
+		i->reg = calloc(1, sizeof *i->reg);
+	return (i->reg);
+}
+
+/*
+ * Registration's words are spent (the welcome) or the client goes
+ * (face_irc_free): an idle client keeps none.
+ */
+void
+irc_reg_free(struct irc *i)
+{
+	struct irc_reg	*r = i->reg;
+
+	if (r == NULL)
+		return;
+	free(r->user);
+	free(r->realname);
+	irc_reg_wipe(&r->pass);
+	irc_reg_wipe(&r->sasl);
+	free(r);
+	i->reg = NULL;
+}
+
 /* RPL_ISUPPORT: what a client needs to know of this server's rules. */
 static void
 irc_reg_isupport(struct irc *i)
@@ -86,6 +124,10 @@ irc_reg_welcome(struct irc *i)
 	irc_reg_isupport(i);
 	irc_query_lusers(i);
 	irc_query_motd(i);
+	/* Registration's words are spent: an idle client keeps none. */
+	free(i->nick);
+	i->nick = NULL;
+	irc_reg_free(i);
 }
 
 /*
@@ -104,11 +146,11 @@ irc_reg_try(struct irc *i)
 		irc_reg_welcome(i);
 		return;
 	}
-	if (i->nick == NULL || i->user == NULL)
+	if (i->nick == NULL || i->reg == NULL || i->reg->user == NULL)
 		return;
 	if ((obj = irc_object("hello", "nick", i->nick)) != NULL &&
-	    i->pass != NULL)
-		cJSON_AddStringToObject(obj, "password", i->pass);
+	    i->reg->pass != NULL)
+		cJSON_AddStringToObject(obj, "password", i->reg->pass);
 	i->hello = true;
 	i->cmd = &irc_reg_hello;
 	irc_request(i, i->nick, obj);
@@ -128,7 +170,7 @@ irc_reg_hello_answer(struct irc *i, struct evt *e)
 	}
 	if (e->type == EVT_ERROR && (e->error.code == ERR_NOT_PERMITTED ||
 	    e->error.code == ERR_INSECURE))
-		irc_numeric(i, 433, "%s :%s", i->arg, e->error.message);
+		irc_numeric(i, 433, "%s :%s", irc_arg(i), e->error.message);
 	else
 		irc_answer_default(i, e);
 }
@@ -230,19 +272,18 @@ const struct irc_cmd irc_cap_cmd = {
 static void
 irc_reg_sasl_login(struct irc *i)
 {
+	struct irc_reg	*r = i->reg;	/* authenticate's: sasl is there */
 	unsigned char	 raw[IRC_SASL_MAX + 1];
 	const char	*authcid, *password;
 	ssize_t		 len;
 	cJSON		*obj;
 
-	len = base64_decoded_len(i->sasl, strlen(i->sasl));
+	len = base64_decoded_len(r->sasl, strlen(r->sasl));
 	if (len >= 0 && (size_t)len < sizeof raw)
-		(void)base64_decode(i->sasl, strlen(i->sasl), raw);
+		(void)base64_decode(r->sasl, strlen(r->sasl), raw);
 	else
 		len = -1;
-	explicit_bzero(i->sasl, strlen(i->sasl));
-	free(i->sasl);
-	i->sasl = NULL;
+	irc_reg_wipe(&r->sasl);
 	if (len < 0 || (raw[len] = '\0', (authcid = memchr(raw, '\0',
 	    (size_t)len)) == NULL) || (password = memchr(authcid + 1, '\0',
 	    raw + len - (unsigned char *)authcid - 1)) == NULL) {
@@ -259,8 +300,8 @@ irc_reg_sasl_login(struct irc *i)
 	}
 	if ((obj = irc_object("hello", "nick", authcid)) != NULL) {
 		cJSON_AddStringToObject(obj, "account_password", password);
-		if (i->pass != NULL)
-			cJSON_AddStringToObject(obj, "password", i->pass);
+		if (r->pass != NULL)
+			cJSON_AddStringToObject(obj, "password", r->pass);
 	}
 	explicit_bzero(raw, sizeof raw);
 	i->hello = true;
@@ -272,40 +313,44 @@ static void
 irc_reg_authenticate(struct irc *i, struct irc_msg *m)
 {
 	const char	*arg = m->param[0];
+	struct irc_reg	*r;
 	char		*more;
-	size_t		 have = i->sasl != NULL ? strlen(i->sasl) : 0;
+	size_t		 have;
 
 	if (!(i->caps & IRC_CAP_SASL) || i->c->flags & CLIENT_REGISTERED) {
 		irc_numeric(i, 904, ":SASL authentication failed");
 		return;
 	}
+	if ((r = irc_reg_state(i)) == NULL) {
+		client_close(i->c, "out of memory", false);
+		return;
+	}
+	have = r->sasl != NULL ? strlen(r->sasl) : 0;
 	if (strcmp(arg, "*") == 0) {
-		free(i->sasl);
-		i->sasl = NULL;
+		irc_reg_wipe(&r->sasl);
 		irc_numeric(i, 906, ":SASL authentication aborted");
 		return;
 	}
-	if (i->sasl == NULL && strcmp(arg, "PLAIN") == 0) {
-		if ((i->sasl = strdup("")) == NULL)
+	if (r->sasl == NULL && strcmp(arg, "PLAIN") == 0) {
+		if ((r->sasl = strdup("")) == NULL)
 			return;
 		irc_line(i, "AUTHENTICATE +");
 		return;
 	}
-	if (i->sasl == NULL) {
+	if (r->sasl == NULL) {
 		irc_numeric(i, 908, "PLAIN :are available SASL mechanisms");
 		irc_numeric(i, 904, ":SASL authentication failed");
 		return;
 	}
 	if (strcmp(arg, "+") != 0) {
 		if (have + strlen(arg) > IRC_SASL_MAX * 4 / 3 + 4 ||
-		    (more = realloc(i->sasl, have + strlen(arg) + 1)) == NULL) {
-			free(i->sasl);
-			i->sasl = NULL;
+		    (more = realloc(r->sasl, have + strlen(arg) + 1)) == NULL) {
+			irc_reg_wipe(&r->sasl);
 			irc_numeric(i, 905, ":SASL message too long");
 			return;
 		}
 		strcpy(more + have, arg);
-		i->sasl = more;
+		r->sasl = more;
 		if (strlen(arg) == 400)
 			return;		/* more pieces to come */
 	}
@@ -344,9 +389,12 @@ irc_reg_pass(struct irc *i, struct irc_msg *m)
 		irc_numeric(i, 462, ":You may not reregister");
 		return;
 	}
-	if (i->pass != NULL)
-		explicit_bzero(i->pass, strlen(i->pass));
-	irc_reg_set(&i->pass, m->param[0]);
+	if (irc_reg_state(i) == NULL) {
+		client_close(i->c, "out of memory", false);
+		return;
+	}
+	irc_reg_wipe(&i->reg->pass);
+	irc_reg_set(&i->reg->pass, m->param[0]);
 }
 
 const struct irc_cmd irc_pass_cmd = {
@@ -394,6 +442,8 @@ irc_reg_nick_answer(struct irc *i, struct evt *e)
 		irc_numeric(i, 447, ":Cannot change nickname on this server");
 	else
 		irc_answer_default(i, e);
+	free(i->nick);		/* the old one: the line is made */
+	i->nick = NULL;
 }
 
 const struct irc_cmd irc_nick_cmd = {
@@ -407,12 +457,17 @@ const struct irc_cmd irc_nick_cmd = {
 static void
 irc_reg_user(struct irc *i, struct irc_msg *m)
 {
-	if (i->c->flags & CLIENT_REGISTERED || i->user != NULL) {
+	if (i->c->flags & CLIENT_REGISTERED ||
+	    (i->reg != NULL && i->reg->user != NULL)) {
 		irc_numeric(i, 462, ":You may not reregister");
 		return;
 	}
-	irc_reg_set(&i->realname, m->param[3]);
-	irc_reg_set(&i->user, m->param[0]);
+	if (irc_reg_state(i) == NULL) {
+		client_close(i->c, "out of memory", false);
+		return;
+	}
+	irc_reg_set(&i->reg->realname, m->param[3]);
+	irc_reg_set(&i->reg->user, m->param[0]);
 	irc_reg_try(i);
 }
 

@@ -44,14 +44,17 @@ struct irc_msg {
 	int		 nparams;
 };
 
-/* A client's IRC state, in client->face_state. */
+/*
+ * A client's IRC state, in client->face_state.  An idle client keeps only
+ * what lasts: what a command needs (its target, label, answer lines, next
+ * request) is allocated while it is under way and freed once it is
+ * answered (face_irc_done), the registration's strings at the welcome.
+ */
 struct irc {
 	struct client		*c;
-	char			*nick;		/* NICK, until registered */
-	char			*user;		/* USER's user name */
-	char			*realname;
-	char			*pass;		/* PASS, until hello */
-	char			*sasl;		/* AUTHENTICATE's data so far */
+	char			*nick;		/* NICK, until registered; the
+						   old one during a change */
+	struct irc_reg		*reg;		/* until welcomed, or NULL */
 	unsigned int		 caps;		/* IRC_CAP_* enabled */
 	bool			 negotiating;	/* CAP LS or REQ, not END */
 	bool			 hello;		/* hello sent, not answered */
@@ -60,26 +63,36 @@ struct irc {
 
 	/* The command being answered (face-irc.c: irc_run). */
 	const struct irc_cmd	*cmd;
-	char			 arg[IRC_ARG_MAX];	/* its target */
-	char			 label[IRC_LABEL_MAX + 1]; /* or "" */
-	bool			 in_line;	/* its line is being read */
-	struct evbuffer		*out;		/* the answer's lines */
+	char			*arg;		/* its target: irc_arg */
+	char			*label;		/* or NULL */
+	struct evbuffer		*out;		/* the answer's lines or NULL */
 	unsigned int		 nout;		/* how many */
 	unsigned int		 batches;	/* batch ids made */
+	bool			 in_line;	/* its line is being read */
 
 	/* A request to make next (irc_next): a list's page, and so on. */
 	cJSON			*next;		/* NULL: none */
 	const struct irc_cmd	*next_cmd;
-	char			 next_arg[IRC_ARG_MAX];
+	char			*next_arg;
 
-	/* A CHATHISTORY under way (irc-history.c). */
-	char			 batch[16];	/* its batch id, or "" */
-	char			 sub[16];	/* its subcommand */
+	struct irc_history	*hist;		/* a CHATHISTORY, or NULL */
+	struct irc_walk		*walk;		/* a walk of its rooms, or NULL */
+};
+
+/* What registration gathers (irc-reg.c), freed at the welcome. */
+struct irc_reg {
+	char			*user;		/* USER's user name */
+	char			*realname;
+	char			*pass;		/* PASS */
+	char			*sasl;		/* AUTHENTICATE's data so far */
+};
+
+/* A CHATHISTORY under way (irc-history.c), freed by face_irc_done. */
+struct irc_history {
 	unsigned int		 pages;		/* requests not answered */
 	uint64_t		 floor;		/* drop msgids up to this */
-
-	/* A walk of the client's rooms (irc_walk_*), or NULL. */
-	struct irc_walk		*walk;
+	char			 batch[16];	/* its batch id, or "" */
+	char			 sub[16];	/* its subcommand */
 };
 
 /*
@@ -131,6 +144,9 @@ void		 irc_line(struct irc *, const char *, ...)
 void		 irc_numeric(struct irc *, int, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 void		 irc_request(struct irc *, const char *, cJSON *);
+const char	*irc_arg(const struct irc *);
+void		 irc_set_arg(struct irc *, const char *);
+void		 irc_set_channel(struct irc *, const char *);
 cJSON		*irc_object(const char *, const char *, const char *);
 void		 irc_answer_default(struct irc *, struct evt *);
 unsigned int	 irc_msg_lines(struct evbuffer *, const struct evt_msg *,
@@ -142,6 +158,7 @@ void		 irc_set_caps(struct irc *, unsigned int);
 
 /* irc-reg.c: registration and the connection's own commands. */
 void		 irc_reg_try(struct irc *);
+void		 irc_reg_free(struct irc *);
 extern const struct irc_cmd irc_cap_cmd, irc_authenticate_cmd, irc_pass_cmd,
 		     irc_nick_cmd, irc_user_cmd, irc_ping_cmd, irc_pong_cmd,
 		     irc_quit_cmd;

@@ -32,11 +32,10 @@ nick_skel_hold(struct client *c, const char *skel, bool *nomem)
 			return (-1);
 	} else {
 		*nomem = true;
-		if ((k = calloc(1, sizeof *k)) == NULL)
+		if ((k = calloc(1, sizeof *k + strlen(skel) + 1)) == NULL)
 			return (-1);
-		if ((k->key = strdup(skel)) == NULL ||
-		    hash_insert(s->skels, k->key, k) != 0) {
-			free(k->key);
+		strcpy(k->key, skel);
+		if (hash_insert(s->skels, k->key, k) != 0) {
 			free(k);
 			return (-1);
 		}
@@ -65,7 +64,6 @@ nick_skel_release(struct client *c)
 	if (k->wide || k->nascii > 0)
 		return;
 	hash_remove(c->server->skels, k->key);
-	free(k->key);
 	free(k);
 }
 
@@ -80,6 +78,7 @@ nick_register(struct client *c, const char *nick)
 	struct server	*s = c->server;
 	char		 nfc[NAME_NICK_SIZE], fold[NAME_FOLD_MAX + 1];
 	char		 skel[NAME_SKEL_MAX + 1];
+	size_t		 nlen, flen;
 	bool		 nomem;
 
 	if (name_nick_norm(nick, nfc, sizeof nfc) < 0 ||
@@ -88,14 +87,18 @@ nick_register(struct client *c, const char *nick)
 		return (NICK_INVALID);
 	if (hash_find(s->nicks, fold) != NULL)
 		return (NICK_TAKEN);
-	if ((c->nick = strdup(nfc)) == NULL ||
-	    (c->fold = strdup(fold)) == NULL)
+	/* The two forms in one allocation: fold follows nick's NUL. */
+	nlen = strlen(nfc);
+	flen = strlen(fold);
+	if ((c->nick = malloc(nlen + 1 + flen + 1)) == NULL)
 		goto nomem;
+	memcpy(c->nick, nfc, nlen + 1);
+	c->fold = c->nick + nlen + 1;
+	memcpy(c->fold, fold, flen + 1);
 	if (nick_skel_hold(c, skel, &nomem) != 0) {
 		if (nomem)
 			goto nomem;
 		free(c->nick);
-		free(c->fold);
 		c->nick = c->fold = NULL;
 		return (NICK_CONFUSABLE);
 	}
@@ -106,7 +109,6 @@ nick_register(struct client *c, const char *nick)
 	return (NICK_OK);
 nomem:
 	free(c->nick);
-	free(c->fold);
 	c->nick = c->fold = NULL;
 	return (NICK_NOMEM);
 }
@@ -158,8 +160,7 @@ nick_change(struct client *c, const char *nick, char **old)
 	nick_release(c);
 	c->nick = c->fold = NULL;
 	if ((st = nick_register(c, nick)) == NICK_OK) {
-		free(ofold);
-		*old = onick;
+		*old = onick;		/* ofold with it */
 		return (NICK_OK);
 	}
 	if (nick_restore(c, onick, ofold) != NICK_OK)

@@ -287,7 +287,8 @@ room_join(struct server *s, const char *name, struct client *c)
 		r->cap = cap;
 	}
 	if (c->nrooms == c->roomcap) {
-		cap = c->roomcap == 0 ? 4 : c->roomcap * 2;
+		/* Three fill malloc's smallest chunk: most join few rooms. */
+		cap = c->roomcap == 0 ? 3 : c->roomcap * 2;
 		rooms = reallocarray(c->rooms, cap, sizeof *rooms);
 		if (rooms == NULL)
 			goto fail;

@@ -525,6 +525,12 @@ void		 cmd_history_replay(struct client *,
 
 #define CLIENT_AWAY_MAX		300	/* bytes of an away message */
 
+/*
+ * A connection.  An idle registered client is this struct, its bufferevent
+ * and its names: what only some clients need (an output queue, rooms, an
+ * away message) is allocated on first use, and fields are laid out without
+ * holes (issue 18: bytes per idle connection).
+ */
 struct client {
 	struct server		*server;
 	const struct face	*face;
@@ -535,25 +541,26 @@ struct client {
 	size_t			 outcap;
 	size_t			 outq_bytes;
 	uint64_t		 id;
-	char			 addr[64];	/* for logs */
+	char			*addr;		/* for logs: client_set_addr */
 	int			 flags;
+	unsigned int		 refused;	/* in the flood window */
 
 	char			*nick;		/* NULL until hello; NFC */
 	char			*node;		/* CLIENT_REMOTE: its node */
 	unsigned int		 nclaims;	/* cluster*.c: claims and joins
 					   under way */
+	char			*fold;		/* its full case folding, in
+						   nick's allocation (nick.c) */
 	struct account		*account;	/* logged in to, or NULL */
-	char			*fold;		/* its full case folding */
 	struct nick_skel	*skel;		/* nick.c: its skeleton's count */
 
-	struct room		**rooms;
-	size_t			  nrooms;
-	size_t			  roomcap;
+	struct room		**rooms;	/* NULL until a join */
+	unsigned int		  nrooms;
+	unsigned int		  roomcap;
 
 	struct limit_ip		*ip;		/* NULL: not counted */
 	struct limit_bucket	 rate;		/* frames but pings */
 	struct limit_bucket	 ping;		/* pings: a budget of their own */
-	unsigned int		 refused;	/* in the flood window */
 	int64_t			 refused_since;
 	int64_t			 partial_ms;	/* a request began, 0: none */
 
@@ -574,11 +581,18 @@ struct client {
 	int64_t			 linger_ms;	/* linger until */
 
 	TAILQ_ENTRY(client)	 entry;		/* server->clients */
-	TAILQ_ENTRY(client)	 close_entry;	/* server->closing */
 	TAILQ_ENTRY(client)	 pending_entry;	/* server->pending */
 	TAILQ_ENTRY(client)	 touched_entry;	/* server->touched */
 	TAILQ_ENTRY(client)	 watcher_entry;	/* server->watchers */
-	TAILQ_ENTRY(client)	 due_entry;	/* server->due */
+	/*
+	 * A client is on server->due (unregistered, not closing) or on
+	 * server->closing, never both: client_close takes it off the one
+	 * (client_due) before it puts it on the other.
+	 */
+	union {
+		TAILQ_ENTRY(client) due_entry;	/* server->due */
+		TAILQ_ENTRY(client) close_entry; /* server->closing */
+	};
 };
 TAILQ_HEAD(clients, client);
 
@@ -598,15 +612,16 @@ void		 client_hold(struct client *, struct request *,
 		     struct auth_ticket *, cJSON *);
 void		 client_release(struct client *);
 bool		 client_loopback(const struct sockaddr *);
+int		 client_set_addr(struct client *, const struct sockaddr *);
 void		 client_due(struct client *);
 void		 client_expire(struct client *);
 int		 client_flush(struct client *);
 
 /* nick.c: the tables of registered nicks, by case-folded nick and skeleton. */
 struct nick_skel {
-	char		*key;		/* name_skeleton of the nicks */
 	unsigned int	 nascii;	/* ASCII holders */
 	bool		 wide;		/* one holder, not all ASCII */
+	char		 key[];		/* name_skeleton of the nicks */
 };
 
 enum nick_status {
