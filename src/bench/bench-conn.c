@@ -1,7 +1,7 @@
 /* bench-conn.c: one evchat-bench client connection: non-blocking connect to one of the servers (spread over
  * 127.0.0.x source addresses when ports run out), large raw reads (or TLS's), frames through the framing
- * library or messages through the WebSocket or Redis transport, the requests and replies the modes need
- * (welcome, join, history, ping, error, bye); it knows no mode's purpose. */
+ * library or messages through the WebSocket, Redis or MQTT transport, the requests and replies the modes
+ * need (welcome, join, history, ping, error, bye); it knows no mode's purpose. */
 
 #include "config.h"
 
@@ -243,9 +243,14 @@ bench_conn_send(struct bench_conn *c, const void *payload, size_t len)
 		return (-1);
 	if (c->ws != NULL)
 		return (bench_ws_send(c->ws, payload, len));
-	if (c->b->opts.redis)
+	switch (c->b->opts.target) {
+	case BENCH_TARGET_REDIS:
 		return (bench_redis_send(c, payload, len));
-	return (frame_encode(c->out, payload, len));
+	case BENCH_TARGET_MQTT:
+		return (bench_mqtt_send(c, payload, len));
+	default:
+		return (frame_encode(c->out, payload, len));
+	}
 }
 
 static int
@@ -272,8 +277,10 @@ bench_conn_join(struct bench_conn *c, const char *room, int64_t history)
 	cJSON	*o;
 	int	 rc = -1;
 
-	if (c->b->opts.redis)
+	if (c->b->opts.target == BENCH_TARGET_REDIS)
 		return (bench_redis_join(c, room));
+	if (c->b->opts.target == BENCH_TARGET_MQTT)
+		return (bench_mqtt_join(c, room));
 	if ((o = cJSON_CreateObject()) == NULL)
 		return (-1);
 	if (cJSON_AddStringToObject(o, "type", "join") != NULL &&
@@ -308,7 +315,10 @@ bench_conn_history(struct bench_conn *c, const char *room, uint64_t before,
 	return (rc);
 }
 
-/* Queue hello and, when the connection has a room, join: one write. */
+/*
+ * Queue hello and, when the connection has a room, join: one write.
+ * pingpong --no-echo asks for no copy of the client's own messages.
+ */
 static int
 bench_conn_hello(struct bench_conn *c)
 {
@@ -319,7 +329,8 @@ bench_conn_hello(struct bench_conn *c)
 		return (-1);
 	if (cJSON_AddStringToObject(o, "type", "hello") != NULL &&
 	    cJSON_AddStringToObject(o, "nick", c->nick) != NULL &&
-	    cJSON_AddNumberToObject(o, "version", PROTO_VERSION) != NULL)
+	    cJSON_AddNumberToObject(o, "version", PROTO_VERSION) != NULL &&
+	    (!c->b->opts.no_echo || cJSON_AddFalseToObject(o, "echo") != NULL))
 		rc = bench_conn_send_json(c, o);
 	cJSON_Delete(o);
 	if (rc == 0 && c->room[0] != '\0')
@@ -329,14 +340,27 @@ bench_conn_hello(struct bench_conn *c)
 
 /*
  * Connect and queue hello (and join), written once connected; over
- * WebSocket, behind the handshake and once the server has answered it.
+ * WebSocket, behind the handshake and once the server has answered it;
+ * a broker's own hello instead under --redis or --mqtt.
  */
 int
 bench_conn_start(struct bench_conn *c, char *err, size_t errlen)
 {
-	if ((c->ws != NULL && bench_ws_request(c->ws) != 0) ||
-	    (c->b->opts.redis ? bench_redis_hello(c) : bench_conn_hello(c)) !=
-	    0) {
+	int	rc;
+
+	switch (c->b->opts.target) {
+	case BENCH_TARGET_REDIS:
+		rc = bench_redis_hello(c);
+		break;
+	case BENCH_TARGET_MQTT:
+		rc = bench_mqtt_hello(c);
+		break;
+	default:
+		rc = (c->ws != NULL && bench_ws_request(c->ws) != 0) ||
+		    bench_conn_hello(c) != 0 ? -1 : 0;
+		break;
+	}
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot queue hello");
 		return (-1);
 	}
@@ -551,9 +575,14 @@ bench_conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	now = bench_now();
-	if (c->b->opts.redis) {
+	if (c->b->opts.target == BENCH_TARGET_REDIS) {
 		if (bench_redis_read(c, now) != 0) {
 			bench_conn_lost(c, "not RESP");
+			return;
+		}
+	} else if (c->b->opts.target == BENCH_TARGET_MQTT) {
+		if (bench_mqtt_read(c, now, err, sizeof err) != 0) {
+			bench_conn_lost(c, err);
 			return;
 		}
 	} else if (c->ws == NULL) {

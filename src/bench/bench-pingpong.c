@@ -1,6 +1,7 @@
 /* bench-pingpong.c: evchat-bench's pingpong mode: P pairs bouncing private messages for T seconds,
- * closed loop (one in flight per pair) or at a fixed --rate; round trips per second, RTT percentiles
- * and exactly-once accounting of the replies; it knows no socket calls. */
+ * closed loop (one in flight per pair) or at a fixed --rate, with or without evchatd's echo (--no-echo);
+ * round trips per second, RTT percentiles and exactly-once accounting of the replies; it knows no socket
+ * calls. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,15 +97,22 @@ bench_pp_msg(struct bench_conn *c, const struct bench_scan *sc,
 		return;
 	}
 	if (c->index % 2 == 1) {
-		if (kind == 'q')
-			return;		/* our own echo */
+		if (kind == 'q') {
+			/* Our own echo: wrong when asked not to be echoed. */
+			if (o->no_echo)
+				pp->bogus++;
+			return;
+		}
 		t = &pp->tmpls[c->index];
 		bench_tmpl_fill(t, 'q', seq, at);
 		bench_conn_send(c, t->buf, t->len);
 		return;
 	}
-	if (kind == 'p')
-		return;			/* our own echo */
+	if (kind == 'p') {
+		if (o->no_echo)
+			pp->bogus++;
+		return;
+	}
 	if (bench_seq_add(&pp->seqs[pair], seq) != 0) {
 		pp->bogus++;
 		return;
@@ -210,6 +218,7 @@ bench_pp_account(struct bench_pp *pp)
 	struct bench_conn	*c;
 	uint64_t		 sent = 0;
 	unsigned int		 i;
+	bool			 echo;
 
 	for (i = 0; i < pp->pairs; i++) {
 		s = &pp->seqs[i];
@@ -223,8 +232,15 @@ bench_pp_account(struct bench_pp *pp)
 		r->errors += c->errors + c->bad;
 	}
 	r->errors += pp->bogus;
-	/* Request, its echo, reply, its echo: four frames out per trip. */
-	r->deliveries = 4 * r->ops;
+	/*
+	 * Request, its echo, reply, its echo: four frames out per trip (from
+	 * Redis, two messages and two replies to PUBLISH); two without the
+	 * echo, as from an MQTT broker, which answers no QoS 0 PUBLISH.
+	 */
+	echo = !pp->b->opts.no_echo &&
+	    pp->b->opts.target != BENCH_TARGET_MQTT;
+	r->deliveries = (echo ? 4 : 2) * r->ops;
+	cJSON_AddBoolToObject(r->json, "echo", echo);
 	cJSON_AddNumberToObject(r->json, "pairs", pp->pairs);
 	cJSON_AddNumberToObject(r->json, "time", pp->b->opts.time);
 	cJSON_AddNumberToObject(r->json, "rate", pp->b->opts.rate);

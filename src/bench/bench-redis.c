@@ -88,20 +88,15 @@ bench_redis_send(struct bench_conn *c, const void *payload, size_t len)
 {
 	struct bench_redis_str	 a[3];
 	cJSON			*o;
-	const char		*type, *to, *text;
-	int			 rc = -1;
+	const char		*to, *text;
+	int			 rc;
 
-	if (json_parse(payload, len, &o, &type) != JSON_OK)
+	if (bench_scan_request(payload, len, &o, &to, &text) != 0)
 		return (-1);
-	if ((to = json_get_string(o, "room")) == NULL)
-		to = json_get_string(o, "to");
-	text = json_get_string(o, "text");
-	if (strcmp(type, "msg") == 0 && to != NULL && text != NULL) {
-		a[0] = bench_redis_s("PUBLISH");
-		a[1] = bench_redis_s(to);
-		a[2] = bench_redis_s(text);
-		rc = bench_redis_command(c, 3, a);
-	}
+	a[0] = bench_redis_s("PUBLISH");
+	a[1] = bench_redis_s(to);
+	a[2] = bench_redis_s(text);
+	rc = bench_redis_command(c, 3, a);
 	cJSON_Delete(o);
 	return (rc);
 }

@@ -1,5 +1,6 @@
 /* bench-scan.c: evchat-bench's fast path through frames: a scan of an object's top-level keys for "type"
- * and "text" without building a tree, request templates, and the timed text; it knows no mode. */
+ * and "text" without building a tree, request templates (and reading one back, for a broker transport), and
+ * the timed text; it knows no mode. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -312,5 +313,32 @@ bench_text_parse(const char *p, size_t len, size_t size, char *kind,
 			return (-1);
 	}
 	*kind = p[0];
+	return (0);
+}
+
+/*
+ * A mode's msg request read back by a broker transport (bench-redis.c,
+ * bench-mqtt.c call it): to, its room or the nick it is for, and its
+ * text, both pointing into *o, which the caller deletes.  -1 (and *o
+ * NULL) when it is no such request.
+ */
+int
+bench_scan_request(const void *payload, size_t len, cJSON **o,
+    const char **to, const char **text)
+{
+	const char	*type;
+
+	if (json_parse(payload, len, o, &type) != JSON_OK) {
+		*o = NULL;
+		return (-1);
+	}
+	if ((*to = json_get_string(*o, "room")) == NULL)
+		*to = json_get_string(*o, "to");
+	*text = json_get_string(*o, "text");
+	if (strcmp(type, "msg") != 0 || *to == NULL || *text == NULL) {
+		cJSON_Delete(*o);
+		*o = NULL;
+		return (-1);
+	}
 	return (0);
 }

@@ -36,6 +36,8 @@ enum {
 	BENCH_OPT_TLS_CA,
 	BENCH_OPT_RESUME,
 	BENCH_OPT_REDIS,
+	BENCH_OPT_MQTT,
+	BENCH_OPT_NO_ECHO,
 	BENCH_OPT_SETUPS
 };
 
@@ -66,27 +68,36 @@ static const struct option bench_long_options[] = {
 	{ "tls-ca",		required_argument,	NULL, BENCH_OPT_TLS_CA },
 	{ "resume",		no_argument,		NULL, BENCH_OPT_RESUME },
 	{ "redis",		no_argument,		NULL, BENCH_OPT_REDIS },
+	{ "mqtt",		no_argument,		NULL, BENCH_OPT_MQTT },
+	{ "no-echo",		no_argument,		NULL, BENCH_OPT_NO_ECHO },
 	{ "setups",		required_argument,	NULL, BENCH_OPT_SETUPS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
 };
 
+#define BENCH_BROKERS	(1 << BENCH_TARGET_REDIS | 1 << BENCH_TARGET_MQTT)
+
 /*
  * ws: the mode puts (some of) its connections on WebSocket under --ws;
- * redis: it can measure Redis's pub/sub (--redis).
+ * targets: what it can measure besides evchatd (--redis, --mqtt), as bits
+ * of enum bench_target.  join needs history, which no broker keeps.
  */
 static const struct {
 	const char	*name;
 	int		(*run)(struct bench *, struct bench_result *);
 	bool		 ws;
-	bool		 redis;
+	unsigned int	 targets;
 } bench_modes[] = {
-	{ "broadcast",	bench_broadcast,	true,	true },
-	{ "idle",	bench_idle,		true,	true },
-	{ "pingpong",	bench_pingpong,		true,	true },
-	{ "join",	bench_join,		false,	false },
-	{ "connect",	bench_connect,		false,	true },
+	{ "broadcast",	bench_broadcast,	true,	BENCH_BROKERS },
+	{ "idle",	bench_idle,		true,	BENCH_BROKERS },
+	{ "pingpong",	bench_pingpong,		true,	BENCH_BROKERS },
+	{ "join",	bench_join,		false,	0 },
+	{ "connect",	bench_connect,		false,	BENCH_BROKERS },
+};
+
+static const char *const bench_target_names[] = {
+	"evchatd", "redis", "mqtt"
 };
 
 static void
@@ -105,6 +116,9 @@ bench_usage(FILE *f)
 "                           set up (connect: resumption measured)\n"
 "  --redis                  the servers are Redis: hello is HELLO 3 and a\n"
 "                           SUBSCRIBE, messages are PUBLISHes\n"
+"  --mqtt                   the servers are MQTT 3.1.1 brokers: hello is\n"
+"                           CONNECT and a SUBSCRIBE, messages are QoS 0\n"
+"                           PUBLISHes, which nothing echoes\n"
 "  --setups N               connect: connections set up (default %u)\n"
 "  --ws ADDR:PORT           its web listener: broadcast's subscribers, idle's\n"
 "                           connections and pingpong's pairs speak WebSocket\n"
@@ -124,6 +138,8 @@ bench_usage(FILE *f)
 "  -H, --hold SEC           idle: time held idle (default 2)\n"
 "  -P, --pairs N            pingpong: pairs (default 500)\n"
 "  -t, --time SEC           pingpong: time bouncing (default 10)\n"
+"  --no-echo                pingpong: hello with echo false, so that\n"
+"                           evchatd sends no copy of a message to its sender\n"
 "  -c, --clients N          join: clients joining the room (default %u)\n"
 "  -y, --history N          join: messages each asks to be replayed\n"
 "                           (default %u)\n"
@@ -231,10 +247,11 @@ bench_opts_init(struct bench_opts *o)
 static int
 bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 {
-	const char	*bad = NULL;
-	unsigned int	 pid;
-	int		 ch;
-	bool		 server_set = false;
+	const char		*bad = NULL;
+	enum bench_target	 target;
+	unsigned int		 pid;
+	int			 ch;
+	bool			 server_set = false;
 
 	while ((ch = getopt_long(argc, argv, "s:p:d:r:S:m:w:z:n:g:H:P:t:c:y:f:R:i:hV",
 	    bench_long_options, NULL)) != -1) {
@@ -278,7 +295,19 @@ bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			o->resume = true;
 			break;
 		case BENCH_OPT_REDIS:
-			o->redis = true;
+		case BENCH_OPT_MQTT:
+			target = ch == BENCH_OPT_REDIS ? BENCH_TARGET_REDIS :
+			    BENCH_TARGET_MQTT;
+			if (o->target != BENCH_TARGET_EVCHATD &&
+			    o->target != target) {
+				fprintf(stderr, "evchat-bench: --redis and "
+				    "--mqtt: choose one\n");
+				return (-1);
+			}
+			o->target = target;
+			break;
+		case BENCH_OPT_NO_ECHO:
+			o->no_echo = true;
 			break;
 		case BENCH_OPT_SETUPS:
 			if (bench_opt_uint(optarg, 1, &o->connects) != 0)
@@ -513,19 +542,27 @@ main(int argc, char **argv)
 			    argv[j]);
 			return (BENCH_EXIT_USAGE);
 		}
-		if (b.opts.redis && !bench_modes[i].redis) {
-			fprintf(stderr, "evchat-bench: %s has no --redis\n",
-			    argv[j]);
+		if (b.opts.target != BENCH_TARGET_EVCHATD &&
+		    !(bench_modes[i].targets & 1 << b.opts.target)) {
+			fprintf(stderr, "evchat-bench: %s has no --%s\n",
+			    argv[j], bench_target_names[b.opts.target]);
+			return (BENCH_EXIT_USAGE);
+		}
+		if (b.opts.no_echo && bench_modes[i].run != bench_pingpong) {
+			fprintf(stderr, "evchat-bench: --no-echo is "
+			    "pingpong's only, not %s's\n", argv[j]);
 			return (BENCH_EXIT_USAGE);
 		}
 	}
-	if (b.opts.redis && b.opts.ws.name != NULL) {
-		fprintf(stderr, "evchat-bench: --redis and --ws: choose one\n");
+	if (b.opts.target != BENCH_TARGET_EVCHATD && (b.opts.ws.name != NULL ||
+	    b.opts.no_echo)) {
+		fprintf(stderr, "evchat-bench: --%s goes with neither --ws nor "
+		    "--no-echo\n", bench_target_names[b.opts.target]);
 		return (BENCH_EXIT_USAGE);
 	}
 	if (b.opts.tls && b.opts.ws.name != NULL) {
-		fprintf(stderr, "evchat-bench: --tls is for native or Redis "
-		    "connections, not --ws\n");
+		fprintf(stderr, "evchat-bench: --tls is for native, Redis or "
+		    "MQTT connections, not --ws\n");
 		return (BENCH_EXIT_USAGE);
 	}
 	if (b.opts.tls && (b.tls_ctx = bench_tls_ctx_new(b.opts.tls_ca,
@@ -552,8 +589,8 @@ main(int argc, char **argv)
 		if (bench_modes[i].ws)
 			cJSON_AddStringToObject(r.json, "transport",
 			    b.opts.ws.name != NULL ? "websocket" : "native");
-		cJSON_AddStringToObject(r.json, "target", b.opts.redis ?
-		    "redis" : "evchatd");
+		cJSON_AddStringToObject(r.json, "target",
+		    bench_target_names[b.opts.target]);
 		cJSON_AddBoolToObject(r.json, "tls", b.opts.tls);
 		cJSON_AddNumberToObject(r.json, "servers", b.opts.nservers);
 		rc = bench_modes[i].run(&b, &r);

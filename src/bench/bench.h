@@ -1,6 +1,6 @@
 /* bench.h: evchat-bench, the loopback load generator: its one state struct, connections, histogram,
- * sequence accounting, /proc sampling, the WebSocket, TLS and Redis transports and the five modes; it knows
- * the wire protocol, not evchatd's code. */
+ * sequence accounting, /proc sampling, the WebSocket, TLS, Redis and MQTT transports and the five modes; it
+ * knows the wire protocol, not evchatd's code. */
 
 #ifndef EVCHAT_BENCH_H
 #define EVCHAT_BENCH_H
@@ -108,6 +108,8 @@ int		 bench_scan(const char *, size_t, struct bench_scan *);
 int		 bench_scan_fast(const char *, size_t, size_t,
 		     struct bench_scan *);
 bool		 bench_scan_is(const char *, size_t, const char *);
+int		 bench_scan_request(const void *, size_t, cJSON **,
+		     const char **, const char **);
 
 struct bench_tmpl {
 	char		*buf;		/* serialized request */
@@ -212,6 +214,12 @@ int		 bench_redis_join(struct bench_conn *, const char *);
 int		 bench_redis_send(struct bench_conn *, const void *, size_t);
 int		 bench_redis_read(struct bench_conn *, uint64_t);
 
+/* bench-mqtt.c: --mqtt, MQTT 3.1.1 QoS 0 publish and subscribe instead. */
+int		 bench_mqtt_hello(struct bench_conn *);
+int		 bench_mqtt_join(struct bench_conn *, const char *);
+int		 bench_mqtt_send(struct bench_conn *, const void *, size_t);
+int		 bench_mqtt_read(struct bench_conn *, uint64_t, char *, size_t);
+
 /*
  * Setting up many connections: at most BENCH_SETUP_INFLIGHT at a time, so
  * the server's listen backlog never overflows (a dropped SYN costs 1 s).
@@ -275,6 +283,14 @@ void		 bench_report_header(void);
 int		 bench_report(const struct bench_result *);
 
 /* bench.c: options and the run. */
+
+/* What the servers are: evchatd, or a broker measured side by side. */
+enum bench_target {
+	BENCH_TARGET_EVCHATD,
+	BENCH_TARGET_REDIS,		/* --redis: RESP3 pub/sub */
+	BENCH_TARGET_MQTT		/* --mqtt: MQTT 3.1.1, QoS 0 */
+};
+
 struct bench_addr {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -291,7 +307,8 @@ struct bench_opts {
 	bool			 tls;		/* --tls */
 	const char		*tls_ca;	/* NULL: no verification */
 	bool			 resume;	/* connect: resume sessions */
-	bool			 redis;		/* --redis: RESP3 pub/sub */
+	enum bench_target	 target;	/* --redis, --mqtt */
+	bool			 no_echo;	/* pingpong: hello echo:false */
 	unsigned int		 connects;	/* connect: connections */
 	double			 duration;	/* bound on one run, seconds */
 	double			 rate;		/* 0: as fast as possible */

@@ -2,7 +2,9 @@
 # results, the exactly-once accounting (also of a deliberately lossy run, and with --ws over WebSocket),
 # join's replay checks (also against a fake server that replays wrongly), the WebSocket client's framing
 # against a fake server (fragments, pings, close, a refused handshake), the loopback-only rule, --tls with
-# connect and --resume, clients spread over several --server, and --redis against a redis-server of its own.
+# connect and --resume, clients spread over several --server, --redis against a redis-server of its own,
+# --mqtt against a mosquitto of its own (skipped when it is not installed) and pingpong --no-echo (also
+# against a fake server that echoes all the same).
 # It runs both binaries and knows neither one's code; timings are never asserted.
 import atexit
 import base64
@@ -135,6 +137,7 @@ def test_pingpong_and_idle(srv):
     assert pp["mode"] == "pingpong" and pp["ok"] and pp["complete"], pp
     assert pp["pairs"] == 2 and pp["clients"] == 4, pp
     assert pp["ops"] > 0 and pp["deliveries"] == 4 * pp["ops"], pp
+    assert pp["echo"] is True and pp["target"] == "evchatd", pp
     assert pp["requests"] >= pp["ops"], pp
     assert (pp["lost"], pp["duplicated"], pp["out_of_order"],
             pp["errors"]) == (0, 0, 0, 0), pp
@@ -148,6 +151,19 @@ def test_pingpong_and_idle(srv):
     assert idle["server_rss_per_conn"] >= 0, idle
     assert idle["hold_s"] >= 0.2, idle
     check_measured(idle)
+
+
+@t.daemon_args(*LIMITS_OFF)
+def test_pingpong_no_echo(srv):
+    # hello echo:false: two messages per trip, and not one echo.
+    (pp,) = bench(srv, "--pairs", "2", "--time", "1", "--no-echo",
+                  "pingpong")
+    assert pp["ok"] and pp["complete"] and pp["echo"] is False, pp
+    assert pp["ops"] > 0 and pp["deliveries"] == 2 * pp["ops"], pp
+    assert (pp["lost"], pp["duplicated"], pp["errors"], pp["bogus"]) == (
+        0, 0, 0, 0), pp
+    check_latency(pp)
+    check_measured(pp)
 
 
 def web_port(srv):
@@ -435,14 +451,16 @@ def test_join_refused(srv):
 
 
 class FakeServer:
-    """Just enough of the protocol for join, with a replay bug to order:
-    "early" sends the newest message live before the last replayed one,
-    "over" announces one replayed message fewer than it sends."""
+    """Just enough of the protocol for join and pingpong, with a bug to
+    order: "early" sends the newest message live before the last replayed
+    one, "over" announces one replayed message fewer than it sends,
+    "echo" echoes private messages to a sender that said echo:false."""
 
     def __init__(self, bug=None):
         self.bug = bug
         self.lock = threading.Lock()
         self.rooms = {}
+        self.nicks = {}
         self.msgid = 0
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -483,9 +501,18 @@ class FakeServer:
 
     def request(self, conn, nick, f):
         if f["type"] == "hello":
+            self.nicks[f["nick"]] = (conn, f.get("echo", True) or
+                                     self.bug == "echo")
             self.send(conn, {"type": "welcome", "nick": f["nick"]})
             return f["nick"]
-        if f["type"] == "msg":
+        if f["type"] == "msg" and "to" in f:
+            self.msgid += 1
+            m = {"type": "msg", "msgid": self.msgid, "ts": 0, "from": nick,
+                 "to": f["to"], "text": f["text"]}
+            self.send(self.nicks[f["to"]][0], m)
+            if self.nicks[nick][1]:
+                self.send(conn, m)
+        elif f["type"] == "msg":
             self.msgid += 1
             m = {"type": "msg", "msgid": self.msgid, "ts": 0, "from": nick,
                  "room": f["room"], "text": f["text"]}
@@ -545,6 +572,29 @@ def test_join_checks_the_replay(srv):
         assert "replayed messages outside a replay" in r["why"], r
     finally:
         fake.close()
+
+
+def test_no_echo_checks_the_echo(srv):
+    # A server that echoes all the same fails --no-echo's run; the same
+    # fake without the bug passes it, and echoes a run without --no-echo.
+    args = ("--pairs", "1", "--time", "0.5", "--duration", "10")
+    for bug, extra, ok, echo in ((None, ["--no-echo"], True, False),
+                                 ("echo", ["--no-echo"], False, False),
+                                 ("echo", [], True, True)):
+        fake = FakeServer(bug)
+        try:
+            (pp,) = bench(fake, *args, *extra, "pingpong",
+                          status=0 if ok else 1)
+        finally:
+            fake.close()
+        assert pp["ok"] is ok and pp["echo"] is echo and pp["ops"] > 0, pp
+        assert pp["lost"] == 0, pp
+        if ok:
+            assert pp["bogus"] == pp["errors"] == 0, pp
+        else:
+            # Every trip's two messages came back to their senders.
+            assert pp["bogus"] >= 2 * pp["ops"], pp
+            assert pp["errors"] >= pp["bogus"], pp
 
 
 def bench_sh(stores, *args):
@@ -771,8 +821,77 @@ def test_redis_tls(srv):
     assert bc["target"] == "redis" and bc["tls"], bc
     check_measured(bc)
     assert pp["ok"] and pp["ops"] > 0 and pp["lost"] == 0, pp
+    # A PUBLISH's reply stands for evchatd's echo: four per trip.
+    assert pp["echo"] is True and pp["deliveries"] == 4 * pp["ops"], pp
     check_exact(cx, 20)
     assert cx["resumed"] == 20, cx
+
+
+def test_mqtt(srv):
+    # --mqtt: an MQTT broker measured the same way, a mosquitto of the
+    # test's own on a loopback port: every PUBLISH delivered once to each
+    # subscriber, pingpong between nick topics with nothing echoed, idle
+    # and connect's subscriptions confirmed.
+    if shutil.which("mosquitto") is None:
+        raise t.Skip("mosquitto is not installed")
+    port = _port()
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+        conf.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+                   "persistence false\nlog_dest none\n" % port)
+        conf.flush()
+        broker = subprocess.Popen(["mosquitto", "-c", conf.name],
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port),
+                                             0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            argv = [BENCH, "--mqtt", "--server", "127.0.0.1:%d" % port,
+                    "--server-pid", str(broker.pid), "--duration", "20",
+                    "--subscribers", "3", "--messages", "300", "--window",
+                    "50", "--pairs", "2", "--time", "0.5", "--connections",
+                    "20", "--hold", "0.2", "--setups", "20", "broadcast",
+                    "pingpong", "idle", "connect"]
+            p = subprocess.run(argv, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=60)
+        finally:
+            broker.terminate()
+            broker.wait(10)
+    assert p.returncode == 0, p.stderr
+    bc, pp, idle, cx = [json.loads(line) for line in p.stdout.splitlines()]
+    check_exact(bc, 900)
+    for r in bc, pp, idle, cx:
+        assert r["target"] == "mqtt" and not r["tls"], r
+    check_measured(bc)
+    assert pp["ok"] and pp["ops"] > 0 and pp["echo"] is False, pp
+    assert pp["deliveries"] == 2 * pp["ops"], pp
+    assert (pp["lost"], pp["duplicated"], pp["bogus"]) == (0, 0, 0), pp
+    check_latency(pp)
+    assert idle["ok"] and idle["ops"] == 20, idle
+    check_exact(cx, 20)
+
+
+def test_broker_refusals(srv):
+    # What a broker cannot do is refused before anything is sent: join
+    # (no history), --no-echo and --ws (evchatd's), both brokers at once;
+    # --no-echo is pingpong's only.
+    addr = "127.0.0.1:%d" % srv.port
+    for args, why in ((["--mqtt", "join"], "join has no --mqtt"),
+                      (["--redis", "join"], "join has no --redis"),
+                      (["--mqtt", "--no-echo", "pingpong"], "--no-echo"),
+                      (["--redis", "--ws", addr, "pingpong"], "--ws"),
+                      (["--redis", "--mqtt", "pingpong"], "choose one"),
+                      (["--no-echo", "broadcast"], "pingpong's only")):
+        p = subprocess.run([BENCH, "--server", addr] + args,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=10)
+        assert p.returncode == 64 and p.stdout == "", (args, p.stderr)
+        assert why in p.stderr, (args, p.stderr)
 
 
 def test_loopback_only(srv):
