@@ -34,6 +34,9 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	 * that kept nothing restarted; the messages are published together,
 	 * a JSON array, in the same script, so that the channel's order is
 	 * the msgids' order.  History is trimmed only once past history-max.
+	 * Redis's Lua hashes every byte of every string it makes, so the
+	 * array is made by one table.concat, with no string per message, and
+	 * history's members only when history is kept.
 	 */
 	[CLUSTER_MSG] =
 	"local p, fold = ARGV[1], ARGV[2]\n"
@@ -44,24 +47,28 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	"  top = floor + n\n"
 	"  redis.call('SET', p .. 'msgid', top)\n"
 	"end\n"
-	"local zadd, out = {}, {}\n"
+	"local out = {}\n"
 	"for i = 0, n - 1 do\n"
-	"  local id = top - n + 1 + i\n"
-	"  local m = '{\"msgid\":' .. id .. ARGV[5 + 2 * i]\n"
-	"  zadd[#zadd + 1] = id\n"
-	"  zadd[#zadd + 1] = m .. '}'\n"
-	"  out[#out + 1] = m .. ARGV[6 + 2 * i]\n"
+	"  out[4 * i + 1] = i == 0 and '[{\"msgid\":' or ',{\"msgid\":'\n"
+	"  out[4 * i + 2] = top - n + 1 + i\n"
+	"  out[4 * i + 3] = ARGV[5 + 2 * i]\n"
+	"  out[4 * i + 4] = ARGV[6 + 2 * i]\n"
 	"end\n"
+	"out[4 * n + 1] = ']'\n"
 	"if max > 0 then\n"
-	"  local k = p .. 'history:' .. fold\n"
+	"  local k, zadd = p .. 'history:' .. fold, {}\n"
+	"  for i = 0, n - 1 do\n"
+	"    local id = top - n + 1 + i\n"
+	"    zadd[2 * i + 1] = id\n"
+	"    zadd[2 * i + 2] = '{\"msgid\":' .. id .. ARGV[5 + 2 * i] .. '}'\n"
+	"  end\n"
 	"  redis.call('ZADD', k, unpack(zadd))\n"
 	"  if redis.call('ZCARD', k) > max then\n"
 	"    redis.call('ZREMRANGEBYRANK', k, 0, -max - 1)\n"
 	"  end\n"
 	"  redis.call('SADD', p .. 'history-rooms', fold)\n"
 	"end\n"
-	"redis.call('PUBLISH', p .. 'room:' .. fold, "
-	    "'[' .. table.concat(out, ',') .. ']')\n"
+	"redis.call('PUBLISH', p .. 'room:' .. fold, table.concat(out))\n"
 	"return top\n",
 	/*
 	 * A nick (fold ARGV[3]) for a user of node ARGV[2], its record
