@@ -764,61 +764,58 @@ cluster_fast_one(char *p, size_t len, size_t *i, struct cluster_pub *m)
  * A room channel's publication as the script writes it, read without
  * cJSON (a third of a node's cost per message, with its allocations):
  * an array of flat objects, strings without escapes, whole numbers, no
- * white space.  false, nothing delivered, for anything else.
+ * white space.  Each message is delivered once read; false at the first
+ * that is not such, *done telling how many went before it.
  */
 static bool
-cluster_msg_room_fast(struct cluster *cl, const char *text, size_t len)
+cluster_msg_room_fast(struct cluster *cl, const char *text, size_t len,
+    size_t *done)
 {
-	struct cluster_pub	*m = NULL;
+	struct cluster_pub	 m;
 	char			*p;
-	size_t			 i = 1, n = 0, cap = 0, k;
+	size_t			 i = 1;
 	bool			 ok = false;
 
+	*done = 0;
 	if (len < 2 || text[0] != '[' || (p = malloc(len)) == NULL)
 		return (false);
 	memcpy(p, text, len);
 	for (;;) {
-		if (n == cap) {
-			struct cluster_pub	*b;
-
-			cap = cap == 0 ? 16 : 2 * cap;
-			if ((b = reallocarray(m, cap, sizeof *m)) == NULL)
-				break;
-			m = b;
-		}
-		if (!cluster_fast_one(p, len, &i, &m[n++]) || i >= len)
-			break;
-		if (p[i] == ']') {
-			ok = i + 1 == len;
+		if (!cluster_fast_one(p, len, &i, &m) || i >= len ||
+		    (p[i] != ']' && p[i] != ',')) {
+			evt_clear(&m.e);
 			break;
 		}
-		if (p[i++] != ',')
+		cluster_msg_room_one(cl, &m);
+		(*done)++;
+		if (p[i++] == ']') {
+			ok = i == len;
 			break;
+		}
 	}
-	/* All read before any is delivered: cJSON's path may yet have it. */
-	for (k = 0; k < n; k++) {
-		if (ok)
-			cluster_msg_room_one(cl, &m[k]);
-		else
-			evt_clear(&m[k].e);
-	}
-	free(m);
 	free(p);
 	return (ok);
 }
 
-/* A room channel's message: the messages of one script, in order. */
+/*
+ * A room channel's message: the messages of one script, in order.  What
+ * the fast path cannot read, cJSON does, from where it stopped (a node
+ * that writes escapes, or members this one does not know).
+ */
 void
 cluster_msg_room_in(struct cluster *cl, const char *text, size_t len)
 {
 	const cJSON	*m;
 	cJSON		*o;
+	size_t		 done, k = 0;
 
-	if (cluster_msg_room_fast(cl, text, len) ||
+	if (cluster_msg_room_fast(cl, text, len, &done) ||
 	    (o = cJSON_ParseWithLength(text, len)) == NULL)
 		return;
-	cJSON_ArrayForEach(m, o)
-		cluster_msg_room_json(cl, m);
+	cJSON_ArrayForEach(m, o) {
+		if (k++ >= done)
+			cluster_msg_room_json(cl, m);
+	}
 	cJSON_Delete(o);
 }
 
