@@ -36,12 +36,12 @@ struct cluster_chunk {
 struct cluster_room {
 	char				*fold;
 	bool				 heard;
-	char				*body;
-	size_t				 len;
-	size_t				 size;
-	struct cluster_chunk		*chunks;
+	char				*body;		/* the objects */
+	size_t				 len;		/* bytes in body */
+	size_t				 size;		/* body's allocation */
+	struct cluster_chunk		*chunks;	/* each message's */
 	size_t				 nbatch;	/* messages */
-	size_t				 cap;
+	size_t				 cap;		/* chunks' allocation */
 	TAILQ_ENTRY(cluster_room)	 entry;		/* cl->batched */
 };
 
