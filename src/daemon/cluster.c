@@ -27,33 +27,37 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	/*
 	 * Room messages of one loop pass: ARGV[2] the room's fold, ARGV[3]
 	 * history-max (0: none kept), ARGV[4] the highest msgid this node
-	 * gave or saw, then per message its member in history after the
-	 * msgid and what the channel's copy has more.  The msgids come from
-	 * the store's counter, so that no msgid of a store's block is given
+	 * gave or saw, ARGV[5] how many, ARGV[6] their objects without
+	 * msgid, comma-separated, then with history each one's member (its
+	 * place in ARGV[6], from 1, and length).  The msgids come from the
+	 * store's counter, so that no msgid of a store's block is given
 	 * twice, and above ARGV[4], so that msgids still rise after a Redis
 	 * that kept nothing restarted; the messages are published together,
-	 * a JSON array, in the same script, so that the channel's order is
+	 * a JSON array of the first msgid and the objects (the msgids follow
+	 * each other), in the same script, so that the channel's order is
 	 * the msgids' order.  History is trimmed only once past history-max.
+	 * Redis's Lua hashes every byte of every string it makes, so the
+	 * publication is the one string made of the body, and history's
+	 * members are made only when history is kept.
 	 */
 	[CLUSTER_MSG] =
 	"local p, fold = ARGV[1], ARGV[2]\n"
 	"local max, floor = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-	"local n = (#ARGV - 4) / 2\n"
+	"local n = tonumber(ARGV[5])\n"
 	"local top = redis.call('INCRBY', p .. 'msgid', n)\n"
 	"if top - n < floor then\n"
 	"  top = floor + n\n"
 	"  redis.call('SET', p .. 'msgid', top)\n"
 	"end\n"
-	"local zadd, out = {}, {}\n"
-	"for i = 0, n - 1 do\n"
-	"  local id = top - n + 1 + i\n"
-	"  local m = '{\"msgid\":' .. id .. ARGV[5 + 2 * i]\n"
-	"  zadd[#zadd + 1] = id\n"
-	"  zadd[#zadd + 1] = m .. '}'\n"
-	"  out[#out + 1] = m .. ARGV[6 + 2 * i]\n"
-	"end\n"
+	"local first = top - n + 1\n"
 	"if max > 0 then\n"
-	"  local k = p .. 'history:' .. fold\n"
+	"  local k, zadd, body = p .. 'history:' .. fold, {}, ARGV[6]\n"
+	"  for i = 0, n - 1 do\n"
+	"    local at = tonumber(ARGV[7 + 2 * i])\n"
+	"    zadd[2 * i + 1] = first + i\n"
+	"    zadd[2 * i + 2] = '{\"msgid\":' .. (first + i) .. ',' ..\n"
+	"      string.sub(body, at, at + tonumber(ARGV[8 + 2 * i]) - 1) .. '}'\n"
+	"  end\n"
 	"  redis.call('ZADD', k, unpack(zadd))\n"
 	"  if redis.call('ZCARD', k) > max then\n"
 	"    redis.call('ZREMRANGEBYRANK', k, 0, -max - 1)\n"
@@ -61,7 +65,7 @@ static const char *const cluster_lua[CLUSTER_NSCRIPTS] = {
 	"  redis.call('SADD', p .. 'history-rooms', fold)\n"
 	"end\n"
 	"redis.call('PUBLISH', p .. 'room:' .. fold, "
-	    "'[' .. table.concat(out, ',') .. ']')\n"
+	    "'[' .. first .. ',' .. ARGV[6] .. ']')\n"
 	"return top\n",
 	/*
 	 * A nick (fold ARGV[3]) for a user of node ARGV[2], its record
@@ -276,6 +280,19 @@ int
 cluster_eval(struct cluster *cl, enum cluster_script script,
     redisCallbackFn *cb, void *arg, int argc, const char **argv)
 {
+	return (cluster_evalv(cl, script, cb, arg, argc, argv, NULL));
+}
+
+/*
+ * cluster_eval with the arguments' lengths (argvlen; NULL: strings),
+ * for an argument that is part of a larger buffer.  Called by
+ * cluster-msg.c for a run of a room's body.
+ */
+int
+cluster_evalv(struct cluster *cl, enum cluster_script script,
+    redisCallbackFn *cb, void *arg, int argc, const char **argv,
+    const size_t *argvlen)
+{
 	const char	**v;
 	size_t		 *lens;
 	int		  i, rc = -1;
@@ -292,7 +309,8 @@ cluster_eval(struct cluster *cl, enum cluster_script script,
 		for (i = 0; i < argc; i++)
 			v[4 + i] = argv[i];
 		for (i = 0; i < argc + 4; i++)
-			lens[i] = strlen(v[i]);
+			lens[i] = i >= 4 && argvlen != NULL ? argvlen[i - 4] :
+			    strlen(v[i]);
 		if (redisAsyncCommandArgv(cl->ac, cb, arg, argc + 4, v,
 		    lens) == REDIS_OK)
 			rc = 0;

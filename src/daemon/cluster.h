@@ -84,6 +84,9 @@ struct cluster {
 /* cluster.c */
 int		 cluster_eval(struct cluster *, enum cluster_script,
 		     redisCallbackFn *, void *, int, const char **);
+int		 cluster_evalv(struct cluster *, enum cluster_script,
+		     redisCallbackFn *, void *, int, const char **,
+		     const size_t *);
 int		 cluster_publish(struct cluster *, const char *, cJSON *);
 char		*cluster_key(const struct cluster *, const char *,
 		     const char *);
