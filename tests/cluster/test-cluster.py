@@ -204,6 +204,60 @@ def test_history_accounts_and_bans(srv):
         n.stop()
 
 
+@cluster("esc:")
+def test_escaped_text_ids_and_bursts(srv):
+    """A room's publication carries escaped, Unicode and long texts, ids of
+    every JSON kind and a pass's burst, each delivered once and in order on
+    every node and kept as delivered (cluster-msg.c reads publications by
+    hand, cJSON taking over where it cannot)."""
+    n = Nodes(srv, 3)
+    try:
+        a = n[0].client("alice")
+        b = n[1].client("bob")
+        c = n[2].client("carol")
+        for x in (a, b, c):
+            x.join("hall")
+        joined_everywhere((a, b, c), "hall", ["alice", "bob", "carol"])
+        for x in (a, b, c):
+            x.drain()
+        texts = ['say "hi"\\ok', "line\nnext\ttab", "\u00e9\u2028\U0001F600",
+                 "plain", "x" * 3000]
+        ids = ["s\"id", 9, None, "plain", 12]
+        for txt, i in zip(texts, ids):
+            m = {"type": "msg", "room": "hall", "text": txt}
+            if i is not None:
+                m["id"] = i
+            b.send(m)
+            kw = {"re": i} if i is not None else {}
+            echo = b.expect_next("msg", room="hall", text=txt, **kw)
+            if i is None:
+                assert "re" not in echo, echo
+            for x in (a, c):
+                got = x.expect_next("msg", room="hall", text=txt,
+                                    **{"from": "bob"})
+                assert got["msgid"] == echo["msgid"], (got, echo)
+                assert "re" not in got, got
+        # A burst, in one pass: plain, escaped and plain in one publication.
+        burst = ["p%d" % i if i % 3 else 'e"%d\\' % i for i in range(30)]
+        for i, txt in enumerate(burst):
+            b.send({"type": "msg", "room": "hall", "text": txt, "id": 100 + i})
+        ids = [b.expect_next("msg", room="hall", text=txt, re=100 + i)["msgid"]
+               for i, txt in enumerate(burst)]
+        assert ids == sorted(ids), ids
+        for x in (a, c):
+            got = [x.expect_next("msg", room="hall", text=txt)["msgid"]
+                   for txt in burst]
+            assert got == ids, (got, ids)
+        for x in (a, b, c):
+            x.expect_quiet(0.3)
+        # What Redis kept is what was delivered, from any node.
+        msgs, _ = t.history_pages(c, "hall", 100)
+        assert [m["text"] for m in msgs] == texts + burst, msgs
+        assert [m["msgid"] for m in msgs][len(texts):] == ids, msgs
+        assert all(m["from"] == "bob" for m in msgs), msgs
+    finally:
+        n.stop()
+
 @cluster("order:")
 def test_one_order_on_every_node(srv):
     n = Nodes(srv, 3)
