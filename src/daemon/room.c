@@ -295,10 +295,16 @@ room_join(struct server *s, const char *name, struct client *c)
 		c->rooms = rooms;
 		c->roomcap = cap;
 	}
-	r->members[r->nmembers++] = c;
+	/* This node's members first, another node's after (room_broadcast). */
+	if (c->flags & CLIENT_REMOTE)
+		r->members[r->nmembers++] = c;
+	else {
+		r->members[r->nmembers++] = r->members[r->nlocal];
+		r->members[r->nlocal++] = c;
+	}
 	c->rooms[c->nrooms++] = r;
 	/* The room's channel is listened to while it has members here. */
-	if (!(c->flags & CLIENT_REMOTE) && r->nlocal++ == 0 &&
+	if (!(c->flags & CLIENT_REMOTE) && r->nlocal == 1 &&
 	    s->cluster != NULL)
 		cluster_listen(s->cluster, r->fold, true);
 	room_first(c);
@@ -320,10 +326,15 @@ room_part(struct room *r, struct client *c)
 	size_t		 i;
 
 	for (i = 0; i < r->nmembers; i++) {
-		if (r->members[i] == c) {
-			r->members[i] = r->members[--r->nmembers];
-			break;
+		if (r->members[i] != c)
+			continue;
+		/* Each part of the array stays whole: local, then remote. */
+		if (!(c->flags & CLIENT_REMOTE)) {
+			r->members[i] = r->members[--r->nlocal];
+			i = r->nlocal;
 		}
+		r->members[i] = r->members[--r->nmembers];
+		break;
 	}
 	for (i = 0; i < c->nrooms; i++) {
 		if (c->rooms[i] == r) {
@@ -331,7 +342,7 @@ room_part(struct room *r, struct client *c)
 			break;
 		}
 	}
-	if (!(c->flags & CLIENT_REMOTE) && --r->nlocal == 0 &&
+	if (!(c->flags & CLIENT_REMOTE) && r->nlocal == 0 &&
 	    s->cluster != NULL)
 		cluster_listen(s->cluster, r->fold, false);
 	if (r->nmembers != 0)
@@ -355,13 +366,16 @@ room_has(const struct room *r, const struct client *c)
 	return (false);
 }
 
-/* Hand e to every member but except (which may be NULL). */
+/*
+ * Hand e to every member of this node but except (which may be NULL): the
+ * first nlocal members; another node's get nothing from here.
+ */
 void
 room_broadcast(struct room *r, struct evt *e, const struct client *except)
 {
 	size_t	i;
 
-	for (i = 0; i < r->nmembers; i++) {
+	for (i = 0; i < r->nlocal; i++) {
 		if (r->members[i] != except)
 			client_send(r->members[i], e);
 	}

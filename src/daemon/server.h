@@ -197,7 +197,8 @@ struct room {
 	struct client	**members;
 	size_t		  nmembers;
 	size_t		  cap;
-	size_t		  nlocal;	/* members of this node */
+	size_t		  nlocal;	/* members of this node: the first
+					   nlocal of members (room_join) */
 
 	char		 *owner;	/* account fold, or NULL */
 	char		**moderators;	/* account folds */
