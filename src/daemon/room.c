@@ -299,7 +299,9 @@ room_join(struct server *s, const char *name, struct client *c)
 	if (c->flags & CLIENT_REMOTE)
 		r->members[r->nmembers++] = c;
 	else {
-		r->members[r->nmembers++] = r->members[r->nlocal];
+		if (r->nlocal < r->nmembers)
+			r->members[r->nmembers] = r->members[r->nlocal];
+		r->nmembers++;
 		r->members[r->nlocal++] = c;
 	}
 	c->rooms[c->nrooms++] = r;
