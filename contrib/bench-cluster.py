@@ -2,7 +2,8 @@
 # contrib/bench-cluster.py: W1 (broadcast) on a cluster of three evchatd and one redis-server of its own, the
 # publisher on node A and the subscribers spread over A, B and C, next to the same on one evchatd, rounds
 # taking turns; the CPU per delivery summed over the servers and Redis (/proc).  It knows the command line
-# and the evchat wire format only; Redis listens on a unix socket only.  A stopgap until evchat-bench spreads its clients over servers.
+# and the evchat wire format only; Redis listens on a unix socket only.  evchat-bench --server A --server B
+# --server C does the same from C (README, Running a cluster); this script stays as a second opinion.
 #
 # usage: bench-cluster.py [--evchatd PATH] [--rounds N] [--messages N] [--subscribers N]
 # The servers run on CPU 0, the Python generator on CPU 1 when there are two: the rates are the
