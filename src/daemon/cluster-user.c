@@ -103,15 +103,7 @@ cluster_user_evt(const struct cluster *cl, const char *t, const char *nick)
 static char *
 cluster_user_member(const struct cluster *cl, const struct room *r)
 {
-	const char	*v[2] = { cl->node, r->name };
-	cJSON		*a;
-	char		*s;
-
-	if ((a = cJSON_CreateStringArray(v, 2)) == NULL)
-		return (NULL);
-	s = cJSON_PrintUnformatted(a);
-	cJSON_Delete(a);
-	return (s);
+	return (redis_pair(cl->node, r->name));
 }
 
 /* The remote user of node with nick (any case), or NULL. */

@@ -251,15 +251,7 @@ cluster_check(const char *s, char *err, size_t errlen)
 char *
 cluster_key(const struct cluster *cl, const char *name, const char *fold)
 {
-	char	*key;
-	size_t	 len;
-
-	if (fold == NULL)
-		fold = "";
-	len = strlen(cl->prefix) + strlen(name) + strlen(fold) + 1;
-	if ((key = malloc(len)) != NULL)
-		snprintf(key, len, "%s%s%s", cl->prefix, name, fold);
-	return (key);
+	return (redis_key(cl->prefix, name, fold));
 }
 
 /* Whether commands reach Redis now (else: local delivery only). */

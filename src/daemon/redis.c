@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <hiredis/adapters/libevent.h>
 
 #include "redis.h"
@@ -299,4 +300,42 @@ redis_drain(redisAsyncContext **acp)
 		if (*acp != NULL && (pfd.revents & (POLLIN | POLLHUP)))
 			redisAsyncHandleRead(*acp);
 	}
+}
+
+/*
+ * A key or channel under prefix (cluster-prefix): name, then fold (or
+ * nothing); NULL when out of memory.  The store's and the cluster's keys
+ * are all made so, which keeps them apart in a shared Redis.
+ */
+char *
+redis_key(const char *prefix, const char *name, const char *fold)
+{
+	char	*key;
+	size_t	 len;
+
+	if (fold == NULL)
+		fold = "";
+	len = strlen(prefix) + strlen(name) + strlen(fold) + 1;
+	if ((key = malloc(len)) != NULL)
+		snprintf(key, len, "%s%s%s", prefix, name, fold);
+	return (key);
+}
+
+/*
+ * Two strings as one value, ["a","b"]: neither part needs escaping of its
+ * own (a ban's room and mask, a member's node and room name).  Freed with
+ * cJSON_free; NULL when out of memory.
+ */
+char *
+redis_pair(const char *a, const char *b)
+{
+	const char	*both[2] = { a, b };
+	cJSON		*arr;
+	char		*s;
+
+	if ((arr = cJSON_CreateStringArray(both, 2)) == NULL)
+		return (NULL);
+	s = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	return (s);
 }

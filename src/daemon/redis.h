@@ -1,5 +1,5 @@
 /* redis.h: where a Redis is and how the loop reaches it (redis.c), shared by the store's Redis backend and
- * the cluster; it knows no keys, no rooms and no clients. */
+ * the cluster, and how their keys and values are put together; it knows no key, no room and no client. */
 
 #ifndef EVCHAT_REDIS_H
 #define EVCHAT_REDIS_H
@@ -39,5 +39,7 @@ redisAsyncContext *redis_dial(struct redis_where *, struct event_base *,
 redisContext	*redis_connect_sync(const struct redis_where *, char *,
 		     size_t);
 void		 redis_drain(redisAsyncContext **);
+char		*redis_key(const char *, const char *, const char *);
+char		*redis_pair(const char *, const char *);
 
 #endif /* EVCHAT_REDIS_H */

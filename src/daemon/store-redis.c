@@ -234,15 +234,7 @@ static char *
 store_redis_key(const struct store_redis *rs, const char *name,
     const char *fold)
 {
-	char	*key;
-	size_t	 len;
-
-	if (fold == NULL)
-		fold = "";
-	len = strlen(rs->prefix) + strlen(name) + strlen(fold) + 1;
-	if ((key = malloc(len)) != NULL)
-		snprintf(key, len, "%s%s%s", rs->prefix, name, fold);
-	return (key);
+	return (redis_key(rs->prefix, name, fold));
 }
 
 /* The wall clock, as message times are kept: for history-max-age. */
@@ -1272,21 +1264,6 @@ store_redis_room_del(void *p, const char *fold)
 	return (store_redis_hash(p, "rooms", fold, NULL));
 }
 
-/* A ban's field: ["room","mask"], so that neither part needs escaping. */
-static char *
-store_redis_ban_field(const char *room, const char *mask)
-{
-	const char	*both[2] = { room, mask };
-	cJSON		*a;
-	char		*s;
-
-	if ((a = cJSON_CreateStringArray(both, 2)) == NULL)
-		return (NULL);
-	s = cJSON_PrintUnformatted(a);
-	cJSON_Delete(a);
-	return (s);
-}
-
 static int
 store_redis_ban_put(void *p, const struct store_ban *b)
 {
@@ -1294,7 +1271,7 @@ store_redis_ban_put(void *p, const struct store_ban *b)
 	char	*field;
 	int	 rc;
 
-	if ((field = store_redis_ban_field(b->room, b->mask)) == NULL)
+	if ((field = redis_pair(b->room, b->mask)) == NULL)
 		return (-1);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    !store_redis_add(o, "by", b->by) ||
@@ -1317,7 +1294,7 @@ store_redis_ban_del(void *p, const char *room, const char *mask)
 	char	*field;
 	int	 rc;
 
-	if ((field = store_redis_ban_field(room, mask)) == NULL)
+	if ((field = redis_pair(room, mask)) == NULL)
 		return (-1);
 	rc = store_redis_hash(p, "bans", field, NULL);
 	cJSON_free(field);
